@@ -1,0 +1,45 @@
+# Thin front door over CMake. Every target installs its dependencies first, so a
+# fresh Debian 12 machine needs nothing done by hand.
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 600
+JOBS           ?= $(shell nproc)
+PYTHON         := /usr/bin/python3
+
+CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
+
+.PHONY: all deps build build-asan build-fuzz run check check-asan fuzz clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRTPE_SANITIZE=ON $(CMAKE_LAUNCHER)
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+
+build-fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTPE_FUZZ=ON $(CMAKE_LAUNCHER)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/rtpengine --config-file=etc/rtpengine.conf.sample --foreground --log-stderr
+
+check: build build-fuzz
+	$(PYTHON) t/run_all.py --build-dir $(BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
+
+check-asan: build-asan build-fuzz
+	$(PYTHON) t/run_all.py --build-dir $(ASAN_BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
+
+fuzz: build-fuzz
+	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -1,0 +1,25 @@
+#pragma once
+// Strict bencode reader and writer for the ng protocol.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bencode/value.hpp"
+
+namespace rtpe::bencode {
+
+// Deeper documents are rejected; ng dictionaries nest three or four levels at most.
+inline constexpr std::size_t kMaxDepth = 64;
+
+// Decodes exactly one value that must span the whole input (trailing bytes are an error).
+// Never recurses per nesting level and never reserves memory for a declared length before
+// the bytes are present. On failure returns nullopt and, when error is given, a reason.
+std::optional<Value> decode(std::string_view input, std::string* error = nullptr);
+
+// Appends the bencode form of value to out.
+void encode_to(const Value& value, std::string& out);
+std::string encode(const Value& value);
+
+}  // namespace rtpe::bencode

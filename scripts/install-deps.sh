@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs every build and test dependency with apt-get. Idempotent: packages that
+# are already present are not touched, so a warm machine pays only a dpkg query.
+set -eu
+
+PACKAGES="
+build-essential cmake ninja-build pkg-config ccache
+clang libclang-rt-14-dev
+libglib2.0-dev libsystemd-dev nlohmann-json3-dev
+googletest libgtest-dev libgmock-dev
+python3 python3-pytest
+netcat-openbsd iproute2 procps
+kamailio kamailio-extra-modules sip-tester
+"
+
+missing=""
+for pkg in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
