@@ -1,0 +1,35 @@
+#pragma once
+// The control plane: every ng listener served by one thread of its own, apart from media.
+
+#include <memory>
+#include <vector>
+
+#include "daemon/control/cookie_cache.hpp"
+#include "daemon/control/ng_commands.hpp"
+#include "daemon/control/ng_processor.hpp"
+#include "daemon/control/ng_udp_listener.hpp"
+#include "daemon/options.hpp"
+#include "net/poller.hpp"
+#include "util/thread.hpp"
+
+namespace rtpe::control {
+
+class ControlThread {
+public:
+    // Binds every listener now; throws std::runtime_error naming the address that failed.
+    ControlThread(const DaemonOptions& options, NgCommandTable commands);
+    ~ControlThread();
+
+    void start(std::size_t stack_bytes);
+    void stop();
+
+private:
+    NgCommandTable commands_;
+    CookieCache cookies_;
+    NgProcessor processor_;
+    net::Poller poller_;
+    std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
+    Thread thread_;
+};
+
+}  // namespace rtpe::control

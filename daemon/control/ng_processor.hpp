@@ -1,0 +1,28 @@
+#pragma once
+// Transport-independent ng handling: one request datagram in, one reply out, with the
+// retransmission cache in between. Every ng transport (UDP now; TCP, HTTP, WebSocket
+// later) feeds this.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/control/cookie_cache.hpp"
+#include "daemon/control/ng_commands.hpp"
+#include "net/address.hpp"
+
+namespace rtpe::control {
+
+class NgProcessor {
+public:
+    NgProcessor(const NgCommandTable& commands, CookieCache& cache) : commands_(commands), cache_(cache) {}
+
+    // The reply to send back, or nullopt when the message is to be dropped (no cookie).
+    std::optional<std::string> process(std::string_view message, const net::SocketAddress& sender);
+
+private:
+    const NgCommandTable& commands_;
+    CookieCache& cache_;
+};
+
+}  // namespace rtpe::control

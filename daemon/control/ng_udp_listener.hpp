@@ -1,0 +1,31 @@
+#pragma once
+// ng over UDP: one socket per listening address, served on the control thread's poller.
+
+#include <vector>
+
+#include "daemon/control/ng_processor.hpp"
+#include "net/address.hpp"
+#include "net/poller.hpp"
+#include "net/socket.hpp"
+
+namespace rtpe::control {
+
+class NgUdpListener {
+public:
+    // Binds at once so that a taken port fails startup; throws std::runtime_error.
+    NgUdpListener(const net::SocketAddress& address, NgProcessor& processor);
+    NgUdpListener(const NgUdpListener&) = delete;
+    NgUdpListener& operator=(const NgUdpListener&) = delete;
+
+    void attach(net::Poller& poller);
+    const net::SocketAddress& address() const { return address_; }
+
+private:
+    void on_readable();
+
+    net::SocketAddress address_;
+    net::Fd socket_;
+    NgProcessor& processor_;
+};
+
+}  // namespace rtpe::control

@@ -1,0 +1,107 @@
+// rtpengine: startup, signal handling and orderly shutdown. Everything else lives in the
+// modules this file wires together.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "daemon/control/control_thread.hpp"
+#include "daemon/options.hpp"
+#include "daemon/process.hpp"
+#include "daemon/version.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+using namespace rtpe;
+
+void configure_logging(const DaemonOptions& o) {
+    log::Settings s;
+    s.destination = o.log_stderr ? log::Destination::stderr_ : log::Destination::syslog;
+    s.facility = *log::facility_by_name(o.log_facility);
+    s.timestamps = o.log_timestamps;
+    s.format = o.log_format;
+    log::configure(s);
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i) {
+        int level = o.subsystem_log_levels[i];
+        if (level == DaemonOptions::kUnsetLevel)
+            level = static_cast<log::Subsystem>(i) == log::Subsystem::internals ? -1 : o.log_level;
+        log::set_level(static_cast<log::Subsystem>(i), level);
+    }
+}
+
+// SIGUSR1 lowers and SIGUSR2 raises every subsystem's level by one, as upstream does.
+void shift_log_levels(int delta) {
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i) {
+        const auto subsystem = static_cast<log::Subsystem>(i);
+        const int next = log::level(subsystem) + delta;
+        if (next >= 0 && next <= log::kDebug)
+            log::set_level(subsystem, next);
+    }
+}
+
+int run(int argc, char** argv) {
+    DaemonOptions options;
+    std::vector<std::string> warnings;
+    try {
+        options = load_daemon_options(argc, argv, &warnings);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtpengine: %s\n", e.what());
+        return 1;
+    }
+    if (options.print_version) {
+        std::printf("Version: %s\n", kVersion);
+        return 0;
+    }
+
+    configure_logging(options);
+    for (const auto& w : warnings)
+        RTPE_LOG(core, log::kWarning, "%s", w.c_str());
+    if (options.table >= 0)
+        RTPE_LOG(core, log::kWarning,
+                 "Kernel forwarding (table %d) is not available in this build, continuing in userspace only",
+                 options.table);
+
+    process::block_handled_signals();
+    try {
+        control::NgCommandTable commands;
+        control::add_basic_commands(commands);
+        control::ControlThread control(options, std::move(commands));
+
+        std::unique_ptr<process::PidFile> pidfile;
+        if (!options.foreground)
+            process::daemonize(options.log_stderr);
+        if (!options.pidfile.empty())
+            pidfile = std::make_unique<process::PidFile>(options.pidfile);
+
+        control.start(static_cast<std::size_t>(options.thread_stack_kb) * 1024);
+        process::notify_systemd("READY=1");
+        RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
+
+        for (;;) {
+            const int sig = process::wait_for_signal();
+            if (sig == SIGTERM || sig == SIGINT)
+                break;
+            if (sig == SIGUSR1)
+                shift_log_levels(-1);
+            else if (sig == SIGUSR2)
+                shift_log_levels(+1);
+        }
+        process::notify_systemd("STOPPING=1");
+        control.stop();
+    } catch (const std::exception& e) {
+        RTPE_LOG(core, log::kErr, "%s", e.what());
+        if (!options.log_stderr)
+            std::fprintf(stderr, "rtpengine: %s\n", e.what());
+        return 1;
+    }
+    RTPE_LOG(core, log::kInfo, "Version %s shutting down", kVersion);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return run(argc, argv);
+}

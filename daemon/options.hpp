@@ -1,0 +1,66 @@
+#pragma once
+// Everything the command line and config file can set, with upstream's defaults.
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "config/option_loader.hpp"
+#include "net/address.hpp"
+#include "net/interface_spec.hpp"
+#include "util/log.hpp"
+
+namespace rtpe {
+
+struct ListenSpec {
+    std::string text;                        // as the operator wrote it, for messages
+    std::vector<net::SocketAddress> addresses;
+};
+
+struct DaemonOptions {
+    bool print_version = false;
+    std::string config_file;
+    std::string config_section;
+
+    // process
+    bool foreground = false;
+    std::string pidfile;
+    int thread_stack_kb = 2048;
+    int num_threads = 0;  // 0: one per CPU core
+
+    // logging
+    bool log_stderr = false;
+    int log_level = log::kInfo;
+    std::array<int, log::kSubsystemCount> subsystem_log_levels{};  // kUnsetLevel: follow log_level
+    std::string log_facility = "daemon";
+    bool log_timestamps = true;
+    log::Format log_format = log::Format::default_;
+
+    // media
+    std::vector<net::InterfaceSpec> interfaces;
+    int table = 0;
+    int port_min = 30000;
+    int port_max = 40000;
+
+    // control
+    std::vector<ListenSpec> listen_ng;
+
+    // call lifetime, seconds
+    int delete_delay = 30;
+    int timeout = 60;
+    int silent_timeout = 3600;
+    int final_timeout = 0;
+    int offer_timeout = 3600;
+
+    static constexpr int kUnsetLevel = -2;
+    DaemonOptions() { subsystem_log_levels.fill(kUnsetLevel); }
+};
+
+// The option table, bound to out. Kept separate from loading so tests can inspect it.
+std::vector<config::OptionSpec> daemon_option_specs(DaemonOptions& out);
+
+// Parses argv and the config file into options and checks what must hold across options
+// (an interface, a listener, port-min <= port-max). Throws config::ConfigError.
+DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string>* warnings = nullptr);
+
+}  // namespace rtpe

@@ -1,0 +1,82 @@
+#include "daemon/process.hpp"
+
+#include <fcntl.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace rtpe::process {
+
+namespace {
+
+sigset_t handled_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2})
+        sigaddset(&set, sig);
+    return set;
+}
+
+void redirect_to_null(int target) {
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return;
+    dup2(fd, target);
+    if (fd != target)
+        close(fd);
+}
+
+}  // namespace
+
+void daemonize(bool keep_stderr) {
+    const pid_t pid = fork();
+    if (pid < 0)
+        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        throw std::runtime_error(std::string("setsid: ") + std::strerror(errno));
+    if (chdir("/") != 0)
+        throw std::runtime_error(std::string("chdir: ") + std::strerror(errno));
+    redirect_to_null(STDIN_FILENO);
+    redirect_to_null(STDOUT_FILENO);
+    if (!keep_stderr)
+        redirect_to_null(STDERR_FILENO);
+}
+
+PidFile::PidFile(std::string path) : path_(std::move(path)) {
+    FILE* f = std::fopen(path_.c_str(), "w");
+    if (!f)
+        throw std::runtime_error("cannot write pidfile '" + path_ + "': " + std::strerror(errno));
+    std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+    std::fclose(f);
+}
+
+PidFile::~PidFile() {
+    unlink(path_.c_str());
+}
+
+void notify_systemd(const char* state) {
+    sd_notify(0, state);
+}
+
+void block_handled_signals() {
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set = handled_signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_signal() {
+    sigset_t set = handled_signals();
+    for (;;) {
+        const int sig = sigwaitinfo(&set, nullptr);
+        if (sig > 0)
+            return sig;
+    }
+}
+
+}  // namespace rtpe::process

@@ -1,0 +1,35 @@
+#include "net/socket.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace rtpe::net {
+
+void Fd::reset(int fd) {
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = fd;
+}
+
+SocketResult bind_udp(const SocketAddress& address) {
+    SocketResult r;
+    Fd fd(::socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) {
+        r.error = std::string("socket: ") + std::strerror(errno);
+        return r;
+    }
+    const int on = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (address.family() == AF_INET6)
+        setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
+        r.error = std::string("bind: ") + std::strerror(errno);
+        return r;
+    }
+    r.fd = std::move(fd);
+    return r;
+}
+
+}  // namespace rtpe::net
