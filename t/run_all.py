@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Runs every test suite and ends with one line: 'N passed, M failed'.
+
+Suites: GoogleTest unit tests, pytest integration and e2e tests (real daemon, real
+sockets, real Kamailio), and each libFuzzer target for a bounded time.
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.lines = []
+
+    def add(self, suite, passed, failed, skipped=0):
+        self.passed += passed
+        self.failed += failed
+        self.skipped += skipped
+        self.lines.append("%-12s %d passed, %d failed, %d skipped" % (suite, passed, failed, skipped))
+
+
+def run_unit(build_dir, tally):
+    binary = os.path.join(build_dir, "bin", "unit-tests")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "unit.json")
+        rc = subprocess.call([binary, "--gtest_output=json:" + report])
+        if not os.path.exists(report):
+            tally.add("unit", 0, 1)
+            return
+        with open(report) as f:
+            data = json.load(f)
+    total, failures = data.get("tests", 0), data.get("failures", 0)
+    skipped = data.get("disabled", 0)
+    # A crash after some tests ran still has to count as a failure.
+    crashed = 1 if rc != 0 and failures == 0 else 0
+    tally.add("unit", total - failures, failures + crashed, skipped)
+
+
+def run_pytest(build_dir, suites, tally):
+    paths = [os.path.join(REPO, "t", s) for s in suites if glob.glob(os.path.join(REPO, "t", s, "test_*.py"))]
+    if not paths:
+        return
+    env = dict(os.environ, RTPE_BUILD_DIR=os.path.abspath(build_dir), PYTHONDONTWRITEBYTECODE="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "pytest.xml")
+        rc = subprocess.call(["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                              "--junitxml=" + report] + paths, env=env, cwd=REPO)
+        if not os.path.exists(report):
+            tally.add("+".join(suites), 0, 1)
+            return
+        root = ET.parse(report).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    total = int(suite.get("tests", 0))
+    failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    skipped = int(suite.get("skipped", 0))
+    crashed = 1 if rc not in (0, 1) and failed == 0 else 0
+    tally.add("+".join(suites), total - failed - skipped, failed + crashed, skipped)
+
+
+def run_fuzz(fuzz_build_dir, seconds, tally):
+    targets = sorted(glob.glob(os.path.join(fuzz_build_dir, "bin", "fuzz-*")))
+    passed = failed = 0
+    for target in targets:
+        name = os.path.basename(target)[len("fuzz-"):]
+        seeds = os.path.join(REPO, "t", "fuzz", "corpus", name)
+        with tempfile.TemporaryDirectory() as corpus:
+            if os.path.isdir(seeds):
+                for seed in os.listdir(seeds):
+                    shutil.copy(os.path.join(seeds, seed), corpus)
+            rc = subprocess.call([target, "-max_total_time=%d" % seconds, "-print_final_stats=1",
+                                  "-artifact_prefix=" + corpus + "/", corpus])
+        print("fuzz %s: %s" % (name, "ok" if rc == 0 else "FAILED (exit %d)" % rc))
+        if rc == 0:
+            passed += 1
+        else:
+            failed += 1
+    if not targets:
+        failed += 1
+        print("fuzz: no targets built in " + fuzz_build_dir)
+    tally.add("fuzz", passed, failed)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", default="build")
+    parser.add_argument("--fuzz-build-dir", default="build-fuzz")
+    parser.add_argument("--only", choices=["unit", "integration", "e2e", "fuzz"], action="append")
+    parser.add_argument("--fuzz-seconds", type=int, default=20)
+    args = parser.parse_args()
+    only = set(args.only or ["unit", "integration", "e2e", "fuzz"])
+
+    tally = Tally()
+    if "unit" in only:
+        run_unit(args.build_dir, tally)
+    pytest_suites = [s for s in ("integration", "e2e") if s in only]
+    if pytest_suites:
+        run_pytest(args.build_dir, pytest_suites, tally)
+    if "fuzz" in only:
+        run_fuzz(args.fuzz_build_dir, args.fuzz_seconds, tally)
+
+    print()
+    for line in tally.lines:
+        print(line)
+    summary = "%d passed, %d failed" % (tally.passed, tally.failed)
+    if tally.skipped:
+        summary += ", %d skipped" % tally.skipped
+    print(summary)
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
