@@ -147,8 +147,12 @@ RawValues read_config_file(const std::string& path, const std::string& section, 
                 throw ConfigError("config file '" + path + "': invalid value for '" + key + "'");
             }
             auto& slot = values[key];
-            for (gsize j = 0; j < n; ++j)
-                slot.emplace_back(list.get()[j]);
+            // "a; b" is a common way to write a list; the spaces are not part of the items.
+            for (gsize j = 0; j < n; ++j) {
+                std::string item = g_strstrip(list.get()[j]);
+                if (!item.empty())
+                    slot.push_back(std::move(item));
+            }
             continue;
         }
         gchar* raw = g_key_file_get_string(kf.get(), section.c_str(), key.c_str(), &raw_error);
