@@ -49,11 +49,17 @@ void daemonize(bool keep_stderr) {
 }
 
 PidFile::PidFile(std::string path) : path_(std::move(path)) {
-    FILE* f = std::fopen(path_.c_str(), "w");
+    // Written aside and renamed so that a reader never sees an empty or partial file.
+    const std::string temporary = path_ + ".tmp";
+    FILE* f = std::fopen(temporary.c_str(), "w");
     if (!f)
         throw std::runtime_error("cannot write pidfile '" + path_ + "': " + std::strerror(errno));
     std::fprintf(f, "%d\n", static_cast<int>(getpid()));
-    std::fclose(f);
+    const bool written = std::fclose(f) == 0;
+    if (!written || std::rename(temporary.c_str(), path_.c_str()) != 0) {
+        unlink(temporary.c_str());
+        throw std::runtime_error("cannot write pidfile '" + path_ + "': " + std::strerror(errno));
+    }
 }
 
 PidFile::~PidFile() {

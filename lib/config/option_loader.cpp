@@ -184,8 +184,8 @@ std::string single_value(const RawValues& values, const char* key, const std::st
 LoadResult load_options(int argc, char** argv, const std::vector<OptionSpec>& specs,
                         const LoaderSettings& settings) {
     std::vector<OptionSpec> all = specs;
-    all.push_back({kConfigFile, 0, ArgKind::value, "FILE", "Load config from this file", nullptr});
-    all.push_back({kConfigSection, 0, ArgKind::value, "STRING", "Config file section to use", nullptr});
+    all.push_back({kConfigFile, 0, ArgKind::value, "FILE", "key file to read options from; none reads none", nullptr});
+    all.push_back({kConfigSection, 0, ArgKind::value, "STRING", "section of the config file to use", nullptr});
 
     RawValues command_line = parse_command_line(argc, argv, all, settings);
 
@@ -205,17 +205,23 @@ LoadResult load_options(int argc, char** argv, const std::vector<OptionSpec>& sp
     for (auto& [key, values] : command_line)
         merged[key] = std::move(values);
 
-    // Apply in table order so that errors come out in a predictable order.
+    // Unsupported options are reported before any value is judged: knowing that a feature is
+    // missing matters more to an operator than a typo next to it.
     for (const auto& spec : all) {
         auto it = merged.find(spec.long_name);
-        if (it == merged.end() || spec.long_name == kConfigFile || spec.long_name == kConfigSection)
+        if (it == merged.end() || spec.apply)
             continue;
         // A config file may spell out an unsupported flag's default; only a real request is refused.
-        if (!spec.apply && spec.kind == ArgKind::flag && it->second == std::vector<std::string>{"false"})
+        if (spec.kind == ArgKind::flag && it->second == std::vector<std::string>{"false"})
             continue;
-        if (!spec.apply)
+        if (spec.long_name != kConfigFile && spec.long_name != kConfigSection)
             throw ConfigError("option --" + spec.long_name + " is not supported yet");
-        spec.apply(it->second);
+    }
+    // Table order makes the first reported error predictable.
+    for (const auto& spec : all) {
+        auto it = merged.find(spec.long_name);
+        if (it != merged.end() && spec.apply)
+            spec.apply(it->second);
     }
     return result;
 }

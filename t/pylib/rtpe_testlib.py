@@ -4,8 +4,10 @@ Every daemon a test starts is ended by PID when the test finishes; ports are pic
 free at random so that two runs never collide.
 """
 
+import atexit
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +15,10 @@ import tempfile
 import time
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Every daemon's config and log go below one directory that disappears with the test run.
+_SESSION_DIR = tempfile.mkdtemp(prefix="rtpe-tests-")
+atexit.register(shutil.rmtree, _SESSION_DIR, True)
 
 
 def daemon_binary():
@@ -131,7 +137,7 @@ class Daemon:
     """Our rtpengine in the foreground, logging to a file, with a config file of its own."""
 
     def __init__(self, config=None, args=(), section="rtpengine"):
-        self.workdir = tempfile.mkdtemp(prefix="rtpe-test-")
+        self.workdir = tempfile.mkdtemp(prefix="daemon-", dir=_SESSION_DIR)
         self.log_path = os.path.join(self.workdir, "daemon.log")
         self.config_path = None
         if config is not None:
