@@ -78,8 +78,18 @@ def run_fuzz(fuzz_build_dir, seconds, tally):
             if os.path.isdir(seeds):
                 for seed in os.listdir(seeds):
                     shutil.copy(os.path.join(seeds, seed), corpus)
-            rc = subprocess.call([target, "-max_total_time=%d" % seconds, "-print_final_stats=1",
-                                  "-artifact_prefix=" + corpus + "/", corpus])
+            run = subprocess.run([target, "-max_total_time=%d" % seconds, "-print_final_stats=1",
+                                  "-artifact_prefix=" + corpus + "/", corpus],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+            rc = run.returncode
+            output = run.stdout.splitlines()
+            # libFuzzer's progress lines are noise; its final stats, or the crash report, are not.
+            shown = [l for l in output if l.startswith("stat::")] if rc == 0 else output[-60:]
+            for artifact in glob.glob(os.path.join(corpus, "crash-*")) + glob.glob(os.path.join(corpus, "leak-*")):
+                kept = os.path.join(REPO, "t", "fuzz", os.path.basename(artifact))
+                shutil.copy(artifact, kept)
+                shown.append("reproducer kept at " + kept)
+        print("\n".join(shown))
         print("fuzz %s: %s" % (name, "ok" if rc == 0 else "FAILED (exit %d)" % rc))
         if rc == 0:
             passed += 1

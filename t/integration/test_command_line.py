@@ -291,3 +291,23 @@ def test_sigusr_changes_log_level():
     c.close()
     assert d.stop() == 0
     assert d.log().count("Received command 'ping'") == 1
+
+
+def test_notifies_systemd_when_ready(tmp_path):
+    notify_path = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(notify_path)
+    listener.settimeout(5)
+    port = free_udp_port()
+    os.environ["NOTIFY_SOCKET"] = notify_path
+    try:
+        d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1"]).start()
+    finally:
+        del os.environ["NOTIFY_SOCKET"]
+    try:
+        assert listener.recv(4096) == b"READY=1"
+        assert ping(("127.0.0.1", port))  # ready means the control port answers
+    finally:
+        assert d.stop() == 0
+        assert listener.recv(4096) == b"STOPPING=1"
+        listener.close()

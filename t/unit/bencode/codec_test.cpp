@@ -8,26 +8,20 @@
 
 #include <gtest/gtest.h>
 
+#include "codec_expectations.hpp"
+
 namespace rtpe::bencode {
 namespace {
 
 using namespace std::string_literals;
 
-// Decodes a document that must be valid.
+
 Value must_decode(std::string_view in) {
-    std::string error;
-    auto v = decode(in, &error);
-    EXPECT_TRUE(v.has_value()) << "input: " << in << " error: " << error;
-    return v.value_or(Value{});
+    return test_support::must_decode(&bencode::decode, in);
 }
 
-// The error text for a document that must be rejected.
 std::string reject(std::string_view in) {
-    std::string error;
-    auto v = decode(in, &error);
-    EXPECT_FALSE(v.has_value()) << "accepted: " << in;
-    EXPECT_FALSE(error.empty()) << "no reason for: " << in;
-    return error;
+    return test_support::reject(&bencode::decode, in);
 }
 
 void expect_round_trip(std::string_view canonical) {

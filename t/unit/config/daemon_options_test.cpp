@@ -31,7 +31,7 @@ private:
     std::string path_;
 };
 
-DaemonOptions load(std::initializer_list<std::string> args) {
+DaemonOptions load(const std::vector<std::string>& args) {
     std::vector<std::string> storage{"rtpengine"};
     storage.insert(storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -41,7 +41,7 @@ DaemonOptions load(std::initializer_list<std::string> args) {
     return load_daemon_options(static_cast<int>(storage.size()), argv.data());
 }
 
-std::string error_of(std::initializer_list<std::string> args) {
+std::string error_of(const std::vector<std::string>& args) {
     try {
         load(args);
     } catch (const config::ConfigError& e) {
@@ -141,18 +141,8 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
     const std::initializer_list<std::string> base = {"--config-file=none", "-i", "127.0.0.1", "-n", "2223"};
     auto with = [&](std::string extra) {
         std::vector<std::string> args(base);
-        args.push_back(extra);
-        std::vector<std::string> storage{"rtpengine"};
-        storage.insert(storage.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& s : storage)
-            argv.push_back(s.data());
-        try {
-            load_daemon_options(static_cast<int>(argv.size()), argv.data());
-        } catch (const config::ConfigError& e) {
-            return std::string(e.what());
-        }
-        return std::string("<no error>");
+        args.push_back(std::move(extra));
+        return error_of(args);
     };
     for (auto [arg, option, value] : std::initializer_list<std::tuple<const char*, const char*, const char*>>{
              {"--port-min=x", "port-min", "x"},

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "codec_expectations.hpp"
+
 #include "bencode/codec.hpp"
 
 namespace rtpe::json {
@@ -16,19 +18,13 @@ namespace {
 using bencode::Value;
 using namespace std::string_literals;
 
+
 Value must_decode(std::string_view in) {
-    std::string error;
-    auto v = decode(in, &error);
-    EXPECT_TRUE(v.has_value()) << "input: " << in << " error: " << error;
-    return v.value_or(Value{});
+    return test_support::must_decode(&json::decode, in);
 }
 
 std::string reject(std::string_view in) {
-    std::string error;
-    auto v = decode(in, &error);
-    EXPECT_FALSE(v.has_value()) << "accepted: " << in;
-    EXPECT_FALSE(error.empty()) << "no reason for: " << in;
-    return error;
+    return test_support::reject(&json::decode, in);
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
