@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "daemon/control/control_thread.hpp"
+#include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
 #include "daemon/version.hpp"
@@ -75,7 +76,9 @@ int run(int argc, char** argv) {
         if (!options.pidfile.empty())
             pidfile = std::make_unique<process::PidFile>(options.pidfile);
 
-        control.start(static_cast<std::size_t>(options.thread_stack_kb) * 1024);
+        const std::size_t stack_bytes = static_cast<std::size_t>(options.thread_stack_kb) * 1024;
+        media::WorkerPool workers(static_cast<unsigned>(options.num_threads), stack_bytes);
+        control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
 
@@ -90,6 +93,7 @@ int run(int argc, char** argv) {
         }
         process::notify_systemd("STOPPING=1");
         control.stop();
+        workers.stop();
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());
         if (!options.log_stderr)

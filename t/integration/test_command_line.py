@@ -311,3 +311,23 @@ def test_notifies_systemd_when_ready(tmp_path):
         assert d.stop() == 0
         assert listener.recv(4096) == b"STOPPING=1"
         listener.close()
+
+
+def thread_names(pid):
+    names = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            names.append(f.read().strip())
+    return names
+
+
+@pytest.mark.parametrize("args, workers", [(["--num-threads=3"], 3), ([], os.cpu_count())])
+def test_media_worker_threads(args, workers):
+    port = free_udp_port()
+    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1"] + args).start()
+    try:
+        names = thread_names(d.proc.pid)
+        assert sorted(n for n in names if n.startswith("media ")) == sorted("media %d" % i for i in range(workers))
+        assert names.count("control") == 1
+    finally:
+        assert d.stop() == 0
