@@ -20,8 +20,8 @@ SocketResult bind_udp(const SocketAddress& address) {
         r.error = std::string("socket: ") + std::strerror(errno);
         return r;
     }
+    // No SO_REUSEADDR: for UDP it would let a second socket (or a second daemon) share the port.
     const int on = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (address.family() == AF_INET6)
         setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
     if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {

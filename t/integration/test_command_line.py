@@ -331,3 +331,15 @@ def test_media_worker_threads(args, workers):
         assert names.count("control") == 1
     finally:
         assert d.stop() == 0
+
+
+def test_second_daemon_cannot_share_the_ng_port():
+    port = free_udp_port()
+    first = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1"]).start()
+    try:
+        r = run_daemon_once(["--config-file=none", "-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-f", "-E",
+                             "-t", "-1"])
+        assert r.returncode != 0
+        assert "127.0.0.1:%d" % port in r.stderr
+    finally:
+        assert first.stop() == 0
