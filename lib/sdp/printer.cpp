@@ -1,0 +1,36 @@
+#include "sdp/session.hpp"
+
+namespace rtpe::sdp {
+
+namespace {
+
+void print_lines(const std::vector<Line>& lines, std::string& out) {
+    for (const auto& line : lines) {
+        out += line.type;
+        out += '=';
+        out += line.value;
+        out += line.ending == LineEnding::crlf ? "\r\n" : "\n";
+    }
+}
+
+}  // namespace
+
+void print_to(const Session& session, std::string& out) {
+    print_lines(session.session_.lines(), out);
+    for (const auto& m : session.media_)
+        print_lines(m.lines(), out);
+    if (!session.final_line_ending_) {
+        const auto& last = session.media_.empty() ? session.session_.lines() : session.media_.back().lines();
+        if (!last.empty())
+            out.resize(out.size() - (last.back().ending == LineEnding::crlf ? 2 : 1));
+    }
+    out += session.trailer_;
+}
+
+std::string print(const Session& session) {
+    std::string out;
+    print_to(session, out);
+    return out;
+}
+
+}  // namespace rtpe::sdp
