@@ -6,7 +6,12 @@
 #include <cstdio>
 #include <exception>
 
+#include "daemon/call/call_registry.hpp"
+#include "daemon/call/call_service.hpp"
+#include "daemon/call/call_timeouts.hpp"
+#include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
+#include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -42,6 +47,14 @@ void shift_log_levels(int delta) {
     }
 }
 
+call::CallSettings call_settings(const DaemonOptions& o) {
+    call::CallSettings s;
+    s.delete_delay = o.delete_delay;
+    // Distinguishes this instance in loop-protect attributes.
+    s.instance_id = std::to_string(getpid()) + "-" + std::to_string(time(nullptr));
+    return s;
+}
+
 int run(int argc, char** argv) {
     DaemonOptions options;
     std::vector<std::string> warnings;
@@ -66,9 +79,7 @@ int run(int argc, char** argv) {
 
     process::block_handled_signals();
     try {
-        control::NgCommandTable commands;
-        control::add_basic_commands(commands);
-        control::ControlThread control(options, std::move(commands));
+        control::ControlThread control(options);
 
         std::unique_ptr<process::PidFile> pidfile;
         if (!options.foreground)
@@ -78,6 +89,14 @@ int run(int argc, char** argv) {
 
         const std::size_t stack_bytes = static_cast<std::size_t>(options.thread_stack_kb) * 1024;
         media::WorkerPool workers(static_cast<unsigned>(options.num_threads), stack_bytes);
+        media::LocalInterfaces interfaces(options.interfaces, static_cast<uint16_t>(options.port_min),
+                                          static_cast<uint16_t>(options.port_max));
+        call::CallRegistry calls;
+        call::CallService service(calls, interfaces, workers, call_settings(options));
+        control::add_call_commands(control.commands(), service);
+        call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
+                                              options.offer_timeout});
+        control.add_periodic(std::chrono::seconds(1), [&timeouts] { timeouts.check(time(nullptr)); });
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
@@ -93,6 +112,8 @@ int run(int argc, char** argv) {
         }
         process::notify_systemd("STOPPING=1");
         control.stop();
+        for (const auto& call : calls.snapshot())
+            service.destroy(call);
         workers.stop();
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());

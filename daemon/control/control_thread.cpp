@@ -1,11 +1,16 @@
 #include "daemon/control/control_thread.hpp"
 
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
 #include "util/log.hpp"
 
 namespace rtpe::control {
 
-ControlThread::ControlThread(const DaemonOptions& options, NgCommandTable commands)
-    : commands_(std::move(commands)), processor_(commands_, cookies_) {
+ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands_, cookies_) {
+    add_basic_commands(commands_);
     for (const auto& spec : options.listen_ng) {
         for (const auto& address : spec.addresses) {
             ng_udp_.push_back(std::make_unique<NgUdpListener>(address, processor_));
@@ -13,6 +18,24 @@ ControlThread::ControlThread(const DaemonOptions& options, NgCommandTable comman
             RTPE_LOG(control, log::kInfo, "Listening for ng commands on UDP %s", address.to_string().c_str());
         }
     }
+}
+
+void ControlThread::add_periodic(std::chrono::milliseconds period, std::function<void()> tick) {
+    net::Fd timer(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!timer.valid())
+        throw std::runtime_error("cannot create a timer");
+    itimerspec spec{};
+    spec.it_interval.tv_sec = period.count() / 1000;
+    spec.it_interval.tv_nsec = (period.count() % 1000) * 1000000;
+    spec.it_value = spec.it_interval;
+    timerfd_settime(timer.get(), 0, &spec, nullptr);
+    const int fd = timer.get();
+    poller_.add(fd, [fd, tick = std::move(tick)](uint32_t) {
+        uint64_t expirations;
+        if (read(fd, &expirations, sizeof(expirations)) > 0)
+            tick();
+    });
+    timers_.push_back(std::move(timer));
 }
 
 ControlThread::~ControlThread() {

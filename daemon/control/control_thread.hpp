@@ -1,6 +1,8 @@
 #pragma once
 // The control plane: every ng listener served by one thread of its own, apart from media.
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -17,8 +19,13 @@ namespace rtpe::control {
 class ControlThread {
 public:
     // Binds every listener now; throws std::runtime_error naming the address that failed.
-    ControlThread(const DaemonOptions& options, NgCommandTable commands);
+    explicit ControlThread(const DaemonOptions& options);
     ~ControlThread();
+
+    // Commands and timers are added before start().
+    NgCommandTable& commands() { return commands_; }
+    // Runs tick on the control thread every period.
+    void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
     void start(std::size_t stack_bytes);
     void stop();
@@ -29,6 +36,7 @@ private:
     NgProcessor processor_;
     net::Poller poller_;
     std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
+    std::vector<net::Fd> timers_;
     Thread thread_;
 };
 

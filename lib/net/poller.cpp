@@ -4,9 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <future>
 #include <stdexcept>
 
 namespace rtpe::net {
+
+namespace {
+// Identifies the calling thread cheaply and uniquely while it lives.
+const void* this_thread_marker() {
+    static thread_local char marker;
+    return &marker;
+}
+}  // namespace
 
 Poller::Poller()
     : epoll_(epoll_create1(EPOLL_CLOEXEC)), wakeup_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -14,17 +23,19 @@ Poller::Poller()
         throw std::runtime_error("cannot create epoll instance");
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.fd = wakeup_.get();
+    ev.data.ptr = nullptr;  // the wake-up fd is the only event without a handler
     epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev);
 }
 
 bool Poller::add(int fd, Handler handler, uint32_t events) {
+    auto [it, inserted] = handlers_.insert_or_assign(fd, std::move(handler));
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+    ev.data.ptr = &it->second;
+    if (epoll_ctl(epoll_.get(), inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
+        handlers_.erase(it);
         return false;
-    handlers_[fd] = std::move(handler);
+    }
     return true;
 }
 
@@ -33,32 +44,72 @@ void Poller::remove(int fd) {
     handlers_.erase(fd);
 }
 
+void Poller::post(Task task) {
+    {
+        std::lock_guard lock(tasks_mutex_);
+        tasks_.push_back(std::move(task));
+    }
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wakeup_.get(), &one, sizeof(one));
+    (void)ignored;
+}
+
+void Poller::run_sync(const Task& task) {
+    if (!running_ || thread_ == this_thread_marker()) {
+        task();
+        return;
+    }
+    std::promise<void> done;
+    auto finished = done.get_future();
+    post([&] {
+        task();
+        done.set_value();
+    });
+    finished.wait();
+}
+
+void Poller::run_tasks() {
+    uint64_t count;
+    ssize_t ignored = ::read(wakeup_.get(), &count, sizeof(count));
+    (void)ignored;
+    std::vector<Task> batch;
+    {
+        std::lock_guard lock(tasks_mutex_);
+        batch.swap(tasks_);
+    }
+    for (auto& task : batch)
+        task();
+}
+
 void Poller::run() {
+    thread_ = this_thread_marker();
     running_ = true;
     epoll_event events[64];
-    while (running_) {
+    while (!stopping_) {
         const int n = epoll_wait(epoll_.get(), events, 64, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             throw std::runtime_error("epoll_wait failed");
         }
-        for (int i = 0; i < n && running_; ++i) {
-            const int fd = events[i].data.fd;
-            if (fd == wakeup_.get())
-                continue;
-            // Copy: the handler may remove itself.
-            auto it = handlers_.find(fd);
-            if (it == handlers_.end())
-                continue;
-            Handler handler = it->second;
-            handler(events[i].events);
+        bool tasks_pending = false;
+        for (int i = 0; i < n; ++i) {
+            auto* handler = static_cast<Handler*>(events[i].data.ptr);
+            if (!handler)
+                tasks_pending = true;
+            else
+                (*handler)(events[i].events);
         }
+        if (tasks_pending)
+            run_tasks();
     }
+    // Tasks posted before stop() still run, so that waiters in run_sync are released.
+    run_tasks();
+    running_ = false;
 }
 
 void Poller::stop() {
-    running_ = false;
+    stopping_ = true;
     uint64_t one = 1;
     ssize_t ignored = ::write(wakeup_.get(), &one, sizeof(one));
     (void)ignored;

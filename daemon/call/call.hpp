@@ -1,0 +1,71 @@
+#pragma once
+// The call model: a call (by call-id) has participants (by tag), each with one media
+// side per m= line. A media side owns the local sockets facing its participant.
+//
+// Locking: a Call's mutex guards everything inside it; the registry's mutex guards only
+// the id -> call map. Media sides' PacketStreams are touched by their worker thread; the
+// control thread changes their worker state only through that worker's poller.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/media/local_interfaces.hpp"
+#include "daemon/media/packet_stream.hpp"
+#include "net/address.hpp"
+
+namespace rtpe::call {
+
+struct MediaSide {
+    int index = 0;                 // 1-based, as in query output
+    std::string type;              // audio, video, image, ...
+    std::string protocol;          // RTP/AVP, ...
+    bool send = true;              // direction as this participant's SDP said
+    bool recv = true;
+    std::size_t worker = 0;        // every stream of one m= line, both sides, runs on this worker
+    media::LocalAddress* local = nullptr;
+    std::unique_ptr<media::SocketPair> sockets;  // null for a rejected (port 0) stream
+    std::unique_ptr<media::PacketStream> rtp;
+    std::unique_ptr<media::PacketStream> rtcp;
+    net::SocketAddress sdp_rtp;    // where this participant's SDP says to send RTP
+    net::SocketAddress sdp_rtcp;
+};
+
+struct Participant {
+    std::string tag;               // empty until the answer names it
+    std::string label;
+    std::string via_branch;
+    int64_t created = 0;           // wall-clock seconds
+    std::vector<std::unique_ptr<MediaSide>> medias;
+    Participant* peer = nullptr;
+    bool sdp_seen = false;         // this participant has sent an SDP body
+};
+
+class Call {
+public:
+    explicit Call(std::string id);
+
+    const std::string& id() const { return id_; }
+    std::mutex& mutex() { return mutex_; }
+
+    int64_t created_s = 0;
+    int64_t created_us = 0;
+    int64_t last_signal = 0;
+    bool answered = false;
+    std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay
+
+    std::vector<std::unique_ptr<Participant>>& participants() { return participants_; }
+    const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }
+    Participant* find(const std::string& tag);
+    Participant& add(std::string tag);
+
+private:
+    const std::string id_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Participant>> participants_;
+};
+
+}  // namespace rtpe::call

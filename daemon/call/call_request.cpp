@@ -1,0 +1,119 @@
+#include "daemon/call/call_request.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "daemon/control/ng_commands.hpp"
+#include "daemon/control/ng_values.hpp"
+#include "util/log.hpp"
+
+namespace rtpe::call {
+
+namespace {
+
+using control::integer_of;
+using control::NgError;
+using control::string_of;
+using control::strings_of;
+
+// Flags come as "trust address", "trust-address" or "trust_address", in any case.
+std::string canonical_flag(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text)
+        out.push_back(c == ' ' || c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return out;
+}
+
+void apply_flag(CallRequest& r, const std::string& flag) {
+    struct Entry {
+        const char* name;
+        bool CallRequest::*field;
+    };
+    static constexpr Entry kFlags[] = {
+        {"trust-address", &CallRequest::trust_address},
+        {"sip-source-address", &CallRequest::sip_source_address},
+        {"symmetric", &CallRequest::symmetric},
+        {"asymmetric", &CallRequest::asymmetric},
+        {"unidirectional", &CallRequest::unidirectional},
+        {"strict-source", &CallRequest::strict_source},
+        {"media-handover", &CallRequest::media_handover},
+        {"port-latching", &CallRequest::port_latching},
+        {"no-rtcp-attribute", &CallRequest::no_rtcp_attribute},
+        {"full-rtcp-attribute", &CallRequest::full_rtcp_attribute},
+        {"loop-protect", &CallRequest::loop_protect},
+        {"original-sendrecv", &CallRequest::original_sendrecv},
+        {"reset", &CallRequest::reset},
+    };
+    for (const auto& e : kFlags) {
+        if (flag == e.name) {
+            r.*(e.field) = true;
+            return;
+        }
+    }
+    RTPE_LOG(control, log::kWarning, "Unknown flag encountered: '%s'", flag.c_str());
+}
+
+}  // namespace
+
+CallRequest parse_call_request(const bencode::Value& d) {
+    CallRequest r;
+    r.call_id = string_of(d, "call-id");
+    r.from_tag = string_of(d, "from-tag");
+    r.to_tag = string_of(d, "to-tag");
+    r.via_branch = string_of(d, "via-branch");
+    r.label = string_of(d, "label");
+    if (const std::string* sdp = d.find_string("sdp"))
+        r.sdp = *sdp;
+
+    for (const auto& flag : strings_of(d, "flags"))
+        apply_flag(r, canonical_flag(flag));
+    for (const auto& what : strings_of(d, "replace")) {
+        const std::string w = canonical_flag(what);
+        if (w == "origin")
+            r.replace_origin = true;
+        else if (w == "session-connection" || w == "session-c-line")
+            r.replace_session_connection = true;
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown 'replace' flag encountered: '%s'", what.c_str());
+    }
+
+    const auto direction = strings_of(d, "direction");
+    for (std::size_t i = 0; i < direction.size() && i < 2; ++i)
+        r.direction[i] = direction[i];
+
+    if (auto af = string_of(d, "address-family"); !af.empty()) {
+        if (af != "IP4" && af != "IP6")
+            throw NgError("Invalid address-family");
+        r.address_family = af;
+    }
+    if (auto ma = string_of(d, "media-address"); !ma.empty())
+        r.media_address = ma;
+    if (auto tp = string_of(d, "transport-protocol"); !tp.empty()) {
+        if (tp != "RTP/AVP" && tp != "RTP/AVPF")
+            throw NgError("Transport protocol " + tp + " is not supported yet");
+        r.transport_protocol = tp;
+    }
+    if (auto ice = string_of(d, "ICE"); !ice.empty()) {
+        if (canonical_flag(ice) == "remove")
+            r.ice = IceMode::remove;
+        else
+            throw NgError("ICE option '" + ice + "' is not supported yet");
+    }
+    if (d.find("TOS")) {
+        auto value = integer_of(d, "TOS");
+        if (!value || *value < 0 || *value > 255)
+            throw NgError("Invalid TOS value");
+        r.tos = static_cast<int>(*value);
+    }
+    if (const bencode::Value* rf = d.find("received-from"); rf && rf->is_list() && rf->as_list().size() == 2 &&
+                                                             rf->as_list()[1].is_string())
+        r.received_from_address = rf->as_list()[1].as_string();
+    if (auto value = integer_of(d, "delete-delay"); value && *value >= 0)
+        r.delete_delay = *value;
+    if (const bencode::Value* rc = d.find("record-call"); rc && rc->is_string() && canonical_flag(rc->as_string()) == "yes")
+        throw NgError("Call recording is not supported yet");
+    return r;
+}
+
+}  // namespace rtpe::call

@@ -1,0 +1,54 @@
+#pragma once
+// An ng offer/answer/delete/query request, with its keys and flags parsed once into types.
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "bencode/value.hpp"
+
+namespace rtpe::call {
+
+enum class IceMode { absent, remove };
+
+struct CallRequest {
+    std::string call_id;
+    std::string from_tag;
+    std::string to_tag;
+    std::string via_branch;
+    std::string label;
+    std::optional<std::string> sdp;
+
+    // flags
+    bool trust_address = false;
+    bool sip_source_address = false;
+    bool symmetric = false;
+    bool asymmetric = false;
+    bool unidirectional = false;
+    bool strict_source = false;
+    bool media_handover = false;
+    bool port_latching = false;
+    bool no_rtcp_attribute = false;
+    bool full_rtcp_attribute = false;
+    bool loop_protect = false;
+    bool original_sendrecv = false;
+    bool reset = false;
+
+    // replace
+    bool replace_origin = false;
+    bool replace_session_connection = false;
+
+    std::optional<std::string> address_family;  // "IP4" or "IP6"
+    std::array<std::string, 2> direction;        // interface names; empty = default
+    std::optional<std::string> media_address;
+    std::optional<std::string> transport_protocol;
+    IceMode ice = IceMode::absent;
+    std::optional<int> tos;
+    std::optional<std::string> received_from_address;
+    std::optional<int64_t> delete_delay;
+};
+
+// Throws control::NgError with upstream's reason for a malformed key.
+CallRequest parse_call_request(const bencode::Value& dictionary);
+
+}  // namespace rtpe::call

@@ -1,0 +1,55 @@
+#pragma once
+// The operations ng commands perform on calls: offer, answer, delete, and the timers'
+// expiry. Media sockets are allocated here and handed to the workers.
+
+#include <memory>
+#include <string>
+
+#include "daemon/call/call.hpp"
+#include "daemon/call/call_registry.hpp"
+#include "daemon/call/call_request.hpp"
+#include "daemon/media/local_interfaces.hpp"
+#include "daemon/media/worker_pool.hpp"
+
+namespace rtpe::call {
+
+struct CallSettings {
+    int delete_delay = 30;
+    media::RelayPolicy relay;
+    std::string instance_id;  // identifies this daemon in loop-protect attributes
+};
+
+class CallService {
+public:
+    CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
+                CallSettings settings);
+
+    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons.
+    std::string offer(const CallRequest& request);
+    std::string answer(const CallRequest& request);
+
+    // Deletes the call (or, with a to-tag or via-branch, the one branch) and returns the
+    // call as it was, for the reply's statistics. delay < 0 means the configured default.
+    std::shared_ptr<Call> remove(const CallRequest& request);
+
+    // Destroys the call now: its sockets leave the workers and close.
+    void destroy(const std::shared_ptr<Call>& call);
+
+    CallRegistry& registry() { return registry_; }
+
+private:
+    std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
+                            bool is_offer);
+    void ensure_media(Call& call, Participant& side, std::size_t count, const std::string& interface_name,
+                      int family, const Participant* worker_source);
+    void wire(Participant& a, Participant& b);
+    void release_media_locked(Call& call);
+
+    CallRegistry& registry_;
+    media::LocalInterfaces& interfaces_;
+    media::WorkerPool& workers_;
+    CallSettings settings_;
+    std::size_t next_worker_ = 0;
+};
+
+}  // namespace rtpe::call

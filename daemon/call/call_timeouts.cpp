@@ -1,0 +1,57 @@
+#include "daemon/call/call_timeouts.hpp"
+
+#include <algorithm>
+
+#include "util/log.hpp"
+
+namespace rtpe::call {
+
+const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
+    if (call.delete_at)
+        return now >= *call.delete_at ? "delete delay expired" : nullptr;
+    if (settings_.final_timeout > 0 && now - call.created_s >= settings_.final_timeout)
+        return "final timeout";
+    if (!call.answered)
+        return settings_.offer_timeout > 0 && now - call.created_s >= settings_.offer_timeout ? "offer timeout"
+                                                                                                : nullptr;
+    int64_t last_activity = call.last_signal;
+    bool on_hold = true;
+    for (const auto& p : call.participants())
+        for (const auto& m : p->medias) {
+            if (!m->rtp)
+                continue;
+            last_activity = std::max({last_activity, m->rtp->counters().last_packet.load(std::memory_order_relaxed),
+                                      m->rtcp->counters().last_packet.load(std::memory_order_relaxed)});
+            if (m->send && !m->sdp_rtp.ip().is_unspecified())
+                on_hold = false;
+        }
+    const int limit = on_hold ? settings_.silent_timeout : settings_.timeout;
+    if (limit > 0 && now - last_activity >= limit)
+        return on_hold ? "silent timeout (no media while on hold)" : "timeout (no media)";
+    return nullptr;
+}
+
+void CallTimeouts::check(int64_t now) {
+    for (const auto& call : service_.registry().snapshot()) {
+        const char* reason;
+        uint64_t packets = 0, bytes = 0;
+        {
+            std::lock_guard lock(call->mutex());
+            reason = expiry_reason(*call, now);
+            if (!reason)
+                continue;
+            for (const auto& p : call->participants())
+                for (const auto& m : p->medias)
+                    if (m->rtp) {
+                        packets += m->rtp->counters().packets.load(std::memory_order_relaxed);
+                        bytes += m->rtp->counters().bytes.load(std::memory_order_relaxed);
+                    }
+        }
+        log::ScopedPrefix prefix(call->id());
+        RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", reason,
+                 static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes));
+        service_.destroy(call);
+    }
+}
+
+}  // namespace rtpe::call

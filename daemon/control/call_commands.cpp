@@ -1,0 +1,43 @@
+#include "daemon/control/call_commands.hpp"
+
+#include "daemon/call/call_request.hpp"
+#include "daemon/control/call_report.hpp"
+#include "daemon/control/ng_values.hpp"
+
+namespace rtpe::control {
+
+void add_call_commands(NgCommandTable& table, call::CallService& service) {
+    table.add("offer", [&service](const NgRequest& r, bencode::Value& reply) {
+        reply.set("sdp", service.offer(call::parse_call_request(r.dictionary)));
+    });
+    table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
+        reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));
+    });
+    table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto call = service.remove(call::parse_call_request(r.dictionary));
+        std::lock_guard lock(call->mutex());
+        report_call(*call, reply);
+    });
+    table.add("query", [&service](const NgRequest& r, bencode::Value& reply) {
+        const std::string* id = r.dictionary.find_string("call-id");
+        auto call = id ? service.registry().find(*id) : nullptr;
+        if (!call)
+            throw NgError("Unknown call-id");
+        std::lock_guard lock(call->mutex());
+        report_call(*call, reply);
+    });
+    table.add("list", [&service](const NgRequest& r, bencode::Value& reply) {
+        int64_t limit = 32;
+        if (auto n = integer_of(r.dictionary, "limit"); n && *n >= 0)
+            limit = *n;
+        bencode::Value calls = bencode::Value::list();
+        for (const auto& call : service.registry().snapshot()) {
+            if (static_cast<int64_t>(calls.as_list().size()) >= limit)
+                break;
+            calls.push_back(bencode::Value::string(call->id()));
+        }
+        reply.set("calls", std::move(calls));
+    });
+}
+
+}  // namespace rtpe::control
