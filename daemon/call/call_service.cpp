@@ -291,26 +291,25 @@ void CallService::destroy(const std::shared_ptr<Call>& call) {
     registry_.remove(call->id());
 }
 
-std::shared_ptr<Call> CallService::remove(const CallRequest& request) {
+void CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
     auto call = registry_.find(request.call_id);
     if (!call)
         throw NgError("Unknown call-id");
     const int64_t delay = request.delete_delay.value_or(settings_.delete_delay);
-    {
-        std::lock_guard lock(call->mutex());
-        log::ScopedPrefix prefix(call->id());
-        call->last_signal = time(nullptr);
-        if (delay > 0) {
-            if (!call->delete_at)
-                call->delete_at = time(nullptr) + delay;
-            RTPE_LOG(core, log::kInfo, "Scheduling deletion of entire call in %lld seconds",
-                     static_cast<long long>(delay));
-            return call;
-        }
-        RTPE_LOG(core, log::kInfo, "Deleting entire call");
+    std::lock_guard lock(call->mutex());
+    log::ScopedPrefix prefix(call->id());
+    call->last_signal = time(nullptr);
+    report(*call);
+    if (delay > 0) {
+        if (!call->delete_at)
+            call->delete_at = time(nullptr) + delay;
+        RTPE_LOG(core, log::kInfo, "Scheduling deletion of entire call in %lld seconds",
+                 static_cast<long long>(delay));
+        return;
     }
-    destroy(call);
-    return call;
+    RTPE_LOG(core, log::kInfo, "Deleting entire call");
+    release_media_locked(*call);
+    registry_.remove(call->id());
 }
 
 }  // namespace rtpe::call

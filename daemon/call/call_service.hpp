@@ -2,6 +2,7 @@
 // The operations ng commands perform on calls: offer, answer, delete, and the timers'
 // expiry. Media sockets are allocated here and handed to the workers.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,9 @@ public:
     std::string offer(const CallRequest& request);
     std::string answer(const CallRequest& request);
 
-    // Deletes the call (or, with a to-tag or via-branch, the one branch) and returns the
-    // call as it was, for the reply's statistics. delay < 0 means the configured default.
-    std::shared_ptr<Call> remove(const CallRequest& request);
+    // Deletes the call now, or schedules it for the request's (else the configured)
+    // delete delay. report sees the call, locked, as it was before it went.
+    void remove(const CallRequest& request, const std::function<void(const Call&)>& report);
 
     // Destroys the call now: its sockets leave the workers and close.
     void destroy(const std::shared_ptr<Call>& call);

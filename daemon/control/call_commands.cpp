@@ -14,9 +14,8 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));
     });
     table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto call = service.remove(call::parse_call_request(r.dictionary));
-        std::lock_guard lock(call->mutex());
-        report_call(*call, reply);
+        service.remove(call::parse_call_request(r.dictionary),
+                       [&reply](const call::Call& call) { report_call(call, reply); });
     });
     table.add("query", [&service](const NgRequest& r, bencode::Value& reply) {
         const std::string* id = r.dictionary.find_string("call-id");

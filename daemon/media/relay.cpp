@@ -34,8 +34,11 @@ thread_local Batch t_batch;
 
 bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now_ms) {
     if (s.endpoint == source) {
-        // Traffic from the expected place ends any learning in progress.
-        if (!s.endpoint_confirmed && s.learning_started_ms != 0 && source == s.advertised)
+        // Traffic from the address the SDP named, or from the first guess for long enough,
+        // ends learning.
+        if (!s.endpoint_confirmed &&
+            (source == s.advertised ||
+             (s.learning_started_ms != 0 && now_ms - s.learning_started_ms >= kDelayedLearningMs)))
             s.endpoint_confirmed = true;
         return true;
     }
