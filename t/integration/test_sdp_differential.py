@@ -133,7 +133,7 @@ def daemons():
 # --- normalization ---
 
 class PortTokens:
-    """Maps port numbers to P1, P2, ... in order of first appearance, per side and case."""
+    """Maps (address, port) pairs to P1, P2, ... in order of first appearance, per side and case."""
 
     def __init__(self):
         self.map = {}
@@ -149,32 +149,58 @@ _RTCP_LINE = re.compile(r"^(a=rtcp:)(\d+)(.*)$")
 _LOOP_LINE = re.compile(r"^(a=rtpengine:)(\S+)$")
 
 
+def _section_addresses(lines):
+    """The connection address in force for each m= section (index of its m= line -> address)."""
+    session_addr = None
+    result = {}
+    current = None
+    for i, line in enumerate(lines):
+        if line.startswith("m="):
+            current = i
+            result[i] = session_addr
+        elif line.startswith("c="):
+            addr = line.split(" ")[-1]
+            if current is None:
+                session_addr = addr
+            else:
+                result[current] = addr
+    return result
+
+
 def normalize_sdp(sdp, tokens):
-    """Replaces ports and generated ids; keeps every byte else, line endings included."""
+    """Replaces ports and generated ids; keeps every byte else, line endings included.
+
+    Port tokens are keyed by (connection address, port): two interfaces have separate port
+    pools, so the same number can legitimately show up on two addresses."""
     text = sdp.decode("utf-8", errors="surrogateescape")
+    parts = re.split(r"(\r\n|\n)", text)
+    lines = parts[0::2]
+    addresses = _section_addresses(lines)
     out = []
-    m_port = None
-    for line in re.split(r"(\r\n|\n)", text):
-        if line in ("\r\n", "\n"):
-            out.append(line)
-            continue
+    m_key = None
+    addr = None
+    for i, line in enumerate(lines):
         m = _M_LINE.match(line)
         if m:
             port = int(m.group(2))
-            m_port = port
-            line = m.group(1) + ("0" if port == 0 else tokens.token(port)) + m.group(3)
+            addr = addresses[i]
+            m_key = (addr, port)
+            line = m.group(1) + ("0" if port == 0 else tokens.token(m_key)) + m.group(3)
         else:
             r = _RTCP_LINE.match(line)
             if r:
                 port = int(r.group(2))
-                if m_port and port == m_port + 1:
-                    rep = tokens.token(m_port)[:-1] + "+1>"
+                rtcp_addr = r.group(3).split(" ")[-1] if r.group(3) else addr
+                if m_key and m_key[1] and (rtcp_addr, port) == (m_key[0], m_key[1] + 1):
+                    rep = tokens.token(m_key)[:-1] + "+1>"
                 else:
-                    rep = tokens.token(port)
+                    rep = tokens.token((rtcp_addr, port))
                 line = r.group(1) + rep + r.group(3)
             elif _LOOP_LINE.match(line):
                 line = "a=rtpengine:<ID>"
         out.append(line)
+        if 2 * i + 1 < len(parts):
+            out.append(parts[2 * i + 1])
     return "".join(out)
 
 
