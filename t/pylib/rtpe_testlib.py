@@ -136,7 +136,10 @@ class NgClient:
 class Daemon:
     """Our rtpengine in the foreground, logging to a file, with a config file of its own."""
 
-    def __init__(self, config=None, args=(), section="rtpengine"):
+    def __init__(self, config=None, args=(), section="rtpengine", binary=None):
+        # binary: another rtpengine-compatible executable to run instead of ours
+        # (e.g. Debian's /usr/bin/rtpengine for developing a test harness).
+        self.binary = binary
         self.workdir = tempfile.mkdtemp(prefix="daemon-", dir=_SESSION_DIR)
         self.log_path = os.path.join(self.workdir, "daemon.log")
         self.config_path = None
@@ -150,7 +153,7 @@ class Daemon:
         self.proc = None
 
     def command_line(self):
-        cmd = [daemon_binary(), "--foreground", "--log-stderr"]
+        cmd = [self.binary or daemon_binary(), "--foreground", "--log-stderr"]
         cmd.append("--config-file=%s" % (self.config_path or "none"))
         return cmd + self.args
 
