@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <random>
 
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_service.hpp"
@@ -50,8 +51,11 @@ void shift_log_levels(int delta) {
 call::CallSettings call_settings(const DaemonOptions& o) {
     call::CallSettings s;
     s.delete_delay = o.delete_delay;
-    // Distinguishes this instance in loop-protect attributes.
-    s.instance_id = std::to_string(getpid()) + "-" + std::to_string(time(nullptr));
+    // Distinguishes this instance in loop-protect attributes: 12 random hex digits, as upstream.
+    std::random_device random;
+    char id[13];
+    snprintf(id, sizeof(id), "%06x%06x", random() & 0xffffff, random() & 0xffffff);
+    s.instance_id = id;
     return s;
 }
 

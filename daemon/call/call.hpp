@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
 #include "net/address.hpp"
@@ -32,6 +33,8 @@ struct MediaSide {
     std::unique_ptr<media::PacketStream> rtcp;
     net::SocketAddress sdp_rtp;    // where this participant's SDP says to send RTP
     net::SocketAddress sdp_rtcp;
+    std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
+    bool ice_controlling = false;          // the answering side, as upstream marks it
 };
 
 struct Participant {

@@ -100,6 +100,9 @@ CallRequest parse_call_request(const bencode::Value& d) {
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
     }
+    for (const auto& sdes : strings_of(d, "SDES"))
+        if (canonical_flag(sdes) == "off" || canonical_flag(sdes) == "no")
+            r.sdes_off = true;
     if (d.find("TOS")) {
         auto value = integer_of(d, "TOS");
         if (!value || *value < 0 || *value > 255)

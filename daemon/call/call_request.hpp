@@ -43,6 +43,7 @@ struct CallRequest {
     std::optional<std::string> media_address;
     std::optional<std::string> transport_protocol;
     IceMode ice = IceMode::absent;
+    bool sdes_off = false;  // SDES: ["off"]: no SDES crypto attributes in the rewritten SDP
     std::optional<int> tos;
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;

@@ -55,8 +55,6 @@ SdpEndpoints endpoints_of(const sdp::Session& session, std::size_t index) {
 void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& advertised,
                        const media::RelayPolicy& policy) {
     stream.policy = policy;
-    if (advertised.ip().is_unspecified())
-        return;  // hold (0.0.0.0): keep sending where we did
     if (!(stream.advertised == advertised)) {
         stream.advertised = advertised;
         stream.endpoint = advertised;
@@ -71,51 +69,65 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
                          CallSettings settings)
     : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)) {}
 
-void CallService::ensure_media(Call&, Participant& side, std::size_t count, const std::string& interface_name,
-                               int family, const Participant* worker_source) {
-    while (side.medias.size() < count) {
+MediaSide& CallService::media_at(Participant& side, std::size_t index, const Participant& other) {
+    while (side.medias.size() <= index) {
         auto m = std::make_unique<MediaSide>();
-        m->index = static_cast<int>(side.medias.size()) + 1;
         const std::size_t i = side.medias.size();
-        if (worker_source && i < worker_source->medias.size())
-            m->worker = worker_source->medias[i]->worker;
-        else
-            m->worker = next_worker_++ % workers_.size();
-
-        m->local = interfaces_.find(interface_name, family);
-        if (!m->local)
-            m->local = interfaces_.find(interface_name);
-        if (!m->local)
-            throw NgError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
-        m->sockets = interfaces_.allocate(*m->local);
-        if (!m->sockets)
-            throw NgError("Ran out of ports");
-        m->rtp = std::make_unique<media::PacketStream>(m->sockets->rtp_fd(), false);
-        m->rtcp = std::make_unique<media::PacketStream>(m->sockets->rtcp_fd(), true);
-
-        media::PacketStream* rtp = m->rtp.get();
-        media::PacketStream* rtcp = m->rtcp.get();
-        auto& poller = workers_.poller(m->worker);
-        poller.run_sync([&poller, rtp, rtcp] {
-            poller.add(rtp->fd(), [rtp](uint32_t) { media::relay_readable(*rtp); });
-            poller.add(rtcp->fd(), [rtcp](uint32_t) { media::relay_readable(*rtcp); });
-        });
+        m->index = static_cast<int>(i) + 1;
+        // Both sides of one m= line share a worker, so the relay never crosses threads.
+        m->worker = i < other.medias.size() ? other.medias[i]->worker : next_worker_++ % workers_.size();
         side.medias.push_back(std::move(m));
     }
+    return *side.medias[index];
 }
 
-void CallService::wire(Participant& a, Participant& b) {
-    const std::size_t n = std::min(a.medias.size(), b.medias.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        MediaSide& ma = *a.medias[i];
-        MediaSide& mb = *b.medias[i];
-        workers_.poller(ma.worker).run_sync([&] {
-            ma.rtp->sink = mb.rtp.get();
-            mb.rtp->sink = ma.rtp.get();
-            ma.rtcp->sink = mb.rtcp.get();
-            mb.rtcp->sink = ma.rtcp.get();
-        });
-    }
+void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {
+    // Callers unbind first, so no stream of the old pair can still be someone's sink.
+    m.local = interfaces_.find(interface_name, family);
+    if (!m.local)
+        m.local = interfaces_.find(interface_name);
+    if (!m.local)
+        throw NgError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
+    m.sockets = interfaces_.allocate(*m.local);
+    if (!m.sockets)
+        throw NgError("Ran out of ports");
+    m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false);
+    m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true);
+    media::PacketStream* rtp = m.rtp.get();
+    media::PacketStream* rtcp = m.rtcp.get();
+    auto& poller = workers_.poller(m.worker);
+    poller.run_sync([&poller, rtp, rtcp] {
+        poller.add(rtp->fd(), [rtp](uint32_t) { media::relay_readable(*rtp); });
+        poller.add(rtcp->fd(), [rtcp](uint32_t) { media::relay_readable(*rtcp); });
+    });
+}
+
+void CallService::unbind_media(MediaSide& m, MediaSide* peer) {
+    if (!m.rtp)
+        return;
+    auto& poller = workers_.poller(m.worker);
+    poller.run_sync([&] {
+        poller.remove(m.rtp->fd());
+        poller.remove(m.rtcp->fd());
+        if (peer && peer->rtp) {
+            peer->rtp->sink = nullptr;
+            peer->rtcp->sink = nullptr;
+        }
+    });
+    m.rtp.reset();
+    m.rtcp.reset();
+    m.sockets.reset();
+}
+
+void CallService::wire(MediaSide& a, MediaSide& b) {
+    if (!a.rtp || !b.rtp)
+        return;
+    workers_.poller(a.worker).run_sync([&] {
+        a.rtp->sink = b.rtp.get();
+        b.rtp->sink = a.rtp.get();
+        a.rtcp->sink = b.rtcp.get();
+        b.rtcp->sink = a.rtcp.get();
+    });
 }
 
 std::string CallService::process_sdp(Call& call, Participant& sender, Participant& receiver,
@@ -127,19 +139,15 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         throw NgError("Failed to parse SDP");
     }
     const std::size_t count = session->media().size();
+    // Our own SDP coming back (a call looping through this daemon) is passed on untouched.
+    if (request.loop_protect) {
+        auto marker = session->session().attribute(kLoopProtectAttribute);
+        if (marker && marker->value == settings_.instance_id)
+            return *request.sdp;
+    }
 
     const std::string& sender_if = request.direction[is_offer ? 0 : 1];
     const std::string& receiver_if = request.direction[is_offer ? 1 : 0];
-
-    std::vector<SdpEndpoints> endpoints;
-    for (std::size_t i = 0; i < count; ++i)
-        endpoints.push_back(endpoints_of(*session, i));
-    const int sender_family = count ? endpoints[0].family : AF_INET;
-    const int receiver_family = request.address_family ? family_of(*request.address_family) : sender_family;
-
-    ensure_media(call, sender, count, sender_if, sender_family, &receiver);
-    ensure_media(call, receiver, count, receiver_if, receiver_family, &sender);
-    wire(sender, receiver);
 
     media::RelayPolicy policy = settings_.relay;
     policy.asymmetric = request.asymmetric;
@@ -152,37 +160,63 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 
     std::vector<MediaTarget> targets;
     for (std::size_t i = 0; i < count; ++i) {
-        MediaSide& m = *sender.medias[i];
         const auto& section = session->media()[i];
         const auto description = section.media();
-        m.type = description.media;
-        m.protocol = request.transport_protocol && !is_offer ? m.protocol : description.proto;
-        const sdp::Direction direction = session->direction(i);
-        m.send = direction == sdp::Direction::sendrecv || direction == sdp::Direction::sendonly;
-        m.recv = direction == sdp::Direction::sendrecv || direction == sdp::Direction::recvonly;
-        SdpEndpoints e = endpoints[i];
+        SdpEndpoints e = endpoints_of(*session, i);
+        const int receiver_family = request.address_family ? family_of(*request.address_family) : e.family;
         if (sip_source && !e.rtp.ip().is_unspecified()) {
             e.rtp = net::SocketAddress(*sip_source, e.rtp.port());
             e.rtcp = net::SocketAddress(*sip_source, e.rtcp.port());
         }
+
+        MediaSide& m = media_at(sender, i, receiver);
+        MediaSide& out = media_at(receiver, i, sender);
+        if (!description.is_rejected()) {
+            // A re-offer from a new address gets a fresh port pair towards the other side.
+            const bool moved = is_offer && m.sdp_rtp.port() != 0 && !(m.sdp_rtp == e.rtp);
+            if (!m.sockets)
+                bind_media(m, sender_if, e.family);
+            if (moved)
+                unbind_media(out, &m);
+            if (!out.sockets)
+                bind_media(out, receiver_if, receiver_family);
+            wire(m, out);
+        }
+
+        m.type = description.media;
+        m.protocol = description.proto;
+        // Seen from the relay, as upstream reports it: we send to a participant that
+        // receives, and receive from one that sends.
+        const auto direction = section.direction() ? section.direction() : session->session().direction();
+        m.send = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::recvonly;
+        m.recv = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::sendonly;
         m.sdp_rtp = e.rtp;
         m.sdp_rtcp = e.rtcp;
-        workers_.poller(m.worker).run_sync([&] {
-            apply_sdp_address(*m.rtp, e.rtp, policy);
-            apply_sdp_address(*m.rtcp, e.rtcp, policy);
-        });
+        if (m.rtp)
+            workers_.poller(m.worker).run_sync([&] {
+                apply_sdp_address(*m.rtp, e.rtp, policy);
+                apply_sdp_address(*m.rtcp, e.rtcp, policy);
+            });
+        if (is_offer) {
+            m.offered = offered_media(section);
+            out.ice_controlling = true;
+            out.type = description.media;
+            out.protocol = request.transport_protocol ? *request.transport_protocol : description.proto;
+        }
 
-        MediaSide& out = *receiver.medias[i];
-        if (is_offer && request.transport_protocol)
-            out.protocol = *request.transport_protocol;
         MediaTarget t;
-        t.rejected = description.is_rejected();
-        t.address = out.local->advertised;
+        if (out.sockets) {
+            t.address = out.local->advertised;
+            t.rtp_port = out.sockets->rtp_port();
+            t.rtcp_port = static_cast<uint16_t>(t.rtp_port + 1);
+        }
         if (request.media_address)
-            if (auto a = net::IpAddress::parse(*request.media_address))
+            if (auto a = net::IpAddress::parse(*request.media_address)) {
                 t.address = *a;
-        t.rtp_port = out.sockets->rtp_port();
-        t.rtcp_port = static_cast<uint16_t>(t.rtp_port + 1);
+                t.address_overridden = true;
+            }
+        if (!is_offer)
+            t.offered = out.offered;
         targets.push_back(t);
     }
     sender.sdp_seen = true;
@@ -196,9 +230,13 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     options.full_rtcp_attribute = request.full_rtcp_attribute;
     options.original_sendrecv = request.original_sendrecv;
     options.ice_remove = request.ice == IceMode::remove;
-    options.loop_protect = request.loop_protect;
+    options.sdes_off = request.sdes_off;
     options.transport_protocol = request.transport_protocol;
-    return rewrite_sdp(std::move(*session), targets, options, settings_.instance_id);
+    if (request.loop_protect)
+        options.loop_protect_token = settings_.instance_id;
+    if (count == 0)
+        throw NgError("Error rewriting SDP");
+    return rewrite_sdp(std::move(*session), targets, options);
 }
 
 std::string CallService::offer(const CallRequest& request) {
@@ -238,11 +276,17 @@ std::string CallService::offer(const CallRequest& request) {
 }
 
 std::string CallService::answer(const CallRequest& request) {
-    if (!request.sdp)
-        throw NgError("No SDP body in message");
+    if (request.call_id.empty())
+        throw NgError("No call-id in message");
+    if (request.from_tag.empty())
+        throw NgError("No from-tag in message");
+    if (request.to_tag.empty())
+        throw NgError("No to-tag in message");
     auto call = registry_.find(request.call_id);
     if (!call)
         throw NgError("Unknown call-id");
+    if (!request.sdp)
+        throw NgError("No SDP body in message");
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
 
@@ -268,19 +312,16 @@ std::string CallService::answer(const CallRequest& request) {
 }
 
 void CallService::release_media_locked(Call& call) {
-    // Every socket leaves its worker's poller before any stream is freed.
+    // First every socket leaves its worker, so no packet can reach a stream; then they go.
     for (auto& p : call.participants())
-        for (auto& m : p->medias) {
-            if (!m->rtp)
-                continue;
-            auto& poller = workers_.poller(m->worker);
-            poller.run_sync([&] {
-                poller.remove(m->rtp->fd());
-                poller.remove(m->rtcp->fd());
-                m->rtp->sink = nullptr;
-                m->rtcp->sink = nullptr;
-            });
-        }
+        for (auto& m : p->medias)
+            if (m->rtp) {
+                auto& poller = workers_.poller(m->worker);
+                poller.run_sync([&] {
+                    poller.remove(m->rtp->fd());
+                    poller.remove(m->rtcp->fd());
+                });
+            }
     for (auto& p : call.participants())
         p->medias.clear();
 }
@@ -291,10 +332,10 @@ void CallService::destroy(const std::shared_ptr<Call>& call) {
     registry_.remove(call->id());
 }
 
-void CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
+bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
     auto call = registry_.find(request.call_id);
     if (!call)
-        throw NgError("Unknown call-id");
+        return false;
     const int64_t delay = request.delete_delay.value_or(settings_.delete_delay);
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
@@ -305,11 +346,12 @@ void CallService::remove(const CallRequest& request, const std::function<void(co
             call->delete_at = time(nullptr) + delay;
         RTPE_LOG(core, log::kInfo, "Scheduling deletion of entire call in %lld seconds",
                  static_cast<long long>(delay));
-        return;
+        return true;
     }
     RTPE_LOG(core, log::kInfo, "Deleting entire call");
     release_media_locked(*call);
     registry_.remove(call->id());
+    return true;
 }
 
 }  // namespace rtpe::call

@@ -30,8 +30,9 @@ public:
     std::string answer(const CallRequest& request);
 
     // Deletes the call now, or schedules it for the request's (else the configured)
-    // delete delay. report sees the call, locked, as it was before it went.
-    void remove(const CallRequest& request, const std::function<void(const Call&)>& report);
+    // delete delay. report sees the call, locked, as it was before it went. Returns false
+    // when there is no such call.
+    bool remove(const CallRequest& request, const std::function<void(const Call&)>& report);
 
     // Destroys the call now: its sockets leave the workers and close.
     void destroy(const std::shared_ptr<Call>& call);
@@ -41,9 +42,13 @@ public:
 private:
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
-    void ensure_media(Call& call, Participant& side, std::size_t count, const std::string& interface_name,
-                      int family, const Participant* worker_source);
-    void wire(Participant& a, Participant& b);
+    // The media side for m= line index, created (unbound) when new.
+    MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
+    // Gives m a fresh socket pair on the named interface; throws NgError.
+    void bind_media(MediaSide& m, const std::string& interface_name, int family);
+    // Takes m's sockets out of its worker and closes them; peer's sinks pointing at them are cleared.
+    void unbind_media(MediaSide& m, MediaSide* peer = nullptr);
+    void wire(MediaSide& a, MediaSide& b);
     void release_media_locked(Call& call);
 
     CallRegistry& registry_;

@@ -22,7 +22,7 @@ const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
                 continue;
             last_activity = std::max({last_activity, m->rtp->counters().last_packet.load(std::memory_order_relaxed),
                                       m->rtcp->counters().last_packet.load(std::memory_order_relaxed)});
-            if (m->send && !m->sdp_rtp.ip().is_unspecified())
+            if (m->recv && !m->sdp_rtp.ip().is_unspecified())
                 on_hold = false;
         }
     const int limit = on_hold ? settings_.silent_timeout : settings_.timeout;

@@ -9,102 +9,231 @@ namespace rtpe::call {
 
 namespace {
 
+using sdp::Attribute;
+using sdp::Line;
+using sdp::LineEnding;
+
 std::string addr_type_of(const net::IpAddress& address) {
     return address.is_v6() ? "IP6" : "IP4";
 }
 
-bool is_ice_attribute(const std::string& name) {
+bool is_ice_attribute(std::string_view name) {
     static constexpr std::array<std::string_view, 8> kIce = {
         "ice-ufrag", "ice-pwd", "candidate", "ice-options", "remote-candidates", "end-of-candidates",
         "ice-lite",  "ice-mismatch"};
     return std::find(kIce.begin(), kIce.end(), name) != kIce.end();
 }
 
-bool is_direction(const std::string& name) {
-    return sdp::parse_direction(name).has_value();
+bool is_rtp_protocol(std::string_view proto) {
+    return proto.rfind("RTP/", 0) == 0 || proto.find("/RTP/") != std::string_view::npos;
 }
 
-// The media section in upstream's order: m=, the other non-attribute lines, the codec
-// attributes in payload order, the direction, a=rtcp, then the remaining attributes.
+// The payload type an rtpmap, fmtp or rtcp-fb value is about ("96 opus/48000/2" -> "96").
+std::string_view leading_token(const std::optional<std::string>& value) {
+    if (!value)
+        return {};
+    std::string_view v = *value;
+    return v.substr(0, v.find(' '));
+}
+
+Line attribute_line(std::string_view name, const std::optional<std::string>& value) {
+    // Upstream writes every media-level attribute itself, always with CRLF.
+    return Line{'a', sdp::format_attribute(name, value ? std::optional<std::string_view>(*value) : std::nullopt),
+                LineEnding::crlf};
+}
+
+bool address_is_hold(const sdp::Connection& c) {
+    auto ip = net::IpAddress::parse(c.address);
+    return ip && ip->is_unspecified();
+}
+
+sdp::Connection local_connection(const MediaTarget& target) {
+    return {"IN", addr_type_of(target.address), target.address.to_string(), ""};
+}
+
+// The media section in upstream's order: m= and its other non-attribute lines, then
+// uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, a=ptime.
 void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::Direction direction,
-                   const RewriteOptions& options) {
+                   bool had_direction, const RewriteOptions& options) {
     auto description = section.media();
-    const auto attributes = section.attributes();
-
-    if (options.transport_protocol && (description.proto == "RTP/AVP" || description.proto == "RTP/AVPF"))
+    if (target.offered)
+        section.set_proto(target.offered->protocol);
+    else if (options.transport_protocol && (description.proto == "RTP/AVP" || description.proto == "RTP/AVPF"))
         section.set_proto(*options.transport_protocol);
-    if (target.rejected)
+
+    if (description.is_rejected()) {
+        // A rejected stream is answered with its bare m= line.
+        section.set_lines({section.lines().front()});
         return;
+    }
     section.set_port(target.rtp_port);
-    if (section.connection())
-        section.set_connection({"IN", addr_type_of(target.address), target.address.to_string(), ""});
 
-    for (const auto& a : attributes)
-        section.remove_attributes(a.name);
+    const bool rtp = is_rtp_protocol(description.proto);
+    std::vector<std::string> formats = description.formats;
+    if (rtp && target.offered) {
+        const auto& allowed = target.offered->formats;
+        std::vector<std::string> common = formats;
+        std::erase_if(common, [&](const std::string& pt) {
+            return std::find(allowed.begin(), allowed.end(), pt) == allowed.end();
+        });
+        // With nothing in common the answer is passed on as it is.
+        if (!common.empty())
+            formats = std::move(common);
+    }
 
-    const bool is_rtp = description.proto.rfind("RTP/", 0) == 0 || description.proto.find("/RTP/") != std::string::npos;
-    if (is_rtp) {
-        for (const auto& pt : description.formats) {
-            if (auto map = section.rtpmap(pt); !map) {
-                bool listed = false;
-                for (const auto& a : attributes)
-                    if (a.name == "rtpmap" && a.value && sdp::parse_rtpmap(*a.value) &&
-                        sdp::parse_rtpmap(*a.value)->payload_type == pt) {
-                        section.add_attribute("rtpmap", *a.value);
-                        listed = true;
-                        break;
-                    }
-                if (!listed)
-                    if (auto known = rtp::static_rtpmap(pt))
-                        section.add_attribute("rtpmap", pt + " " + std::string(*known));
+    std::vector<Line> out;
+    std::vector<Attribute> attributes;
+    for (const auto& line : section.lines()) {
+        if (line.type == 'a') {
+            attributes.push_back(sdp::parse_attribute(line.value));
+            continue;
+        }
+        if (line.type == 'm') {
+            Line m = line;
+            if (formats.size() != description.formats.size()) {
+                auto d = sdp::parse_media(m.value);
+                d->formats = formats;
+                m.value = sdp::format_media(*d);
             }
+            out.push_back(std::move(m));
+            continue;
+        }
+        if (line.type == 'c') {
+            auto c = sdp::parse_connection(line.value);
+            if (c && (!address_is_hold(*c) || target.address_overridden)) {
+                out.push_back(Line{'c', sdp::format_connection(local_connection(target)), line.ending});
+                continue;
+            }
+        }
+        out.push_back(line);
+    }
+
+    std::optional<std::string> mid, ptime;
+    bool rtcp_mux = false;
+    for (const auto& a : attributes) {
+        const bool codec = rtp && (a.name == "rtpmap" || a.name == "fmtp" ||
+                                   (a.name == "rtcp-fb" && leading_token(a.value) != "*"));
+        if (a.name == "mid")
+            mid = a.value;
+        else if (a.name == "ptime")
+            ptime = a.value;
+        else if (a.name == "rtcp-mux")
+            rtcp_mux = true;
+        else if (codec || a.name == "rtcp" || sdp::parse_direction(a.name))
+            continue;
+        else if ((options.ice_remove && is_ice_attribute(a.name)) || (options.sdes_off && a.name == "crypto"))
+            continue;
+        else
+            out.push_back(attribute_line(a.name, a.value));
+    }
+    if (target.offered) {
+        if (!mid)
+            mid = target.offered->mid;
+        if (!ptime)
+            ptime = target.offered->ptime;
+    }
+
+    if (mid)
+        out.push_back(attribute_line("mid", mid));
+    if (rtp) {
+        for (const auto& pt : formats) {
+            bool mapped = false;
             for (const auto& a : attributes)
-                if (a.name == "fmtp" && a.value && sdp::parse_fmtp(*a.value) && sdp::parse_fmtp(*a.value)->format == pt)
-                    section.add_attribute("fmtp", *a.value);
+                if (a.name == "rtpmap" && leading_token(a.value) == pt && !mapped) {
+                    out.push_back(attribute_line("rtpmap", a.value));
+                    mapped = true;
+                }
+            if (!mapped)
+                if (auto known = rtp::static_rtpmap(pt))
+                    out.push_back(attribute_line("rtpmap", pt + " " + std::string(*known)));
+            for (const char* name : {"fmtp", "rtcp-fb"})
+                for (const auto& a : attributes)
+                    if (a.name == name && leading_token(a.value) == pt)
+                        out.push_back(attribute_line(a.name, a.value));
         }
     }
-    section.add_attribute(std::string(sdp::direction_name(direction)));
-    if (is_rtp && !options.no_rtcp_attribute) {
+    if (had_direction || !options.original_sendrecv)
+        out.push_back(attribute_line(sdp::direction_name(direction), std::nullopt));
+    if (rtp && !options.no_rtcp_attribute) {
+        // An answer that accepted rtcp-mux sends RTCP to the RTP port.
+        const uint16_t port = rtcp_mux && target.offered ? target.rtp_port : target.rtcp_port;
+        std::string value = std::to_string(port);
         if (options.full_rtcp_attribute)
-            section.add_attribute("rtcp", std::to_string(target.rtcp_port) + " IN " + addr_type_of(target.address) + " " +
-                                              target.address.to_string());
-        else
-            section.add_attribute("rtcp", std::to_string(target.rtcp_port));
+            value += " IN " + addr_type_of(target.address) + " " + target.address.to_string();
+        out.push_back(attribute_line("rtcp", value));
     }
-    for (const auto& a : attributes) {
-        if (a.name == "rtcp" || is_direction(a.name) || (is_rtp && (a.name == "rtpmap" || a.name == "fmtp")))
-            continue;
-        if (options.ice_remove && is_ice_attribute(a.name))
-            continue;
-        section.add_attribute(a.name, a.value ? std::optional<std::string_view>(*a.value) : std::nullopt);
-    }
+    if (rtcp_mux)
+        out.push_back(attribute_line("rtcp-mux", std::nullopt));
+    if (ptime)
+        out.push_back(attribute_line("ptime", ptime));
+    section.set_lines(std::move(out));
 }
 
 }  // namespace
 
-std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& targets, const RewriteOptions& options,
-                        const std::string& instance_id) {
-    const MediaTarget* first = nullptr;
-    for (const auto& t : targets)
-        if (!t.rejected) {
-            first = &t;
-            break;
-        }
+sdp::Direction effective_direction(const sdp::Session& session, std::size_t index) {
+    if (auto d = session.media()[index].direction())
+        return *d;
+    if (auto d = session.session().direction())
+        return *d;
+    auto c = session.connection(index);
+    if (c && address_is_hold(*c))
+        return sdp::Direction::sendonly;
+    return sdp::Direction::sendrecv;
+}
 
+OfferedMedia offered_media(const sdp::MediaSection& section) {
+    OfferedMedia o;
+    const auto description = section.media();
+    o.protocol = description.proto;
+    o.formats = description.formats;
+    if (auto mid = section.attribute("mid"))
+        o.mid = mid->value;
+    if (auto ptime = section.attribute("ptime"))
+        o.ptime = ptime->value;
+    return o;
+}
+
+std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& targets, const RewriteOptions& options) {
+    const std::size_t count = std::min(session.media().size(), targets.size());
+
+    // Decisions that need the SDP as it came in.
+    std::vector<sdp::Direction> directions;
+    std::vector<bool> had_direction;
+    bool some_media_lacks_connection = false;
+    for (std::size_t i = 0; i < count; ++i) {
+        directions.push_back(effective_direction(session, i));
+        had_direction.push_back(session.media()[i].direction() || session.session().direction());
+        if (!session.media()[i].is_rejected() && !session.media()[i].connection())
+            some_media_lacks_connection = true;
+    }
+
+    const MediaTarget* first = nullptr;
+    for (std::size_t i = 0; i < count && !first; ++i)
+        if (!session.media()[i].is_rejected())
+            first = &targets[i];
+
+    auto& top = session.session();
     if (first && options.replace_origin)
         session.set_origin_address(addr_type_of(first->address), first->address.to_string());
-    if (first && session.session().connection())
-        session.session().set_connection({"IN", addr_type_of(first->address), first->address.to_string(), ""});
+    if (first && some_media_lacks_connection)
+        if (auto c = top.connection(); c && (!address_is_hold(*c) || first->address_overridden))
+            top.set_connection(local_connection(*first));
+    // A session-level direction becomes each media's own.
+    for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
+        top.remove_attributes(name);
     if (options.ice_remove)
         for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
-            session.session().remove_attributes(name);
-
-    for (std::size_t i = 0; i < session.media().size() && i < targets.size(); ++i) {
-        const sdp::Direction direction = session.direction(i);
-        rewrite_media(session.media()[i], targets[i], direction, options);
-        if (options.loop_protect && !targets[i].rejected)
-            session.media()[i].add_attribute(kLoopProtectAttribute, instance_id);
+            top.remove_attributes(name);
+    if (options.loop_protect_token) {
+        auto lines = top.lines();
+        lines.push_back(Line{'a', std::string(kLoopProtectAttribute) + ":" + *options.loop_protect_token,
+                             LineEnding::crlf});
+        top.set_lines(std::move(lines));
     }
+
+    for (std::size_t i = 0; i < count; ++i)
+        rewrite_media(session.media()[i], targets[i], directions[i], had_direction[i], options);
     return sdp::print(session);
 }
 

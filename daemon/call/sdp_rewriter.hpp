@@ -1,6 +1,7 @@
 #pragma once
-// Rewrites an SDP body so that the peer sends its media to our sockets, in the shape
-// upstream rtpengine produces (see docs/sdp-rewriting.md).
+// Rewrites an SDP body so that its receiver sends media to our sockets, in the shape
+// upstream rtpengine 10.5 produces (docs/sdp-rewriting.md describes it; the differential
+// test against the Debian build checks it).
 
 #include <cstdint>
 #include <optional>
@@ -12,12 +13,21 @@
 
 namespace rtpe::call {
 
+// What an answer inherits from the offer of the same m= line.
+struct OfferedMedia {
+    std::string protocol;
+    std::vector<std::string> formats;
+    std::optional<std::string> mid;
+    std::optional<std::string> ptime;
+};
+
 // Where the receiver of the rewritten SDP is to send one m= line's media.
 struct MediaTarget {
-    bool rejected = false;  // port 0 in, port 0 out
     net::IpAddress address;
+    bool address_overridden = false;  // media-address: also replaces hold addresses
     uint16_t rtp_port = 0;
     uint16_t rtcp_port = 0;
+    std::optional<OfferedMedia> offered;  // set when rewriting an answer
 };
 
 struct RewriteOptions {
@@ -26,14 +36,21 @@ struct RewriteOptions {
     bool full_rtcp_attribute = false;
     bool original_sendrecv = false;
     bool ice_remove = false;
-    bool loop_protect = false;
+    bool sdes_off = false;
     std::optional<std::string> transport_protocol;
+    std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>
 };
 
 // The attribute loop-protect adds and looks for.
 inline constexpr const char* kLoopProtectAttribute = "rtpengine";
 
-std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& targets, const RewriteOptions& options,
-                        const std::string& instance_id);
+// The direction of media i: its own attribute, else the session's, else sendonly for an
+// RFC 2543 hold (c= 0.0.0.0), else sendrecv.
+sdp::Direction effective_direction(const sdp::Session& session, std::size_t index);
+
+// What the SDP's own m= line says, for remembering with the offer.
+OfferedMedia offered_media(const sdp::MediaSection& section);
+
+std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& targets, const RewriteOptions& options);
 
 }  // namespace rtpe::call

@@ -14,8 +14,14 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));
     });
     table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
-        service.remove(call::parse_call_request(r.dictionary),
-                       [&reply](const call::Call& call) { report_call(call, reply); });
+        const auto request = call::parse_call_request(r.dictionary);
+        // Upstream reports statistics only to a delete that names the from-tag.
+        const bool found = service.remove(request, [&](const call::Call& call) {
+            if (!request.from_tag.empty())
+                report_call(call, reply);
+        });
+        if (!found)
+            reply.set("warning", "Call-ID not found or tags didn't match");
     });
     table.add("query", [&service](const NgRequest& r, bencode::Value& reply) {
         const std::string* id = r.dictionary.find_string("call-id");

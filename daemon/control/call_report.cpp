@@ -31,25 +31,31 @@ struct Totals {
 };
 
 // The relay's worker owns endpoint state; reading it here is a benign snapshot that the
-// worker may be updating (addresses are written whole only while learning).
-Value stream_value(const media::PacketStream& stream, const call::MediaSide& media, const net::SocketAddress& sdp,
-                   int64_t call_created) {
+// worker may be updating (addresses are written whole only while learning). A stream of a
+// rejected m= line has no socket and shows no local port, as upstream shows it.
+Value stream_value(const media::PacketStream* stream, bool rtcp, const call::MediaSide& media,
+                   const net::SocketAddress& sdp, int64_t call_created) {
     Value s = Value::dictionary();
-    const uint16_t port = static_cast<uint16_t>(media.sockets->rtp_port() + (stream.is_rtcp() ? 1 : 0));
-    s.set_integer("local port", port);
-    s.set("local address", media.local->local.to_string());
-    s.set("family", media.local->local.is_v6() ? "IPv6" : "IPv4");
-    s.set("endpoint", endpoint_value(stream.endpoint.port() ? stream.endpoint : sdp));
-    s.set("advertised endpoint", endpoint_value(sdp));
-    const int64_t last = stream.counters().last_packet.load(std::memory_order_relaxed);
+    if (media.sockets) {
+        s.set_integer("local port", media.sockets->rtp_port() + (rtcp ? 1 : 0));
+        s.set("local address", media.local->local.to_string());
+        s.set("family", media.local->local.is_v6() ? "IPv6" : "IPv4");
+    }
+    // An endpoint nobody has told us about yet is an empty dictionary.
+    const bool known = sdp.port() != 0;
+    const net::SocketAddress& current = stream && stream->endpoint.port() ? stream->endpoint : sdp;
+    s.set("endpoint", known ? endpoint_value(current) : Value::dictionary());
+    s.set("advertised endpoint", known ? endpoint_value(sdp) : Value::dictionary());
+    const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
     s.set_integer("last packet", last ? last : call_created);
     Value flags = Value::list();
-    flags.push_back(Value::string(stream.is_rtcp() ? "RTCP" : "RTP"));
-    if (sdp.port())
+    flags.push_back(Value::string(rtcp ? "RTCP" : "RTP"));
+    if (known)
         flags.push_back(Value::string("filled"));
     s.set("flags", std::move(flags));
     Totals t;
-    t.add(stream.counters());
+    if (stream)
+        t.add(stream->counters());
     s.set("stats", t.value());
     return s;
 }
@@ -64,16 +70,15 @@ void report_call(const call::Call& call, bencode::Value& reply) {
 
     Totals rtp, rtcp;
     Value tags = Value::dictionary();
+    int untagged = 0;
     for (const auto& p : call.participants()) {
-        if (p->tag.empty())
-            continue;
         Value t = Value::dictionary();
         t.set("tag", p->tag);
         if (!p->label.empty())
             t.set("label", p->label);
         t.set_integer("created", p->created);
         Value peers = Value::list();
-        if (p->peer && !p->peer->tag.empty()) {
+        if (p->peer) {
             Value peer = Value::dictionary();
             peer.set("tag", p->peer->tag);
             peer.set("type", "offer/answer");
@@ -83,29 +88,33 @@ void report_call(const call::Call& call, bencode::Value& reply) {
         t.set("subscribers", std::move(peers));
         Value medias = Value::list();
         for (const auto& m : p->medias) {
-            if (!m->rtp)
-                continue;
             Value mv = Value::dictionary();
             mv.set_integer("index", m->index);
             mv.set("type", m->type);
             mv.set("protocol", m->protocol);
             Value streams = Value::list();
-            streams.push_back(stream_value(*m->rtp, *m, m->sdp_rtp, call.created_s));
-            streams.push_back(stream_value(*m->rtcp, *m, m->sdp_rtcp, call.created_s));
+            streams.push_back(stream_value(m->rtp.get(), false, *m, m->sdp_rtp, call.created_s));
+            streams.push_back(stream_value(m->rtcp.get(), true, *m, m->sdp_rtcp, call.created_s));
             mv.set("streams", std::move(streams));
             Value flags = Value::list();
-            flags.push_back(Value::string("initialized"));
+            if (p->sdp_seen)
+                flags.push_back(Value::string("initialized"));
             if (m->send)
                 flags.push_back(Value::string("send"));
             if (m->recv)
                 flags.push_back(Value::string("recv"));
+            if (m->ice_controlling)
+                flags.push_back(Value::string("ICE controlling"));
             mv.set("flags", std::move(flags));
             medias.push_back(std::move(mv));
-            rtp.add(m->rtp->counters());
-            rtcp.add(m->rtcp->counters());
+            if (m->rtp) {
+                rtp.add(m->rtp->counters());
+                rtcp.add(m->rtcp->counters());
+            }
         }
         t.set("medias", std::move(medias));
-        tags.set(p->tag, std::move(t));
+        // A participant whose tag is not known yet is listed as upstream lists it.
+        tags.set(p->tag.empty() ? "<untagged " + std::to_string(++untagged) + ">" : p->tag, std::move(t));
     }
     reply.set("tags", std::move(tags));
     Value totals = Value::dictionary();

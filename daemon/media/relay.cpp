@@ -109,8 +109,9 @@ void relay_readable(PacketStream& stream) {
                 continue;
             }
             PacketStream* sink = stream.sink;
-            if (!sink || sink->endpoint.port() == 0)
-                continue;  // the other side is not known yet (no answer): nothing to send to
+            // No answer yet, or the other side is on hold (0.0.0.0): nowhere to send to.
+            if (!sink || sink->endpoint.port() == 0 || sink->endpoint.ip().is_unspecified())
+                continue;
             if (sendto(sink->fd(), b.data[i], len, MSG_DONTWAIT, sink->endpoint.sockaddr_ptr(),
                        sink->endpoint.length()) < 0)
                 in.errors.fetch_add(1, std::memory_order_relaxed);

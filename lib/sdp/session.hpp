@@ -36,6 +36,8 @@ public:
         : lines_(std::move(lines)), new_line_ending_(new_line_ending), is_media_(is_media) {}
 
     const std::vector<Line>& lines() const { return lines_; }
+    // Replaces the section's lines wholesale; for a media section the first must stay m=.
+    void set_lines(std::vector<Line> lines) { lines_ = std::move(lines); }
     // The first line of the type, e.g. 's' or 'c'.
     const Line* find_line(char type) const;
 
