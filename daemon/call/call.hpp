@@ -33,6 +33,7 @@ struct MediaSide {
     std::unique_ptr<media::PacketStream> rtcp;
     net::SocketAddress sdp_rtp;    // where this participant's SDP says to send RTP
     net::SocketAddress sdp_rtcp;
+    bool sdp_filled = false;               // this participant's SDP has described the m= line
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
 };

@@ -171,7 +171,11 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 
         MediaSide& m = media_at(sender, i, receiver);
         MediaSide& out = media_at(receiver, i, sender);
-        if (!description.is_rejected()) {
+        if (description.is_rejected()) {
+            // A rejected stream needs no sockets on either side.
+            unbind_media(m, &out);
+            unbind_media(out, &m);
+        } else {
             // A re-offer from a new address gets a fresh port pair towards the other side.
             const bool moved = is_offer && m.sdp_rtp.port() != 0 && !(m.sdp_rtp == e.rtp);
             if (!m.sockets)
@@ -187,11 +191,15 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         m.protocol = description.proto;
         // Seen from the relay, as upstream reports it: we send to a participant that
         // receives, and receive from one that sends.
-        const auto direction = section.direction() ? section.direction() : session->session().direction();
+        auto direction = section.direction() ? section.direction() : session->session().direction();
+        // Upstream ignores the direction of a media held with a zero address.
+        if (auto c = section.connection(); c && c->address == "0.0.0.0")
+            direction.reset();
         m.send = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::recvonly;
         m.recv = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::sendonly;
         m.sdp_rtp = e.rtp;
         m.sdp_rtcp = e.rtcp;
+        m.sdp_filled = true;
         if (m.rtp)
             workers_.poller(m.worker).run_sync([&] {
                 apply_sdp_address(*m.rtp, e.rtp, policy);

@@ -42,7 +42,7 @@ Value stream_value(const media::PacketStream* stream, bool rtcp, const call::Med
         s.set("family", media.local->local.is_v6() ? "IPv6" : "IPv4");
     }
     // An endpoint nobody has told us about yet is an empty dictionary.
-    const bool known = sdp.port() != 0;
+    const bool known = media.sdp_filled;
     const net::SocketAddress& current = stream && stream->endpoint.port() ? stream->endpoint : sdp;
     s.set("endpoint", known ? endpoint_value(current) : Value::dictionary());
     s.set("advertised endpoint", known ? endpoint_value(sdp) : Value::dictionary());
