@@ -10,12 +10,15 @@ PYTHON         := /usr/bin/python3
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps build build-asan build-fuzz run check check-asan fuzz clean
+.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
+
+test-deps:
+	@./scripts/install-deps.sh --test
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER)
@@ -32,10 +35,10 @@ build-fuzz: deps
 run: build
 	$(BUILD_DIR)/bin/rtpengine --config-file=etc/rtpengine.conf.sample --foreground --log-stderr
 
-check: build build-fuzz
+check: test-deps build build-fuzz
 	$(PYTHON) t/run_all.py --build-dir $(BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
 
-check-asan: build-asan build-fuzz
+check-asan: test-deps build-asan build-fuzz
 	$(PYTHON) t/run_all.py --build-dir $(ASAN_BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
 
 fuzz: build-fuzz

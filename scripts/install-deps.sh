@@ -1,6 +1,8 @@
 #!/bin/sh
-# Installs every build and test dependency with apt-get. Idempotent: packages that
-# are already present are not touched, so a warm machine pays only a dpkg query.
+# Installs the build dependencies with apt-get; with --test also what the test suites
+# drive (Kamailio, sipp, pytest, and Debian's rtpengine as the differential-test oracle,
+# which the product itself never uses). Idempotent: packages already present are not
+# touched, so a warm machine pays only a dpkg query.
 set -eu
 
 PACKAGES="
@@ -8,10 +10,15 @@ build-essential cmake ninja-build pkg-config ccache
 clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 googletest libgtest-dev libgmock-dev
-python3 python3-pytest
-netcat-openbsd iproute2 procps
-kamailio kamailio-extra-modules sip-tester
+netcat-openbsd
 "
+if [ "${1:-}" = "--test" ]; then
+    PACKAGES="$PACKAGES
+python3 python3-pytest iproute2 procps
+kamailio kamailio-extra-modules sip-tester
+rtpengine-daemon
+"
+fi
 
 missing=""
 for pkg in $PACKAGES; do

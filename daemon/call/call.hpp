@@ -46,6 +46,8 @@ struct Participant {
     std::vector<std::unique_ptr<MediaSide>> medias;
     Participant* peer = nullptr;
     bool sdp_seen = false;         // this participant has sent an SDP body
+    std::optional<int64_t> output_sdp_version;  // for replace: sdp-version
+    std::string last_sdp_body;                  // its last SDP without o=, to notice changes
 };
 
 class Call {

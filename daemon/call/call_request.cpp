@@ -74,6 +74,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
             r.replace_origin = true;
         else if (w == "session-connection" || w == "session-c-line")
             r.replace_session_connection = true;
+        else if (w == "sdp-version")
+            r.replace_sdp_version = true;
         else
             RTPE_LOG(control, log::kWarning, "Unknown 'replace' flag encountered: '%s'", what.c_str());
     }

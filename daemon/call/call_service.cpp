@@ -69,6 +69,24 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
                          CallSettings settings)
     : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)) {}
 
+void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
+    // The version the receiver sees moves on only when the body really changed.
+    std::string body_without_origin;
+    for (const auto& line : session.session().lines())
+        if (line.type != 'o')
+            body_without_origin += line.type + line.value + "\n";
+    for (const auto& media : session.media())
+        for (const auto& line : media.lines())
+            body_without_origin += line.type + line.value + "\n";
+    if (!sender.output_sdp_version) {
+        sender.output_sdp_version = parse_int(session.origin().session_version).value_or(0);
+    } else if (body_without_origin != sender.last_sdp_body) {
+        ++*sender.output_sdp_version;
+    }
+    sender.last_sdp_body = std::move(body_without_origin);
+    session.set_origin_version(std::to_string(*sender.output_sdp_version));
+}
+
 MediaSide& CallService::media_at(Participant& side, std::size_t index, const Participant& other) {
     while (side.medias.size() <= index) {
         auto m = std::make_unique<MediaSide>();
@@ -177,7 +195,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             unbind_media(out, &m);
         } else {
             // A re-offer from a new address gets a fresh port pair towards the other side.
-            const bool moved = is_offer && m.sdp_rtp.port() != 0 && !(m.sdp_rtp == e.rtp);
+            // A hold (zero address) is not a move.
+            const bool moved = is_offer && m.sdp_rtp.port() != 0 && !m.sdp_rtp.ip().is_unspecified() &&
+                               !e.rtp.ip().is_unspecified() &&
+                               (!(m.sdp_rtp == e.rtp) || m.type != description.media);
             if (!m.sockets)
                 bind_media(m, sender_if, e.family);
             if (moved)
@@ -244,6 +265,8 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         options.loop_protect_token = settings_.instance_id;
     if (count == 0)
         throw NgError("Error rewriting SDP");
+    if (request.replace_sdp_version)
+        renumber_origin(sender, *session);
     return rewrite_sdp(std::move(*session), targets, options);
 }
 

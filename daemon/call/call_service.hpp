@@ -11,6 +11,7 @@
 #include "daemon/call/call_request.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
+#include "sdp/session.hpp"
 
 namespace rtpe::call {
 
@@ -42,6 +43,8 @@ public:
 private:
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
+    // replace: sdp-version: our own o= version, raised when the sender's SDP changed.
+    void renumber_origin(Participant& sender, sdp::Session& session);
     // The media side for m= line index, created (unbound) when new.
     MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
     // Gives m a fresh socket pair on the named interface; throws NgError.

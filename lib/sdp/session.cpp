@@ -204,6 +204,15 @@ void Session::set_origin_address(std::string_view addr_type, std::string_view ad
     }
 }
 
+void Session::set_origin_version(std::string_view version) {
+    for (auto& line : session_.lines_) {
+        if (line.type == 'o') {
+            replace_field(line.value, 2, version);
+            return;
+        }
+    }
+}
+
 std::optional<Connection> Session::connection(std::size_t media_index) const {
     if (media_index < media_.size())
         if (auto c = media_[media_index].connection())

@@ -114,6 +114,7 @@ public:
     Origin origin() const;
     // Rewrites only the address type and address fields of o=.
     void set_origin_address(std::string_view addr_type, std::string_view address);
+    void set_origin_version(std::string_view version);
 
     // The media section's c=, else the session's.
     std::optional<Connection> connection(std::size_t media_index) const;

@@ -263,7 +263,14 @@ def run_case(daemon, case, call_id, tokens):
     return replies, shape(delete)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def _case_param(case):
+    # A case needing a capability that is not built yet is an expected failure, reported as
+    # such (never as a pass); strict, so it turns into a failure once it starts to match.
+    marks = [pytest.mark.xfail(strict=True, reason=case["pending"])] if case.get("pending") else []
+    return pytest.param(case, id=case["name"], marks=marks)
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in CASES])
 def test_sdp_matches_oracle(daemons, case):
     oracle, ours = daemons
     call_id = "diff-%s-%s" % (case["name"], uuid.uuid4().hex[:8])
