@@ -51,6 +51,13 @@ void shift_log_levels(int delta) {
 call::CallSettings call_settings(const DaemonOptions& o) {
     call::CallSettings s;
     s.delete_delay = o.delete_delay;
+    s.tos = o.tos;
+    if (o.endpoint_learning == "immediate")
+        s.relay.learning = media::EndpointLearning::immediate;
+    else if (o.endpoint_learning == "off")
+        s.relay.learning = media::EndpointLearning::off;
+    else if (o.endpoint_learning == "heuristic")
+        s.relay.learning = media::EndpointLearning::heuristic;
     // Distinguishes this instance in loop-protect attributes: 12 random hex digits, as upstream.
     std::random_device random;
     char id[13];

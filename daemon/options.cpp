@@ -120,7 +120,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("graphite-prefix", 0, ArgKind::value, "STRING", "prefix of every Graphite metric name"));
     t.push_back(unsupported("graphite-timeout", 0, ArgKind::value, "INT",
                             "seconds before giving up a Graphite connection"));
-    t.push_back(unsupported("tos", 'T', ArgKind::value, "INT", "TOS byte set on media packets"));
+    t.push_back(integer("tos", 'T', "INT", "TOS byte set on media packets", o.tos, 0, 255));
     t.push_back(unsupported("control-tos", 0, ArgKind::value, "INT", "TOS byte set on ng control replies"));
     t.push_back(integer("timeout", 'o', "SECS", "seconds without media before a call is ended", o.timeout, 0, INT_MAX));
     t.push_back(integer("silent-timeout", 's', "SECS", "the same for calls on hold or muted", o.silent_timeout, 0, INT_MAX));
@@ -209,8 +209,13 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("mysql-user", 0, ArgKind::value, "USERNAME", "MySQL user"));
     t.push_back(unsupported("mysql-pass", 0, ArgKind::value, "PASSWORD", "MySQL password"));
     t.push_back(unsupported("mysql-query", 0, ArgKind::value, "STRING", "query returning a media file by id"));
-    t.push_back(unsupported("endpoint-learning", 0, ArgKind::value, "delayed|immediate|off|heuristic",
-                            "how peers' real addresses are learned: delayed, immediate, off, heuristic"));
+    t.push_back({"endpoint-learning", 0, ArgKind::value, "delayed|immediate|off|heuristic",
+                 "how peers' real addresses are learned: delayed, immediate, off, heuristic",
+                 [&o](const std::vector<std::string>& v) {
+                     if (v.back() != "delayed" && v.back() != "immediate" && v.back() != "off" && v.back() != "heuristic")
+                         bad_value("endpoint-learning", v.back(), "must be delayed, immediate, off or heuristic");
+                     o.endpoint_learning = v.back();
+                 }});
     t.push_back(unsupported("jitter-buffer", 0, ArgKind::value, "INT", "jitter buffer size in packets"));
     t.push_back(unsupported("jb-clock-drift", 0, ArgKind::flag, nullptr, "compensate senders' clock drift in the jitter buffer"));
     t.push_back(unsupported("debug-srtp", 0, ArgKind::flag, nullptr, "log SRTP internals (for debugging only)"));

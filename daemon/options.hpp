@@ -41,6 +41,8 @@ struct DaemonOptions {
     int table = 0;
     int port_min = 30000;
     int port_max = 40000;
+    int tos = -1;  // -1: leave the TOS byte of media packets alone
+    std::string endpoint_learning = "delayed";
 
     // control
     std::vector<ListenSpec> listen_ng;

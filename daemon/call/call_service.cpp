@@ -176,6 +176,9 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     if (request.sip_source_address && !request.trust_address && request.received_from_address)
         sip_source = net::IpAddress::parse(*request.received_from_address);
 
+    if (request.tos)
+        call.tos = request.tos;
+
     std::vector<MediaTarget> targets;
     for (std::size_t i = 0; i < count; ++i) {
         const auto& section = session->media()[i];
@@ -206,6 +209,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             if (!out.sockets)
                 bind_media(out, receiver_if, receiver_family);
             wire(m, out);
+            if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
+                for (MediaSide* side : {&m, &out})
+                    for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
+                        net::set_tos(fd, side->local->local.family(), tos);
         }
 
         m.type = description.media;

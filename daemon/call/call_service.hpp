@@ -17,6 +17,7 @@ namespace rtpe::call {
 
 struct CallSettings {
     int delete_delay = 30;
+    int tos = -1;  // --tos; -1 leaves media packets' TOS alone
     media::RelayPolicy relay;
     std::string instance_id;  // identifies this daemon in loop-protect attributes
 };

@@ -1,5 +1,7 @@
 #include "daemon/media/relay.hpp"
 
+#include "rtp/header.hpp"
+
 #include <sys/socket.h>
 #include <time.h>
 
@@ -104,7 +106,11 @@ void relay_readable(PacketStream& stream) {
             in.last_packet.store(now_s, std::memory_order_relaxed);
             auto source = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&b.sources[i]),
                                                             b.headers[i].msg_hdr.msg_namelen);
-            if (!source || (b.headers[i].msg_hdr.msg_flags & MSG_TRUNC) || !learn_source(stream, *source, now_ms)) {
+            // RTP sockets also carry RTCP when it is multiplexed; RTCP sockets carry only RTCP.
+            const rtp::PacketKind kind = rtp::classify(b.data[i], len);
+            const bool acceptable = kind == rtp::PacketKind::rtcp || (kind == rtp::PacketKind::rtp && !stream.is_rtcp());
+            if (!source || !acceptable || (b.headers[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+                !learn_source(stream, *source, now_ms)) {
                 in.errors.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }

@@ -33,3 +33,13 @@ SocketResult bind_udp(const SocketAddress& address) {
 }
 
 }  // namespace rtpe::net
+
+namespace rtpe::net {
+
+bool set_tos(int fd, int family, int tos) {
+    if (family == AF_INET6)
+        return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) == 0;
+    return setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) == 0;
+}
+
+}  // namespace rtpe::net

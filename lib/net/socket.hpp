@@ -41,4 +41,7 @@ struct SocketResult {
 // wildcard pair (0.0.0.0 and [::]) can share a port.
 SocketResult bind_udp(const SocketAddress& address);
 
+// Sets the TOS byte (IPv4) or traffic class (IPv6) of packets sent from fd.
+bool set_tos(int fd, int family, int tos);
+
 }  // namespace rtpe::net

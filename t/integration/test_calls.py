@@ -83,19 +83,26 @@ def offer_answer(ng, call_id, a, b, offer_keys=None, answer_keys=None, a_sdp=Non
     return offer["sdp"], answer["sdp"]
 
 
+def rtcp_packet(n, ssrc=0x1234):
+    """A receiver report without report blocks (8 bytes), made distinct by its SSRC."""
+    ssrc = (ssrc << 8 | n) & 0xffffffff
+    return bytes([0x80, 201, 0, 1, (ssrc >> 24) & 0xff, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff])
+
+
 def exchange(a, b, offer_sdp, answer_sdp, count=5, rtcp=False):
     """A sends to the answer's port, B to the offer's; each must receive what the other sent."""
     to_b = (sdp_address(offer_sdp), sdp_port(offer_sdp) + (1 if rtcp else 0))
     to_a = (sdp_address(answer_sdp), sdp_port(answer_sdp) + (1 if rtcp else 0))
     a_sock, b_sock = (a.rtcp, b.rtcp) if rtcp else (a.rtp, b.rtp)
+    packet = rtcp_packet if rtcp else rtp_packet
     for i in range(count):
-        a_sock.sendto(rtp_packet(i, 0xa), to_a)
+        a_sock.sendto(packet(i, 0xa), to_a)
         data, source = b_sock.recvfrom(4096)
-        assert data == rtp_packet(i, 0xa)
+        assert data == packet(i, 0xa)
         assert source[1] == to_b[1]  # comes from the port B was told to send to (symmetric)
-        b_sock.sendto(rtp_packet(i, 0xb), to_b)
+        b_sock.sendto(packet(i, 0xb), to_b)
         data, source = a_sock.recvfrom(4096)
-        assert data == rtp_packet(i, 0xb)
+        assert data == packet(i, 0xb)
         assert source[1] == to_a[1]
 
 
@@ -116,6 +123,7 @@ def test_rtp_and_rtcp_both_ways_and_stats(daemon):
     assert stream_stats(q, "A")["packets"] == 7 and stream_stats(q, "B")["packets"] == 7
     assert stream_stats(q, "A", rtcp=True)["packets"] == 3
     assert stream_stats(q, "A")["bytes"] == 7 * 172
+    assert stream_stats(q, "A", rtcp=True)["bytes"] == 3 * 8
     assert q["totals"]["RTP"]["packets"] == 14 and q["totals"]["RTCP"]["packets"] == 6
     assert q["tags"]["A"]["medias"][0]["streams"][0]["local port"] == sdp_port(answer_sdp)
     assert q["tags"]["B"]["medias"][0]["streams"][0]["local port"] == sdp_port(offer_sdp)
@@ -124,6 +132,26 @@ def test_rtp_and_rtcp_both_ways_and_stats(daemon):
     assert d["result"] == b"ok" and d["totals"]["RTP"]["packets"] == 14
     assert daemon.ng.request({"command": "list"})["calls"] == []
     assert daemon.ng.request({"command": "query", "call-id": "call-1"})["error-reason"] == b"Unknown call-id"
+    a.close()
+    b.close()
+
+
+def test_malformed_media_is_counted_and_dropped(daemon):
+    a, b = Peer(), Peer()
+    offer_sdp, answer_sdp = offer_answer(daemon.ng, "call-junk", a, b)
+    to_a_side = ("127.0.0.1", sdp_port(answer_sdp))
+    junk = [b"", b"x", b"\x00\x01\x00\x08" + b"\x21\x12\xa4\x42" * 3, b"\x40" * 40, b"\x82" + b"\x00" * 12,
+            rtp_packet(1)[:11]]
+    for j in junk:
+        a.rtp.sendto(j, to_a_side)
+    a.rtcp.sendto(rtp_packet(2), ("127.0.0.1", sdp_port(answer_sdp) + 1))  # RTP on the RTCP port
+    exchange(a, b, offer_sdp, answer_sdp, count=2)  # real media still flows, nothing else arrived
+    q = daemon.ng.request({"command": "query", "call-id": "call-junk"})
+    assert stream_stats(q, "A")["errors"] == len(junk)
+    assert stream_stats(q, "A", rtcp=True)["errors"] == 1
+    with pytest.raises(socket.timeout):
+        b.rtcp.settimeout(0.2)
+        b.rtcp.recvfrom(4096)
     a.close()
     b.close()
 
@@ -323,5 +351,57 @@ def test_delete_delay_keeps_call_until_it_expires():
         time.sleep(3.5)
         assert ng.request({"command": "query", "call-id": "dd"})["error-reason"] == b"Unknown call-id"
     finally:
+        ng.close()
+        assert d.stop() == 0
+
+
+def received_tos(sock):
+    data, ancillary, _, _ = sock.recvmsg(4096, 64)
+    for level, kind, value in ancillary:
+        if level == socket.IPPROTO_IP and kind == socket.IP_TOS:
+            return value[0]
+    return None
+
+
+@pytest.mark.parametrize("daemon_args, keys, expected", [
+    (["--tos=184"], {}, 184),
+    ([], {"TOS": 96}, 96),
+    (["--tos=184"], {"TOS": 32}, 32),
+])
+def test_tos_on_media_packets(daemon_args, keys, expected):
+    port = free_udp_port()
+    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1", "-d", "0"] + daemon_args).start()
+    ng = NgClient(("127.0.0.1", port))
+    a, b = Peer(), Peer()
+    try:
+        b.rtp.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        offer_sdp, answer_sdp = offer_answer(ng, "tos", a, b, offer_keys=keys)
+        a.rtp.sendto(rtp_packet(1), ("127.0.0.1", sdp_port(answer_sdp)))
+        assert received_tos(b.rtp) == expected
+    finally:
+        a.close()
+        b.close()
+        ng.close()
+        assert d.stop() == 0
+
+
+def test_endpoint_learning_off_keeps_sdp_address():
+    port = free_udp_port()
+    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1", "-d", "0",
+                     "--endpoint-learning=off"]).start()
+    ng = NgClient(("127.0.0.1", port))
+    a, b, nat = Peer(), Peer(), Peer()
+    try:
+        offer_sdp, answer_sdp = offer_answer(ng, "nolearn", a, b)
+        nat.rtp.sendto(rtp_packet(1), ("127.0.0.1", sdp_port(answer_sdp)))
+        assert b.rtp.recvfrom(4096)[0] == rtp_packet(1)
+        b.rtp.sendto(rtp_packet(2), ("127.0.0.1", sdp_port(offer_sdp)))
+        assert a.rtp.recvfrom(4096)[0] == rtp_packet(2)  # the SDP address, not where A's packet came from
+        with pytest.raises(socket.timeout):
+            nat.rtp.settimeout(0.3)
+            nat.rtp.recvfrom(4096)
+    finally:
+        for p in (a, b, nat):
+            p.close()
         ng.close()
         assert d.stop() == 0
