@@ -1,5 +1,6 @@
 #include "daemon/call/call_service.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "daemon/call/sdp_rewriter.hpp"
@@ -297,11 +298,23 @@ std::string CallService::offer(const CallRequest& request) {
         if (!sender)
             sender = &call->add(request.from_tag);
         Participant* receiver = sender->peer;
-        if (!receiver) {
-            receiver = &call->add(request.to_tag);
-            sender->peer = receiver;
-            receiver->peer = sender;
+        if (!request.via_branch.empty()) {
+            // Forked offers (one per via-branch) each get their own receiving side.
+            Participant* branch = nullptr;
+            for (auto& p : call->participants())
+                if (p.get() != sender && p->via_branch == request.via_branch)
+                    branch = p.get();
+            if (!branch && receiver && receiver->tag.empty() && !receiver->via_branch.empty())
+                receiver = nullptr;
+            if (branch)
+                receiver = branch;
         }
+        if (!receiver)
+            receiver = &call->add(request.to_tag);
+        if (receiver->via_branch.empty())
+            receiver->via_branch = request.via_branch;
+        sender->peer = receiver;
+        receiver->peer = sender;
         return process_sdp(*call, *sender, *receiver, request, true);
     } catch (...) {
         // A failed first offer must not leave a half-built call behind.
@@ -364,6 +377,44 @@ void CallService::release_media_locked(Call& call) {
         p->medias.clear();
 }
 
+bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
+    // A branch is one answerer (to-tag) or one forked offer (via-branch) among several;
+    // when it is the only one left, the whole call goes instead.
+    auto& parties = call.participants();
+    auto it = std::find_if(parties.begin(), parties.end(), [&](const auto& p) {
+        return (!request.to_tag.empty() && p->tag == request.to_tag) ||
+               (!request.via_branch.empty() && p->tag.empty() && p->via_branch == request.via_branch);
+    });
+    if (it == parties.end() || parties.size() <= 2)
+        return false;
+    Participant& branch = **it;
+    RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
+    for (std::size_t i = 0; i < branch.medias.size(); ++i) {
+        MediaSide& m = *branch.medias[i];
+        MediaSide* peer = branch.peer && i < branch.peer->medias.size() ? branch.peer->medias[i].get() : nullptr;
+        unbind_media(m, peer);
+    }
+    for (auto& p : parties)
+        if (p->peer == &branch) {
+            // The other side's media goes on to a remaining branch.
+            p->peer = nullptr;
+            for (auto& other : parties)
+                if (other.get() != &branch && other.get() != p.get() && other->peer == p.get())
+                    p->peer = other.get();
+            if (!p->peer)
+                for (auto& other : parties)
+                    if (other.get() != &branch && other.get() != p.get()) {
+                        p->peer = other.get();
+                        break;
+                    }
+            if (p->peer)
+                for (std::size_t i = 0; i < p->medias.size() && i < p->peer->medias.size(); ++i)
+                    wire(*p->medias[i], *p->peer->medias[i]);
+        }
+    parties.erase(it);
+    return true;
+}
+
 void CallService::destroy(const std::shared_ptr<Call>& call) {
     std::lock_guard lock(call->mutex());
     release_media_locked(*call);
@@ -378,7 +429,11 @@ bool CallService::remove(const CallRequest& request, const std::function<void(co
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
     call->last_signal = time(nullptr);
+    if (!request.from_tag.empty() && !call->find(request.from_tag))
+        return false;
     report(*call);
+    if (remove_branch_locked(*call, request))
+        return true;
     if (delay > 0) {
         if (!call->delete_at)
             call->delete_at = time(nullptr) + delay;

@@ -54,6 +54,8 @@ private:
     void unbind_media(MediaSide& m, MediaSide* peer = nullptr);
     void wire(MediaSide& a, MediaSide& b);
     void release_media_locked(Call& call);
+    // Deletes only the branch a to-tag or via-branch names, if the call has others.
+    bool remove_branch_locked(Call& call, const CallRequest& request);
 
     CallRegistry& registry_;
     media::LocalInterfaces& interfaces_;

@@ -405,3 +405,39 @@ def test_endpoint_learning_off_keeps_sdp_address():
             p.close()
         ng.close()
         assert d.stop() == 0
+
+
+def test_delete_one_branch_keeps_the_others(daemon):
+    a, b1, b2 = Peer(), Peer(), Peer()
+    ng = daemon.ng
+    ng.request({"command": "offer", "call-id": "br", "from-tag": "A", "sdp": make_sdp(a.host, a.port)})
+    ans1 = ng.request({"command": "answer", "call-id": "br", "from-tag": "A", "to-tag": "B1",
+                       "sdp": make_sdp(b1.host, b1.port)})
+    ans2 = ng.request({"command": "answer", "call-id": "br", "from-tag": "A", "to-tag": "B2",
+                       "sdp": make_sdp(b2.host, b2.port)})
+    r = ng.request({"command": "delete", "call-id": "br", "from-tag": "A", "to-tag": "B2"})
+    assert r["result"] == b"ok"
+    q = ng.request({"command": "query", "call-id": "br"})
+    assert set(q["tags"].keys()) == {"A", "B1"}
+    # A's media now goes to the remaining branch.
+    a.rtp.sendto(rtp_packet(3), ("127.0.0.1", sdp_port(ans1["sdp"])))
+    assert b1.rtp.recvfrom(4096)[0] == rtp_packet(3)
+    ng.request({"command": "delete", "call-id": "br", "from-tag": "A", "to-tag": "B1"})
+    assert ng.request({"command": "list"})["calls"] == []
+    for p in (a, b1, b2):
+        p.close()
+
+
+def test_forked_offers_by_via_branch(daemon):
+    a, b1, b2 = Peer(), Peer(), Peer()
+    ng = daemon.ng
+    o1 = ng.request({"command": "offer", "call-id": "vb", "from-tag": "A", "via-branch": "z9hG4bK1",
+                     "sdp": make_sdp(a.host, a.port)})
+    o2 = ng.request({"command": "offer", "call-id": "vb", "from-tag": "A", "via-branch": "z9hG4bK2",
+                     "sdp": make_sdp(a.host, a.port)})
+    assert sdp_port(o1["sdp"]) != sdp_port(o2["sdp"])  # each fork gets its own ports
+    again = ng.request({"command": "offer", "call-id": "vb", "from-tag": "A", "via-branch": "z9hG4bK1",
+                        "sdp": make_sdp(a.host, a.port)})
+    assert sdp_port(again["sdp"]) == sdp_port(o1["sdp"])
+    for p in (a, b1, b2):
+        p.close()
