@@ -13,6 +13,7 @@
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
 #include "daemon/media/local_interfaces.hpp"
+#include "daemon/media/relay.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -88,6 +89,10 @@ int run(int argc, char** argv) {
                  "Kernel forwarding (table %d) is not available in this build, continuing in userspace only",
                  options.table);
 
+    if (const char* plain = getenv("RTPENGINE_PLAIN_IO"); plain && *plain == '1') {
+        media::set_plain_io(true);
+        RTPE_LOG(core, log::kInfo, "Using plain recvmsg/sendmsg for media (RTPENGINE_PLAIN_IO)");
+    }
     process::block_handled_signals();
     try {
         control::ControlThread control(options);

@@ -136,6 +136,32 @@ def test_rtp_and_rtcp_both_ways_and_stats(daemon):
     b.close()
 
 
+@pytest.mark.parametrize("plain", ["0", "1"], ids=["batched-io", "plain-io"])
+def test_bulk_relay_both_io_paths(plain):
+    port = free_udp_port()
+    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % port, "-t", "-1", "-d", "0", "--num-threads=1"],
+               env={"RTPENGINE_PLAIN_IO": plain}).start()
+    ng = NgClient(("127.0.0.1", port))
+    a, b = Peer(), Peer()
+    try:
+        offer_sdp, answer_sdp = offer_answer(ng, "bulk", a, b)
+        b.rtp.settimeout(2)
+        # Bursts larger than one receive batch, so that batching (or its absence) matters.
+        for burst in range(5):
+            for i in range(100):
+                a.rtp.sendto(rtp_packet(burst * 100 + i), ("127.0.0.1", sdp_port(answer_sdp)))
+            got = [b.rtp.recvfrom(4096)[0] for _ in range(100)]
+            assert got == [rtp_packet(burst * 100 + i) for i in range(100)]
+        q = ng.request({"command": "query", "call-id": "bulk"})
+        assert stream_stats(q, "A")["packets"] == 500 and stream_stats(q, "A")["errors"] == 0
+    finally:
+        a.close()
+        b.close()
+        ng.close()
+        assert d.stop() == 0
+    assert ("Using plain recvmsg/sendmsg" in d.log()) == (plain == "1")
+
+
 def test_malformed_media_is_counted_and_dropped(daemon):
     a, b = Peer(), Peer()
     offer_sdp, answer_sdp = offer_answer(daemon.ng, "call-junk", a, b)

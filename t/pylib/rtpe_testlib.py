@@ -136,10 +136,11 @@ class NgClient:
 class Daemon:
     """Our rtpengine in the foreground, logging to a file, with a config file of its own."""
 
-    def __init__(self, config=None, args=(), section="rtpengine", binary=None):
+    def __init__(self, config=None, args=(), section="rtpengine", binary=None, env=None):
         # binary: another rtpengine-compatible executable to run instead of ours
         # (e.g. Debian's /usr/bin/rtpengine for developing a test harness).
         self.binary = binary
+        self.env = dict(os.environ, **(env or {}))
         self.workdir = tempfile.mkdtemp(prefix="daemon-", dir=_SESSION_DIR)
         self.log_path = os.path.join(self.workdir, "daemon.log")
         self.config_path = None
@@ -159,7 +160,8 @@ class Daemon:
 
     def start(self, wait_for="Startup complete", timeout=10.0):
         self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.command_line(), stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.command_line(), stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     env=self.env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if wait_for in self.log():
