@@ -57,15 +57,6 @@ def _start_kamailio(cleanup_stack, ng_port):
 FILE_BUDGET = 60.0
 
 
-@pytest.fixture(scope="module", autouse=True)
-def whole_file_budget():
-    """Every wait is bounded individually; this holds the file as a whole to its budget."""
-    started = time.monotonic()
-    yield
-    elapsed = time.monotonic() - started
-    assert elapsed < FILE_BUDGET, "Kamailio e2e tests took %.1f s (budget %.0f s)" % (elapsed, FILE_BUDGET)
-
-
 @pytest.fixture
 def cleanup_stack():
     """Things to stop at teardown (Daemons and Kamailios), ended in reverse start order."""

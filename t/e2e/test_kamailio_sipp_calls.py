@@ -233,14 +233,6 @@ def _tag_packets(query_reply):
 
 # --- fixtures ----------------------------------------------------------------------
 
-@pytest.fixture(scope="module", autouse=True)
-def whole_file_budget():
-    started = time.monotonic()
-    yield
-    elapsed = time.monotonic() - started
-    assert elapsed < FILE_BUDGET, "sipp call e2e took %.1f s (budget %.0f s)" % (elapsed, FILE_BUDGET)
-
-
 @pytest.fixture
 def workdir():
     path = tempfile.mkdtemp(prefix="rtpe-sipp-")

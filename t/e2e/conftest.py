@@ -1,0 +1,14 @@
+import time
+
+import pytest
+
+
+@pytest.fixture(scope="module", autouse=True)
+def whole_file_budget(request):
+    """Every wait is bounded on its own; this holds each e2e file as a whole to the
+    FILE_BUDGET (seconds) it declares."""
+    budget = getattr(request.module, "FILE_BUDGET", 90.0)
+    started = time.monotonic()
+    yield
+    elapsed = time.monotonic() - started
+    assert elapsed < budget, "%s took %.1f s (budget %.0f s)" % (request.module.__name__, elapsed, budget)
