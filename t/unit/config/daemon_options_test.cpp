@@ -162,8 +162,8 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
 }
 
 TEST(DaemonOptions, UnsupportedAndMissing) {
-    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--tos=184"}),
-              "option --tos is not supported yet");
+    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--control-tos=184"}),
+              "option --control-tos is not supported yet");
     EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "-F"}),
               "option --no-fallback is not supported yet");
     EXPECT_NE(error_of({"--config-file=none", "-n", "2223"}).find("--interface"), std::string::npos);
