@@ -1,0 +1,689 @@
+#!/usr/bin/python3
+"""Relay benchmark: our rtpengine against Debian's upstream rtpengine, side by side.
+
+A benchmark, not a test: it measures and prints, it never passes or fails on a figure.
+Both daemons run at once on 127.0.0.1 (different ng ports and media port ranges), each
+with --num-threads=1. Every figure is the daemon's own CPU time (utime+stime of the whole
+process, all threads, from /proc/PID/stat) taken around a phase, so the load generator's
+CPU and the wall clock do not enter it. Phases are run for both daemons in alternating
+order for several rounds and the medians are reported. See t/bench/README.md.
+
+Only the processes this script starts are ended, each by its PID.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import selectors
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+RTP_HEADER = 12
+PCMU_PAYLOAD = 160            # 20 ms of PCMU: 172-byte RTP packets
+SOCKET_BUFFER = 1 << 20       # our peers' socket buffers (root may set up to rmem_max)
+
+
+# ---------------------------------------------------------------- bencode / ng ------
+
+def bencode(value):
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, (list, tuple)):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    if isinstance(value, dict):
+        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in value.items()) + b"e"
+    raise TypeError(type(value))
+
+
+def _bdecode(data, i):
+    c = data[i:i + 1]
+    if c == b"i":
+        end = data.index(b"e", i)
+        return int(data[i + 1:end]), end + 1
+    if c in (b"l", b"d"):
+        i += 1
+        items = []
+        while data[i:i + 1] != b"e":
+            v, i = _bdecode(data, i)
+            items.append(v)
+        if c == b"l":
+            return items, i + 1
+        return {items[k].decode(): items[k + 1] for k in range(0, len(items), 2)}, i + 1
+    colon = data.index(b":", i)
+    n = int(data[i:colon])
+    return data[colon + 1:colon + 1 + n], colon + 1 + n
+
+
+def bdecode(data):
+    return _bdecode(data, 0)[0]
+
+
+class Ng:
+    """One ng-over-UDP client socket; a request lost on the way is resent with its cookie."""
+
+    def __init__(self, port, timeout=2.0, tries=3):
+        self.address = ("127.0.0.1", port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.timeout = timeout
+        self.tries = tries
+        self.counter = random.randrange(1, 1 << 30)
+
+    def close(self):
+        self.sock.close()
+
+    def request(self, dictionary, timeout=None, tries=None):
+        self.counter += 1
+        cookie = b"b%d" % self.counter
+        datagram = cookie + b" " + bencode(dictionary)
+        self.sock.settimeout(timeout or self.timeout)
+        for _ in range(tries or self.tries):
+            self.sock.sendto(datagram, self.address)
+            try:
+                while True:
+                    reply = self.sock.recv(65536)
+                    got, _, body = reply.partition(b" ")
+                    if got == cookie:
+                        return bdecode(body)
+            except socket.timeout:
+                continue
+        raise TimeoutError("no ng reply to %r" % dictionary.get("command"))
+
+
+def make_sdp(port):
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n" % port)
+
+
+def sdp_port(sdp):
+    for line in sdp.split(b"\n"):
+        if line.startswith(b"m="):
+            return int(line.split()[1])
+    raise ValueError("no m= line")
+
+
+# ---------------------------------------------------------------- daemons -----------
+
+def proc_cpu_ticks(pid):
+    """utime+stime of the whole process (all threads, living and ended), in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        data = f.read()
+    fields = data[data.rindex(")") + 2:].split()   # fields[0] is field 3 (state)
+    return int(fields[11]) + int(fields[12])        # fields 14 (utime) and 15 (stime)
+
+
+class BenchDaemon:
+    def __init__(self, label, binary, ng_port, port_min, port_max, workdir):
+        self.label = label
+        self.binary = binary
+        self.ng_port = ng_port
+        self.port_min = port_min
+        self.port_max = port_max
+        self.log_path = os.path.join(workdir, "%s.log" % label)
+        self.proc = None
+        self.ng = None
+
+    def command(self):
+        return [self.binary, "--config-file=none", "-f", "-E", "-t", "-1", "-i", "127.0.0.1",
+                "-n", "127.0.0.1:%d" % self.ng_port, "-m", str(self.port_min), "-M", str(self.port_max),
+                "--num-threads=1", "-L", "4", "--delete-delay=0"]
+
+    def start(self, timeout=15.0):
+        self.log = open(self.log_path, "wb")
+        # Own session: a Ctrl-C in the terminal reaches only this script, which then ends
+        # the daemon itself, by PID.
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.ng = Ng(self.ng_port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %d; log in %s" % (self.label, self.proc.returncode, self.log_path))
+            try:
+                self.ng.request({"command": "ping"}, timeout=0.2, tries=1)
+                return
+            except TimeoutError:
+                pass
+        raise RuntimeError("%s did not answer ng ping within %.0f s" % (self.label, timeout))
+
+    def stop(self):
+        if self.ng:
+            self.ng.close()
+            self.ng = None
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)   # Popen signals exactly its own PID
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.proc = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cpu_ticks(self):
+        return proc_cpu_ticks(self.proc.pid)
+
+    def threads(self):
+        return len(os.listdir("/proc/%d/task" % self.proc.pid))
+
+
+# ---------------------------------------------------------------- phases ------------
+
+class Measure:
+    """Daemon CPU (clock ticks) and wall time between start() and stop()."""
+
+    def __init__(self, daemon):
+        self.daemon = daemon
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.c0 = self.daemon.cpu_ticks()
+        return self
+
+    def __exit__(self, *exc):
+        self.c1 = self.daemon.cpu_ticks()
+        self.t1 = time.monotonic()
+        self.ticks = self.c1 - self.c0
+        self.cpu = self.ticks / CLK_TCK
+        self.wall = self.t1 - self.t0
+        return False
+
+
+def phase_idle(daemon, seconds):
+    with Measure(daemon) as m:
+        time.sleep(seconds)
+    return {"idle_ms_per_s": 1e3 * m.cpu / m.wall, "ticks": m.ticks}
+
+
+def phase_calls(daemon, count, tag):
+    """count sequential offer+answer+delete; no media."""
+    ng = daemon.ng
+    failures = 0
+    with Measure(daemon) as m:
+        for i in range(count):
+            call_id = "calls-%s-%d" % (tag, i)
+            port = 40000 + 2 * (i % 1000)
+            o = ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft", "sdp": make_sdp(port)})
+            a = ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                            "sdp": make_sdp(port + 2)})
+            d = ng.request({"command": "delete", "call-id": call_id, "from-tag": "ft"})
+            failures += sum(1 for r in (o, a, d) if r.get("result") != b"ok")
+    return {"us_per_call": 1e6 * m.cpu / count, "ticks": m.ticks, "wall": m.wall,
+            "calls_per_s_wall": count / m.wall, "failures": failures}
+
+
+def make_peer_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        try:
+            s.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
+        except OSError:
+            pass
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def setup_media_calls(daemon, count, pool_size, tag):
+    """count calls whose A and B sides use a small pool of sockets.
+
+    Returns (sockets, streams, call_ids); each call gives two streams: A -> B (A sends to
+    the port in the answer reply, arrives at B from the port in the offer reply) and B -> A.
+    """
+    pool = max(1, min(pool_size, count))
+    a_socks = [make_peer_socket() for _ in range(pool)]
+    b_socks = [make_peer_socket() for _ in range(pool)]
+    streams, call_ids = [], []
+    for i in range(count):
+        a, b = a_socks[i % pool], b_socks[i % pool]
+        call_id = "media-%s-%d" % (tag, i)
+        o = daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
+                               "sdp": make_sdp(a.getsockname()[1])})
+        if o.get("result") != b"ok":
+            raise RuntimeError("%s offer failed: %r" % (daemon.label, o))
+        r = daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                               "sdp": make_sdp(b.getsockname()[1])})
+        if r.get("result") != b"ok":
+            raise RuntimeError("%s answer failed: %r" % (daemon.label, r))
+        call_ids.append(call_id)
+        to_b_side = sdp_port(o["sdp"])   # B sends here; A's packets reach B from here
+        to_a_side = sdp_port(r["sdp"])   # A sends here; B's packets reach A from here
+        streams.append({"send": a.fileno(), "dst": to_a_side, "recv": b.fileno(), "src": to_b_side,
+                        "ssrc": 0x10000000 + 2 * i})
+        streams.append({"send": b.fileno(), "dst": to_b_side, "recv": a.fileno(), "src": to_a_side,
+                        "ssrc": 0x10000001 + 2 * i})
+    return a_socks + b_socks, streams, call_ids
+
+
+def teardown_media_calls(daemon, sockets, call_ids):
+    for call_id in call_ids:
+        try:
+            daemon.ng.request({"command": "delete", "call-id": call_id, "from-tag": "ft"})
+        except TimeoutError:
+            pass
+    for s in sockets:
+        s.close()
+
+
+def udp_rcvbuf_errors():
+    """System-wide count of UDP datagrams dropped for a full receive buffer."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(dict(zip(rows[0][1:], rows[1][1:]))["RcvbufErrors"])
+
+
+def run_helper(daemon, sockets, config, timeout):
+    """Runs the load generator in its own process (its CPU is its own) around a Measure."""
+    fds = [s.fileno() for s in sockets]
+    helper = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--_helper"], pass_fds=fds,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    try:
+        helper.stdin.write(json.dumps(config) + "\n")
+        helper.stdin.flush()
+        if helper.stdout.readline().strip() != "ready":
+            raise RuntimeError("load generator did not start")
+        drops0 = udp_rcvbuf_errors()
+        with Measure(daemon) as m:
+            helper.stdin.write("go\n")
+            helper.stdin.flush()
+            line = helper.stdout.readline()
+        m.rcvbuf_drops = udp_rcvbuf_errors() - drops0
+        if not line:
+            raise RuntimeError("load generator ended without a result")
+        helper.wait(timeout)
+        return json.loads(line), m
+    finally:
+        if helper.poll() is None:
+            helper.kill()           # by its PID, via Popen
+            helper.wait()
+
+
+def phase_paced(daemon, calls, seconds, pps, pool, tag):
+    sockets, streams, call_ids = setup_media_calls(daemon, calls, pool, tag)
+    try:
+        result, m = run_helper(daemon, sockets, {"mode": "paced", "seconds": seconds, "pps": pps,
+                                                 "streams": streams}, timeout=seconds + 30)
+    finally:
+        teardown_media_calls(daemon, sockets, call_ids)
+    sent, received = sum(result["sent"]), sum(result["received"])
+    return {"us_per_packet": 1e6 * m.cpu / max(received, 1), "ticks": m.ticks, "sent": sent,
+            "received": received, "loss_pct": 100.0 * (sent - received) / max(sent, 1),
+            "misrouted": result["misrouted"], "rcvbuf_drops": m.rcvbuf_drops, "late_ms": result["max_lag_ms"],
+            "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
+
+
+def phase_max(daemon, streams_wanted, seconds, window, tag):
+    calls = max(1, (streams_wanted + 1) // 2)
+    sockets, streams, call_ids = setup_media_calls(daemon, calls, calls, tag)
+    streams = streams[:streams_wanted]
+    try:
+        result, m = run_helper(daemon, sockets, {"mode": "max", "seconds": seconds, "window": window,
+                                                 "streams": streams}, timeout=seconds + 30)
+    finally:
+        teardown_media_calls(daemon, sockets, call_ids)
+    sent, received = sum(result["sent"]), sum(result["received"])
+    return {"pps": received / result["wall"], "us_per_packet": 1e6 * m.cpu / max(received, 1),
+            "ticks": m.ticks, "sent": sent, "received": received,
+            "loss_pct": 100.0 * (sent - received) / max(sent, 1), "misrouted": result["misrouted"],
+            "rcvbuf_drops": m.rcvbuf_drops, "stalls": result["stalls"], "daemon_cpu_pct": 100.0 * m.cpu / m.wall,
+            "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
+
+
+# ---------------------------------------------------------------- load generator ----
+
+def helper_main():
+    """Separate process: sends RTP on the inherited sockets, counts what comes back."""
+    config = json.loads(sys.stdin.readline())
+    specs = config["streams"]
+    socks = {}
+    for fd in {s["send"] for s in specs} | {s["recv"] for s in specs}:
+        socks[fd] = socket.socket(fileno=fd)
+        socks[fd].setblocking(False)
+    n = len(specs)
+    send_sock = [socks[s["send"]] for s in specs]
+    dst = [("127.0.0.1", s["dst"]) for s in specs]
+    by_source = {(s["recv"], s["src"]): k for k, s in enumerate(specs)}
+    packets = []
+    for s in specs:
+        buf = bytearray(RTP_HEADER + PCMU_PAYLOAD)
+        buf[0], buf[1] = 0x80, 0x00     # RTP v2, PT 0 (PCMU)
+        buf[RTP_HEADER:] = b"\xff" * PCMU_PAYLOAD
+        struct.pack_into("!I", buf, 8, s["ssrc"])
+        packets.append(buf)
+    sent = [0] * n
+    received = [0] * n
+    misrouted = 0
+    sel = selectors.DefaultSelector()
+    for fd in {s["recv"] for s in specs}:
+        sel.register(socks[fd], selectors.EVENT_READ, fd)
+    pack_into = struct.pack_into
+
+    def send(k):
+        seq = sent[k]
+        pack_into("!HI", packets[k], 2, seq & 0xffff, (seq * PCMU_PAYLOAD) & 0xffffffff)
+        try:
+            send_sock[k].sendto(packets[k], dst[k])
+        except (BlockingIOError, ConnectionRefusedError):
+            return False
+        sent[k] = seq + 1
+        return True
+
+    def drain(timeout):
+        nonlocal misrouted
+        got = 0
+        for key, _ in sel.select(timeout):
+            sock, fd = key.fileobj, key.data
+            while True:
+                try:
+                    data, source = sock.recvfrom(2048)
+                except (BlockingIOError, ConnectionRefusedError):
+                    break
+                k = by_source.get((fd, source[1]))
+                if k is None or len(data) != RTP_HEADER + PCMU_PAYLOAD:
+                    misrouted += 1
+                else:
+                    received[k] += 1
+                got += 1
+        return got
+
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        return
+    cpu0, start = os.times(), time.monotonic()
+    seconds = config["seconds"]
+    max_lag = 0.0
+    stalls = 0
+    if config["mode"] == "paced":
+        # Stream k sends its j-th packet at start + j/pps + k/(pps*n): evenly spread, no bursts.
+        per_stream = int(round(config["pps"] * seconds))
+        total = per_stream * n
+        slot = 1.0 / (config["pps"] * n)
+        j = 0
+        while j < total:
+            now = time.monotonic()
+            due = start + j * slot
+            if due <= now:
+                max_lag = max(max_lag, now - due)
+                while j < total and start + j * slot <= now:
+                    send(j % n)
+                    j += 1
+                drain(0)
+            else:
+                drain(due - now)
+    else:
+        # As fast as this process can, but with at most `window` packets of a stream in
+        # flight, so that no socket buffer overflows and the count stays meaningful.
+        # A stream is refilled only once all its packets are back: refilling while the
+        # daemon is still reading that socket would keep its read loop going, and upstream
+        # mutes a socket whose read loop runs past 50 packets too often.
+        window = config["window"]
+        written_off = [0] * n
+        end = start + seconds
+        while time.monotonic() < end:
+            progressed = False
+            for k in range(n):
+                if sent[k] - received[k] - written_off[k] > 0:
+                    continue
+                for _ in range(window):
+                    if not send(k):
+                        break
+                    progressed = True
+            if not progressed and drain(0.1) == 0:
+                # Nothing came back for 100 ms: count what is in flight as lost, do not stall.
+                written_off = [sent[k] - received[k] for k in range(n)]
+                stalls += 1
+            elif progressed:
+                drain(0)
+    send_end = time.monotonic()
+    # Collect stragglers: until everything arrived or 0.3 s without any packet.
+    quiet_since = time.monotonic()
+    while sum(received) + misrouted < sum(sent) and time.monotonic() - quiet_since < 0.3:
+        if drain(0.05):
+            quiet_since = time.monotonic()
+    cpu1 = os.times()
+    print(json.dumps({"sent": sent, "received": received, "misrouted": misrouted,
+                      "wall": send_end - start, "max_lag_ms": 1e3 * max_lag, "stalls": stalls,
+                      "cpu": (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)}), flush=True)
+
+
+# ---------------------------------------------------------------- report ------------
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def spread(values, fmt):
+    if len(values) < 2:
+        return ""
+    return " (" + fmt.format(min(values)) + "-" + fmt.format(max(values)) + ")"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+FIGURES = [
+    # key, phase, field, label, unit, format, ratio meaningful
+    ("idle", "idle", "idle_ms_per_s", "idle CPU", "ms/s", "{:.2f}", False),
+    ("call", "calls", "us_per_call", "CPU per call (offer+answer+delete)", "µs", "{:.0f}", True),
+    ("paced", "paced", "us_per_packet", "CPU per packet (%(pps)s pps)", "µs", "{:.2f}", True),
+    ("paced_loss", "paced", "loss_pct", "loss (%(pps)s pps)", "%", "{:.3f}", False),
+    ("max_pps", "max", "pps", "max rate relayed", "pkt/s", "{:.0f}", True),
+    ("max_cpu", "max", "us_per_packet", "CPU per packet (max rate)", "µs", "{:.2f}", True),
+    ("max_loss", "max", "loss_pct", "loss (max rate)", "%", "{:.3f}", False),
+    ("max_dcpu", "max", "daemon_cpu_pct", "daemon CPU use at max rate", "%", "{:.0f}", False),
+    ("max_scpu", "max", "sender_cpu_pct", "sender CPU use at max rate", "%", "{:.0f}", False),
+]
+
+
+def report(results, daemons, args):
+    ours, ref = daemons
+    names = {"pps": args.pps}
+    print()
+    print("Medians over %d round(s); (min-max) across rounds. Lower CPU is better; higher pkt/s is better."
+          % len(results[ours.label]["calls"]))
+    header = "%-36s %30s %30s %6s" % ("figure", "ours", "reference", "ratio")
+    print(header)
+    print("-" * len(header))
+    ratios = []
+    for key, phase, field, label, unit, fmt, has_ratio in FIGURES:
+        label = label % names
+        cells, meds = [], []
+        for d in daemons:
+            values = [r[field] for r in results[d.label].get(phase, [])]
+            if not values:
+                cells.append("-")
+                meds.append(None)
+                continue
+            med = median(values)
+            meds.append(med)
+            cell = (fmt.format(med) + " " + unit + spread(values, fmt))
+            ticks = [r["ticks"] for r in results[d.label][phase]]
+            if phase != "idle" and field not in ("loss_pct", "sender_cpu_pct") and median(ticks) < 20:
+                cell += " *"
+            cells.append(cell)
+        ratio = ""
+        if has_ratio and None not in meds and meds[1]:
+            ratio = "%.2f" % (meds[0] / meds[1])
+            ratios.append("%s: ours %s %s, reference %s %s, ratio %s"
+                          % (label, fmt.format(meds[0]), unit, fmt.format(meds[1]), unit, ratio))
+        print("%-36s %30s %30s %6s" % (label, cells[0], cells[1], ratio))
+    print("(* fewer than 20 clock ticks of daemon CPU in the median round: coarse, scale the phase up)")
+    print()
+    for line in ratios:
+        print(line)
+
+    # Who limited the max-rate phase?
+    print()
+    for d in daemons:
+        rows = results[d.label].get("max", [])
+        if not rows:
+            continue
+        dcpu = median([r["daemon_cpu_pct"] for r in rows])
+        scpu = median([r["sender_cpu_pct"] for r in rows])
+        if dcpu >= 90:
+            verdict = "the daemon was saturated (~one core busy): pkt/s is its relay capacity here"
+        elif scpu >= 90:
+            verdict = ("NOTE: the sender is the bottleneck (sender %.0f%% of a core, daemon %.0f%%): "
+                       "pkt/s is a lower bound for the daemon, CPU per packet is still valid" % (scpu, dcpu))
+        else:
+            verdict = ("NOTE: neither the sender (%.0f%%) nor the daemon (%.0f%%) used a whole core: "
+                       "the machine is contended; pkt/s is a lower bound" % (scpu, dcpu))
+        print("max rate, %s: %s" % (d.label, verdict))
+        lossy = [r for r in rows if r["loss_pct"] > 1.0]
+        if lossy:
+            print("max rate, %s: NOTE: %d of %d round(s) lost more than 1%% (worst %.1f%%, %d stall(s) of 100 ms): "
+                  "the daemon stopped reading a stream; pkt/s of those rounds is not comparable "
+                  "(see what it logged below)" % (d.label, len(lossy), len(rows),
+                                                  max(r["loss_pct"] for r in lossy), sum(r["stalls"] for r in lossy)))
+
+
+def log_summary(daemon):
+    """Lines a daemon logged (at -L 4: warnings and errors), grouped without timestamps and ports."""
+    try:
+        with open(daemon.log_path, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    groups = {}
+    for line in lines:
+        key = re.sub(r"\d+", "N", re.sub(r"^\[[\d.]+\]\s*", "", line))[:140]
+        groups[key] = groups.get(key, 0) + 1
+    if not groups:
+        print("%s logged nothing" % daemon.label)
+        return
+    print("%s logged %d line(s):" % (daemon.label, len(lines)))
+    for key, count in sorted(groups.items(), key=lambda kv: -kv[1])[:4]:
+        print("  %6d x %s" % (count, key))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ours", default=os.path.join(os.environ.get("RTPE_BUILD_DIR", os.path.join(REPO_ROOT, "build")),
+                                                      "bin", "rtpengine"),
+                        help="our daemon (default $RTPE_BUILD_DIR/bin/rtpengine, else build/bin/rtpengine)")
+    parser.add_argument("--reference", default="/usr/bin/rtpengine", help="upstream daemon (default /usr/bin/rtpengine)")
+    parser.add_argument("--calls", type=int, default=500, help="offer+answer+delete per round (default 500)")
+    parser.add_argument("--streams", type=int, default=50,
+                        help="calls with media in the paced phase, each two streams (default 50)")
+    parser.add_argument("--pps", type=int, default=50, help="packets/s per stream in the paced phase (default 50)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="duration of the paced and of the max-rate phase (default 10)")
+    parser.add_argument("--max-streams", type=int, default=4, help="streams in the max-rate phase (default 4)")
+    parser.add_argument("--window", type=int, default=16,
+                        help="max-rate phase: burst per stream, refilled when all back (default 16; upstream reads "
+                             "at most 50 packets per socket wake-up and mutes a socket that exceeds that repeatedly)")
+    parser.add_argument("--idle-seconds", type=float, default=2.0, help="idle measurement per round (default 2)")
+    parser.add_argument("--pool", type=int, default=8, help="sockets per side in the paced phase (default 8)")
+    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds, medians taken (default 3)")
+    parser.add_argument("--time-limit", type=float, default=290.0,
+                        help="start no new round after this many seconds (default 290)")
+    parser.add_argument("--quick", action="store_true",
+                        help="about 30 s: --calls 200 --streams 10 --seconds 1.5 --idle-seconds 0.5")
+    parser.add_argument("--json", help="also write all per-round figures to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.calls, args.streams, args.seconds, args.idle_seconds = 200, 10, 1.5, 0.5
+
+    t_start = time.monotonic()
+    for binary in (args.ours, args.reference):
+        if not os.access(binary, os.X_OK):
+            sys.exit("not executable: %s" % binary)
+
+    workdir = tempfile.mkdtemp(prefix="relay-bench-")
+    base = random.randrange(20000, 50000, 2)
+    ng_ours, ng_ref = base - 4, base - 2
+    ours = BenchDaemon("ours", args.ours, ng_ours, base, base + 3999, workdir)
+    ref = BenchDaemon("reference", args.reference, ng_ref, base + 4000, base + 7999, workdir)
+    daemons = (ours, ref)
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+
+    print("relay_bench: nproc %d, clock ticks %d/s (CPU resolution %.0f ms), load average %s"
+          % (os.cpu_count(), CLK_TCK, 1e3 / CLK_TCK, loadavg()))
+    print("ours      %s" % args.ours)
+    print("reference %s (--config-file=none)" % args.reference)
+    print("rounds %d, calls %d, paced %d calls x 2 streams at %d pps for %.1f s, max rate %d streams for %.1f s"
+          % (args.rounds, args.calls, args.streams, args.pps, args.seconds, args.max_streams, args.seconds))
+    results = {d.label: {} for d in daemons}
+    try:
+        for d in daemons:
+            d.start()
+        print("daemons: ours pid %d (%d threads), reference pid %d (%d threads); logs in %s"
+              % (ours.proc.pid, ours.threads(), ref.proc.pid, ref.threads(), workdir))
+        # Warm-up, not measured: first calls, first packets.
+        for d in daemons:
+            phase_calls(d, 20, "warm")
+            phase_max(d, 2, 0.3, args.window, "warm")
+        round_time = None
+        for rnd in range(args.rounds):
+            elapsed = time.monotonic() - t_start
+            if rnd > 0 and elapsed + (round_time or 0) > args.time_limit:
+                print("time limit: stopping after %d round(s)" % rnd)
+                break
+            r0 = time.monotonic()
+            order = daemons if rnd % 2 == 0 else daemons[::-1]
+            phases = [("idle", lambda d: phase_idle(d, args.idle_seconds))] if args.idle_seconds > 0 else []
+            phases += [
+                ("calls", lambda d: phase_calls(d, args.calls, "r%d" % rnd)),
+                ("paced", lambda d: phase_paced(d, args.streams, args.seconds, args.pps, args.pool, "r%d" % rnd)),
+                ("max", lambda d: phase_max(d, args.max_streams, args.seconds, args.window, "r%d" % rnd)),
+            ]
+            for name, run in phases:
+                for d in order:
+                    if not d.alive():
+                        raise RuntimeError("%s died; log in %s" % (d.label, d.log_path))
+                    row = run(d)
+                    results[d.label].setdefault(name, []).append(row)
+                    print("  round %d %-5s %-9s %s" % (rnd + 1, name, d.label,
+                          ", ".join("%s=%s" % (k, ("%.3g" % v) if isinstance(v, float) else v)
+                                    for k, v in row.items())), flush=True)
+            round_time = time.monotonic() - r0
+    except KeyboardInterrupt:
+        print("interrupted")
+    finally:
+        for d in daemons:
+            d.stop()
+    if not results[ours.label].get("calls"):
+        sys.exit("no complete round; daemon logs in %s" % workdir)
+    report(results, daemons, args)
+    print()
+    for d in daemons:
+        log_summary(d)
+    shutil.rmtree(workdir, ignore_errors=True)
+    print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "nproc": os.cpu_count(), "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--_helper":
+        helper_main()
+    else:
+        main()
