@@ -7,10 +7,11 @@ FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS   ?= 600
 JOBS           ?= $(shell nproc)
 PYTHON         := /usr/bin/python3
+BENCH_ARGS     ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz clean
+.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz bench clean
 
 all: build
 
@@ -43,6 +44,10 @@ check-asan: test-deps build-asan build-fuzz
 
 fuzz: build-fuzz
 	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)
+
+# Figures against Debian's rtpengine, side by side; not a test. BENCH_ARGS=--quick for ~30 s.
+bench: test-deps build
+	$(PYTHON) t/bench/relay_bench.py --ours $(BUILD_DIR)/bin/rtpengine $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
