@@ -31,6 +31,7 @@ struct MediaSide {
     std::unique_ptr<media::SocketPair> sockets;  // null for a rejected (port 0) stream
     std::unique_ptr<media::PacketStream> rtp;
     std::unique_ptr<media::PacketStream> rtcp;
+    bool active = false;           // its sockets are in the worker's poller
     net::SocketAddress sdp_rtp;    // where this participant's SDP says to send RTP
     net::SocketAddress sdp_rtcp;
     bool sdp_filled = false;               // this participant's SDP has described the m= line

@@ -100,8 +100,56 @@ MediaSide& CallService::media_at(Participant& side, std::size_t index, const Par
     return *side.medias[index];
 }
 
+CallService::MediaChanges::MediaChanges(media::WorkerPool& workers)
+    : workers_(workers), tasks_(workers.size()), retired_(workers.size()) {}
+
+CallService::MediaChanges::~MediaChanges() {
+    // Changes are in force before the reply goes out (a peer may send at once), so they
+    // are waited for; freeing is not, and happens after any packet already in hand.
+    // Also on errors: what was retired must still be freed, on its worker.
+    for (std::size_t w = 0; w < tasks_.size(); ++w) {
+        if (!tasks_[w].empty())
+            workers_.poller(w).run_sync([&tasks = tasks_[w]] {
+                for (auto& task : tasks)
+                    task();
+            });
+        if (!retired_[w].empty()) {
+            // Shared, because a posted task must be copyable; it is the only owner.
+            auto retired = std::make_shared<std::vector<Retired>>(std::move(retired_[w]));
+            workers_.poller(w).post([retired] { retired->clear(); });
+        }
+    }
+}
+
+void CallService::MediaChanges::update(const MediaSide& m, std::function<void()> change) {
+    if (m.active)
+        tasks_[m.worker].push_back(std::move(change));
+    else
+        change();  // not in any poller yet: nothing else can be looking at it
+}
+
+void CallService::MediaChanges::retire(MediaSide& m) {
+    if (!m.rtp)
+        return;
+    if (m.active) {
+        auto& poller = workers_.poller(m.worker);
+        poller.remove(m.rtp->fd());
+        poller.remove(m.rtcp->fd());
+    }
+    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets)});
+    m.active = false;
+}
+
+void CallService::MediaChanges::activate(MediaSide& m) {
+    if (m.active || !m.rtp)
+        return;
+    auto& poller = workers_.poller(m.worker);
+    poller.add(m.rtp->fd(), *m.rtp);
+    poller.add(m.rtcp->fd(), *m.rtcp);
+    m.active = true;
+}
+
 void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {
-    // Callers unbind first, so no stream of the old pair can still be someone's sink.
     m.local = interfaces_.find(interface_name, family);
     if (!m.local)
         m.local = interfaces_.find(interface_name);
@@ -112,40 +160,33 @@ void CallService::bind_media(MediaSide& m, const std::string& interface_name, in
         throw NgError("Ran out of ports");
     m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false);
     m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true);
-    media::PacketStream* rtp = m.rtp.get();
-    media::PacketStream* rtcp = m.rtcp.get();
-    auto& poller = workers_.poller(m.worker);
-    poller.run_sync([&poller, rtp, rtcp] {
-        poller.add(rtp->fd(), [rtp](uint32_t) { media::relay_readable(*rtp); });
-        poller.add(rtcp->fd(), [rtcp](uint32_t) { media::relay_readable(*rtcp); });
-    });
 }
 
-void CallService::unbind_media(MediaSide& m, MediaSide* peer) {
-    if (!m.rtp)
-        return;
-    auto& poller = workers_.poller(m.worker);
-    poller.run_sync([&] {
-        poller.remove(m.rtp->fd());
-        poller.remove(m.rtcp->fd());
-        if (peer && peer->rtp) {
-            peer->rtp->sink = nullptr;
-            peer->rtcp->sink = nullptr;
-        }
-    });
-    m.rtp.reset();
-    m.rtcp.reset();
-    m.sockets.reset();
-}
-
-void CallService::wire(MediaSide& a, MediaSide& b) {
+void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
     if (!a.rtp || !b.rtp)
         return;
-    workers_.poller(a.worker).run_sync([&] {
-        a.rtp->sink = b.rtp.get();
-        b.rtp->sink = a.rtp.get();
-        a.rtcp->sink = b.rtcp.get();
-        b.rtcp->sink = a.rtcp.get();
+    media::PacketStream* streams[] = {a.rtp.get(), a.rtcp.get(), b.rtp.get(), b.rtcp.get()};
+    auto link = [streams] {
+        streams[0]->sink = streams[2];
+        streams[1]->sink = streams[3];
+        streams[2]->sink = streams[0];
+        streams[3]->sink = streams[1];
+    };
+    // Both sides share a worker; one task covers them whichever of them is active.
+    if (a.active || b.active)
+        changes.update(a.active ? a : b, link);
+    else
+        link();
+}
+
+void CallService::unlink(MediaChanges& changes, MediaSide& m) {
+    if (!m.rtp)
+        return;
+    media::PacketStream* rtp = m.rtp.get();
+    media::PacketStream* rtcp = m.rtcp.get();
+    changes.update(m, [rtp, rtcp] {
+        rtp->sink = nullptr;
+        rtcp->sink = nullptr;
     });
 }
 
@@ -180,6 +221,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     if (request.tos)
         call.tos = request.tos;
 
+    MediaChanges changes(workers_);
     std::vector<MediaTarget> targets;
     for (std::size_t i = 0; i < count; ++i) {
         const auto& section = session->media()[i];
@@ -195,25 +237,28 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         MediaSide& out = media_at(receiver, i, sender);
         if (description.is_rejected()) {
             // A rejected stream needs no sockets on either side.
-            unbind_media(m, &out);
-            unbind_media(out, &m);
+            changes.retire(m);
+            changes.retire(out);
         } else {
             // A re-offer from a new address gets a fresh port pair towards the other side.
             // A hold (zero address) is not a move.
             const bool moved = is_offer && m.sdp_rtp.port() != 0 && !m.sdp_rtp.ip().is_unspecified() &&
                                !e.rtp.ip().is_unspecified() &&
                                (!(m.sdp_rtp == e.rtp) || m.type != description.media);
-            if (!m.sockets)
+            if (moved) {
+                unlink(changes, m);
+                changes.retire(out);
+            }
+            const bool fresh_m = !m.sockets, fresh_out = !out.sockets;
+            if (fresh_m)
                 bind_media(m, sender_if, e.family);
-            if (moved)
-                unbind_media(out, &m);
-            if (!out.sockets)
+            if (fresh_out)
                 bind_media(out, receiver_if, receiver_family);
-            wire(m, out);
             if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
                 for (MediaSide* side : {&m, &out})
                     for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
                         net::set_tos(fd, side->local->local.family(), tos);
+            wire(changes, m, out);
         }
 
         m.type = description.media;
@@ -229,11 +274,16 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         m.sdp_rtp = e.rtp;
         m.sdp_rtcp = e.rtcp;
         m.sdp_filled = true;
-        if (m.rtp)
-            workers_.poller(m.worker).run_sync([&] {
-                apply_sdp_address(*m.rtp, e.rtp, policy);
-                apply_sdp_address(*m.rtcp, e.rtcp, policy);
+        if (m.rtp) {
+            media::PacketStream* rtp = m.rtp.get();
+            media::PacketStream* rtcp = m.rtcp.get();
+            changes.update(m, [rtp, rtcp, e, policy] {
+                apply_sdp_address(*rtp, e.rtp, policy);
+                apply_sdp_address(*rtcp, e.rtcp, policy);
             });
+        }
+        changes.activate(m);
+        changes.activate(out);
         if (is_offer) {
             m.offered = offered_media(section);
             out.ice_controlling = true;
@@ -363,16 +413,12 @@ std::string CallService::answer(const CallRequest& request) {
 }
 
 void CallService::release_media_locked(Call& call) {
-    // First every socket leaves its worker, so no packet can reach a stream; then they go.
+    // Sockets leave their pollers now; streams and sockets are freed on their workers,
+    // after any packet already in hand.
+    MediaChanges changes(workers_);
     for (auto& p : call.participants())
         for (auto& m : p->medias)
-            if (m->rtp) {
-                auto& poller = workers_.poller(m->worker);
-                poller.run_sync([&] {
-                    poller.remove(m->rtp->fd());
-                    poller.remove(m->rtcp->fd());
-                });
-            }
+            changes.retire(*m);
     for (auto& p : call.participants())
         p->medias.clear();
 }
@@ -389,10 +435,11 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
         return false;
     Participant& branch = **it;
     RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
+    MediaChanges changes(workers_);
     for (std::size_t i = 0; i < branch.medias.size(); ++i) {
-        MediaSide& m = *branch.medias[i];
-        MediaSide* peer = branch.peer && i < branch.peer->medias.size() ? branch.peer->medias[i].get() : nullptr;
-        unbind_media(m, peer);
+        if (branch.peer && i < branch.peer->medias.size())
+            unlink(changes, *branch.peer->medias[i]);
+        changes.retire(*branch.medias[i]);
     }
     for (auto& p : parties)
         if (p->peer == &branch) {
@@ -409,7 +456,7 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
                     }
             if (p->peer)
                 for (std::size_t i = 0; i < p->medias.size() && i < p->peer->medias.size(); ++i)
-                    wire(*p->medias[i], *p->peer->medias[i]);
+                    wire(changes, *p->medias[i], *p->peer->medias[i]);
         }
     parties.erase(it);
     return true;

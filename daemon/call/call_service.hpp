@@ -48,11 +48,34 @@ private:
     void renumber_origin(Participant& sender, sdp::Session& session);
     // The media side for m= line index, created (unbound) when new.
     MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
+    // What one signalling operation does to the media plane: changes to streams a worker
+    // is serving go to that worker as one task, run when this goes out of scope (one
+    // round trip per worker at most); streams not serving yet are changed directly.
+    class MediaChanges {
+    public:
+        explicit MediaChanges(media::WorkerPool& workers);
+        ~MediaChanges();
+        void update(const MediaSide& m, std::function<void()> change);
+        // Takes m's sockets out of its poller now and frees them on its worker later.
+        void retire(MediaSide& m);
+        // Puts m's sockets into its worker's poller, once its state is set.
+        void activate(MediaSide& m);
+
+    private:
+        struct Retired {
+            std::unique_ptr<media::PacketStream> rtp, rtcp;
+            std::unique_ptr<media::SocketPair> sockets;
+        };
+        media::WorkerPool& workers_;
+        std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
+        std::vector<std::vector<Retired>> retired_;              // by worker
+    };
+
     // Gives m a fresh socket pair on the named interface; throws NgError.
     void bind_media(MediaSide& m, const std::string& interface_name, int family);
-    // Takes m's sockets out of its worker and closes them; peer's sinks pointing at them are cleared.
-    void unbind_media(MediaSide& m, MediaSide* peer = nullptr);
-    void wire(MediaSide& a, MediaSide& b);
+    void wire(MediaChanges& changes, MediaSide& a, MediaSide& b);
+    // Stops m forwarding anywhere (its peer is going away).
+    void unlink(MediaChanges& changes, MediaSide& m);
     void release_media_locked(Call& call);
     // Deletes only the branch a to-tag or via-branch names, if the call has others.
     bool remove_branch_locked(Call& call, const CallRequest& request);

@@ -30,12 +30,13 @@ void ControlThread::add_periodic(std::chrono::milliseconds period, std::function
     spec.it_value = spec.it_interval;
     timerfd_settime(timer.get(), 0, &spec, nullptr);
     const int fd = timer.get();
-    poller_.add(fd, [fd, tick = std::move(tick)](uint32_t) {
+    auto handler = std::make_unique<net::FunctionHandler>([fd, tick = std::move(tick)](uint32_t) {
         uint64_t expirations;
         if (read(fd, &expirations, sizeof(expirations)) > 0)
             tick();
     });
-    timers_.push_back(std::move(timer));
+    poller_.add(fd, *handler);
+    timers_.push_back({std::move(timer), std::move(handler)});
 }
 
 ControlThread::~ControlThread() {

@@ -36,7 +36,11 @@ private:
     NgProcessor processor_;
     net::Poller poller_;
     std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
-    std::vector<net::Fd> timers_;
+    struct Timer {
+        net::Fd fd;
+        std::unique_ptr<net::FunctionHandler> handler;
+    };
+    std::vector<Timer> timers_;
     Thread thread_;
 };
 

@@ -24,10 +24,10 @@ NgUdpListener::NgUdpListener(const net::SocketAddress& address, NgProcessor& pro
 }
 
 void NgUdpListener::attach(net::Poller& poller) {
-    poller.add(socket_.get(), [this](uint32_t) { on_readable(); });
+    poller.add(socket_.get(), *this);
 }
 
-void NgUdpListener::on_readable() {
+void NgUdpListener::on_ready(uint32_t) {
     static thread_local char buffer[kMaxDatagram + 1];
     for (int i = 0; i < kMaxPerWakeup; ++i) {
         sockaddr_storage from{};

@@ -10,7 +10,7 @@
 
 namespace rtpe::control {
 
-class NgUdpListener {
+class NgUdpListener : public net::EventHandler {
 public:
     // Binds at once so that a taken port fails startup; throws std::runtime_error.
     NgUdpListener(const net::SocketAddress& address, NgProcessor& processor);
@@ -19,10 +19,9 @@ public:
 
     void attach(net::Poller& poller);
     const net::SocketAddress& address() const { return address_; }
+    void on_ready(uint32_t events) override;
 
 private:
-    void on_readable();
-
     net::SocketAddress address_;
     net::Fd socket_;
     NgProcessor& processor_;

@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "net/address.hpp"
+#include "net/poller.hpp"
 
 namespace rtpe::media {
 
@@ -31,9 +32,12 @@ struct RelayPolicy {
     bool media_handover = false; // a new source takes over the endpoint at any time
 };
 
-class PacketStream {
+class PacketStream : public net::EventHandler {
 public:
     PacketStream(int fd, bool rtcp) : fd_(fd), rtcp_(rtcp) {}
+
+    // The worker's poller calls this when the socket is readable (defined with the relay).
+    void on_ready(uint32_t events) override;
 
     int fd() const { return fd_; }
     bool is_rtcp() const { return rtcp_; }

@@ -128,6 +128,10 @@ bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now
     return true;
 }
 
+void PacketStream::on_ready(uint32_t) {
+    relay_readable(*this);
+}
+
 void set_plain_io(bool plain) {
     g_plain_io.store(plain, std::memory_order_relaxed);
 }

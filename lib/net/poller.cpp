@@ -27,21 +27,19 @@ Poller::Poller()
     epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev);
 }
 
-bool Poller::add(int fd, Handler handler, uint32_t events) {
-    auto [it, inserted] = handlers_.insert_or_assign(fd, std::move(handler));
+Poller::~Poller() {
+    run_tasks();
+}
+
+bool Poller::add(int fd, EventHandler& handler, uint32_t events) {
     epoll_event ev{};
     ev.events = events;
-    ev.data.ptr = &it->second;
-    if (epoll_ctl(epoll_.get(), inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
-        handlers_.erase(it);
-        return false;
-    }
-    return true;
+    ev.data.ptr = &handler;
+    return epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
 void Poller::remove(int fd) {
     epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-    handlers_.erase(fd);
 }
 
 void Poller::post(Task task) {
@@ -72,13 +70,17 @@ void Poller::run_tasks() {
     uint64_t count;
     ssize_t ignored = ::read(wakeup_.get(), &count, sizeof(count));
     (void)ignored;
-    std::vector<Task> batch;
-    {
-        std::lock_guard lock(tasks_mutex_);
-        batch.swap(tasks_);
+    for (;;) {
+        std::vector<Task> batch;
+        {
+            std::lock_guard lock(tasks_mutex_);
+            batch.swap(tasks_);
+        }
+        if (batch.empty())
+            return;
+        for (auto& task : batch)
+            task();
     }
-    for (auto& task : batch)
-        task();
 }
 
 void Poller::run() {
@@ -94,11 +96,11 @@ void Poller::run() {
         }
         bool tasks_pending = false;
         for (int i = 0; i < n; ++i) {
-            auto* handler = static_cast<Handler*>(events[i].data.ptr);
+            auto* handler = static_cast<EventHandler*>(events[i].data.ptr);
             if (!handler)
                 tasks_pending = true;
             else
-                (*handler)(events[i].events);
+                handler->on_ready(events[i].events);
         }
         if (tasks_pending)
             run_tasks();

@@ -7,26 +7,33 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "net/socket.hpp"
 
 namespace rtpe::net {
 
+// Something that wants to hear about a file descriptor's readiness. Owned by the caller.
+class EventHandler {
+public:
+    virtual ~EventHandler() = default;
+    virtual void on_ready(uint32_t events) = 0;
+};
+
 class Poller {
 public:
-    using Handler = std::function<void(uint32_t events)>;
     using Task = std::function<void()>;
 
     Poller();
+    // Runs tasks still queued, so that what they own is released.
+    ~Poller();
     Poller(const Poller&) = delete;
     Poller& operator=(const Poller&) = delete;
 
-    // Registers fd; the handler runs for its readiness. Call on the poller's thread (from a
-    // handler or task) or before run() starts. Handlers must not remove fds themselves;
-    // removal goes through a task, which runs only between batches of events.
-    bool add(int fd, Handler handler, uint32_t events = EPOLLIN);
+    // Both callable from any thread (epoll itself is thread-safe). After remove(), the
+    // handler may still be running or about to run for events already fetched: free it
+    // from a task posted afterwards, which runs only between batches of events.
+    bool add(int fd, EventHandler& handler, uint32_t events = EPOLLIN);
     void remove(int fd);
 
     // Runs task on the poller's thread soon. Callable from any thread.
@@ -44,14 +51,21 @@ private:
 
     Fd epoll_;
     Fd wakeup_;  // eventfd: interrupts epoll_wait for tasks and stop()
-    // Node-based, so the address of a handler stays valid while others come and go;
-    // epoll events carry that address.
-    std::unordered_map<int, Handler> handlers_;
     std::mutex tasks_mutex_;  // guards tasks_; taken per posted task, never per packet
     std::vector<Task> tasks_;
     std::atomic<bool> running_{false};
     std::atomic<bool> stopping_{false};
     std::atomic<const void*> thread_{nullptr};
+};
+
+// Adapts a callable to EventHandler, for the control plane's few fds.
+class FunctionHandler : public EventHandler {
+public:
+    explicit FunctionHandler(std::function<void(uint32_t)> fn) : fn_(std::move(fn)) {}
+    void on_ready(uint32_t events) override { fn_(events); }
+
+private:
+    std::function<void(uint32_t)> fn_;
 };
 
 }  // namespace rtpe::net
