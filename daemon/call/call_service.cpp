@@ -104,19 +104,19 @@ CallService::MediaChanges::MediaChanges(media::WorkerPool& workers)
     : workers_(workers), tasks_(workers.size()), retired_(workers.size()) {}
 
 CallService::MediaChanges::~MediaChanges() {
-    // Changes are in force before the reply goes out (a peer may send at once), so they
-    // are waited for; freeing is not, and happens after any packet already in hand.
-    // Also on errors: what was retired must still be freed, on its worker.
+    // Changes run on the worker before any packet it fetches after this point, so a peer
+    // sending right after our reply meets the new state; freeing waits until packets
+    // already in hand are through. Also on errors: what was retired must still be freed.
     for (std::size_t w = 0; w < tasks_.size(); ++w) {
         if (!tasks_[w].empty())
-            workers_.poller(w).run_sync([&tasks = tasks_[w]] {
-                for (auto& task : tasks)
+            workers_.poller(w).post([tasks = std::move(tasks_[w])] {
+                for (const auto& task : tasks)
                     task();
             });
         if (!retired_[w].empty()) {
             // Shared, because a posted task must be copyable; it is the only owner.
             auto retired = std::make_shared<std::vector<Retired>>(std::move(retired_[w]));
-            workers_.poller(w).post([retired] { retired->clear(); });
+            workers_.poller(w).defer([retired] { retired->clear(); });
         }
     }
 }

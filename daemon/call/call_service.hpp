@@ -49,8 +49,8 @@ private:
     // The media side for m= line index, created (unbound) when new.
     MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
     // What one signalling operation does to the media plane: changes to streams a worker
-    // is serving go to that worker as one task, run when this goes out of scope (one
-    // round trip per worker at most); streams not serving yet are changed directly.
+    // is serving go to that worker as one task, posted when this goes out of scope (no
+    // waiting); streams not serving yet are changed directly.
     class MediaChanges {
     public:
         explicit MediaChanges(media::WorkerPool& workers);

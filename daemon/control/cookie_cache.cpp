@@ -6,8 +6,16 @@ CookieCache::CookieCache(Clock::duration max_age, std::size_t max_entries)
     : max_age_(max_age), max_entries_(max_entries) {}
 
 std::string CookieCache::make_key(const net::SocketAddress& sender, std::string_view cookie) {
-    std::string key = sender.to_string();
-    key.push_back(' ');
+    // The raw address bytes and port: cheaper than text and just as unique.
+    const net::IpAddress ip = sender.ip();
+    std::string key;
+    key.reserve(20 + cookie.size());
+    if (ip.is_v4())
+        key.append(reinterpret_cast<const char*>(&ip.v4()), sizeof(in_addr));
+    else
+        key.append(reinterpret_cast<const char*>(&ip.v6()), sizeof(in6_addr));
+    const uint16_t port = sender.port();
+    key.append(reinterpret_cast<const char*>(&port), sizeof(port));
     key.append(cookie);
     return key;
 }

@@ -33,7 +33,17 @@ std::string excerpt(std::string_view data) {
 }  // namespace
 
 std::optional<std::string> NgProcessor::process(std::string_view message, const net::SocketAddress& sender) {
-    const std::string from = sender.to_string();
+    // Formatted only when a log line needs it.
+    struct LazyText {
+        const net::SocketAddress& address;
+        mutable std::string text;
+        const char* c_str() const {
+            if (text.empty())
+                text = address.to_string();
+            return text.c_str();
+        }
+    } from{sender, {}};
+
     auto frame = split_frame(message);
     if (!frame) {
         RTPE_LOG(control, log::kWarning, "Received invalid data on NG port (no cookie) from %s: %s", from.c_str(),
@@ -51,50 +61,42 @@ std::optional<std::string> NgProcessor::process(std::string_view message, const 
     DecodedBody decoded = decode_body(frame->body, format);
     bencode::Value reply;
     if (!decoded.dictionary) {
-        RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(),
-                 decoded.error.c_str(), excerpt(frame->body).c_str());
         reply = error_reply(decoded.error);
+    } else if (const std::string* command = decoded.dictionary->find_string("command"); !command) {
+        reply = error_reply("Dictionary contains no key \"command\"");
     } else {
         const bencode::Value& dict = *decoded.dictionary;
         const std::string* call_id = dict.find_string("call-id");
         log::ScopedPrefix prefix(call_id ? std::string_view(*call_id) : std::string_view{});
-        const std::string* command = dict.find_string("command");
-        if (!command) {
-            reply = error_reply("Dictionary contains no key \"command\"");
-            RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(),
-                     "Dictionary contains no key \"command\"", excerpt(frame->body).c_str());
+        RTPE_LOG(control, log::kInfo, "Received command '%s' from %s", command->c_str(), from.c_str());
+        RTPE_LOG(control, log::kDebug, "Dump for '%s' from %s: %s", command->c_str(), from.c_str(),
+                 json::encode(dict).c_str());
+        const auto started = std::chrono::steady_clock::now();
+        reply = bencode::Value::dictionary();
+        if (const auto* handler = commands_.find(*command)) {
+            try {
+                (*handler)(NgRequest{*command, dict, sender}, reply);
+                if (!reply.find("result"))
+                    reply.set("result", "ok");
+            } catch (const NgError& e) {
+                reply = error_reply(e.what());
+            } catch (const std::exception& e) {
+                // A bug in a handler must cost one reply, not the daemon.
+                RTPE_LOG(control, log::kErr, "Internal error handling '%s': %s", command->c_str(), e.what());
+                reply = error_reply("Internal error");
+            }
         } else {
-            RTPE_LOG(control, log::kInfo, "Received command '%s' from %s", command->c_str(), from.c_str());
-            if (log::enabled(log::Subsystem::control, log::kDebug))
-                log::write(log::Subsystem::control, log::kDebug, "Dump for '%s' from %s: %s", command->c_str(),
-                           from.c_str(), json::encode(dict).c_str());
-            const auto started = std::chrono::steady_clock::now();
-            reply = bencode::Value::dictionary();
-            if (const auto* handler = commands_.find(*command)) {
-                try {
-                    (*handler)(NgRequest{*command, dict, sender}, reply);
-                    if (!reply.find("result"))
-                        reply.set("result", "ok");
-                } catch (const NgError& e) {
-                    reply = error_reply(e.what());
-                } catch (const std::exception& e) {
-                    // A bug in a handler must cost one reply, not the daemon.
-                    RTPE_LOG(control, log::kErr, "Internal error handling '%s': %s", command->c_str(), e.what());
-                    reply = error_reply("Internal error");
-                }
-            } else {
-                reply = error_reply("Unrecognized command");
-            }
-            if (const std::string* reason = reply.find_string("error-reason")) {
-                RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(),
-                         reason->c_str(), excerpt(frame->body).c_str());
-            } else {
-                const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-                RTPE_LOG(control, log::kInfo, "Replying to '%s' from %s (elapsed time %.6f sec)", command->c_str(),
-                         from.c_str(), elapsed.count());
-            }
+            reply = error_reply("Unrecognized command");
+        }
+        if (!reply.find("error-reason")) {
+            const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+            RTPE_LOG(control, log::kInfo, "Replying to '%s' from %s (elapsed time %.6f sec)", command->c_str(),
+                     from.c_str(), elapsed.count());
         }
     }
+    if (const std::string* reason = reply.find_string("error-reason"))
+        RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(), reason->c_str(),
+                 excerpt(frame->body).c_str());
 
     std::string out = encode_reply(frame->cookie, reply, format);
     cache_.store(sender, frame->cookie, out, now);

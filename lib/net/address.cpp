@@ -57,9 +57,23 @@ bool IpAddress::is_unspecified() const {
 
 std::string IpAddress::to_string() const {
     char buf[INET6_ADDRSTRLEN] = "";
-    if (is_v4())
-        inet_ntop(AF_INET, &v4_, buf, sizeof(buf));
-    else if (is_v6())
+    if (is_v4()) {
+        // Hand-rolled: inet_ntop goes through sprintf, and replies print many addresses.
+        const auto* b = reinterpret_cast<const unsigned char*>(&v4_);
+        char* p = buf;
+        for (int i = 0; i < 4; ++i) {
+            unsigned v = b[i];
+            if (v >= 100)
+                *p++ = static_cast<char>('0' + v / 100);
+            if (v >= 10)
+                *p++ = static_cast<char>('0' + v / 10 % 10);
+            *p++ = static_cast<char>('0' + v % 10);
+            if (i < 3)
+                *p++ = '.';
+        }
+        return std::string(buf, static_cast<std::size_t>(p - buf));
+    }
+    if (is_v6())
         inet_ntop(AF_INET6, &v6_, buf, sizeof(buf));
     return buf;
 }

@@ -28,7 +28,7 @@ Poller::Poller()
 }
 
 Poller::~Poller() {
-    run_tasks();
+    run_tasks(true);
 }
 
 bool Poller::add(int fd, EventHandler& handler, uint32_t events) {
@@ -42,14 +42,26 @@ void Poller::remove(int fd) {
     epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
+void Poller::wake() {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wakeup_.get(), &one, sizeof(one));
+    (void)ignored;
+}
+
 void Poller::post(Task task) {
     {
         std::lock_guard lock(tasks_mutex_);
         tasks_.push_back(std::move(task));
     }
-    uint64_t one = 1;
-    ssize_t ignored = ::write(wakeup_.get(), &one, sizeof(one));
-    (void)ignored;
+    wake();
+}
+
+void Poller::defer(Task task) {
+    {
+        std::lock_guard lock(tasks_mutex_);
+        deferred_.push_back(std::move(task));
+    }
+    wake();
 }
 
 void Poller::run_sync(const Task& task) {
@@ -66,15 +78,15 @@ void Poller::run_sync(const Task& task) {
     finished.wait();
 }
 
-void Poller::run_tasks() {
-    uint64_t count;
-    ssize_t ignored = ::read(wakeup_.get(), &count, sizeof(count));
-    (void)ignored;
+void Poller::run_tasks(bool deferred) {
     for (;;) {
         std::vector<Task> batch;
         {
             std::lock_guard lock(tasks_mutex_);
+            // Posted tasks always go first: a deferred one may free what they touch.
             batch.swap(tasks_);
+            if (batch.empty() && deferred)
+                batch.swap(deferred_);
         }
         if (batch.empty())
             return;
@@ -94,27 +106,30 @@ void Poller::run() {
                 continue;
             throw std::runtime_error("epoll_wait failed");
         }
-        bool tasks_pending = false;
-        for (int i = 0; i < n; ++i) {
-            auto* handler = static_cast<EventHandler*>(events[i].data.ptr);
-            if (!handler)
-                tasks_pending = true;
-            else
-                handler->on_ready(events[i].events);
+        bool woken = false;
+        for (int i = 0; i < n; ++i)
+            if (!events[i].data.ptr)
+                woken = true;
+        if (woken) {
+            uint64_t count;
+            ssize_t ignored = ::read(wakeup_.get(), &count, sizeof(count));
+            (void)ignored;
+            run_tasks(false);
         }
-        if (tasks_pending)
-            run_tasks();
+        for (int i = 0; i < n; ++i)
+            if (auto* handler = static_cast<EventHandler*>(events[i].data.ptr))
+                handler->on_ready(events[i].events);
+        if (woken)
+            run_tasks(true);
     }
     // Tasks posted before stop() still run, so that waiters in run_sync are released.
-    run_tasks();
+    run_tasks(true);
     running_ = false;
 }
 
 void Poller::stop() {
     stopping_ = true;
-    uint64_t one = 1;
-    ssize_t ignored = ::write(wakeup_.get(), &one, sizeof(one));
-    (void)ignored;
+    wake();
 }
 
 }  // namespace rtpe::net

@@ -36,8 +36,12 @@ public:
     bool add(int fd, EventHandler& handler, uint32_t events = EPOLLIN);
     void remove(int fd);
 
-    // Runs task on the poller's thread soon. Callable from any thread.
+    // Runs task on the poller's thread soon, before the events fetched together with its
+    // wake-up. Callable from any thread.
     void post(Task task);
+    // Runs task on the poller's thread after the events of the batch in which it is seen:
+    // the place to free what a handler might still have been using. Any thread.
+    void defer(Task task);
     // Runs task on the poller's thread and waits for it; runs it inline when called from
     // that thread or when the poller is not running.
     void run_sync(const Task& task);
@@ -47,12 +51,15 @@ public:
     void stop();
 
 private:
-    void run_tasks();
+    void wake();
+    // Runs the posted tasks and, with deferred, then the deferred ones too.
+    void run_tasks(bool deferred);
 
     Fd epoll_;
     Fd wakeup_;  // eventfd: interrupts epoll_wait for tasks and stop()
-    std::mutex tasks_mutex_;  // guards tasks_; taken per posted task, never per packet
+    std::mutex tasks_mutex_;  // guards both queues; taken per posted task, never per packet
     std::vector<Task> tasks_;
+    std::vector<Task> deferred_;
     std::atomic<bool> running_{false};
     std::atomic<bool> stopping_{false};
     std::atomic<const void*> thread_{nullptr};
