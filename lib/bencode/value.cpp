@@ -30,6 +30,24 @@ Value& Value::set(std::string_view key, Value v) {
     return dict.back().second;
 }
 
+Value Value::list(std::size_t capacity) {
+    List l;
+    l.reserve(capacity);
+    return Value(std::move(l));
+}
+
+Value Value::dictionary(std::size_t capacity) {
+    Dictionary d;
+    d.reserve(capacity);
+    return Value(std::move(d));
+}
+
+Value& Value::append(std::string_view key, Value v) {
+    auto& dict = as_dictionary();
+    dict.emplace_back(std::string(key), std::move(v));
+    return dict.back().second;
+}
+
 Value& Value::push_back(Value v) {
     auto& list = as_list();
     list.push_back(std::move(v));

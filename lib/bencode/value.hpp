@@ -20,8 +20,9 @@ public:
     Value() : data_(std::string{}) {}
     static Value string(std::string_view s) { return Value(std::string(s)); }
     static Value integer(int64_t i) { return Value(i); }
-    static Value list() { return Value(List{}); }
-    static Value dictionary() { return Value(Dictionary{}); }
+    // capacity: entries to reserve room for, when the caller knows.
+    static Value list(std::size_t capacity = 0);
+    static Value dictionary(std::size_t capacity = 0);
 
     Type type() const { return static_cast<Type>(data_.index()); }
     bool is_string() const { return type() == Type::String; }
@@ -48,6 +49,11 @@ public:
     Value& set(std::string_view key, std::string_view s) { return set(key, string(s)); }
     Value& set(std::string_view key, const char* s) { return set(key, string(s)); }
     Value& set_integer(std::string_view key, int64_t i) { return set(key, integer(i)); }
+    // Dictionary insert of a key the caller knows is not there yet: no search.
+    Value& append(std::string_view key, Value v);
+    Value& append(std::string_view key, std::string_view s) { return append(key, string(s)); }
+    Value& append(std::string_view key, const char* s) { return append(key, string(s)); }
+    Value& append_integer(std::string_view key, int64_t i) { return append(key, integer(i)); }
     // List append. Returns the stored value.
     Value& push_back(Value v);
 
