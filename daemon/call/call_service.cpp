@@ -100,8 +100,8 @@ MediaSide& CallService::media_at(Participant& side, std::size_t index, const Par
     return *side.medias[index];
 }
 
-CallService::MediaChanges::MediaChanges(media::WorkerPool& workers)
-    : workers_(workers), tasks_(workers.size()), retired_(workers.size()) {}
+CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::vector<std::unique_ptr<Grave>>& graves)
+    : workers_(workers), graves_(graves), tasks_(workers.size()), retired_(workers.size()) {}
 
 CallService::MediaChanges::~MediaChanges() {
     // Changes run on the worker before any packet it fetches after this point, so a peer
@@ -114,9 +114,11 @@ CallService::MediaChanges::~MediaChanges() {
                     task();
             });
         if (!retired_[w].empty()) {
-            // Shared, because a posted task must be copyable; it is the only owner.
-            auto retired = std::make_shared<std::vector<Retired>>(std::move(retired_[w]));
-            workers_.poller(w).defer([retired] { retired->clear(); });
+            auto grave = std::make_unique<Grave>();
+            grave->streams = std::move(retired_[w]);
+            Grave* released = grave.get();
+            graves_.push_back(std::move(grave));
+            workers_.poller(w).defer([released] { released->released.store(true, std::memory_order_release); });
         }
     }
 }
@@ -147,6 +149,10 @@ void CallService::MediaChanges::activate(MediaSide& m) {
     poller.add(m.rtp->fd(), *m.rtp);
     poller.add(m.rtcp->fd(), *m.rtcp);
     m.active = true;
+}
+
+void CallService::bury_released() {
+    std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->released.load(std::memory_order_acquire); });
 }
 
 void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {
@@ -221,7 +227,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     if (request.tos)
         call.tos = request.tos;
 
-    MediaChanges changes(workers_);
+    MediaChanges changes(workers_, graves_);
     std::vector<MediaTarget> targets;
     for (std::size_t i = 0; i < count; ++i) {
         const auto& section = session->media()[i];
@@ -329,6 +335,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 }
 
 std::string CallService::offer(const CallRequest& request) {
+    bury_released();
     if (!request.sdp)
         throw NgError("No SDP body in message");
     if (request.call_id.empty())
@@ -377,6 +384,7 @@ std::string CallService::offer(const CallRequest& request) {
 }
 
 std::string CallService::answer(const CallRequest& request) {
+    bury_released();
     if (request.call_id.empty())
         throw NgError("No call-id in message");
     if (request.from_tag.empty())
@@ -415,7 +423,7 @@ std::string CallService::answer(const CallRequest& request) {
 void CallService::release_media_locked(Call& call) {
     // Sockets leave their pollers now; streams and sockets are freed on their workers,
     // after any packet already in hand.
-    MediaChanges changes(workers_);
+    MediaChanges changes(workers_, graves_);
     for (auto& p : call.participants())
         for (auto& m : p->medias)
             changes.retire(*m);
@@ -435,7 +443,7 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
         return false;
     Participant& branch = **it;
     RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
-    MediaChanges changes(workers_);
+    MediaChanges changes(workers_, graves_);
     for (std::size_t i = 0; i < branch.medias.size(); ++i) {
         if (branch.peer && i < branch.peer->medias.size())
             unlink(changes, *branch.peer->medias[i]);
@@ -463,12 +471,14 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
 }
 
 void CallService::destroy(const std::shared_ptr<Call>& call) {
+    bury_released();
     std::lock_guard lock(call->mutex());
     release_media_locked(*call);
     registry_.remove(call->id());
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
+    bury_released();
     auto call = registry_.find(request.call_id);
     if (!call)
         return false;

@@ -2,6 +2,7 @@
 // The operations ng commands perform on calls: offer, answer, delete, and the timers'
 // expiry. Media sockets are allocated here and handed to the workers.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ public:
 
     CallRegistry& registry() { return registry_; }
 
+    // Frees the sockets and streams the workers are done with; every operation starts with
+    // it, and the timers call it so that an idle daemon gives ports back too.
+    void bury_released();
+
 private:
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
@@ -51,22 +56,31 @@ private:
     // What one signalling operation does to the media plane: changes to streams a worker
     // is serving go to that worker as one task, posted when this goes out of scope (no
     // waiting); streams not serving yet are changed directly.
+    // Streams and sockets taken out of a poller, kept until their worker has finished the
+    // batch of packets it may have been handling; then freed here, on the control thread,
+    // so memory goes back to the allocator arena it came from.
+    struct Retired {
+        std::unique_ptr<media::PacketStream> rtp, rtcp;
+        std::unique_ptr<media::SocketPair> sockets;
+    };
+    struct Grave {
+        std::vector<Retired> streams;
+        std::atomic<bool> released{false};  // set by the worker
+    };
+
     class MediaChanges {
     public:
-        explicit MediaChanges(media::WorkerPool& workers);
+        MediaChanges(media::WorkerPool& workers, std::vector<std::unique_ptr<Grave>>& graves);
         ~MediaChanges();
         void update(const MediaSide& m, std::function<void()> change);
-        // Takes m's sockets out of its poller now and frees them on its worker later.
+        // Takes m's sockets out of its poller now; they are freed once its worker is past them.
         void retire(MediaSide& m);
         // Puts m's sockets into its worker's poller, once its state is set.
         void activate(MediaSide& m);
 
     private:
-        struct Retired {
-            std::unique_ptr<media::PacketStream> rtp, rtcp;
-            std::unique_ptr<media::SocketPair> sockets;
-        };
         media::WorkerPool& workers_;
+        std::vector<std::unique_ptr<Grave>>& graves_;
         std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
@@ -85,6 +99,7 @@ private:
     media::WorkerPool& workers_;
     CallSettings settings_;
     std::size_t next_worker_ = 0;
+    std::vector<std::unique_ptr<Grave>> graves_;  // control thread only
 };
 
 }  // namespace rtpe::call

@@ -32,6 +32,7 @@ const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
 }
 
 void CallTimeouts::check(int64_t now) {
+    service_.bury_released();
     for (const auto& call : service_.registry().snapshot()) {
         const char* reason;
         uint64_t packets = 0, bytes = 0;
