@@ -30,17 +30,17 @@ void CookieCache::expire(Clock::time_point now) {
     }
 }
 
-std::optional<std::string> CookieCache::find(const net::SocketAddress& sender, std::string_view cookie,
+CookieCache::Reply CookieCache::find(const net::SocketAddress& sender, std::string_view cookie,
                                              Clock::time_point now) {
     std::lock_guard lock(mutex_);
     expire(now);
     auto it = entries_.find(make_key(sender, cookie));
     if (it == entries_.end())
-        return std::nullopt;
+        return nullptr;
     return it->second.reply;
 }
 
-void CookieCache::store(const net::SocketAddress& sender, std::string_view cookie, std::string reply,
+void CookieCache::store(const net::SocketAddress& sender, std::string_view cookie, Reply reply,
                         Clock::time_point now) {
     std::lock_guard lock(mutex_);
     std::string key = make_key(sender, cookie);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,8 +24,11 @@ public:
     // unique cookies costs bounded memory.
     explicit CookieCache(Clock::duration max_age = std::chrono::seconds(30), std::size_t max_entries = 100000);
 
-    std::optional<std::string> find(const net::SocketAddress& sender, std::string_view cookie, Clock::time_point now);
-    void store(const net::SocketAddress& sender, std::string_view cookie, std::string reply, Clock::time_point now);
+    // Replies are shared with the sender of the first answer: caching costs no copy.
+    using Reply = std::shared_ptr<const std::string>;
+
+    Reply find(const net::SocketAddress& sender, std::string_view cookie, Clock::time_point now);
+    void store(const net::SocketAddress& sender, std::string_view cookie, Reply reply, Clock::time_point now);
     std::size_t size() const;
 
 private:
@@ -32,7 +36,7 @@ private:
     void expire(Clock::time_point now);
 
     struct Entry {
-        std::string reply;
+        Reply reply;
         Clock::time_point stored;
     };
 

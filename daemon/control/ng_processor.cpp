@@ -32,7 +32,7 @@ std::string excerpt(std::string_view data) {
 
 }  // namespace
 
-std::optional<std::string> NgProcessor::process(std::string_view message, const net::SocketAddress& sender) {
+CookieCache::Reply NgProcessor::process(std::string_view message, const net::SocketAddress& sender) {
     // Formatted only when a log line needs it.
     struct LazyText {
         const net::SocketAddress& address;
@@ -48,7 +48,7 @@ std::optional<std::string> NgProcessor::process(std::string_view message, const 
     if (!frame) {
         RTPE_LOG(control, log::kWarning, "Received invalid data on NG port (no cookie) from %s: %s", from.c_str(),
                  excerpt(message).c_str());
-        return std::nullopt;
+        return nullptr;
     }
 
     const auto now = CookieCache::Clock::now();
@@ -98,7 +98,7 @@ std::optional<std::string> NgProcessor::process(std::string_view message, const 
         RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(), reason->c_str(),
                  excerpt(frame->body).c_str());
 
-    std::string out = encode_reply(frame->cookie, reply, format);
+    auto out = std::make_shared<const std::string>(encode_reply(frame->cookie, reply, format));
     cache_.store(sender, frame->cookie, out, now);
     return out;
 }

@@ -17,8 +17,8 @@ class NgProcessor {
 public:
     NgProcessor(const NgCommandTable& commands, CookieCache& cache) : commands_(commands), cache_(cache) {}
 
-    // The reply to send back, or nullopt when the message is to be dropped (no cookie).
-    std::optional<std::string> process(std::string_view message, const net::SocketAddress& sender);
+    // The reply to send back, or null when the message is to be dropped (no cookie).
+    CookieCache::Reply process(std::string_view message, const net::SocketAddress& sender);
 
 private:
     const NgCommandTable& commands_;

@@ -43,7 +43,8 @@ protected:
         table_.add("bug", [](const NgRequest&, bencode::Value&) { throw std::runtime_error("oops"); });
     }
     std::string run(std::string_view msg, uint16_t port = 4000) {
-        return processor_.process(msg, {*net::IpAddress::parse("127.0.0.1"), port}).value_or("<dropped>");
+        auto reply = processor_.process(msg, {*net::IpAddress::parse("127.0.0.1"), port});
+        return reply ? *reply : "<dropped>";
     }
 
     NgCommandTable table_;
