@@ -4,18 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <future>
 #include <stdexcept>
 
 namespace rtpe::net {
 
-namespace {
-// Identifies the calling thread cheaply and uniquely while it lives.
-const void* this_thread_marker() {
-    static thread_local char marker;
-    return &marker;
-}
-}  // namespace
 
 Poller::Poller()
     : epoll_(epoll_create1(EPOLL_CLOEXEC)), wakeup_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -64,20 +56,6 @@ void Poller::defer(Task task) {
     wake();
 }
 
-void Poller::run_sync(const Task& task) {
-    if (!running_ || thread_ == this_thread_marker()) {
-        task();
-        return;
-    }
-    std::promise<void> done;
-    auto finished = done.get_future();
-    post([&] {
-        task();
-        done.set_value();
-    });
-    finished.wait();
-}
-
 void Poller::run_tasks(bool deferred) {
     for (;;) {
         std::vector<Task> batch;
@@ -96,8 +74,6 @@ void Poller::run_tasks(bool deferred) {
 }
 
 void Poller::run() {
-    thread_ = this_thread_marker();
-    running_ = true;
     epoll_event events[64];
     while (!stopping_) {
         const int n = epoll_wait(epoll_.get(), events, 64, -1);
@@ -122,9 +98,8 @@ void Poller::run() {
         if (woken)
             run_tasks(true);
     }
-    // Tasks posted before stop() still run, so that waiters in run_sync are released.
+    // Tasks posted before stop() still run: they may own what must be released.
     run_tasks(true);
-    running_ = false;
 }
 
 void Poller::stop() {

@@ -42,9 +42,6 @@ public:
     // Runs task on the poller's thread after the events of the batch in which it is seen:
     // the place to free what a handler might still have been using. Any thread.
     void defer(Task task);
-    // Runs task on the poller's thread and waits for it; runs it inline when called from
-    // that thread or when the poller is not running.
-    void run_sync(const Task& task);
 
     // Dispatches events and tasks until stop() is called (from any thread).
     void run();
@@ -60,9 +57,7 @@ private:
     std::mutex tasks_mutex_;  // guards both queues; taken per posted task, never per packet
     std::vector<Task> tasks_;
     std::vector<Task> deferred_;
-    std::atomic<bool> running_{false};
     std::atomic<bool> stopping_{false};
-    std::atomic<const void*> thread_{nullptr};
 };
 
 // Adapts a callable to EventHandler, for the control plane's few fds.
