@@ -12,7 +12,6 @@ Everything runs on 127.0.0.1; every process is ended by PID; every wait is bound
 
 import os
 import re
-import shutil
 import socket
 import time
 
@@ -55,25 +54,6 @@ def _start_kamailio(cleanup_stack, ng_port):
 
 
 FILE_BUDGET = 60.0
-
-
-@pytest.fixture
-def cleanup_stack():
-    """Things to stop at teardown (Daemons and Kamailios), ended in reverse start order."""
-    items = []
-    yield items
-    errors = []
-    for item in reversed(items):
-        try:
-            if isinstance(item, Kamailio):
-                item.cleanup()
-            else:
-                item.stop()
-                shutil.rmtree(item.workdir, ignore_errors=True)
-        except Exception as e:  # keep cleaning up the rest
-            errors.append(e)
-    if errors:
-        raise errors[0]
 
 
 def _count_pings(daemon):

@@ -243,24 +243,6 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture
-def cleanup_stack():
-    """Things to stop at teardown (sipps, Kamailio, daemon), ended in reverse start order."""
-    items = []
-    yield items
-    errors = []
-    for item in reversed(items):
-        try:
-            if isinstance(item, Kamailio):
-                item.cleanup()
-            else:  # Sipp or Daemon
-                item.stop()
-        except Exception as e:  # keep cleaning up the rest
-            errors.append(e)
-    if errors:
-        raise errors[0]
-
-
 def _pick_ports():
     """A media port range for the daemon and SIP/RTP ports for the UAs outside it."""
     for _ in range(50):
