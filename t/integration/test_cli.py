@@ -115,6 +115,9 @@ def test_lists_describe_the_calls(daemon, calls, client):
     assert " Total relayed packets                           :6\n" in totals
 
     assert client(port, "list maxsessions") == "Maximum sessions configured on rtpengine: -1\n"
+    # get is list by another name.
+    for what in ("numsessions", "sessions all", "sessions call-one", "maxsessions"):
+        assert client(port, "get " + what).splitlines()[:3] == client(port, "list " + what).splitlines()[:3]
     interfaces = client(port, "list interfaces")
     assert re.fullmatch(r"Interface 'default' address '127\.0\.0\.1' \(IPv4\)\n Port range: 31000 - 31999\n"
                         r" Ports used:     8 /  1000 \(  0\.8%\)\n Last port used: 31\d{3}\n", interfaces), interfaces
@@ -165,6 +168,10 @@ def test_loglevel(daemon, client):
     assert client(port, "set loglevel core 5") == "Success setting loglevel to 5\n"
     assert client(port, "get loglevel core") == "5\n"
     assert client(port, "get loglevel control") == "7\n"
+    assert client(port, "list loglevel core") == "5\n"
+    loglevels = client(port, "list loglevels")
+    assert loglevels.startswith("core - Everything that isn't part of another subsystem\n")
+    assert loglevels.endswith("control - Control protocols including SDP exchanges, CLI\ndtx - DTX timer/buffer\n")
     assert client(port, "set loglevel x") == "More parameters required.\n"
     assert client(port, "set loglevel -1") == "More parameters required.\n"
     # The change is live: with control at NOTICE the CLI's INFO line about a command is gone.
