@@ -68,6 +68,7 @@ call::CallSettings call_settings(const DaemonOptions& o) {
 }
 
 int run(int argc, char** argv) {
+    const std::time_t started = time(nullptr);
     DaemonOptions options;
     std::vector<std::string> warnings;
     try {
@@ -113,6 +114,7 @@ int run(int argc, char** argv) {
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
                                               options.offer_timeout});
         control.add_periodic(std::chrono::seconds(1), [&timeouts] { timeouts.check(time(nullptr)); });
+        control::add_cli_commands(control.cli_commands(), {service, timeouts, interfaces, started});
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);

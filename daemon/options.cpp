@@ -48,6 +48,21 @@ OptionSpec unsupported(const char* name, char short_name, ArgKind kind, const ch
     return {name, short_name, kind, arg ? arg : "", description, nullptr};
 }
 
+// A repeatable listening address, '[IP46|HOSTNAME:]PORT'.
+OptionSpec listen(const char* name, char short_name, const char* description, std::vector<ListenSpec>& target) {
+    std::string option = name;
+    return {name, short_name, ArgKind::list, "[IP46|HOSTNAME:]PORT", description,
+            [&target, option](const std::vector<std::string>& values) {
+                target.clear();
+                for (const auto& v : values) {
+                    auto parsed = net::parse_endpoint(v);
+                    if (!parsed.error.empty())
+                        bad_value(option, v, parsed.error);
+                    target.push_back({v, parsed.addresses});
+                }
+            }};
+}
+
 OptionSpec log_level_option(const char* name, char short_name, const char* description, int& target) {
     return integer(name, short_name, "INT", description, target, 0, 7);
 }
@@ -102,19 +117,10 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("subscribe-keyspace", 'k', ArgKind::list, "INT INT ...", "Redis keyspaces to follow"));
     t.push_back(unsupported("listen-tcp", 'l', ArgKind::list, "[IP:]PORT", "legacy TCP control port (OpenSER mediaproxy style)"));
     t.push_back(unsupported("listen-udp", 'u', ArgKind::list, "[IP46|HOSTNAME:]PORT", "rtpproxy-protocol UDP control port"));
-    t.push_back({"listen-ng", 'n', ArgKind::list, "[IP46|HOSTNAME:]PORT", "ng-protocol UDP control port; repeatable",
-                 [&o](const std::vector<std::string>& values) {
-                     o.listen_ng.clear();
-                     for (const auto& v : values) {
-                         auto parsed = net::parse_endpoint(v);
-                         if (!parsed.error.empty())
-                             bad_value("listen-ng", v, parsed.error);
-                         o.listen_ng.push_back({v, parsed.addresses});
-                     }
-                 }});
+    t.push_back(listen("listen-ng", 'n', "ng-protocol UDP control port; repeatable", o.listen_ng));
     t.push_back(unsupported("listen-tcp-ng", 'N', ArgKind::list, "[IP46|HOSTNAME:]PORT",
                             "ng-protocol TCP control port"));
-    t.push_back(unsupported("listen-cli", 'c', ArgKind::list, "[IP46|HOSTNAME:]PORT", "port of the text CLI used by rtpengine-ctl"));
+    t.push_back(listen("listen-cli", 'c', "TCP port of the text CLI used by rtpengine-ctl; repeatable", o.listen_cli));
     t.push_back(unsupported("graphite", 'g', ArgKind::value, "IP46|HOSTNAME:PORT", "Graphite server to send statistics to"));
     t.push_back(unsupported("graphite-interval", 'G', ArgKind::value, "INT", "seconds between Graphite reports"));
     t.push_back(unsupported("graphite-prefix", 0, ArgKind::value, "STRING", "prefix of every Graphite metric name"));

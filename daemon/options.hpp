@@ -46,6 +46,7 @@ struct DaemonOptions {
 
     // control
     std::vector<ListenSpec> listen_ng;
+    std::vector<ListenSpec> listen_cli;
 
     // call lifetime, seconds
     int delete_delay = 30;

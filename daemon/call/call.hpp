@@ -61,6 +61,7 @@ public:
     int64_t created_s = 0;
     int64_t created_us = 0;
     int64_t last_signal = 0;
+    std::string created_from;          // the ng client that sent the first offer
     bool answered = false;
     std::optional<int> tos;            // the TOS key, once a request gave one
     std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay

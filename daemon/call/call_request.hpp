@@ -12,6 +12,7 @@ namespace rtpe::call {
 enum class IceMode { absent, remove };
 
 struct CallRequest {
+    std::string source;  // the ng client's address, remembered by the call it creates
     std::string call_id;
     std::string from_tag;
     std::string to_tag;

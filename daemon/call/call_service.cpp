@@ -347,8 +347,10 @@ std::string CallService::offer(const CallRequest& request) {
     auto call = registry_.find_or_create(request.call_id, &created);
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
-    if (created)
+    if (created) {
         RTPE_LOG(core, log::kNotice, "Creating new call");
+        call->created_from = request.source;
+    }
     call->delete_at.reset();
     try {
         Participant* sender = call->find(request.from_tag);
@@ -421,6 +423,14 @@ std::string CallService::answer(const CallRequest& request) {
 }
 
 void CallService::release_media_locked(Call& call) {
+    for (const auto& p : call.participants())
+        for (const auto& m : p->medias)
+            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
+                if (stream) {
+                    totals_.packets += stream->counters().packets.load(std::memory_order_relaxed);
+                    totals_.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
+                    totals_.errors += stream->counters().errors.load(std::memory_order_relaxed);
+                }
     // Sockets leave their pollers now; streams and sockets are freed on their workers,
     // after any packet already in hand.
     MediaChanges changes(workers_, graves_);
@@ -475,6 +485,7 @@ void CallService::destroy(const std::shared_ptr<Call>& call) {
     std::lock_guard lock(call->mutex());
     release_media_locked(*call);
     registry_.remove(call->id());
+    ++totals_.calls;
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
@@ -501,6 +512,7 @@ bool CallService::remove(const CallRequest& request, const std::function<void(co
     RTPE_LOG(core, log::kInfo, "Deleting entire call");
     release_media_locked(*call);
     registry_.remove(call->id());
+    ++totals_.calls;
     return true;
 }
 

@@ -16,6 +16,14 @@
 
 namespace rtpe::call {
 
+// What calls that are gone relayed, for the CLI's totals.
+struct EndedTotals {
+    uint64_t calls = 0;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t errors = 0;
+};
+
 struct CallSettings {
     int delete_delay = 30;
     int tos = -1;  // --tos; -1 leaves media packets' TOS alone
@@ -41,6 +49,12 @@ public:
     void destroy(const std::shared_ptr<Call>& call);
 
     CallRegistry& registry() { return registry_; }
+
+    // Control thread only, like every operation here: the CLI changes the delete delay
+    // between requests, so no request sees it half-changed.
+    int delete_delay() const { return settings_.delete_delay; }
+    void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
+    const EndedTotals& ended_totals() const { return totals_; }
 
     // Frees the sockets and streams the workers are done with; every operation starts with
     // it, and the timers call it so that an idle daemon gives ports back too.
@@ -100,6 +114,7 @@ private:
     CallSettings settings_;
     std::size_t next_worker_ = 0;
     std::vector<std::unique_ptr<Grave>> graves_;  // control thread only
+    EndedTotals totals_;                          // control thread only
 };
 
 }  // namespace rtpe::call

@@ -23,6 +23,9 @@ public:
     // Checks every call against the clock (wall-clock seconds).
     void check(int64_t now);
 
+    // The CLI's get/set; it runs on the control thread, as check() does.
+    TimeoutSettings& settings() { return settings_; }
+
 private:
     // Why the call has to go now, or nullptr.
     const char* expiry_reason(Call& call, int64_t now) const;

@@ -8,7 +8,9 @@ namespace rtpe::control {
 
 void add_call_commands(NgCommandTable& table, call::CallService& service) {
     table.add("offer", [&service](const NgRequest& r, bencode::Value& reply) {
-        reply.set("sdp", service.offer(call::parse_call_request(r.dictionary)));
+        auto request = call::parse_call_request(r.dictionary);
+        request.source = r.sender.to_string();
+        reply.set("sdp", service.offer(request));
     });
     table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
         reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));

@@ -18,6 +18,19 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for ng commands on UDP %s", address.to_string().c_str());
         }
     }
+    for (const auto& spec : options.listen_cli) {
+        for (const auto& address : spec.addresses) {
+            cli_.push_back(std::make_unique<CliListener>(address, cli_commands_));
+            cli_.back()->attach(poller_);
+            RTPE_LOG(control, log::kInfo, "Listening for CLI commands on TCP %s", address.to_string().c_str());
+        }
+    }
+    if (!cli_.empty())
+        add_periodic(std::chrono::seconds(1), [this] {
+            const auto now = CliListener::Clock::now();
+            for (auto& listener : cli_)
+                listener->expire(now);
+        });
 }
 
 void ControlThread::add_periodic(std::chrono::milliseconds period, std::function<void()> tick) {

@@ -1,11 +1,13 @@
 #pragma once
-// The control plane: every ng listener served by one thread of its own, apart from media.
+// The control plane: every ng and CLI listener served by one thread of its own, apart from media.
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "daemon/control/cli_commands.hpp"
+#include "daemon/control/cli_listener.hpp"
 #include "daemon/control/cookie_cache.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/control/ng_processor.hpp"
@@ -24,6 +26,7 @@ public:
 
     // Commands and timers are added before start().
     NgCommandTable& commands() { return commands_; }
+    CliCommandTable& cli_commands() { return cli_commands_; }
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
@@ -36,6 +39,8 @@ private:
     NgProcessor processor_;
     net::Poller poller_;
     std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
+    CliCommandTable cli_commands_;
+    std::vector<std::unique_ptr<CliListener>> cli_;
     struct Timer {
         net::Fd fd;
         std::unique_ptr<net::FunctionHandler> handler;

@@ -9,7 +9,7 @@ uint16_t first_even(uint16_t port) {
 }  // namespace
 
 PortPool::PortPool(uint16_t port_min, uint16_t port_max)
-    : first_port_(first_even(port_min)), random_(std::random_device{}()) {
+    : port_min_(port_min), port_max_(port_max), first_port_(first_even(port_min)), random_(std::random_device{}()) {
     const int pairs = (static_cast<int>(port_max) - first_port_ + 1) / 2;
     in_use_.assign(pairs > 0 ? static_cast<std::size_t>(pairs) : 0, false);
 }
@@ -30,6 +30,7 @@ std::optional<uint16_t> PortPool::acquire(const TryBind& try_bind) {
             continue;
         in_use_[slot] = true;
         ++used_count_;
+        last_acquired_ = port;
         return port;
     }
     return std::nullopt;
@@ -44,6 +45,11 @@ void PortPool::release(uint16_t rtp_port) {
         in_use_[slot] = false;
         --used_count_;
     }
+}
+
+uint16_t PortPool::last_acquired() const {
+    std::lock_guard lock(mutex_);
+    return last_acquired_;
 }
 
 std::size_t PortPool::used() const {

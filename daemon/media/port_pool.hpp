@@ -27,9 +27,16 @@ public:
 
     std::size_t capacity() const { return in_use_.size(); }
     std::size_t used() const;
+    // The range as configured and the RTP port handed out last (0: none yet), for the CLI.
+    uint16_t port_min() const { return port_min_; }
+    uint16_t port_max() const { return port_max_; }
+    uint16_t last_acquired() const;
 
 private:
+    const uint16_t port_min_;
+    const uint16_t port_max_;
     const uint16_t first_port_;
+    uint16_t last_acquired_ = 0;
     std::vector<bool> in_use_;  // one flag per pair
     std::size_t used_count_ = 0;
     std::mt19937 random_;

@@ -32,6 +32,31 @@ SocketResult bind_udp(const SocketAddress& address) {
     return r;
 }
 
+SocketResult listen_tcp(const SocketAddress& address, int backlog) {
+    SocketResult r;
+    Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) {
+        r.error = std::string("socket: ") + std::strerror(errno);
+        return r;
+    }
+    // For TCP this only lets a restart bind while old connections linger in TIME_WAIT;
+    // a second listener on the port still fails.
+    const int on = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (address.family() == AF_INET6)
+        setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
+        r.error = std::string("bind: ") + std::strerror(errno);
+        return r;
+    }
+    if (::listen(fd.get(), backlog) != 0) {
+        r.error = std::string("listen: ") + std::strerror(errno);
+        return r;
+    }
+    r.fd = std::move(fd);
+    return r;
+}
+
 }  // namespace rtpe::net
 
 namespace rtpe::net {

@@ -41,6 +41,9 @@ struct SocketResult {
 // wildcard pair (0.0.0.0 and [::]) can share a port.
 SocketResult bind_udp(const SocketAddress& address);
 
+// A non-blocking TCP socket listening on address (IPv6: IPv6-only, as for UDP).
+SocketResult listen_tcp(const SocketAddress& address, int backlog);
+
 // Sets the TOS byte (IPv4) or traffic class (IPv6) of packets sent from fd.
 bool set_tos(int fd, int family, int tos);
 

@@ -1,0 +1,460 @@
+#include "daemon/control/cli_commands.hpp"
+
+#include <sys/time.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdarg>
+#include <cstdio>
+
+#include "util/log.hpp"
+
+namespace rtpe::control {
+
+namespace {
+
+void appendf(std::string& out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void appendf(std::string& out, const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    va_list copy;
+    va_copy(copy, args);
+    const int n = std::vsnprintf(nullptr, 0, fmt, copy);
+    va_end(copy);
+    if (n > 0) {
+        const std::size_t old = out.size();
+        out.resize(old + static_cast<std::size_t>(n) + 1);
+        std::vsnprintf(out.data() + old, static_cast<std::size_t>(n) + 1, fmt, args);
+        out.resize(old + static_cast<std::size_t>(n));
+    }
+    va_end(args);
+}
+
+// Upstream reads numbers with strtol: leading digits count, anything after them is ignored.
+enum class NumberStatus { ok, no_digits, out_of_range };
+NumberStatus leading_number(std::string_view text, long long min, long long max, long long& value) {
+    std::size_t i = 0;
+    bool negative = false;
+    if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+        negative = text[0] == '-';
+        i = 1;
+    }
+    if (i >= text.size() || text[i] < '0' || text[i] > '9')
+        return NumberStatus::no_digits;
+    long long n = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        if (n > (LLONG_MAX - 9) / 10)
+            return NumberStatus::out_of_range;
+        n = n * 10 + (text[i] - '0');
+    }
+    value = negative ? -n : n;
+    return value < min || value > max ? NumberStatus::out_of_range : NumberStatus::ok;
+}
+
+std::string text_of(std::string_view word) {
+    return std::string(word);
+}
+
+// Sums of one call's streams, read while the call is locked.
+struct CallCounts {
+    uint64_t packets = 0, bytes = 0, errors = 0;
+    std::size_t media_lines = 0;
+    bool v4 = false, v6 = false;
+};
+
+CallCounts count_call(const call::Call& call) {
+    CallCounts c;
+    for (const auto& p : call.participants()) {
+        c.media_lines = std::max(c.media_lines, p->medias.size());
+        for (const auto& m : p->medias) {
+            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
+                if (stream) {
+                    c.packets += stream->counters().packets.load(std::memory_order_relaxed);
+                    c.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
+                    c.errors += stream->counters().errors.load(std::memory_order_relaxed);
+                }
+            if (m->sdp_filled)
+                (m->sdp_rtp.family() == AF_INET6 ? c.v6 : c.v4) = true;
+        }
+    }
+    return c;
+}
+
+const char* participant_type(const call::Call& call, const call::Participant& p) {
+    if (p.tag.empty())
+        return "UNKNOWN";
+    return &p == call.participants().front().get() ? "FROM_TAG" : "TO_TAG";
+}
+
+// never: when no packet came yet, upstream shows the call's creation time.
+void describe_port(std::string& out, const call::MediaSide& m, bool rtcp, int64_t never) {
+    const uint16_t local_port = static_cast<uint16_t>(m.sockets->rtp_port() + (rtcp ? 1 : 0));
+    const net::SocketAddress& remote = rtcp ? m.sdp_rtcp : m.sdp_rtp;
+    const std::string remote_ip = m.sdp_filled ? remote.ip().to_string() : "";
+    const unsigned remote_port = m.sdp_filled ? remote.port() : 0;
+    const auto& counters = (rtcp ? m.rtcp : m.rtp)->counters();
+    const int64_t last = counters.last_packet.load(std::memory_order_relaxed);
+    // The last SSRC seen is not tracked by the relay yet: 0, as upstream shows before any packet.
+    appendf(out, "-------- Port %15s:%-5u <> %15s:%-5u%s, SSRC %x, %llu p, %llu b, %llu e, %lld ts\n",
+            m.sockets->address().local.to_string().c_str(), local_port, remote_ip.c_str(), remote_port,
+            rtcp ? " (RTCP)" : "", 0u,
+            static_cast<unsigned long long>(counters.packets.load(std::memory_order_relaxed)),
+            static_cast<unsigned long long>(counters.bytes.load(std::memory_order_relaxed)),
+            static_cast<unsigned long long>(counters.errors.load(std::memory_order_relaxed)),
+            static_cast<long long>(last ? last : never));
+}
+
+void describe_call(std::string& out, call::Call& call) {
+    std::lock_guard lock(call.mutex());
+    appendf(out, "\ncallid: %s\ndeletionmark: %s\ncreated: %lld\nproxy: %s\ntos: %u\nlast_signal: %lld\n"
+                 "redis_keyspace: 0\nforeign: no\n\n",
+            call.id().c_str(), call.delete_at ? "yes" : "no", static_cast<long long>(call.created_s),
+            call.created_from.c_str(), static_cast<unsigned>(call.tos.value_or(0)),
+            static_cast<long long>(call.last_signal));
+    timeval now{};
+    gettimeofday(&now, nullptr);
+    const double duration = static_cast<double>(now.tv_sec - call.created_s) +
+                            static_cast<double>(now.tv_usec - call.created_us) / 1e6;
+    for (const auto& p : call.participants()) {
+        const std::string peer = p->peer ? p->peer->tag : "";
+        appendf(out, "--- Tag '%s', type: %s, label '%s', branch '%s', callduration %.6f\n", p->tag.c_str(),
+                participant_type(call, *p), p->label.c_str(), p->via_branch.c_str(), duration);
+        appendf(out, "---     subscribed to '%s'\n---     subscription of '%s'\n", peer.c_str(), peer.c_str());
+        for (const auto& m : p->medias) {
+            // Codecs are not negotiated by this daemon yet, so it names none.
+            appendf(out, "------ Media #%d (%s over %s) using unknown codec\n", m->index, m->type.c_str(),
+                    m->protocol.c_str());
+            if (!m->sockets)
+                continue;
+            describe_port(out, *m, false, call.created_s);
+            describe_port(out, *m, true, call.created_s);
+        }
+    }
+    out += "\n";
+}
+
+void list_sessions(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string_view which = args[0];
+    if (which == "foreign") {
+        out += "No foreign sessions on this media relay.\n";
+        return;
+    }
+    if (which != "all" && which != "own") {
+        auto call = c.service.registry().find(text_of(which));
+        if (!call)
+            appendf(out, "\nCall ID not found (%s).\n\n", text_of(which).c_str());
+        else
+            describe_call(out, *call);
+        return;
+    }
+    const auto calls = c.service.registry().snapshot();
+    if (calls.empty()) {
+        out += which == "all" ? "No sessions on this media relay.\n" : "No own sessions on this media relay.\n";
+        return;
+    }
+    for (const auto& call : calls) {
+        std::lock_guard lock(call->mutex());
+        appendf(out, "callid: %60s | deletionmark:%4s | created:%12lld | proxy:%s | redis_keyspace:%i | foreign:%s\n",
+                call->id().c_str(), call->delete_at ? "yes" : "no", static_cast<long long>(call->created_s),
+                call->created_from.c_str(), 0, "no");
+    }
+}
+
+void list_numsessions(std::string& out, const CliContext& c) {
+    std::size_t total = 0, v4 = 0, v6 = 0, mixed = 0;
+    for (const auto& call : c.service.registry().snapshot()) {
+        std::lock_guard lock(call->mutex());
+        ++total;
+        // Like upstream, a call counts by address family once both sides are known.
+        if (!call->answered)
+            continue;
+        const auto counts = count_call(*call);
+        if (counts.v4 && counts.v6)
+            ++mixed;
+        else if (counts.v4)
+            ++v4;
+        else if (counts.v6)
+            ++v6;
+    }
+    appendf(out, "Current sessions own: %zu\nCurrent sessions foreign: 0\nCurrent sessions total: %zu\n"
+                 "Current transcoded media: 0\nCurrent sessions ipv4 only media: %zu\n"
+                 "Current sessions ipv6 only media: %zu\nCurrent sessions ip mixed  media: %zu\n",
+            total, total, v4, v6, mixed);
+}
+
+void total_line(std::string& out, const char* label, unsigned long long value) {
+    appendf(out, " %-48s:%llu\n", label, value);
+}
+
+// Only what this daemon knows: rates, rejected and timed-out counts, durations, MOS and
+// per-proxy control statistics are left out until they are tracked.
+void list_totals(std::string& out, const CliContext& c) {
+    std::size_t sessions = 0, streams = 0;
+    CallCounts running;
+    for (const auto& call : c.service.registry().snapshot()) {
+        std::lock_guard lock(call->mutex());
+        ++sessions;
+        const auto counts = count_call(*call);
+        streams += counts.media_lines;
+        running.packets += counts.packets;
+        running.bytes += counts.bytes;
+        running.errors += counts.errors;
+    }
+    const auto& ended = c.service.ended_totals();
+    const unsigned long long packets = ended.packets + running.packets;
+    const unsigned long long bytes = ended.bytes + running.bytes;
+    const unsigned long long errors = ended.errors + running.errors;
+    out += "\nStatistics over currently running sessions:\n\n";
+    total_line(out, "Owned sessions", sessions);
+    total_line(out, "Foreign sessions", 0);
+    total_line(out, "Total sessions", sessions);
+    total_line(out, "Transcoded media", 0);
+    total_line(out, "Userspace-only media streams", streams);
+    total_line(out, "Kernel-only media streams", 0);
+    total_line(out, "Mixed kernel/userspace media streams", 0);
+    out += "\nTotal statistics (does not include current running sessions):\n\n";
+    appendf(out, " %-48s:%lld seconds\n", "Uptime of rtpengine", static_cast<long long>(time(nullptr) - c.started));
+    total_line(out, "Total managed sessions", ended.calls);
+    total_line(out, "Total relayed packets (userspace)", packets);
+    total_line(out, "Total relayed packet errors (userspace)", errors);
+    total_line(out, "Total relayed bytes (userspace)", bytes);
+    total_line(out, "Total relayed packets (kernel)", 0);
+    total_line(out, "Total relayed packet errors (kernel)", 0);
+    total_line(out, "Total relayed bytes (kernel)", 0);
+    total_line(out, "Total relayed packets", packets);
+    total_line(out, "Total relayed packet errors", errors);
+    total_line(out, "Total relayed bytes", bytes);
+    out += "\n";
+}
+
+void list_interfaces(std::string& out, const CliContext& c) {
+    for (const auto& a : c.interfaces.addresses()) {
+        const auto& pool = *a->ports;
+        const unsigned total = static_cast<unsigned>(pool.port_max() - pool.port_min() + 1);
+        const unsigned used = static_cast<unsigned>(pool.used() * 2);  // each pair is RTP and RTCP
+        appendf(out, "Interface '%s' address '%s' (%s)\n Port range: %5u - %-5u\n", a->interface_name.c_str(),
+                a->local.to_string().c_str(), a->local.is_v6() ? "IPv6" : "IPv4", pool.port_min(), pool.port_max());
+        appendf(out, " Ports used: %5u / %5u (%5.1f%%)\n Last port used: %u\n", used, total,
+                total ? 100.0 * used / total : 0.0, pool.last_acquired());
+    }
+}
+
+void terminate(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string_view which = args[0];
+    if (which == "foreign") {
+        out += "All foreign calls terminated by operator.\n";
+        return;
+    }
+    if (which == "all" || which == "own") {
+        for (const auto& call : c.service.registry().snapshot()) {
+            log::ScopedPrefix prefix(call->id());
+            RTPE_LOG(core, log::kInfo, "Call terminated by operator");
+            c.service.destroy(call);
+        }
+        out += which == "all" ? "All calls terminated by operator.\n" : "All own calls terminated by operator.\n";
+        return;
+    }
+    const std::string id = text_of(which);
+    auto call = c.service.registry().find(id);
+    if (!call) {
+        appendf(out, "\nCall Id not found (%s).\n\n", id.c_str());
+        return;
+    }
+    {
+        log::ScopedPrefix prefix(call->id());
+        RTPE_LOG(core, log::kInfo, "Call terminated by operator");
+    }
+    c.service.destroy(call);
+    appendf(out, "\nCall Id (%s) successfully terminated by operator.\n\n", id.c_str());
+}
+
+// Upstream words every timeout's replies as "timeout", whichever one is set.
+void set_timeout(std::string& out, int& target, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    long long n = 0;
+    switch (leading_number(value, 0, INT_MAX, n)) {
+        case NumberStatus::no_digits:
+            appendf(out, "Fail setting timeout to %s; no digists found\n", value.c_str());
+            return;
+        case NumberStatus::out_of_range:
+            appendf(out, "Fail setting timeout to %s; errno=0\n", value.c_str());
+            return;
+        case NumberStatus::ok:
+            target = static_cast<int>(n);
+            appendf(out, "Success setting timeout to %d\n", target);
+            return;
+    }
+}
+
+void set_delete_delay(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    long long n = 0;
+    if (leading_number(args[0], INT_MIN, INT_MAX, n) != NumberStatus::ok) {
+        out += "Invalid delete-delay value\n";
+        return;
+    }
+    c.service.set_delete_delay(static_cast<int>(n));
+    appendf(out, "Success setting delete-delay to %d\n", static_cast<int>(n));
+}
+
+// Upstream's own descriptions, in log::Subsystem order, so that listings read the same.
+constexpr const char* kSubsystemDescriptions[log::kSubsystemCount] = {
+    "Everything that isn't part of another subsystem",
+    "Log messages generated by SpanDSP directly",
+    "Log messages generated by ffmpeg directly",
+    "Media and RTP transcoding",
+    "Codec negotiation",
+    "RTCP handling",
+    "ICE negotiation",
+    "Negotiation of SRTP, crypto suites, DTLS, SDES",
+    "SRTP encryption and decryption",
+    "Noisy low-level internals",
+    "HTTP, HTTPS, Websockets",
+    "Control protocols including SDP exchanges, CLI",
+    "DTX timer/buffer",
+};
+
+void list_loglevels(std::string& out) {
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
+        appendf(out, "%s - %s\n", std::string(log::subsystems()[i].name).c_str(), kSubsystemDescriptions[i]);
+}
+
+void get_loglevel(std::string& out, const std::vector<std::string_view>& args) {
+    if (!args.empty()) {
+        if (auto s = log::subsystem_by_name(args[0]))
+            appendf(out, "%d\n", log::level(*s));
+        return;
+    }
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
+        appendf(out, "%s = %d\n", std::string(log::subsystems()[i].name).c_str(),
+                log::level(static_cast<log::Subsystem>(i)));
+}
+
+// "set loglevel N" sets every subsystem, "set loglevel SUBSYSTEM N" one; an unknown
+// subsystem changes nothing yet is answered with success, as upstream does.
+void set_loglevel(std::string& out, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    long long n = 0;
+    const std::string_view value = args.size() >= 2 ? args[1] : args[0];
+    if (leading_number(value, 0, INT_MAX, n) != NumberStatus::ok) {
+        out += kMoreParameters;
+        return;
+    }
+    const int level = static_cast<int>(n);
+    if (args.size() >= 2) {
+        if (auto s = log::subsystem_by_name(args[0]))
+            log::set_level(*s, level);
+    } else {
+        for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
+            log::set_level(static_cast<log::Subsystem>(i), level);
+    }
+    appendf(out, "Success setting loglevel to %d\n", level);
+}
+
+}  // namespace
+
+std::vector<std::string_view> split_words(std::string_view line) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+            ++i;
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+            ++i;
+        if (i > start)
+            words.push_back(line.substr(start, i - start));
+    }
+    return words;
+}
+
+void CliCommandTable::add(std::string_view words, Handler handler) {
+    Node* node = &root_;
+    for (auto word : split_words(words))
+        node = &node->children[std::string(word)];
+    node->handler = std::move(handler);
+}
+
+std::string CliCommandTable::dispatch(std::string_view line) const {
+    const auto words = split_words(line);
+    const Node* node = &root_;
+    std::size_t i = 0;
+    while (!node->handler) {
+        if (i == words.size())
+            return std::string(kMoreParameters);
+        auto it = node->children.find(words[i]);
+        if (it == node->children.end()) {
+            // Upstream echoes the rest of the line from the word it did not know.
+            const auto& last = words.back();
+            const std::size_t from = static_cast<std::size_t>(words[i].data() - line.data());
+            const std::size_t to = static_cast<std::size_t>(last.data() + last.size() - line.data());
+            return "Unknown or incomplete command::" + std::string(line.substr(from, to - from)) + "\n";
+        }
+        node = &it->second;
+        ++i;
+    }
+    std::string out;
+    node->handler(std::vector<std::string_view>(words.begin() + static_cast<std::ptrdiff_t>(i), words.end()), out);
+    return out;
+}
+
+void add_cli_commands(CliCommandTable& table, const CliContext& context) {
+    const CliContext c = context;
+    using Args = std::vector<std::string_view>;
+    // Upstream answers "get" exactly as "list".
+    auto show = [&table](const std::string& what, const CliCommandTable::Handler& handler) {
+        table.add("list " + what, handler);
+        table.add("get " + what, handler);
+    };
+    show("numsessions", [c](const Args&, std::string& out) { list_numsessions(out, c); });
+    show("sessions", [c](const Args& args, std::string& out) { list_sessions(out, c, args); });
+    show("totals", [c](const Args&, std::string& out) { list_totals(out, c); });
+    // No session limit exists yet; upstream shows its unset default the same way.
+    show("maxsessions", [](const Args&, std::string& out) { out += "Maximum sessions configured on rtpengine: -1\n"; });
+    show("interfaces", [c](const Args&, std::string& out) { list_interfaces(out, c); });
+
+    struct Timeout {
+        const char* word;
+        const char* label;
+        int call::TimeoutSettings::*field;
+    };
+    static constexpr Timeout kTimeouts[] = {
+        {"timeout", "TIMEOUT", &call::TimeoutSettings::timeout},
+        {"silenttimeout", "SILENT_TIMEOUT", &call::TimeoutSettings::silent_timeout},
+        {"finaltimeout", "FINAL_TIMEOUT", &call::TimeoutSettings::final_timeout},
+        {"offertimeout", "OFFER_TIMEOUT", &call::TimeoutSettings::offer_timeout},
+    };
+    for (const auto& t : kTimeouts) {
+        show(t.word, [c, t](const Args&, std::string& out) {
+            appendf(out, "%s=%d\n", t.label, c.timeouts.settings().*t.field);
+        });
+        table.add(std::string("set ") + t.word,
+                  [c, t](const Args& args, std::string& out) { set_timeout(out, c.timeouts.settings().*t.field, args); });
+    }
+    show("deletedelay", [c](const Args&, std::string& out) { appendf(out, "%d\n", c.service.delete_delay()); });
+    table.add("set deletedelay", [c](const Args& args, std::string& out) { set_delete_delay(out, c, args); });
+    show("loglevels", [](const Args&, std::string& out) { list_loglevels(out); });
+    show("loglevel", [](const Args& args, std::string& out) { get_loglevel(out, args); });
+    table.add("set loglevel", [](const Args& args, std::string& out) { set_loglevel(out, args); });
+    table.add("terminate", [c](const Args& args, std::string& out) { terminate(out, c, args); });
+}
+
+}  // namespace rtpe::control
