@@ -195,8 +195,9 @@ TEST(DaemonOptions, EveryOptionHasAUniqueName) {
     std::set<char> shorts;
     for (const auto& s : specs) {
         EXPECT_TRUE(names.insert(s.long_name).second) << s.long_name;
-        if (s.short_name)
+        if (s.short_name) {
             EXPECT_TRUE(shorts.insert(s.short_name).second) << s.short_name;
+        }
     }
     EXPECT_GE(specs.size(), 139u);
 }
