@@ -118,8 +118,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("listen-tcp", 'l', ArgKind::list, "[IP:]PORT", "legacy TCP control port (OpenSER mediaproxy style)"));
     t.push_back(unsupported("listen-udp", 'u', ArgKind::list, "[IP46|HOSTNAME:]PORT", "rtpproxy-protocol UDP control port"));
     t.push_back(listen("listen-ng", 'n', "ng-protocol UDP control port; repeatable", o.listen_ng));
-    t.push_back(unsupported("listen-tcp-ng", 'N', ArgKind::list, "[IP46|HOSTNAME:]PORT",
-                            "ng-protocol TCP control port"));
+    t.push_back(listen("listen-tcp-ng", 'N', "ng-protocol TCP control port; repeatable", o.listen_tcp_ng));
     t.push_back(listen("listen-cli", 'c', "TCP port of the text CLI used by rtpengine-ctl; repeatable", o.listen_cli));
     t.push_back(unsupported("graphite", 'g', ArgKind::value, "IP46|HOSTNAME:PORT", "Graphite server to send statistics to"));
     t.push_back(unsupported("graphite-interval", 'G', ArgKind::value, "INT", "seconds between Graphite reports"));
@@ -298,8 +297,8 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
 
     if (o.interfaces.empty())
         throw ConfigError("missing option --interface");
-    if (o.listen_ng.empty())
-        throw ConfigError("missing option --listen-ng (the only control protocol supported yet)");
+    if (o.listen_ng.empty() && o.listen_tcp_ng.empty())
+        throw ConfigError("missing option --listen-ng or --listen-tcp-ng (the control protocols supported yet)");
     if (o.port_min > o.port_max)
         throw ConfigError("--port-min (" + std::to_string(o.port_min) + ") is above --port-max (" +
                           std::to_string(o.port_max) + ")");

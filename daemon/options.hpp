@@ -47,6 +47,7 @@ struct DaemonOptions {
     // control
     std::vector<ListenSpec> listen_ng;
     std::vector<ListenSpec> listen_cli;
+    std::vector<ListenSpec> listen_tcp_ng;
 
     // call lifetime, seconds
     int delete_delay = 30;

@@ -11,8 +11,8 @@ namespace rtpe::control {
 
 class CliListener::Connection : public TcpConnection {
 public:
-    Connection(TcpServer& server, net::Fd fd, std::string peer, const CliCommandTable& commands)
-        : TcpConnection(server, std::move(fd), std::move(peer)),
+    Connection(TcpServer& server, net::Fd fd, const net::SocketAddress& peer, const CliCommandTable& commands)
+        : TcpConnection(server, std::move(fd), peer),
           commands_(commands),
           deadline_(Clock::now() + kReadTimeout) {}
 
@@ -94,8 +94,8 @@ private:
 };
 
 CliListener::CliListener(const net::SocketAddress& address, const CliCommandTable& commands)
-    : server_(address, "CLI", kMaxConnections, [&commands](TcpServer& server, net::Fd fd, std::string peer) {
-          return std::make_shared<Connection>(server, std::move(fd), std::move(peer), commands);
+    : server_(address, "CLI", kMaxConnections, [&commands](TcpServer& server, net::Fd fd, const net::SocketAddress& peer) {
+          return std::make_shared<Connection>(server, std::move(fd), peer, commands);
       }) {}
 
 void CliListener::expire(Clock::time_point now) {

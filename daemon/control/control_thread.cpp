@@ -18,6 +18,13 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for ng commands on UDP %s", address.to_string().c_str());
         }
     }
+    for (const auto& spec : options.listen_tcp_ng) {
+        for (const auto& address : spec.addresses) {
+            ng_tcp_.push_back(std::make_unique<NgTcpListener>(address, processor_));
+            ng_tcp_.back()->attach(poller_);
+            RTPE_LOG(control, log::kInfo, "Listening for ng commands on TCP %s", address.to_string().c_str());
+        }
+    }
     for (const auto& spec : options.listen_cli) {
         for (const auto& address : spec.addresses) {
             cli_.push_back(std::make_unique<CliListener>(address, cli_commands_));

@@ -8,6 +8,7 @@
 
 #include "daemon/control/cli_commands.hpp"
 #include "daemon/control/cli_listener.hpp"
+#include "daemon/control/ng_tcp_listener.hpp"
 #include "daemon/control/cookie_cache.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/control/ng_processor.hpp"
@@ -41,6 +42,7 @@ private:
     std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
     CliCommandTable cli_commands_;
     std::vector<std::unique_ptr<CliListener>> cli_;
+    std::vector<std::unique_ptr<NgTcpListener>> ng_tcp_;
     struct Timer {
         net::Fd fd;
         std::unique_ptr<net::FunctionHandler> handler;

@@ -63,14 +63,15 @@ void TcpServer::on_ready(uint32_t) {
             return;
         }
         auto peer = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&from), from_len);
-        std::string peer_text = peer ? peer->to_string() : "?";
+        if (!peer)
+            continue;
         if (connections_.size() >= max_connections_) {
             RTPE_LOG(control, log::kWarning, "Too many %s connections, refusing %s", what_.c_str(),
-                     peer_text.c_str());
+                     peer->to_string().c_str());
             continue;  // fd closes here
         }
         const int raw = fd.get();
-        auto connection = factory_(*this, std::move(fd), std::move(peer_text));
+        auto connection = factory_(*this, std::move(fd), *peer);
         connections_[raw] = connection;
         poller_->add(raw, *connection);
     }

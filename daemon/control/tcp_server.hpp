@@ -18,11 +18,12 @@ class TcpServer;
 
 class TcpConnection : public net::EventHandler {
 public:
-    TcpConnection(TcpServer& server, net::Fd fd, std::string peer)
-        : server_(server), fd_(std::move(fd)), peer_(std::move(peer)) {}
+    TcpConnection(TcpServer& server, net::Fd fd, const net::SocketAddress& peer)
+        : server_(server), fd_(std::move(fd)), peer_address_(peer), peer_(peer.to_string()) {}
 
     int fd() const { return fd_.get(); }
     const std::string& peer() const { return peer_; }
+    const net::SocketAddress& peer_address() const { return peer_address_; }
     bool closed() const { return closed_; }
     void mark_closed() { closed_ = true; }
 
@@ -40,6 +41,7 @@ protected:
 
     TcpServer& server_;
     net::Fd fd_;
+    const net::SocketAddress peer_address_;
     const std::string peer_;
 
 private:
@@ -48,7 +50,7 @@ private:
 
 class TcpServer : public net::EventHandler {
 public:
-    using Factory = std::function<std::shared_ptr<TcpConnection>(TcpServer&, net::Fd fd, std::string peer)>;
+    using Factory = std::function<std::shared_ptr<TcpConnection>(TcpServer&, net::Fd fd, const net::SocketAddress& peer)>;
 
     // Binds and listens at once so that a taken port fails startup; throws std::runtime_error.
     // what names the service in messages ("CLI", "ng TCP").

@@ -18,6 +18,11 @@ inline constexpr std::size_t kMaxDepth = 64;
 // the bytes are present. On failure returns nullopt and, when error is given, a reason.
 std::optional<Value> decode(std::string_view input, std::string* error = nullptr);
 
+// For a byte stream carrying bencode values back to back (ng over TCP): the length of the
+// complete value at the start of input, 0 while it is still incomplete, or nullopt when
+// the bytes cannot be bencode. Checks only the framing; decode() checks the rest.
+std::optional<std::size_t> complete_length(std::string_view input);
+
 // Appends the bencode form of value to out.
 void encode_to(const Value& value, std::string& out);
 std::string encode(const Value& value);

@@ -197,3 +197,50 @@ std::optional<Value> decode(std::string_view input, std::string* error) {
 }
 
 }  // namespace rtpe::bencode
+
+namespace rtpe::bencode {
+
+std::optional<std::size_t> complete_length(std::string_view in) {
+    std::size_t pos = 0;
+    std::size_t depth = 0;
+    while (pos < in.size()) {
+        const char c = in[pos];
+        if (c == 'l' || c == 'd') {
+            if (++depth > kMaxDepth)
+                return std::nullopt;
+            ++pos;
+        } else if (c == 'e') {
+            if (depth == 0)
+                return std::nullopt;
+            --depth;
+            ++pos;
+        } else if (c == 'i') {
+            const auto end = in.find('e', pos);
+            if (end == std::string_view::npos)
+                return in.size() - pos > 21 ? std::nullopt : std::optional<std::size_t>(0);
+            pos = end + 1;
+        } else if (c >= '0' && c <= '9') {
+            std::size_t length = 0;
+            std::size_t p = pos;
+            while (p < in.size() && in[p] >= '0' && in[p] <= '9') {
+                length = length * 10 + static_cast<std::size_t>(in[p] - '0');
+                if (++p - pos > 18)
+                    return std::nullopt;  // no ng message is that long
+            }
+            if (p == in.size())
+                return 0;
+            if (in[p] != ':')
+                return std::nullopt;
+            if (in.size() - (p + 1) < length)
+                return 0;
+            pos = p + 1 + length;
+        } else {
+            return std::nullopt;
+        }
+        if (depth == 0)
+            return pos;
+    }
+    return 0;
+}
+
+}  // namespace rtpe::bencode

@@ -290,3 +290,24 @@ TEST(BencodeEncode, EncodeToAppends) {
 
 }  // namespace
 }  // namespace rtpe::bencode
+
+namespace rtpe::bencode {
+
+TEST(BencodeFraming, CompleteLength) {
+    EXPECT_EQ(complete_length("d7:command4:pinge"), 17u);
+    EXPECT_EQ(complete_length("d7:command4:pinge1 d"), 17u);  // the next message follows
+    EXPECT_EQ(complete_length("i42e"), 4u);
+    EXPECT_EQ(complete_length("4:ping"), 6u);
+    EXPECT_EQ(complete_length("ld1:ai1eee"), 10u);
+    // Incomplete: every proper prefix of a message.
+    const std::string message = "d7:command5:offer3:sdp10:v=0\r\no=- 1e";
+    for (std::size_t n = 0; n < message.size(); ++n)
+        EXPECT_EQ(complete_length(std::string_view(message).substr(0, n)), 0u) << n;
+    EXPECT_EQ(complete_length(message), message.size());
+    // Not bencode at all.
+    for (const char* bad : {"x", "e", "d-", "4x", "d7:command4:ping}", "99999999999999999999:"})
+        EXPECT_FALSE(complete_length(bad).has_value()) << bad;
+    EXPECT_FALSE(complete_length(std::string(kMaxDepth + 1, 'l')).has_value());
+}
+
+}  // namespace rtpe::bencode
