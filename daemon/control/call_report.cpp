@@ -43,7 +43,10 @@ Value stream_value(const media::PacketStream* stream, bool rtcp, const call::Med
     }
     // An endpoint nobody has told us about yet is an empty dictionary.
     const bool known = media.sdp_filled;
-    const net::SocketAddress& current = stream && stream->endpoint.port() ? stream->endpoint : sdp;
+    // Until the worker has taken in the latest SDP (its advertised address still differs),
+    // what it learned belongs to the previous one.
+    const bool caught_up = stream && stream->advertised == sdp && stream->endpoint.port();
+    const net::SocketAddress& current = caught_up ? stream->endpoint : sdp;
     s.append("endpoint", known ? endpoint_value(current) : Value::dictionary());
     s.append("advertised endpoint", known ? endpoint_value(sdp) : Value::dictionary());
     const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
