@@ -12,11 +12,14 @@
 #include "daemon/call/call_timeouts.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
+#include "daemon/control/stats_commands.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
+#include "daemon/stats/graphite.hpp"
+#include "daemon/stats/statistics.hpp"
 #include "daemon/version.hpp"
 #include "util/log.hpp"
 
@@ -68,7 +71,6 @@ call::CallSettings call_settings(const DaemonOptions& o) {
 }
 
 int run(int argc, char** argv) {
-    const std::time_t started = time(nullptr);
     DaemonOptions options;
     std::vector<std::string> warnings;
     try {
@@ -109,12 +111,26 @@ int run(int argc, char** argv) {
         media::LocalInterfaces interfaces(options.interfaces, static_cast<uint16_t>(options.port_min),
                                           static_cast<uint16_t>(options.port_max));
         call::CallRegistry calls;
-        call::CallService service(calls, interfaces, workers, call_settings(options));
+        stats::Statistics statistics(calls);
+        call::CallService service(calls, interfaces, workers, call_settings(options), statistics);
         control::add_call_commands(control.commands(), service);
+        control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
                                               options.offer_timeout});
-        control.add_periodic(std::chrono::seconds(1), [&timeouts] { timeouts.check(time(nullptr)); });
-        control::add_cli_commands(control.cli_commands(), {service, timeouts, interfaces, started});
+        std::unique_ptr<stats::GraphiteSender> graphite;
+        if (options.graphite && options.graphite_interval > 0)
+            graphite = std::make_unique<stats::GraphiteSender>(
+                control.poller(), statistics, interfaces,
+                stats::GraphiteSettings{*options.graphite, options.graphite_interval, options.graphite_timeout,
+                                        options.graphite_prefix});
+        // One tick for all three, so the rates and Graphite see the calls the timeouts left.
+        control.add_periodic(std::chrono::seconds(1), [&timeouts, &statistics, &graphite] {
+            timeouts.check(time(nullptr));
+            statistics.tick();
+            if (graphite)
+                graphite->tick();
+        });
+        control::add_cli_commands(control.cli_commands(), {service, timeouts, interfaces, statistics});
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
@@ -131,7 +147,7 @@ int run(int argc, char** argv) {
         process::notify_systemd("STOPPING=1");
         control.stop();
         for (const auto& call : calls.snapshot())
-            service.destroy(call);
+            service.destroy(call, stats::EndReason::forced);
         workers.stop();
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());

@@ -120,11 +120,21 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(listen("listen-ng", 'n', "ng-protocol UDP control port; repeatable", o.listen_ng));
     t.push_back(listen("listen-tcp-ng", 'N', "ng-protocol TCP control port; repeatable", o.listen_tcp_ng));
     t.push_back(listen("listen-cli", 'c', "TCP port of the text CLI used by rtpengine-ctl; repeatable", o.listen_cli));
-    t.push_back(unsupported("graphite", 'g', ArgKind::value, "IP46|HOSTNAME:PORT", "Graphite server to send statistics to"));
-    t.push_back(unsupported("graphite-interval", 'G', ArgKind::value, "INT", "seconds between Graphite reports"));
-    t.push_back(unsupported("graphite-prefix", 0, ArgKind::value, "STRING", "prefix of every Graphite metric name"));
-    t.push_back(unsupported("graphite-timeout", 0, ArgKind::value, "INT",
-                            "seconds before giving up a Graphite connection"));
+    t.push_back({"graphite", 'g', ArgKind::value, "IP46|HOSTNAME:PORT", "Graphite server to send statistics to",
+                 [&o](const std::vector<std::string>& v) {
+                     // A bare port would mean "any address", which is nowhere to connect to.
+                     if (v.back().find(':') == std::string::npos)
+                         bad_value("graphite", v.back(), "expected IP46|HOSTNAME:PORT");
+                     auto parsed = net::parse_endpoint(v.back());
+                     if (!parsed.error.empty())
+                         bad_value("graphite", v.back(), parsed.error);
+                     o.graphite = parsed.addresses.front();
+                 }});
+    t.push_back(integer("graphite-interval", 'G', "INT", "seconds between Graphite reports", o.graphite_interval, 0,
+                        INT_MAX));
+    t.push_back(text("graphite-prefix", 0, "STRING", "prefix of every Graphite metric name", o.graphite_prefix));
+    t.push_back(integer("graphite-timeout", 0, "INT", "seconds before giving up a Graphite connection",
+                        o.graphite_timeout, 0, INT_MAX));
     t.push_back(integer("tos", 'T', "INT", "TOS byte set on media packets", o.tos, 0, 255));
     t.push_back(unsupported("control-tos", 0, ArgKind::value, "INT", "TOS byte set on ng control replies"));
     t.push_back(integer("timeout", 'o', "SECS", "seconds without media before a call is ended", o.timeout, 0, INT_MAX));

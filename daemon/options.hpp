@@ -2,6 +2,7 @@
 // Everything the command line and config file can set, with upstream's defaults.
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct DaemonOptions {
     std::vector<ListenSpec> listen_ng;
     std::vector<ListenSpec> listen_cli;
     std::vector<ListenSpec> listen_tcp_ng;
+
+    // statistics
+    std::optional<net::SocketAddress> graphite;
+    int graphite_interval = 0;  // seconds; 0: Graphite is off
+    int graphite_timeout = 0;   // seconds; 0: the interval
+    std::string graphite_prefix;
 
     // call lifetime, seconds
     int delete_delay = 30;

@@ -67,8 +67,8 @@ void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& ad
 }  // namespace
 
 CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                         CallSettings settings)
-    : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)) {}
+                         CallSettings settings, stats::Statistics& stats)
+    : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)), stats_(stats) {}
 
 void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
     // The version the receiver sees moves on only when the body really changed.
@@ -423,14 +423,6 @@ std::string CallService::answer(const CallRequest& request) {
 }
 
 void CallService::release_media_locked(Call& call) {
-    for (const auto& p : call.participants())
-        for (const auto& m : p->medias)
-            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
-                if (stream) {
-                    totals_.packets += stream->counters().packets.load(std::memory_order_relaxed);
-                    totals_.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
-                    totals_.errors += stream->counters().errors.load(std::memory_order_relaxed);
-                }
     // Sockets leave their pollers now; streams and sockets are freed on their workers,
     // after any packet already in hand.
     MediaChanges changes(workers_, graves_);
@@ -480,12 +472,12 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
     return true;
 }
 
-void CallService::destroy(const std::shared_ptr<Call>& call) {
+void CallService::destroy(const std::shared_ptr<Call>& call, stats::EndReason reason) {
     bury_released();
     std::lock_guard lock(call->mutex());
+    stats_.call_ended(*call, reason);
     release_media_locked(*call);
     registry_.remove(call->id());
-    ++totals_.calls;
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
@@ -510,9 +502,9 @@ bool CallService::remove(const CallRequest& request, const std::function<void(co
         return true;
     }
     RTPE_LOG(core, log::kInfo, "Deleting entire call");
+    stats_.call_ended(*call, stats::EndReason::regular);
     release_media_locked(*call);
     registry_.remove(call->id());
-    ++totals_.calls;
     return true;
 }
 

@@ -12,17 +12,10 @@
 #include "daemon/call/call_request.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
+#include "daemon/stats/statistics.hpp"
 #include "sdp/session.hpp"
 
 namespace rtpe::call {
-
-// What calls that are gone relayed, for the CLI's totals.
-struct EndedTotals {
-    uint64_t calls = 0;
-    uint64_t packets = 0;
-    uint64_t bytes = 0;
-    uint64_t errors = 0;
-};
 
 struct CallSettings {
     int delete_delay = 30;
@@ -34,7 +27,7 @@ struct CallSettings {
 class CallService {
 public:
     CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                CallSettings settings);
+                CallSettings settings, stats::Statistics& stats);
 
     // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons.
     std::string offer(const CallRequest& request);
@@ -46,7 +39,7 @@ public:
     bool remove(const CallRequest& request, const std::function<void(const Call&)>& report);
 
     // Destroys the call now: its sockets leave the workers and close.
-    void destroy(const std::shared_ptr<Call>& call);
+    void destroy(const std::shared_ptr<Call>& call, stats::EndReason reason);
 
     CallRegistry& registry() { return registry_; }
 
@@ -54,7 +47,6 @@ public:
     // between requests, so no request sees it half-changed.
     int delete_delay() const { return settings_.delete_delay; }
     void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
-    const EndedTotals& ended_totals() const { return totals_; }
 
     // Frees the sockets and streams the workers are done with; every operation starts with
     // it, and the timers call it so that an idle daemon gives ports back too.
@@ -114,7 +106,7 @@ private:
     CallSettings settings_;
     std::size_t next_worker_ = 0;
     std::vector<std::unique_ptr<Grave>> graves_;  // control thread only
-    EndedTotals totals_;                          // control thread only
+    stats::Statistics& stats_;
 };
 
 }  // namespace rtpe::call

@@ -6,14 +6,18 @@
 
 namespace rtpe::call {
 
-const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
+std::optional<CallTimeouts::Expiry> CallTimeouts::expiry(Call& call, int64_t now) const {
+    using stats::EndReason;
+    // A delete command asked for this end, the delay only postponed it.
     if (call.delete_at)
-        return now >= *call.delete_at ? "delete delay expired" : nullptr;
+        return now >= *call.delete_at ? std::optional<Expiry>({"delete delay expired", EndReason::regular})
+                                      : std::nullopt;
     if (settings_.final_timeout > 0 && now - call.created_s >= settings_.final_timeout)
-        return "final timeout";
+        return Expiry{"final timeout", EndReason::final_timeout};
     if (!call.answered)
-        return settings_.offer_timeout > 0 && now - call.created_s >= settings_.offer_timeout ? "offer timeout"
-                                                                                                : nullptr;
+        return settings_.offer_timeout > 0 && now - call.created_s >= settings_.offer_timeout
+                   ? std::optional<Expiry>({"offer timeout", EndReason::offer_timeout})
+                   : std::nullopt;
     int64_t last_activity = call.last_signal;
     bool on_hold = true;
     for (const auto& p : call.participants())
@@ -27,19 +31,20 @@ const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
         }
     const int limit = on_hold ? settings_.silent_timeout : settings_.timeout;
     if (limit > 0 && now - last_activity >= limit)
-        return on_hold ? "silent timeout (no media while on hold)" : "timeout (no media)";
-    return nullptr;
+        return on_hold ? Expiry{"silent timeout (no media while on hold)", EndReason::silent_timeout}
+                       : Expiry{"timeout (no media)", EndReason::timeout};
+    return std::nullopt;
 }
 
 void CallTimeouts::check(int64_t now) {
     service_.bury_released();
     for (const auto& call : service_.registry().snapshot()) {
-        const char* reason;
+        std::optional<Expiry> why;
         uint64_t packets = 0, bytes = 0;
         {
             std::lock_guard lock(call->mutex());
-            reason = expiry_reason(*call, now);
-            if (!reason)
+            why = expiry(*call, now);
+            if (!why)
                 continue;
             for (const auto& p : call->participants())
                 for (const auto& m : p->medias)
@@ -49,9 +54,9 @@ void CallTimeouts::check(int64_t now) {
                     }
         }
         log::ScopedPrefix prefix(call->id());
-        RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", reason,
+        RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", why->text,
                  static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes));
-        service_.destroy(call);
+        service_.destroy(call, why->reason);
     }
 }
 

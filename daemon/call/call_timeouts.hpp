@@ -4,6 +4,7 @@
 // deleted calls whose delete delay ran out. Runs once a second on the control thread.
 
 #include <cstdint>
+#include <optional>
 
 #include "daemon/call/call_service.hpp"
 
@@ -27,8 +28,12 @@ public:
     TimeoutSettings& settings() { return settings_; }
 
 private:
-    // Why the call has to go now, or nullptr.
-    const char* expiry_reason(Call& call, int64_t now) const;
+    struct Expiry {
+        const char* text;  // for the log line
+        stats::EndReason reason;
+    };
+    // Why the call has to go now, if it has to.
+    std::optional<Expiry> expiry(Call& call, int64_t now) const;
 
     CallService& service_;
     TimeoutSettings settings_;

@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "daemon/stats/report.hpp"
 #include "util/log.hpp"
 
 namespace rtpe::control {
@@ -53,31 +54,6 @@ NumberStatus leading_number(std::string_view text, long long min, long long max,
 
 std::string text_of(std::string_view word) {
     return std::string(word);
-}
-
-// Sums of one call's streams, read while the call is locked.
-struct CallCounts {
-    uint64_t packets = 0, bytes = 0, errors = 0;
-    std::size_t media_lines = 0;
-    bool v4 = false, v6 = false;
-};
-
-CallCounts count_call(const call::Call& call) {
-    CallCounts c;
-    for (const auto& p : call.participants()) {
-        c.media_lines = std::max(c.media_lines, p->medias.size());
-        for (const auto& m : p->medias) {
-            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
-                if (stream) {
-                    c.packets += stream->counters().packets.load(std::memory_order_relaxed);
-                    c.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
-                    c.errors += stream->counters().errors.load(std::memory_order_relaxed);
-                }
-            if (m->sdp_filled)
-                (m->sdp_rtp.family() == AF_INET6 ? c.v6 : c.v4) = true;
-        }
-    }
-    return c;
 }
 
 const char* participant_type(const call::Call& call, const call::Participant& p) {
@@ -165,69 +141,45 @@ void list_sessions(std::string& out, const CliContext& c, const std::vector<std:
 }
 
 void list_numsessions(std::string& out, const CliContext& c) {
-    std::size_t total = 0, v4 = 0, v6 = 0, mixed = 0;
-    for (const auto& call : c.service.registry().snapshot()) {
-        std::lock_guard lock(call->mutex());
-        ++total;
-        // Like upstream, a call counts by address family once both sides are known.
-        if (!call->answered)
-            continue;
-        const auto counts = count_call(*call);
-        if (counts.v4 && counts.v6)
-            ++mixed;
-        else if (counts.v4)
-            ++v4;
-        else if (counts.v6)
-            ++v6;
-    }
-    appendf(out, "Current sessions own: %zu\nCurrent sessions foreign: 0\nCurrent sessions total: %zu\n"
-                 "Current transcoded media: 0\nCurrent sessions ipv4 only media: %zu\n"
-                 "Current sessions ipv6 only media: %zu\nCurrent sessions ip mixed  media: %zu\n",
-            total, total, v4, v6, mixed);
+    const auto now = c.stats.current();
+    appendf(out, "Current sessions own: %llu\nCurrent sessions foreign: 0\nCurrent sessions total: %llu\n"
+                 "Current transcoded media: 0\nCurrent sessions ipv4 only media: %llu\n"
+                 "Current sessions ipv6 only media: %llu\nCurrent sessions ip mixed  media: %llu\n",
+            static_cast<unsigned long long>(now.sessions), static_cast<unsigned long long>(now.sessions),
+            static_cast<unsigned long long>(now.v4), static_cast<unsigned long long>(now.v6),
+            static_cast<unsigned long long>(now.mixed));
 }
 
 void total_line(std::string& out, const char* label, unsigned long long value) {
     appendf(out, " %-48s:%llu\n", label, value);
 }
 
-// Only what this daemon knows: rates, rejected and timed-out counts, durations, MOS and
-// per-proxy control statistics are left out until they are tracked.
+// Upstream's lines on rates, timeouts, call durations, MOS and control statistics are not
+// written yet ("list jsonstats" has most of them); the rest reads as upstream's.
 void list_totals(std::string& out, const CliContext& c) {
-    std::size_t sessions = 0, streams = 0;
-    CallCounts running;
-    for (const auto& call : c.service.registry().snapshot()) {
-        std::lock_guard lock(call->mutex());
-        ++sessions;
-        const auto counts = count_call(*call);
-        streams += counts.media_lines;
-        running.packets += counts.packets;
-        running.bytes += counts.bytes;
-        running.errors += counts.errors;
-    }
-    const auto& ended = c.service.ended_totals();
-    const unsigned long long packets = ended.packets + running.packets;
-    const unsigned long long bytes = ended.bytes + running.bytes;
-    const unsigned long long errors = ended.errors + running.errors;
+    const auto now = c.stats.current();
+    const auto& ended = c.stats.ended();
+    const auto relayed = c.stats.relayed_total(now);
     out += "\nStatistics over currently running sessions:\n\n";
-    total_line(out, "Owned sessions", sessions);
+    total_line(out, "Owned sessions", now.sessions);
     total_line(out, "Foreign sessions", 0);
-    total_line(out, "Total sessions", sessions);
+    total_line(out, "Total sessions", now.sessions);
     total_line(out, "Transcoded media", 0);
-    total_line(out, "Userspace-only media streams", streams);
+    total_line(out, "Userspace-only media streams", now.media_streams);
     total_line(out, "Kernel-only media streams", 0);
     total_line(out, "Mixed kernel/userspace media streams", 0);
     out += "\nTotal statistics (does not include current running sessions):\n\n";
-    appendf(out, " %-48s:%lld seconds\n", "Uptime of rtpengine", static_cast<long long>(time(nullptr) - c.started));
+    appendf(out, " %-48s:%lld seconds\n", "Uptime of rtpengine", static_cast<long long>(c.stats.uptime()));
     total_line(out, "Total managed sessions", ended.calls);
-    total_line(out, "Total relayed packets (userspace)", packets);
-    total_line(out, "Total relayed packet errors (userspace)", errors);
-    total_line(out, "Total relayed bytes (userspace)", bytes);
+    total_line(out, "Total relayed packets (userspace)", relayed.packets);
+    total_line(out, "Total relayed packet errors (userspace)", relayed.errors);
+    total_line(out, "Total relayed bytes (userspace)", relayed.bytes);
     total_line(out, "Total relayed packets (kernel)", 0);
     total_line(out, "Total relayed packet errors (kernel)", 0);
     total_line(out, "Total relayed bytes (kernel)", 0);
-    total_line(out, "Total relayed packets", packets);
-    total_line(out, "Total relayed packet errors", errors);
-    total_line(out, "Total relayed bytes", bytes);
+    total_line(out, "Total relayed packets", relayed.packets);
+    total_line(out, "Total relayed packet errors", relayed.errors);
+    total_line(out, "Total relayed bytes", relayed.bytes);
     out += "\n";
 }
 
@@ -257,7 +209,7 @@ void terminate(std::string& out, const CliContext& c, const std::vector<std::str
         for (const auto& call : c.service.registry().snapshot()) {
             log::ScopedPrefix prefix(call->id());
             RTPE_LOG(core, log::kInfo, "Call terminated by operator");
-            c.service.destroy(call);
+            c.service.destroy(call, stats::EndReason::forced);
         }
         out += which == "all" ? "All calls terminated by operator.\n" : "All own calls terminated by operator.\n";
         return;
@@ -272,7 +224,7 @@ void terminate(std::string& out, const CliContext& c, const std::vector<std::str
         log::ScopedPrefix prefix(call->id());
         RTPE_LOG(core, log::kInfo, "Call terminated by operator");
     }
-    c.service.destroy(call);
+    c.service.destroy(call, stats::EndReason::forced);
     appendf(out, "\nCall Id (%s) successfully terminated by operator.\n\n", id.c_str());
 }
 
@@ -430,6 +382,10 @@ void add_cli_commands(CliCommandTable& table, const CliContext& context) {
     // No session limit exists yet; upstream shows its unset default the same way.
     show("maxsessions", [](const Args&, std::string& out) { out += "Maximum sessions configured on rtpengine: -1\n"; });
     show("interfaces", [c](const Args&, std::string& out) { list_interfaces(out, c); });
+    show("jsonstats", [c](const Args&, std::string& out) {
+        out += stats::json_statistics(c.stats, c.interfaces);
+        out += "\n";
+    });
 
     struct Timeout {
         const char* word;

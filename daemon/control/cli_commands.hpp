@@ -2,7 +2,6 @@
 // The text CLI rtpengine-ctl speaks: one command line in, text out, in upstream's wording
 // so that operators' scripts parsing it keep working.
 
-#include <ctime>
 #include <functional>
 #include <map>
 #include <string>
@@ -12,6 +11,7 @@
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
 #include "daemon/media/local_interfaces.hpp"
+#include "daemon/stats/statistics.hpp"
 
 namespace rtpe::control {
 
@@ -45,7 +45,7 @@ struct CliContext {
     call::CallService& service;
     call::CallTimeouts& timeouts;
     const media::LocalInterfaces& interfaces;
-    std::time_t started;  // for the uptime in "list totals"
+    const stats::Statistics& stats;
 };
 
 void add_cli_commands(CliCommandTable& table, const CliContext& context);

@@ -28,6 +28,9 @@ public:
     // Commands and timers are added before start().
     NgCommandTable& commands() { return commands_; }
     CliCommandTable& cli_commands() { return cli_commands_; }
+    void observe_ng(NgProcessor::Observer observer) { processor_.set_observer(std::move(observer)); }
+    // For what runs on the control thread without a listener of its own (Graphite).
+    net::Poller& poller() { return poller_; }
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 

@@ -88,11 +88,13 @@ CookieCache::Reply NgProcessor::process(std::string_view message, const net::Soc
         } else {
             reply = error_reply("Unrecognized command");
         }
-        if (!reply.find("error-reason")) {
-            const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        const bool failed = reply.find("error-reason") != nullptr;
+        if (!failed)
             RTPE_LOG(control, log::kInfo, "Replying to '%s' from %s (elapsed time %.6f sec)", command->c_str(),
                      from.c_str(), elapsed.count());
-        }
+        if (observer_)
+            observer_(sender, *command, elapsed.count(), failed);
     }
     if (const std::string* reason = reply.find_string("error-reason"))
         RTPE_LOG(control, log::kWarning, "Protocol error in packet from %s: %s [%s]", from.c_str(), reason->c_str(),
