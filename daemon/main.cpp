@@ -10,6 +10,7 @@
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
+#include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
 #include "daemon/media/local_interfaces.hpp"
@@ -53,6 +54,8 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     call::CallSettings s;
     s.delete_delay = o.delete_delay;
     s.tos = o.tos;
+    if (!o.log_facility_cdr.empty())
+        s.cdr_facility = *log::facility_by_name(o.log_facility_cdr);
     if (o.endpoint_learning == "immediate")
         s.relay.learning = media::EndpointLearning::immediate;
     else if (o.endpoint_learning == "off")
@@ -109,12 +112,15 @@ int run(int argc, char** argv) {
         media::LocalInterfaces interfaces(options.interfaces, static_cast<uint16_t>(options.port_min),
                                           static_cast<uint16_t>(options.port_max));
         call::CallRegistry calls;
-        call::CallService service(calls, interfaces, workers, call_settings(options));
+        call::LoadLimits limits({options.max_sessions, options.max_load_centi, options.max_cpu_centi,
+                                 options.max_bandwidth});
+        call::CallService service(calls, interfaces, workers, limits, call_settings(options));
         control::add_call_commands(control.commands(), service);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
                                               options.offer_timeout});
         control.add_periodic(std::chrono::seconds(1), [&timeouts] { timeouts.check(time(nullptr)); });
-        control::add_cli_commands(control.cli_commands(), {service, timeouts, interfaces, started});
+        control.add_periodic(std::chrono::seconds(1), [&limits, &service] { limits.sample(service.relayed_bytes()); });
+        control::add_cli_commands(control.cli_commands(), {service, timeouts, limits, interfaces, started});
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
@@ -131,7 +137,7 @@ int run(int argc, char** argv) {
         process::notify_systemd("STOPPING=1");
         control.stop();
         for (const auto& call : calls.snapshot())
-            service.destroy(call);
+            service.destroy(call, nullptr);
         workers.stop();
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());

@@ -1,8 +1,11 @@
 #include "daemon/call/call_service.hpp"
 
+#include <sys/time.h>
+
 #include <algorithm>
 #include <ctime>
 
+#include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/media/relay.hpp"
@@ -67,8 +70,12 @@ void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& ad
 }  // namespace
 
 CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                         CallSettings settings)
-    : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)) {}
+                         LoadLimits& limits, CallSettings settings)
+    : registry_(registry),
+      interfaces_(interfaces),
+      workers_(workers),
+      limits_(limits),
+      settings_(std::move(settings)) {}
 
 void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
     // The version the receiver sees moves on only when the body really changed.
@@ -342,6 +349,10 @@ std::string CallService::offer(const CallRequest& request) {
         throw NgError("No call-id in message");
     if (request.from_tag.empty())
         throw NgError("No from-tag in message");
+    // Only new calls are refused: a re-INVITE of a running call must keep working.
+    if (!registry_.find(request.call_id))
+        if (const char* reason = limits_.refusal(registry_.size()))
+            throw LimitReached(reason);
 
     bool created = false;
     auto call = registry_.find_or_create(request.call_id, &created);
@@ -480,12 +491,34 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
     return true;
 }
 
-void CallService::destroy(const std::shared_ptr<Call>& call) {
+void CallService::end_locked(Call& call, const char* termination) {
+    if (settings_.cdr_facility && termination) {
+        timeval now{};
+        gettimeofday(&now, nullptr);
+        log::write_syslog(*settings_.cdr_facility | log::kInfo, format_cdr(call, termination, now));
+    }
+    release_media_locked(call);
+    registry_.remove(call.id());
+    ++totals_.calls;
+}
+
+void CallService::destroy(const std::shared_ptr<Call>& call, const char* termination) {
     bury_released();
     std::lock_guard lock(call->mutex());
-    release_media_locked(*call);
-    registry_.remove(call->id());
-    ++totals_.calls;
+    end_locked(*call, termination);
+}
+
+uint64_t CallService::relayed_bytes() const {
+    uint64_t bytes = totals_.bytes;
+    for (const auto& call : registry_.snapshot()) {
+        std::lock_guard lock(call->mutex());
+        for (const auto& p : call->participants())
+            for (const auto& m : p->medias)
+                for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
+                    if (stream)
+                        bytes += stream->counters().bytes.load(std::memory_order_relaxed);
+    }
+    return bytes;
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
@@ -510,9 +543,7 @@ bool CallService::remove(const CallRequest& request, const std::function<void(co
         return true;
     }
     RTPE_LOG(core, log::kInfo, "Deleting entire call");
-    release_media_locked(*call);
-    registry_.remove(call->id());
-    ++totals_.calls;
+    end_locked(*call, "REGULAR");
     return true;
 }
 

@@ -5,11 +5,14 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "daemon/call/call.hpp"
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_request.hpp"
+#include "daemon/call/load_limits.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "sdp/session.hpp"
@@ -29,14 +32,23 @@ struct CallSettings {
     int tos = -1;  // --tos; -1 leaves media packets' TOS alone
     media::RelayPolicy relay;
     std::string instance_id;  // identifies this daemon in loop-protect attributes
+    std::optional<int> cdr_facility;  // --log-facility-cdr: a CDR per ended call goes there
+};
+
+// An offer for a new call refused by a limit; what() is upstream's specific reason. The
+// ng layer decides how to word the refusal (clients differ in what they understand).
+class LimitReached : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 class CallService {
 public:
     CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                CallSettings settings);
+                LoadLimits& limits, CallSettings settings);
 
-    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons.
+    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons;
+    // offer throws LimitReached when it would create a call a limit does not allow.
     std::string offer(const CallRequest& request);
     std::string answer(const CallRequest& request);
 
@@ -45,8 +57,10 @@ public:
     // when there is no such call.
     bool remove(const CallRequest& request, const std::function<void(const Call&)>& report);
 
-    // Destroys the call now: its sockets leave the workers and close.
-    void destroy(const std::shared_ptr<Call>& call);
+    // Destroys the call now: its sockets leave the workers and close. termination names
+    // why in the CDR, with upstream's words (REGULAR, FORCED, TIMEOUT, ...); nullptr at
+    // shutdown, when upstream writes no CDR.
+    void destroy(const std::shared_ptr<Call>& call, const char* termination);
 
     CallRegistry& registry() { return registry_; }
 
@@ -55,6 +69,8 @@ public:
     int delete_delay() const { return settings_.delete_delay; }
     void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
     const EndedTotals& ended_totals() const { return totals_; }
+    // Bytes relayed since startup, by ended and running calls.
+    uint64_t relayed_bytes() const;
 
     // Frees the sockets and streams the workers are done with; every operation starts with
     // it, and the timers call it so that an idle daemon gives ports back too.
@@ -105,12 +121,16 @@ private:
     // Stops m forwarding anywhere (its peer is going away).
     void unlink(MediaChanges& changes, MediaSide& m);
     void release_media_locked(Call& call);
+    // The end of a whole call: CDR (unless termination is nullptr), media released, gone
+    // from the registry.
+    void end_locked(Call& call, const char* termination);
     // Deletes only the branch a to-tag or via-branch names, if the call has others.
     bool remove_branch_locked(Call& call, const CallRequest& request);
 
     CallRegistry& registry_;
     media::LocalInterfaces& interfaces_;
     media::WorkerPool& workers_;
+    LoadLimits& limits_;
     CallSettings settings_;
     std::size_t next_worker_ = 0;
     std::vector<std::unique_ptr<Grave>> graves_;  // control thread only

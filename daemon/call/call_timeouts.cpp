@@ -6,14 +6,23 @@
 
 namespace rtpe::call {
 
-const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
+namespace {
+
+constexpr CallTimeouts::Expiry kDeleted{"delete delay expired", "REGULAR"};
+constexpr CallTimeouts::Expiry kFinal{"final timeout", "FINAL_TIMEOUT"};
+constexpr CallTimeouts::Expiry kOffer{"offer timeout", "OFFER_TIMEOUT"};
+constexpr CallTimeouts::Expiry kSilent{"silent timeout (no media while on hold)", "SILENT_TIMEOUT"};
+constexpr CallTimeouts::Expiry kTimeout{"timeout (no media)", "TIMEOUT"};
+
+}  // namespace
+
+const CallTimeouts::Expiry* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
     if (call.delete_at)
-        return now >= *call.delete_at ? "delete delay expired" : nullptr;
+        return now >= *call.delete_at ? &kDeleted : nullptr;
     if (settings_.final_timeout > 0 && now - call.created_s >= settings_.final_timeout)
-        return "final timeout";
+        return &kFinal;
     if (!call.answered)
-        return settings_.offer_timeout > 0 && now - call.created_s >= settings_.offer_timeout ? "offer timeout"
-                                                                                                : nullptr;
+        return settings_.offer_timeout > 0 && now - call.created_s >= settings_.offer_timeout ? &kOffer : nullptr;
     int64_t last_activity = call.last_signal;
     bool on_hold = true;
     for (const auto& p : call.participants())
@@ -27,14 +36,14 @@ const char* CallTimeouts::expiry_reason(Call& call, int64_t now) const {
         }
     const int limit = on_hold ? settings_.silent_timeout : settings_.timeout;
     if (limit > 0 && now - last_activity >= limit)
-        return on_hold ? "silent timeout (no media while on hold)" : "timeout (no media)";
+        return on_hold ? &kSilent : &kTimeout;
     return nullptr;
 }
 
 void CallTimeouts::check(int64_t now) {
     service_.bury_released();
     for (const auto& call : service_.registry().snapshot()) {
-        const char* reason;
+        const Expiry* reason;
         uint64_t packets = 0, bytes = 0;
         {
             std::lock_guard lock(call->mutex());
@@ -49,9 +58,9 @@ void CallTimeouts::check(int64_t now) {
                     }
         }
         log::ScopedPrefix prefix(call->id());
-        RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", reason,
+        RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", reason->why,
                  static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes));
-        service_.destroy(call);
+        service_.destroy(call, reason->termination);
     }
 }
 

@@ -26,9 +26,14 @@ public:
     // The CLI's get/set; it runs on the control thread, as check() does.
     TimeoutSettings& settings() { return settings_; }
 
+    struct Expiry {
+        const char* why;          // for the log line
+        const char* termination;  // for the CDR, in upstream's words
+    };
+
 private:
     // Why the call has to go now, or nullptr.
-    const char* expiry_reason(Call& call, int64_t now) const;
+    const Expiry* expiry_reason(Call& call, int64_t now) const;
 
     CallService& service_;
     TimeoutSettings settings_;

@@ -1,0 +1,16 @@
+#pragma once
+// The call detail record written when a call ends (--log-facility-cdr): one line of
+// "key=value, " pairs in upstream's layout, which CDR collectors already parse.
+
+#include <sys/time.h>
+
+#include <string>
+
+#include "daemon/call/call.hpp"
+
+namespace rtpe::call {
+
+// call is locked and still has its media; ended: when it ended.
+std::string format_cdr(const Call& call, const char* termination, const timeval& ended);
+
+}  // namespace rtpe::call
