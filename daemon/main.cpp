@@ -10,6 +10,7 @@
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
+#include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
 #include "daemon/control/stats_commands.hpp"
@@ -56,6 +57,8 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     call::CallSettings s;
     s.delete_delay = o.delete_delay;
     s.tos = o.tos;
+    if (!o.log_facility_cdr.empty())
+        s.cdr_facility = *log::facility_by_name(o.log_facility_cdr);
     if (o.endpoint_learning == "immediate")
         s.relay.learning = media::EndpointLearning::immediate;
     else if (o.endpoint_learning == "off")
@@ -112,7 +115,9 @@ int run(int argc, char** argv) {
                                           static_cast<uint16_t>(options.port_max));
         call::CallRegistry calls;
         stats::Statistics statistics(calls);
-        call::CallService service(calls, interfaces, workers, call_settings(options), statistics);
+        call::LoadLimits limits({options.max_sessions, options.max_load_centi, options.max_cpu_centi,
+                                 options.max_bandwidth});
+        call::CallService service(calls, interfaces, workers, limits, call_settings(options), statistics);
         control::add_call_commands(control.commands(), service);
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
@@ -123,14 +128,15 @@ int run(int argc, char** argv) {
                 control.poller(), statistics, interfaces,
                 stats::GraphiteSettings{*options.graphite, options.graphite_interval, options.graphite_timeout,
                                         options.graphite_prefix});
-        // One tick for all three, so the rates and Graphite see the calls the timeouts left.
-        control.add_periodic(std::chrono::seconds(1), [&timeouts, &statistics, &graphite] {
+        // One tick for all, so the rates, the limits and Graphite see the calls the timeouts left.
+        control.add_periodic(std::chrono::seconds(1), [&timeouts, &statistics, &graphite, &limits] {
             timeouts.check(time(nullptr));
             statistics.tick();
+            limits.sample(statistics.relayed_total(statistics.current()).bytes);
             if (graphite)
                 graphite->tick();
         });
-        control::add_cli_commands(control.cli_commands(), {service, timeouts, interfaces, statistics});
+        control::add_cli_commands(control.cli_commands(), {service, timeouts, limits, interfaces, statistics});
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);
@@ -147,7 +153,7 @@ int run(int argc, char** argv) {
         process::notify_systemd("STOPPING=1");
         control.stop();
         for (const auto& call : calls.snapshot())
-            service.destroy(call, stats::EndReason::forced);
+            service.destroy(call, stats::EndReason::forced, false);
         workers.stop();
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());

@@ -44,6 +44,17 @@ OptionSpec text(const char* name, char short_name, const char* arg, const char* 
             [&target](const std::vector<std::string>& v) { target = v.back(); }};
 }
 
+// Upstream keeps load and CPU limits in hundredths; so does this daemon.
+OptionSpec hundredths(const char* name, const char* description, int& target) {
+    std::string option = name;
+    return {name, 0, ArgKind::value, "FLOAT", description, [&target, option](const std::vector<std::string>& v) {
+                auto n = parse_double(v.back());
+                if (!n || *n < -1e7 || *n > 1e7)
+                    bad_value(option, v.back(), "not a number");
+                target = static_cast<int>(*n * 100.0);
+            }};
+}
+
 OptionSpec unsupported(const char* name, char short_name, ArgKind kind, const char* arg, const char* description) {
     return {name, short_name, kind, arg ? arg : "", description, nullptr};
 }
@@ -165,8 +176,13 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("active-switchover", 0, ArgKind::flag, nullptr,
                             "treat media activity as the signal to take over calls"));
     t.push_back(unsupported("b2b-url", 'b', ArgKind::value, "STRING", "XML-RPC URL notified when a call times out"));
-    t.push_back(unsupported("log-facility-cdr", 0, ArgKind::value, "daemon|local0|...|local7",
-                            "syslog facility for call detail records"));
+    t.push_back(text("log-facility-cdr", 0, "daemon|local0|...|local7", "syslog facility for call detail records",
+                     o.log_facility_cdr));
+    t.back().apply = [&o](const std::vector<std::string>& v) {
+        if (!log::facility_by_name(v.back()))
+            bad_value("log-facility-cdr", v.back(), "unknown syslog facility");
+        o.log_facility_cdr = v.back();
+    };
     t.push_back(unsupported("log-facility-rtcp", 0, ArgKind::value, "daemon|local0|...|local7",
                             "syslog facility for RTCP reports"));
     t.push_back(unsupported("log-facility-dtmf", 0, ArgKind::value, "daemon|local0|...|local7",
@@ -196,13 +212,17 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                         INT_MAX));
     t.push_back(unsupported("sip-source", 0, ArgKind::flag, nullptr, "use the SIP source address rather than SDP's by default"));
     t.push_back(unsupported("dtls-passive", 0, ArgKind::flag, nullptr, "prefer the passive DTLS role"));
-    t.push_back(unsupported("max-sessions", 0, ArgKind::value, "INT", "refuse new calls above this many"));
-    t.push_back(unsupported("max-load", 0, ArgKind::value, "FLOAT",
-                            "refuse new calls above this load average"));
-    t.push_back(unsupported("max-cpu", 0, ArgKind::value, "FLOAT",
-                            "refuse new calls above this CPU usage in percent"));
-    t.push_back(unsupported("max-bandwidth", 0, ArgKind::value, "INT",
-                            "refuse new calls above this many bytes per second"));
+    t.push_back(integer("max-sessions", 0, "INT", "refuse new calls above this many", o.max_sessions,
+                        -1, INT_MAX));
+    t.push_back(hundredths("max-load", "refuse new calls above this load average", o.max_load_centi));
+    t.push_back(hundredths("max-cpu", "refuse new calls above this CPU usage in percent", o.max_cpu_centi));
+    t.push_back({"max-bandwidth", 0, ArgKind::value, "INT", "refuse new calls above this many bytes per second",
+                 [&o](const std::vector<std::string>& v) {
+                     auto n = parse_int(v.back());
+                     if (!n || *n < 0)
+                         bad_value("max-bandwidth", v.back(), "not a non-negative integer");
+                     o.max_bandwidth = static_cast<uint64_t>(*n);
+                 }});
     t.push_back(unsupported("homer", 0, ArgKind::value, "IP46|HOSTNAME:PORT", "Homer (HEP) server for RTCP statistics"));
     t.push_back(unsupported("homer-protocol", 0, ArgKind::value, "udp|tcp", "transport to Homer: udp or tcp"));
     t.push_back(unsupported("homer-id", 0, ArgKind::value, "INT", "HEP capture id"));

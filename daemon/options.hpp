@@ -3,6 +3,7 @@
 
 #include <array>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,14 @@ struct DaemonOptions {
     int silent_timeout = 3600;
     int final_timeout = 0;
     int offer_timeout = 3600;
+
+    // limits on new calls; 0 turns the load, CPU and bandwidth ones off
+    int max_sessions = -1;        // -1: unlimited
+    int max_load_centi = 0;       // load average x 100
+    int max_cpu_centi = 0;        // percent x 100
+    uint64_t max_bandwidth = 0;   // bytes per second
+
+    std::string log_facility_cdr;  // empty: no CDRs
 
     static constexpr int kUnsetLevel = -2;
     DaemonOptions() { subsystem_log_levels.fill(kUnsetLevel); }

@@ -22,7 +22,10 @@ Participant* Call::find(const std::string& tag) {
 Participant& Call::add(std::string tag) {
     auto p = std::make_unique<Participant>();
     p->tag = std::move(tag);
-    p->created = time(nullptr);
+    timeval now{};
+    gettimeofday(&now, nullptr);
+    p->created = now.tv_sec;
+    p->created_us = now.tv_usec;
     participants_.push_back(std::move(p));
     return *participants_.back();
 }

@@ -44,6 +44,7 @@ struct Participant {
     std::string label;
     std::string via_branch;
     int64_t created = 0;           // wall-clock seconds
+    int64_t created_us = 0;        // and microseconds, for the CDR's start time
     std::vector<std::unique_ptr<MediaSide>> medias;
     Participant* peer = nullptr;
     bool sdp_seen = false;         // this participant has sent an SDP body

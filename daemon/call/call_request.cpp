@@ -68,6 +68,9 @@ CallRequest parse_call_request(const bencode::Value& d) {
 
     for (const auto& flag : strings_of(d, "flags"))
         apply_flag(r, canonical_flag(flag));
+    for (const auto& feature : strings_of(d, "supports"))
+        if (feature == "load limit")
+            r.supports_load_limit = true;
     for (const auto& what : strings_of(d, "replace")) {
         const std::string w = canonical_flag(what);
         if (w == "origin")

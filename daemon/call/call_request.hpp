@@ -34,6 +34,7 @@ struct CallRequest {
     bool loop_protect = false;
     bool original_sendrecv = false;
     bool reset = false;
+    bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
 
     // replace
     bool replace_origin = false;

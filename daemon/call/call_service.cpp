@@ -1,8 +1,11 @@
 #include "daemon/call/call_service.hpp"
 
+#include <sys/time.h>
+
 #include <algorithm>
 #include <ctime>
 
+#include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/media/relay.hpp"
@@ -67,8 +70,13 @@ void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& ad
 }  // namespace
 
 CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                         CallSettings settings, stats::Statistics& stats)
-    : registry_(registry), interfaces_(interfaces), workers_(workers), settings_(std::move(settings)), stats_(stats) {}
+                         LoadLimits& limits, CallSettings settings, stats::Statistics& stats)
+    : registry_(registry),
+      interfaces_(interfaces),
+      workers_(workers),
+      limits_(limits),
+      settings_(std::move(settings)),
+      stats_(stats) {}
 
 void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
     // The version the receiver sees moves on only when the body really changed.
@@ -342,6 +350,10 @@ std::string CallService::offer(const CallRequest& request) {
         throw NgError("No call-id in message");
     if (request.from_tag.empty())
         throw NgError("No from-tag in message");
+    // Only new calls are refused: a re-INVITE of a running call must keep working.
+    if (!registry_.find(request.call_id))
+        if (const char* reason = limits_.refusal(registry_.size()))
+            throw LimitReached(reason);
 
     bool created = false;
     auto call = registry_.find_or_create(request.call_id, &created);
@@ -472,12 +484,21 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
     return true;
 }
 
-void CallService::destroy(const std::shared_ptr<Call>& call, stats::EndReason reason) {
+void CallService::end_locked(Call& call, stats::EndReason reason, bool write_cdr) {
+    if (settings_.cdr_facility && write_cdr) {
+        timeval now{};
+        gettimeofday(&now, nullptr);
+        log::write_syslog(*settings_.cdr_facility | log::kInfo, format_cdr(call, cdr_termination(reason), now));
+    }
+    stats_.call_ended(call, reason);
+    release_media_locked(call);
+    registry_.remove(call.id());
+}
+
+void CallService::destroy(const std::shared_ptr<Call>& call, stats::EndReason reason, bool write_cdr) {
     bury_released();
     std::lock_guard lock(call->mutex());
-    stats_.call_ended(*call, reason);
-    release_media_locked(*call);
-    registry_.remove(call->id());
+    end_locked(*call, reason, write_cdr);
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
@@ -502,9 +523,7 @@ bool CallService::remove(const CallRequest& request, const std::function<void(co
         return true;
     }
     RTPE_LOG(core, log::kInfo, "Deleting entire call");
-    stats_.call_ended(*call, stats::EndReason::regular);
-    release_media_locked(*call);
-    registry_.remove(call->id());
+    end_locked(*call, stats::EndReason::regular, true);
     return true;
 }
 

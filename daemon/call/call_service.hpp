@@ -5,11 +5,14 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "daemon/call/call.hpp"
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_request.hpp"
+#include "daemon/call/load_limits.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/stats/statistics.hpp"
@@ -22,14 +25,23 @@ struct CallSettings {
     int tos = -1;  // --tos; -1 leaves media packets' TOS alone
     media::RelayPolicy relay;
     std::string instance_id;  // identifies this daemon in loop-protect attributes
+    std::optional<int> cdr_facility;  // --log-facility-cdr: a CDR per ended call goes there
+};
+
+// An offer for a new call refused by a limit; what() is upstream's specific reason. The
+// ng layer decides how to word the refusal (clients differ in what they understand).
+class LimitReached : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 class CallService {
 public:
     CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
-                CallSettings settings, stats::Statistics& stats);
+                LoadLimits& limits, CallSettings settings, stats::Statistics& stats);
 
-    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons.
+    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons;
+    // offer throws LimitReached when it would create a call a limit does not allow.
     std::string offer(const CallRequest& request);
     std::string answer(const CallRequest& request);
 
@@ -38,8 +50,9 @@ public:
     // when there is no such call.
     bool remove(const CallRequest& request, const std::function<void(const Call&)>& report);
 
-    // Destroys the call now: its sockets leave the workers and close.
-    void destroy(const std::shared_ptr<Call>& call, stats::EndReason reason);
+    // Destroys the call now: its sockets leave the workers and close; the statistics count
+    // it under reason and, unless at shutdown (upstream writes none then), a CDR is logged.
+    void destroy(const std::shared_ptr<Call>& call, stats::EndReason reason, bool write_cdr = true);
 
     CallRegistry& registry() { return registry_; }
 
@@ -97,12 +110,16 @@ private:
     // Stops m forwarding anywhere (its peer is going away).
     void unlink(MediaChanges& changes, MediaSide& m);
     void release_media_locked(Call& call);
+    // The end of a whole call: CDR (unless termination is nullptr), media released, gone
+    // from the registry.
+    void end_locked(Call& call, stats::EndReason reason, bool write_cdr);
     // Deletes only the branch a to-tag or via-branch names, if the call has others.
     bool remove_branch_locked(Call& call, const CallRequest& request);
 
     CallRegistry& registry_;
     media::LocalInterfaces& interfaces_;
     media::WorkerPool& workers_;
+    LoadLimits& limits_;
     CallSettings settings_;
     std::size_t next_worker_ = 0;
     std::vector<std::unique_ptr<Grave>> graves_;  // control thread only

@@ -10,7 +10,17 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
     table.add("offer", [&service](const NgRequest& r, bencode::Value& reply) {
         auto request = call::parse_call_request(r.dictionary);
         request.source = r.sender.to_string();
-        reply.set("sdp", service.offer(request));
+        try {
+            reply.set("sdp", service.offer(request));
+        } catch (const call::LimitReached& e) {
+            // Clients that announce "load limit" get the specific reason in a result they
+            // can act on (Kamailio tries another rtpengine); the others get upstream's one
+            // reason for every limit.
+            if (!request.supports_load_limit)
+                throw NgError("Parallel session limit reached");
+            reply.set("result", "load limit");
+            reply.set("message", e.what());
+        }
     });
     table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
         reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));

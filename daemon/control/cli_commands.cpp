@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 
 #include "daemon/stats/report.hpp"
 #include "util/log.hpp"
@@ -264,6 +266,69 @@ void set_delete_delay(std::string& out, const CliContext& c, const std::vector<s
     appendf(out, "Success setting delete-delay to %d\n", static_cast<int>(n));
 }
 
+// The limits are parsed as upstream does, with strtol/strtod/strtoull: leading digits
+// count, the rest of the word is ignored; so are its messages, typo included.
+void set_max_sessions(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    char* end = nullptr;
+    errno = 0;
+    const long long n = std::strtoll(value.c_str(), &end, 10);
+    if (errno == ERANGE)
+        appendf(out, "Fail setting maxsessions to %s; errno=%d\n", value.c_str(), errno);
+    else if (end == value.c_str())
+        appendf(out, "Fail setting maxsessions to %s; no digists found\n", value.c_str());
+    else if (n < -1)
+        appendf(out, "Fail setting maxsessions to %s; either positive or -1 values allowed\n", value.c_str());
+    else {
+        c.limits.settings().max_sessions = static_cast<int>(std::min<long long>(n, INT_MAX));
+        appendf(out, "Success setting maxsessions to %lld%s\n", n, n == -1 ? "; disable feature" : "");
+    }
+}
+
+// maxcpu and maxload: kept in hundredths, shown back with the given precision.
+void set_hundredths(std::string& out, const char* name, int precision, int& target,
+                    const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    char* end = nullptr;
+    errno = 0;
+    const double n = std::strtod(value.c_str(), &end);
+    if (end == value.c_str())
+        appendf(out, "Fail setting %s to %s; no digists found\n", name, value.c_str());
+    else if (errno == ERANGE || n > INT_MAX / 100 || n < INT_MIN / 100)
+        appendf(out, "Fail setting %s to %s; errno=%d\n", name, value.c_str(), ERANGE);
+    else {
+        target = static_cast<int>(n * 100.0);
+        appendf(out, "Success setting %s to %.*f\n", name, precision, n);
+    }
+}
+
+void set_max_bandwidth(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+    if (end == value.c_str())
+        appendf(out, "Fail setting maxbw to %s; no digists found\n", value.c_str());
+    else if (errno == ERANGE)
+        appendf(out, "Fail setting maxbw to %s; errno=%d\n", value.c_str(), errno);
+    else {
+        c.limits.settings().max_bandwidth = n;
+        appendf(out, "Success setting maxbw to %llu\n", n);
+    }
+}
+
 // Upstream's own descriptions, in log::Subsystem order, so that listings read the same.
 constexpr const char* kSubsystemDescriptions[log::kSubsystemCount] = {
     "Everything that isn't part of another subsystem",
@@ -379,8 +444,28 @@ void add_cli_commands(CliCommandTable& table, const CliContext& context) {
     show("numsessions", [c](const Args&, std::string& out) { list_numsessions(out, c); });
     show("sessions", [c](const Args& args, std::string& out) { list_sessions(out, c, args); });
     show("totals", [c](const Args&, std::string& out) { list_totals(out, c); });
-    // No session limit exists yet; upstream shows its unset default the same way.
-    show("maxsessions", [](const Args&, std::string& out) { out += "Maximum sessions configured on rtpengine: -1\n"; });
+    show("maxsessions", [c](const Args&, std::string& out) {
+        appendf(out, "Maximum sessions configured on rtpengine: %d\n", c.limits.settings().max_sessions);
+    });
+    show("maxcpu", [c](const Args&, std::string& out) {
+        appendf(out, "Maximum CPU usage configured on rtpengine: %.1f\n", c.limits.settings().max_cpu_centi / 100.0);
+    });
+    show("maxload", [c](const Args&, std::string& out) {
+        appendf(out, "Maximum load average configured on rtpengine: %.2f\n",
+                c.limits.settings().max_load_centi / 100.0);
+    });
+    show("maxbw", [c](const Args&, std::string& out) {
+        appendf(out, "Maximum bandwidth configured on rtpengine: %llu\n",
+                static_cast<unsigned long long>(c.limits.settings().max_bandwidth));
+    });
+    table.add("set maxsessions", [c](const Args& args, std::string& out) { set_max_sessions(out, c, args); });
+    table.add("set maxcpu", [c](const Args& args, std::string& out) {
+        set_hundredths(out, "maxcpu", 1, c.limits.settings().max_cpu_centi, args);
+    });
+    table.add("set maxload", [c](const Args& args, std::string& out) {
+        set_hundredths(out, "maxload", 2, c.limits.settings().max_load_centi, args);
+    });
+    table.add("set maxbw", [c](const Args& args, std::string& out) { set_max_bandwidth(out, c, args); });
     show("interfaces", [c](const Args&, std::string& out) { list_interfaces(out, c); });
     show("jsonstats", [c](const Args&, std::string& out) {
         out += stats::json_statistics(c.stats, c.interfaces);

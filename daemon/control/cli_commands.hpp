@@ -10,6 +10,7 @@
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
+#include "daemon/call/load_limits.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/stats/statistics.hpp"
 
@@ -44,6 +45,7 @@ private:
 struct CliContext {
     call::CallService& service;
     call::CallTimeouts& timeouts;
+    call::LoadLimits& limits;
     const media::LocalInterfaces& interfaces;
     const stats::Statistics& stats;
 };

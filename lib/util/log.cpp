@@ -149,4 +149,8 @@ ScopedPrefix::~ScopedPrefix() {
     t_prefix = std::move(previous_);
 }
 
+void write_syslog(int priority, std::string_view text) {
+    syslog(priority, "%.*s", static_cast<int>(text.size()), text.data());
+}
+
 }  // namespace rtpe::log

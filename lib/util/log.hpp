@@ -60,6 +60,10 @@ inline bool enabled(Subsystem subsystem, int lvl) {
 
 void write(Subsystem subsystem, int lvl, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
+// A record for a facility of its own (CDRs): always to syslog, whatever the destination
+// of log lines, as upstream does; priority includes the facility.
+void write_syslog(int priority, std::string_view text);
+
 // Sets the per-thread entity prefix ("[callid]" or "[callid/tag]") for the scope's lifetime.
 class ScopedPrefix {
 public:

@@ -202,4 +202,25 @@ TEST(DaemonOptions, EveryOptionHasAUniqueName) {
     EXPECT_GE(specs.size(), 139u);
 }
 
+TEST(DaemonOptions, LimitsAndCdrFacility) {
+    auto d = load({"--config-file=none", "-i", "127.0.0.1", "-n", "2223"});
+    EXPECT_EQ(d.max_sessions, -1);
+    EXPECT_EQ(d.max_load_centi, 0);
+    EXPECT_EQ(d.max_cpu_centi, 0);
+    EXPECT_EQ(d.max_bandwidth, 0u);
+    EXPECT_EQ(d.log_facility_cdr, "");
+    auto o = load({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--max-sessions=5", "--max-load=1.239",
+                   "--max-cpu=75.5", "--max-bandwidth=1000000", "--log-facility-cdr=local1"});
+    EXPECT_EQ(o.max_sessions, 5);
+    EXPECT_EQ(o.max_load_centi, 123);  // hundredths, truncated as upstream
+    EXPECT_EQ(o.max_cpu_centi, 7550);
+    EXPECT_EQ(o.max_bandwidth, 1000000u);
+    EXPECT_EQ(o.log_facility_cdr, "local1");
+    EXPECT_NE(error_of({"--config-file=none", "--max-sessions=-2"}).find("max-sessions"), std::string::npos);
+    EXPECT_NE(error_of({"--config-file=none", "--max-load=x"}).find("max-load"), std::string::npos);
+    EXPECT_NE(error_of({"--config-file=none", "--max-bandwidth=-1"}).find("max-bandwidth"), std::string::npos);
+    EXPECT_NE(error_of({"--config-file=none", "--log-facility-cdr=nope"}).find("log-facility-cdr"),
+              std::string::npos);
+}
+
 }  // namespace rtpe
