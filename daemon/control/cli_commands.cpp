@@ -5,33 +5,16 @@
 #include <algorithm>
 #include <climits>
 #include <cerrno>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 
 #include "daemon/stats/report.hpp"
+#include "util/appendf.hpp"
 #include "util/log.hpp"
 
 namespace rtpe::control {
 
 namespace {
-
-void appendf(std::string& out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-void appendf(std::string& out, const char* fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
-    va_list copy;
-    va_copy(copy, args);
-    const int n = std::vsnprintf(nullptr, 0, fmt, copy);
-    va_end(copy);
-    if (n > 0) {
-        const std::size_t old = out.size();
-        out.resize(old + static_cast<std::size_t>(n) + 1);
-        std::vsnprintf(out.data() + old, static_cast<std::size_t>(n) + 1, fmt, args);
-        out.resize(old + static_cast<std::size_t>(n));
-    }
-    va_end(args);
-}
 
 // Upstream reads numbers with strtol: leading digits count, anything after them is ignored.
 enum class NumberStatus { ok, no_digits, out_of_range };
