@@ -126,7 +126,10 @@ CallService::MediaChanges::~MediaChanges() {
             grave->streams = std::move(retired_[w]);
             Grave* released = grave.get();
             graves_.push_back(std::move(grave));
-            workers_.poller(w).defer([released] { released->released.store(true, std::memory_order_release); });
+            // No wake-up just for this: a busy worker gets to it after its current batch, an
+            // idle one when bury_released() kicks it from the timer.
+            workers_.poller(w).defer([released] { released->released.store(true, std::memory_order_release); },
+                                     false);
         }
     }
 }
@@ -161,6 +164,12 @@ void CallService::MediaChanges::activate(MediaSide& m) {
 
 void CallService::bury_released() {
     std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->released.load(std::memory_order_acquire); });
+}
+
+void CallService::kick_workers() {
+    if (!graves_.empty())
+        for (std::size_t w = 0; w < workers_.size(); ++w)
+            workers_.poller(w).kick_deferred();
 }
 
 void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {

@@ -64,6 +64,9 @@ public:
     // Frees the sockets and streams the workers are done with; every operation starts with
     // it, and the timers call it so that an idle daemon gives ports back too.
     void bury_released();
+    // Wakes idle workers that still hold released media, so that it gets freed (and its
+    // ports reused) even without traffic; the one-second timer calls it.
+    void kick_workers();
 
 private:
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,

@@ -38,6 +38,7 @@ std::optional<CallTimeouts::Expiry> CallTimeouts::expiry(Call& call, int64_t now
 
 void CallTimeouts::check(int64_t now) {
     service_.bury_released();
+    service_.kick_workers();
     for (const auto& call : service_.registry().snapshot()) {
         std::optional<Expiry> why;
         uint64_t packets = 0, bytes = 0;

@@ -48,12 +48,19 @@ void Poller::post(Task task) {
     wake();
 }
 
-void Poller::defer(Task task) {
+void Poller::defer(Task task, bool wake_now) {
     {
         std::lock_guard lock(tasks_mutex_);
         deferred_.push_back(std::move(task));
+        deferred_pending_.store(true, std::memory_order_release);
     }
-    wake();
+    if (wake_now)
+        wake();
+}
+
+void Poller::kick_deferred() {
+    if (deferred_pending_.load(std::memory_order_acquire))
+        wake();
 }
 
 void Poller::run_tasks(bool deferred) {
@@ -63,8 +70,10 @@ void Poller::run_tasks(bool deferred) {
             std::lock_guard lock(tasks_mutex_);
             // Posted tasks always go first: a deferred one may free what they touch.
             batch.swap(tasks_);
-            if (batch.empty() && deferred)
+            if (batch.empty() && deferred) {
                 batch.swap(deferred_);
+                deferred_pending_.store(false, std::memory_order_relaxed);
+            }
         }
         if (batch.empty())
             return;
@@ -95,7 +104,7 @@ void Poller::run() {
         for (int i = 0; i < n; ++i)
             if (auto* handler = static_cast<EventHandler*>(events[i].data.ptr))
                 handler->on_ready(events[i].events);
-        if (woken)
+        if (woken || deferred_pending_.load(std::memory_order_acquire))
             run_tasks(true);
     }
     // Tasks posted before stop() still run: they may own what must be released.

@@ -40,8 +40,12 @@ public:
     // wake-up. Callable from any thread.
     void post(Task task);
     // Runs task on the poller's thread after the events of the batch in which it is seen:
-    // the place to free what a handler might still have been using. Any thread.
-    void defer(Task task);
+    // the place to free what a handler might still have been using. Any thread. Without
+    // wake, an idle poller is not disturbed for it: it runs after the next batch of events,
+    // or once kick_deferred() is called.
+    void defer(Task task, bool wake = true);
+    // Wakes the poller if deferred tasks are waiting. Any thread.
+    void kick_deferred();
 
     // Dispatches events and tasks until stop() is called (from any thread).
     void run();
@@ -57,6 +61,7 @@ private:
     std::mutex tasks_mutex_;  // guards both queues; taken per posted task, never per packet
     std::vector<Task> tasks_;
     std::vector<Task> deferred_;
+    std::atomic<bool> deferred_pending_{false};  // lets a batch end skip the mutex when idle
     std::atomic<bool> stopping_{false};
 };
 
