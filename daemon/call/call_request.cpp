@@ -76,7 +76,7 @@ CallRequest parse_call_request(const bencode::Value& d) {
         if (w == "origin")
             r.replace_origin = true;
         else if (w == "session-connection" || w == "session-c-line")
-            r.replace_session_connection = true;
+            continue;  // known: the session-level c= is rewritten by the same rules either way
         else if (w == "sdp-version")
             r.replace_sdp_version = true;
         else

@@ -38,7 +38,6 @@ struct CallRequest {
 
     // replace
     bool replace_origin = false;
-    bool replace_session_connection = false;
     bool replace_sdp_version = false;
 
     std::optional<std::string> address_family;  // "IP4" or "IP6"
