@@ -99,6 +99,7 @@ int run(int argc, char** argv) {
         media::set_plain_io(true);
         RTPE_LOG(core, log::kInfo, "Using plain recvmsg/sendmsg for media (RTPENGINE_PLAIN_IO)");
     }
+    process::keep_heap_memory();
     process::block_handled_signals();
     try {
         control::ControlThread control(options);

@@ -1,6 +1,7 @@
 #include "daemon/process.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -68,6 +69,16 @@ PidFile::~PidFile() {
 
 void notify_systemd(const char* state) {
     sd_notify(0, state);
+}
+
+void keep_heap_memory() {
+    constexpr int kTrimThreshold = 64 << 20;
+    constexpr int kTopPad = 1 << 20;
+    mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+    mallopt(M_TOP_PAD, kTopPad);
+    // Per-thread arenas grow a page per system call and ignore the padding; allocation
+    // happens on the control thread, so one arena costs no contention worth having.
+    mallopt(M_ARENA_MAX, 1);
 }
 
 void block_handled_signals() {

@@ -30,6 +30,11 @@ void notify_systemd(const char* state);
 // thread it creates afterwards, and ignores SIGPIPE. Call before starting threads.
 void block_handled_signals();
 
+// Keeps freed heap memory with the process instead of handing it back to the kernel
+// after every call: signalling frees and allocates similar amounts all the time, and
+// each give-back costs a system call now and page faults later.
+void keep_heap_memory();
+
 // Waits for SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2 and returns its number.
 int wait_for_signal();
 

@@ -33,7 +33,7 @@ struct SdpEndpoints {
 SdpEndpoints endpoints_of(const sdp::Session& session, std::size_t index) {
     SdpEndpoints e;
     const auto& section = session.media()[index];
-    const auto description = section.media();
+    const uint16_t port = section.port();
     const auto connection = session.connection(index);
     std::optional<net::IpAddress> address;
     if (connection) {
@@ -42,8 +42,8 @@ SdpEndpoints endpoints_of(const sdp::Session& session, std::size_t index) {
     }
     if (!address)
         address = net::IpAddress::any(e.family);
-    e.rtp = net::SocketAddress(*address, description.port);
-    uint16_t rtcp_port = description.port ? static_cast<uint16_t>(description.port + 1) : 0;
+    e.rtp = net::SocketAddress(*address, port);
+    uint16_t rtcp_port = port ? static_cast<uint16_t>(port + 1) : 0;
     net::IpAddress rtcp_address = *address;
     if (auto rtcp = section.rtcp()) {
         rtcp_port = rtcp->port;
@@ -81,12 +81,18 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
 void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
     // The version the receiver sees moves on only when the body really changed.
     std::string body_without_origin;
+    body_without_origin.reserve(sender.last_sdp_body.size() + 64);
+    auto append = [&body_without_origin](const sdp::Line& line) {
+        body_without_origin += line.type;
+        body_without_origin += line.value;
+        body_without_origin += '\n';
+    };
     for (const auto& line : session.session().lines())
         if (line.type != 'o')
-            body_without_origin += line.type + line.value + "\n";
+            append(line);
     for (const auto& media : session.media())
         for (const auto& line : media.lines())
-            body_without_origin += line.type + line.value + "\n";
+            append(line);
     if (!sender.output_sdp_version) {
         sender.output_sdp_version = parse_int(session.origin().session_version).value_or(0);
     } else if (body_without_origin != sender.last_sdp_body) {
@@ -113,21 +119,24 @@ CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::vector<
 
 CallService::MediaChanges::~MediaChanges() {
     // Changes run on the worker before any packet it fetches after this point, so a peer
-    // sending right after our reply meets the new state; freeing waits until packets
-    // already in hand are through. Also on errors: what was retired must still be freed.
+    // sending right after our reply meets the new state; they only matter to packets, so
+    // an idle worker is not woken for them. Freeing waits until packets already in hand
+    // are through. Also on errors: what was retired must still be freed.
     for (std::size_t w = 0; w < tasks_.size(); ++w) {
         if (!tasks_[w].empty())
-            workers_.poller(w).post([tasks = std::move(tasks_[w])] {
-                for (const auto& task : tasks)
-                    task();
-            });
+            workers_.poller(w).post(
+                [tasks = std::move(tasks_[w])] {
+                    for (const auto& task : tasks)
+                        task();
+                },
+                false);
         if (!retired_[w].empty()) {
             auto grave = std::make_unique<Grave>();
             grave->streams = std::move(retired_[w]);
             Grave* released = grave.get();
             graves_.push_back(std::move(grave));
-            // No wake-up just for this: a busy worker gets to it after its current batch, an
-            // idle one when bury_released() kicks it from the timer.
+            // No wake-up just for this either: a busy worker gets to it after its current
+            // batch, an idle one when kick_workers() runs from the timer.
             workers_.poller(w).defer([released] { released->released.store(true, std::memory_order_release); },
                                      false);
         }
@@ -167,9 +176,8 @@ void CallService::bury_released() {
 }
 
 void CallService::kick_workers() {
-    if (!graves_.empty())
-        for (std::size_t w = 0; w < workers_.size(); ++w)
-            workers_.poller(w).kick_deferred();
+    for (std::size_t w = 0; w < workers_.size(); ++w)
+        workers_.poller(w).kick();
 }
 
 void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {

@@ -64,8 +64,8 @@ public:
     // Frees the sockets and streams the workers are done with; every operation starts with
     // it, and the timers call it so that an idle daemon gives ports back too.
     void bury_released();
-    // Wakes idle workers that still hold released media, so that it gets freed (and its
-    // ports reused) even without traffic; the one-second timer calls it.
+    // Wakes idle workers that still hold changes or released media, so that the latter gets
+    // freed (and its ports reused) even without traffic; the one-second timer calls it.
     void kick_workers();
 
 private:

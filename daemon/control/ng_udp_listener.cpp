@@ -1,7 +1,10 @@
 #include "daemon/control/ng_udp_listener.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "util/log.hpp"
@@ -11,8 +14,29 @@ namespace rtpe::control {
 namespace {
 // The largest UDP payload; Kamailio sends whole SDP bodies in one datagram.
 constexpr std::size_t kMaxDatagram = 65535;
+// Datagrams fetched per system call. A short batch means the queue is empty, which
+// spares the extra call that would only report EAGAIN.
+constexpr unsigned kBatch = 8;
 // Bounded work per wake-up so that one busy socket cannot starve the others.
-constexpr int kMaxPerWakeup = 64;
+constexpr int kMaxBatchesPerWakeup = 8;
+
+struct ReceiveBatch {
+    char buffers[kBatch][kMaxDatagram + 1];
+    sockaddr_storage senders[kBatch];
+    iovec iov[kBatch];
+    mmsghdr headers[kBatch];
+
+    void reset() {
+        for (unsigned i = 0; i < kBatch; ++i) {
+            iov[i] = {buffers[i], kMaxDatagram};
+            headers[i] = {};
+            headers[i].msg_hdr.msg_name = &senders[i];
+            headers[i].msg_hdr.msg_namelen = sizeof(senders[i]);
+            headers[i].msg_hdr.msg_iov = &iov[i];
+            headers[i].msg_hdr.msg_iovlen = 1;
+        }
+    }
+};
 }  // namespace
 
 NgUdpListener::NgUdpListener(const net::SocketAddress& address, NgProcessor& processor)
@@ -28,28 +52,35 @@ void NgUdpListener::attach(net::Poller& poller) {
 }
 
 void NgUdpListener::on_ready(uint32_t) {
-    static thread_local char buffer[kMaxDatagram + 1];
-    for (int i = 0; i < kMaxPerWakeup; ++i) {
-        sockaddr_storage from{};
-        socklen_t from_len = sizeof(from);
-        const ssize_t n = recvfrom(socket_.get(), buffer, kMaxDatagram, 0, reinterpret_cast<sockaddr*>(&from),
-                                   &from_len);
+    // Only the control thread runs listeners; the batch is too big for its stack.
+    static thread_local auto batch = std::make_unique<ReceiveBatch>();
+    for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+        batch->reset();
+        const int n = recvmmsg(socket_.get(), batch->headers, kBatch, MSG_DONTWAIT, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 RTPE_LOG(control, log::kWarning, "Error receiving on ng socket %s: %s", address_.to_string().c_str(),
                          std::strerror(errno));
             return;
         }
-        auto sender = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&from), from_len);
-        if (!sender)
-            continue;
-        auto reply = processor_.process(std::string_view(buffer, static_cast<std::size_t>(n)), *sender);
-        if (!reply)
-            continue;
-        if (sendto(socket_.get(), reply->data(), reply->size(), 0, sender->sockaddr_ptr(), sender->length()) < 0)
-            RTPE_LOG(control, log::kWarning, "Failed to send ng reply to %s: %s", sender->to_string().c_str(),
-                     std::strerror(errno));
+        for (int i = 0; i < n; ++i)
+            answer(std::string_view(batch->buffers[i], batch->headers[i].msg_len),
+                   reinterpret_cast<const sockaddr*>(&batch->senders[i]), batch->headers[i].msg_hdr.msg_namelen);
+        if (static_cast<unsigned>(n) < kBatch)
+            return;
     }
+}
+
+void NgUdpListener::answer(std::string_view message, const sockaddr* from, socklen_t from_len) {
+    auto sender = net::SocketAddress::from_sockaddr(from, from_len);
+    if (!sender)
+        return;
+    auto reply = processor_.process(message, *sender);
+    if (!reply)
+        return;
+    if (sendto(socket_.get(), reply->data(), reply->size(), 0, sender->sockaddr_ptr(), sender->length()) < 0)
+        RTPE_LOG(control, log::kWarning, "Failed to send ng reply to %s: %s", sender->to_string().c_str(),
+                 std::strerror(errno));
 }
 
 }  // namespace rtpe::control

@@ -1,6 +1,9 @@
 #pragma once
 // ng over UDP: one socket per listening address, served on the control thread's poller.
 
+#include <sys/socket.h>
+
+#include <string_view>
 #include <vector>
 
 #include "daemon/control/ng_processor.hpp"
@@ -22,6 +25,8 @@ public:
     void on_ready(uint32_t events) override;
 
 private:
+    void answer(std::string_view message, const sockaddr* from, socklen_t from_len);
+
     net::SocketAddress address_;
     net::Fd socket_;
     NgProcessor& processor_;

@@ -4,38 +4,42 @@
 #include <string_view>
 
 #include "bencode/codec.hpp"
+#include "bencode/writer.hpp"
 
 namespace rtpe::bencode {
 
-namespace {
-
-void append_integer(int64_t i, std::string& out) {
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, i);
-    out.append(buf, res.ptr);
-}
-
-void append_string(std::string_view s, std::string& out) {
+Writer& Writer::string(std::string_view s) {
     char buf[24];
     const auto res = std::to_chars(buf, buf + sizeof buf, s.size());
-    out.append(buf, res.ptr);
-    out += ':';
-    out += s;
+    *res.ptr = ':';
+    // Pointer and length, not an iterator pair: that overload goes through replace().
+    out_.append(buf, static_cast<std::size_t>(res.ptr + 1 - buf));
+    out_.append(s.data(), s.size());
+    return *this;
 }
 
-}  // namespace
+Writer& Writer::integer(int64_t i) {
+    char buf[24];
+    buf[0] = 'i';
+    const auto res = std::to_chars(buf + 1, buf + sizeof buf - 1, i);
+    *res.ptr = 'e';
+    out_.append(buf, static_cast<std::size_t>(res.ptr + 1 - buf));
+    return *this;
+}
 
 // Recursion is bounded in practice: decoded values are capped at kMaxDepth and the replies
 // the daemon builds nest only a few levels.
 void encode_to(const Value& value, std::string& out) {
+    Writer writer(out);
     switch (value.type()) {
     case Value::Type::String:
-        append_string(value.as_string(), out);
+        writer.string(value.as_string());
         return;
     case Value::Type::Integer:
-        out += 'i';
-        append_integer(value.as_integer(), out);
-        out += 'e';
+        writer.integer(value.as_integer());
+        return;
+    case Value::Type::Encoded:
+        out += value.as_encoded();
         return;
     case Value::Type::List:
         out += 'l';
@@ -48,7 +52,7 @@ void encode_to(const Value& value, std::string& out) {
         // order it adds them, and a decoded message re-encodes byte for byte.
         out += 'd';
         for (const auto& [key, item] : value.as_dictionary()) {
-            append_string(key, out);
+            writer.key(key);
             encode_to(item, out);
         }
         out += 'e';

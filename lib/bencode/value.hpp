@@ -12,7 +12,7 @@ namespace rtpe::bencode {
 
 class Value {
 public:
-    enum class Type { String, Integer, List, Dictionary };
+    enum class Type { String, Integer, List, Dictionary, Encoded };
     using List = std::vector<Value>;
     // Insertion order is kept: upstream writes reply keys in the order it adds them.
     using Dictionary = std::vector<std::pair<std::string, Value>>;
@@ -23,6 +23,9 @@ public:
     // capacity: entries to reserve room for, when the caller knows.
     static Value list(std::size_t capacity = 0);
     static Value dictionary(std::size_t capacity = 0);
+    // One value already written as bencode (see Writer), spliced into the output as is;
+    // the JSON encoder decodes it first. It compares equal only to the same text.
+    static Value encoded(std::string bencode) { return Value(Encoded{std::move(bencode)}); }
 
     Type type() const { return static_cast<Type>(data_.index()); }
     bool is_string() const { return type() == Type::String; }
@@ -37,6 +40,7 @@ public:
     List& as_list() { return std::get<List>(data_); }
     const Dictionary& as_dictionary() const { return std::get<Dictionary>(data_); }
     Dictionary& as_dictionary() { return std::get<Dictionary>(data_); }
+    const std::string& as_encoded() const { return std::get<Encoded>(data_).text; }
 
     // Dictionary lookup; nullptr when this is not a dictionary or the key is absent.
     const Value* find(std::string_view key) const;
@@ -60,13 +64,19 @@ public:
     bool operator==(const Value& other) const = default;
 
 private:
+    struct Encoded {
+        std::string text;
+        bool operator==(const Encoded&) const = default;
+    };
+
     explicit Value(std::string s) : data_(std::move(s)) {}
     explicit Value(int64_t i) : data_(i) {}
     explicit Value(List l) : data_(std::move(l)) {}
     explicit Value(Dictionary d) : data_(std::move(d)) {}
+    explicit Value(Encoded e) : data_(std::move(e)) {}
 
     // Order matches Type.
-    std::variant<std::string, int64_t, List, Dictionary> data_;
+    std::variant<std::string, int64_t, List, Dictionary, Encoded> data_;
 };
 
 }  // namespace rtpe::bencode

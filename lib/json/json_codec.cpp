@@ -141,7 +141,7 @@ void write_value(const Value& value, std::string& out) {
     case Value::Type::Integer: {
         char buf[24];
         const auto res = std::to_chars(buf, buf + sizeof buf, value.as_integer());
-        out.append(buf, res.ptr);
+        out.append(buf, static_cast<std::size_t>(res.ptr - buf));
         return;
     }
     case Value::Type::List: {
@@ -154,6 +154,12 @@ void write_value(const Value& value, std::string& out) {
             write_value(item, out);
         }
         out += ']';
+        return;
+    }
+    case Value::Type::Encoded: {
+        // Only the daemon's own writers produce these, so they always decode.
+        const auto decoded = bencode::decode(value.as_encoded());
+        write_value(decoded ? *decoded : Value(), out);
         return;
     }
     case Value::Type::Dictionary: {

@@ -40,12 +40,14 @@ void Poller::wake() {
     (void)ignored;
 }
 
-void Poller::post(Task task) {
+void Poller::post(Task task, bool wake_now) {
     {
         std::lock_guard lock(tasks_mutex_);
         tasks_.push_back(std::move(task));
+        tasks_pending_.store(true, std::memory_order_release);
     }
-    wake();
+    if (wake_now)
+        wake();
 }
 
 void Poller::defer(Task task, bool wake_now) {
@@ -58,8 +60,8 @@ void Poller::defer(Task task, bool wake_now) {
         wake();
 }
 
-void Poller::kick_deferred() {
-    if (deferred_pending_.load(std::memory_order_acquire))
+void Poller::kick() {
+    if (tasks_pending_.load(std::memory_order_acquire) || deferred_pending_.load(std::memory_order_acquire))
         wake();
 }
 
@@ -70,6 +72,7 @@ void Poller::run_tasks(bool deferred) {
             std::lock_guard lock(tasks_mutex_);
             // Posted tasks always go first: a deferred one may free what they touch.
             batch.swap(tasks_);
+            tasks_pending_.store(false, std::memory_order_relaxed);
             if (batch.empty() && deferred) {
                 batch.swap(deferred_);
                 deferred_pending_.store(false, std::memory_order_relaxed);
@@ -99,8 +102,9 @@ void Poller::run() {
             uint64_t count;
             ssize_t ignored = ::read(wakeup_.get(), &count, sizeof(count));
             (void)ignored;
-            run_tasks(false);
         }
+        if (woken || tasks_pending_.load(std::memory_order_acquire))
+            run_tasks(false);
         for (int i = 0; i < n; ++i)
             if (auto* handler = static_cast<EventHandler*>(events[i].data.ptr))
                 handler->on_ready(events[i].events);

@@ -36,16 +36,18 @@ public:
     bool add(int fd, EventHandler& handler, uint32_t events = EPOLLIN);
     void remove(int fd);
 
-    // Runs task on the poller's thread soon, before the events fetched together with its
-    // wake-up. Callable from any thread.
-    void post(Task task);
+    // Runs task on the poller's thread before the events of the next batch it fetches.
+    // Callable from any thread. Without wake, an idle poller is not disturbed for it: that
+    // suits changes that only matter to the poller's own events (a packet arriving makes
+    // the batch that runs them first), and saves a wake-up per change.
+    void post(Task task, bool wake = true);
     // Runs task on the poller's thread after the events of the batch in which it is seen:
     // the place to free what a handler might still have been using. Any thread. Without
     // wake, an idle poller is not disturbed for it: it runs after the next batch of events,
-    // or once kick_deferred() is called.
+    // or once kick() is called.
     void defer(Task task, bool wake = true);
-    // Wakes the poller if deferred tasks are waiting. Any thread.
-    void kick_deferred();
+    // Wakes the poller if tasks posted or deferred without a wake-up are waiting. Any thread.
+    void kick();
 
     // Dispatches events and tasks until stop() is called (from any thread).
     void run();
@@ -61,7 +63,9 @@ private:
     std::mutex tasks_mutex_;  // guards both queues; taken per posted task, never per packet
     std::vector<Task> tasks_;
     std::vector<Task> deferred_;
-    std::atomic<bool> deferred_pending_{false};  // lets a batch end skip the mutex when idle
+    // Let a batch skip the mutex when nothing is queued.
+    std::atomic<bool> tasks_pending_{false};
+    std::atomic<bool> deferred_pending_{false};
     std::atomic<bool> stopping_{false};
 };
 

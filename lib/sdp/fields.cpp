@@ -1,6 +1,7 @@
 #include "sdp/fields.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "net/address.hpp"
@@ -31,9 +32,30 @@ std::optional<uint32_t> parse_decimal(std::string_view text, uint32_t max) {
     return static_cast<uint32_t>(n);
 }
 
+// The fields of one line as views into it. Lines are parsed on every look at them, so
+// the common short ones must not cost an allocation; long format lists spill over.
+class Fields {
+public:
+    void push_back(std::string_view field) {
+        if (size_ < kInline)
+            inline_[size_] = field;
+        else
+            overflow_.push_back(field);
+        ++size_;
+    }
+    std::size_t size() const { return size_; }
+    std::string_view operator[](std::size_t i) const { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
+
+private:
+    static constexpr std::size_t kInline = 16;
+    std::array<std::string_view, kInline> inline_;
+    std::vector<std::string_view> overflow_;
+    std::size_t size_ = 0;
+};
+
 // SDP separates fields with one space, but some endpoints add trailing ones.
-std::vector<std::string_view> split_fields(std::string_view value) {
-    std::vector<std::string_view> fields;
+Fields split_fields(std::string_view value) {
+    Fields fields;
     std::size_t pos = 0;
     while (pos < value.size()) {
         if (value[pos] == ' ') {
@@ -100,6 +122,13 @@ std::optional<Connection> parse_connection(std::string_view value, std::string* 
     return c;
 }
 
+std::optional<uint16_t> parse_media_port(std::string_view port_field) {
+    const auto port = parse_decimal(port_field.substr(0, port_field.find('/')), std::numeric_limits<uint16_t>::max());
+    if (!port)
+        return std::nullopt;
+    return static_cast<uint16_t>(*port);
+}
+
 std::optional<MediaDescription> parse_media(std::string_view value, std::string* error) {
     const auto f = split_fields(value);
     if (f.size() < 3)
@@ -108,10 +137,10 @@ std::optional<MediaDescription> parse_media(std::string_view value, std::string*
     m.media = f[0];
     const std::string_view port_field = f[1];
     const std::size_t slash = port_field.find('/');
-    const auto port = parse_decimal(port_field.substr(0, slash), std::numeric_limits<uint16_t>::max());
+    const auto port = parse_media_port(port_field);
     if (!port)
         return fail<MediaDescription>(error, "invalid port in m= line");
-    m.port = static_cast<uint16_t>(*port);
+    m.port = *port;
     if (slash != std::string_view::npos) {
         const auto count = parse_decimal(port_field.substr(slash + 1), std::numeric_limits<uint16_t>::max());
         if (!count || *count == 0)
@@ -119,7 +148,9 @@ std::optional<MediaDescription> parse_media(std::string_view value, std::string*
         m.port_count = static_cast<uint16_t>(*count);
     }
     m.proto = f[2];
-    m.formats.assign(f.begin() + 3, f.end());
+    m.formats.reserve(f.size() - 3);
+    for (std::size_t i = 3; i < f.size(); ++i)
+        m.formats.emplace_back(f[i]);
     // A rejected stream has nothing left to negotiate, and some endpoints drop the list.
     if (m.formats.empty() && m.port != 0)
         return fail<MediaDescription>(error, "invalid m= line (no formats)");

@@ -95,6 +95,8 @@ struct Fmtp {
 std::optional<Origin> parse_origin(std::string_view value, std::string* error = nullptr);
 std::optional<Connection> parse_connection(std::string_view value, std::string* error = nullptr);
 std::optional<MediaDescription> parse_media(std::string_view value, std::string* error = nullptr);
+// The port of an m= line's second field ("<port>[/<count>]").
+std::optional<uint16_t> parse_media_port(std::string_view port_field);
 Attribute parse_attribute(std::string_view value);
 std::optional<Rtcp> parse_rtcp(std::string_view value);
 std::optional<Direction> parse_direction(std::string_view attribute_name);

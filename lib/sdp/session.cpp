@@ -157,6 +157,12 @@ MediaDescription MediaSection::media() const {
     return parse_media(lines_.front().value).value_or(MediaDescription{});
 }
 
+uint16_t MediaSection::port() const {
+    const std::string_view value = lines_.front().value;
+    const auto span = field_span(value, 1);
+    return span ? parse_media_port(value.substr(span->pos, span->len)).value_or(0) : 0;
+}
+
 void MediaSection::set_port(uint16_t port) {
     std::string& value = lines_.front().value;
     const auto span = field_span(value, 1);
