@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the build dependencies with apt-get; with --test also what the test suites
+# Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
+# builds the packages of `make deb`); with --test also what the test suites
 # drive (Kamailio, sipp, pytest, and Debian's rtpengine as the differential-test oracle,
 # which the product itself never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query.
@@ -11,12 +12,15 @@ clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
+python3
+debhelper dpkg-dev
 "
 if [ "${1:-}" = "--test" ]; then
     PACKAGES="$PACKAGES
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon
+lintian
 "
 fi
 
