@@ -23,6 +23,13 @@ else
 fi
 export RTPE_GIT_DESCRIBE
 
+# debhelper gives the build a HOME of its own inside the (wiped) copy; keep ccache's
+# cache where it is, so that a rebuild of the same sources hits it.
+if command -v ccache >/dev/null 2>&1; then
+    CCACHE_DIR="${CCACHE_DIR:-$(ccache -k cache_dir)}"
+    export CCACHE_DIR
+fi
+
 JOBS="${JOBS:-2}"
 cd "$SRC"
 DEB_BUILD_OPTIONS="parallel=$JOBS ${DEB_BUILD_OPTIONS:-}" \
