@@ -20,7 +20,7 @@ if [ "${1:-}" = "--test" ]; then
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon
-lintian
+lintian systemd man-db
 "
 fi
 
