@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
-# builds the packages of `make deb`); with --test also what the test suites
-# drive (Kamailio, sipp, pytest, and Debian's rtpengine as the differential-test oracle,
-# which the product itself never uses). Idempotent: packages already present are not
+# builds the packages of `make deb`); with --test also what the test suites drive
+# (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, and Debian's
+# rtpengine daemon and tools as the differential-test oracle, which the product itself
+# never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query.
 set -eu
 
@@ -19,7 +20,7 @@ if [ "${1:-}" = "--test" ]; then
     PACKAGES="$PACKAGES
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
-rtpengine-daemon
+rtpengine-daemon rtpengine-utils
 lintian systemd man-db
 "
 fi

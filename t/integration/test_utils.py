@@ -15,6 +15,12 @@ from test_calls import Peer, make_sdp, offer_answer
 DEBIAN_CTL = "/usr/bin/rtpengine-ctl"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def debian_ctl_present():
+    # The oracle; scripts/install-deps.sh --test installs Debian's rtpengine-utils.
+    assert os.access(DEBIAN_CTL, os.X_OK), "Debian's rtpengine-ctl is missing: make test-deps"
+
+
 def util(name):
     return os.path.join(os.path.dirname(daemon_binary()), name)
 
@@ -79,7 +85,6 @@ CTL_COMMANDS = [
 ]
 
 
-@pytest.mark.skipif(not os.path.exists(DEBIAN_CTL), reason="Debian's rtpengine-utils is not installed")
 @pytest.mark.parametrize("command", CTL_COMMANDS, ids=lambda c: "_".join(c))
 def test_ctl_matches_debian(daemon, command):
     for address in (["-ip", "127.0.0.1", "-port", str(daemon.cli_port)],
@@ -100,7 +105,6 @@ def test_ctl_reply_reflects_daemon_state(daemon):
     assert "utils-call" in r.stdout
 
 
-@pytest.mark.skipif(not os.path.exists(DEBIAN_CTL), reason="Debian's rtpengine-utils is not installed")
 @pytest.mark.parametrize("argv", [
     [],                                   # no command: usage, status 1
     ["-h"],                               # usage, status 0
