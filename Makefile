@@ -11,7 +11,7 @@ BENCH_ARGS     ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz bench clean
+.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz bench deb clean
 
 all: build
 
@@ -49,5 +49,10 @@ fuzz: build-fuzz
 bench: test-deps build
 	$(PYTHON) t/bench/relay_bench.py --ours $(BUILD_DIR)/bin/rtpengine $(BENCH_ARGS)
 
+# rtpengine-daemon and rtpengine-utils .debs in $(DEB_DIR)/ (docs/packaging.md).
+DEB_DIR ?= build-deb
+deb: deps
+	JOBS=$(JOBS) ./scripts/build-deb.sh $(DEB_DIR)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(DEB_DIR)

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs the build dependencies with apt-get; with --test also what the test suites
-# drive (Kamailio, sipp, pytest, and Debian's rtpengine as the differential-test oracle,
-# which the product itself never uses). Idempotent: packages already present are not
+# Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
+# builds the packages of `make deb`); with --test also what the test suites drive
+# (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, and Debian's
+# rtpengine daemon and tools as the differential-test oracle, which the product itself
+# never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query.
 set -eu
 
@@ -11,12 +13,15 @@ clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
+python3
+debhelper dpkg-dev
 "
 if [ "${1:-}" = "--test" ]; then
     PACKAGES="$PACKAGES
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
-rtpengine-daemon
+rtpengine-daemon rtpengine-utils
+lintian systemd man-db
 "
 fi
 
