@@ -9,6 +9,7 @@ PACKAGES="
 build-essential cmake ninja-build pkg-config ccache
 clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
+libwebsockets-dev libssl-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 "
@@ -17,6 +18,7 @@ if [ "${1:-}" = "--test" ]; then
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon
+prometheus openssl
 "
 fi
 
