@@ -3,6 +3,7 @@
 #include <libwebsockets.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <cstring>
@@ -153,7 +154,13 @@ struct Inbox {
 
 class HttpServer::Service {
 public:
-    Service(const HttpSettings& settings, std::shared_ptr<Shared> shared, bool share_ports, int index)
+    struct Listener {
+        net::SocketAddress address;
+        bool tls = false;
+    };
+
+    Service(const std::vector<Listener>& listeners, const HttpSettings& settings, std::shared_ptr<Shared> shared,
+            int index)
         : shared_(std::move(shared)), inbox_(std::make_shared<Inbox>()) {
         lws_context_creation_info info{};
         info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
@@ -166,25 +173,8 @@ public:
         context_.reset(lws_create_context(&info));
         if (!context_)
             throw std::runtime_error("cannot create the HTTP (libwebsockets) context");
-
-        // A bare port asks for 0.0.0.0 and [::]: one dual-stack IPv6 socket serves both.
-        auto add_all = [&](const std::vector<net::SocketAddress>& addresses, bool tls) {
-            bool any_v6 = false;
-            for (const auto& a : addresses)
-                any_v6 = any_v6 || (a.family() == AF_INET6 && a.ip().is_unspecified());
-            for (const auto& a : addresses) {
-                if (a.family() == AF_INET && a.ip().is_unspecified() && any_v6) {
-                    bool covered = false;
-                    for (const auto& b : addresses)
-                        covered = covered || (b.family() == AF_INET6 && b.ip().is_unspecified() && b.port() == a.port());
-                    if (covered)
-                        continue;
-                }
-                add_vhost(a, tls, settings, share_ports, index);
-            }
-        };
-        add_all(settings.http, false);
-        add_all(settings.https, true);
+        for (const auto& l : listeners)
+            add_vhost(l.address, l.tls, settings, index);
         inbox_->context = context_.get();
     }
 
@@ -242,8 +232,7 @@ private:
         bool rx_paused = false;
     };
 
-    void add_vhost(const net::SocketAddress& address, bool tls, const HttpSettings& settings, bool share_ports,
-                   int index) {
+    void add_vhost(const net::SocketAddress& address, bool tls, const HttpSettings& settings, int index) {
         lws_context_creation_info vi{};
         vi.port = address.port();
         auto& iface = ifaces_.emplace_back(address.ip().is_unspecified() ? "" : address.ip().to_string());
@@ -255,8 +244,6 @@ private:
         vi.timeout_secs = kHeaderTimeout;
         if (address.family() == AF_INET)
             vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-        if (share_ports)
-            vi.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;
         if (tls) {
             vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
             vi.ssl_cert_filepath = settings.cert.c_str();
@@ -652,9 +639,32 @@ HttpServer::HttpServer(const HttpSettings& settings, net::Poller& control, Execu
     : shared_(std::make_shared<Shared>(std::move(executor), control)) {
     static std::once_flag log_setup;
     std::call_once(log_setup, [] { lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_line); });
-    const int threads = settings.threads < 1 ? 1 : settings.threads;
-    for (int i = 0; i < threads; ++i)
-        services_.push_back(std::make_unique<Service>(settings, shared_, threads > 1, i));
+    // A bare port asks for 0.0.0.0 and [::]: one dual-stack IPv6 socket serves both.
+    std::vector<Service::Listener> listeners;
+    auto add_all = [&](const std::vector<net::SocketAddress>& addresses, bool tls) {
+        for (const auto& a : addresses) {
+            if (a.family() == AF_INET && a.ip().is_unspecified()) {
+                bool covered = false;
+                for (const auto& b : addresses)
+                    covered = covered || (b.family() == AF_INET6 && b.ip().is_unspecified() && b.port() == a.port());
+                if (covered)
+                    continue;
+            }
+            listeners.push_back({a, tls});
+        }
+    };
+    add_all(settings.http, false);
+    add_all(settings.https, true);
+    // Debian's libwebsockets is built without SMP support and cannot share one listening
+    // port between contexts, so each listener belongs to one thread: the listeners are
+    // dealt out over at most --http-threads threads.
+    std::size_t threads = settings.threads < 1 ? 1 : static_cast<std::size_t>(settings.threads);
+    threads = std::min(threads, listeners.size());
+    std::vector<std::vector<Service::Listener>> shares(threads);
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        shares[i % threads].push_back(listeners[i]);
+    for (std::size_t i = 0; i < threads; ++i)
+        services_.push_back(std::make_unique<Service>(shares[i], settings, shared_, static_cast<int>(i)));
 }
 
 HttpServer::~HttpServer() {
