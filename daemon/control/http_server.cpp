@@ -169,6 +169,7 @@ public:
         info.user = this;
         info.timeout_secs = kHeaderTimeout;
         info.max_http_header_data = 4096;
+        info.fd_limit_per_thread = kMaxFdsPerThread;
         info.port = CONTEXT_PORT_NO_LISTEN;
         context_.reset(lws_create_context(&info));
         if (!context_)
@@ -181,10 +182,12 @@ public:
     ~Service() { stop(); }
 
     void start(std::size_t stack_bytes, int index) {
-        thread_ = Thread("http" + std::to_string(index), stack_bytes, [this] {
+        thread_ = Thread("http" + std::to_string(index), stack_bytes, [this, index] {
             while (!stopping_.load(std::memory_order_acquire))
-                if (lws_service(context_.get(), 0) < 0)
+                if (lws_service(context_.get(), 0) < 0) {
+                    RTPE_LOG(http, log::kErr, "HTTP service thread %d stopped on an error", index);
                     break;
+                }
         });
     }
 
@@ -329,12 +332,18 @@ private:
                 --c.in_flight;
             if (!result.drop)
                 c.queue.push_back(with_headroom(result.body));
-            if (c.rx_paused && c.in_flight < kMaxInFlight) {
-                c.rx_paused = false;
-                lws_rx_flow_control(c.wsi, 1);
-            }
+            resume_if_drained(c);
             if (c.queue_head < c.queue.size())
                 lws_callback_on_writable(c.wsi);
+        }
+    }
+
+    // WebSocket: messages read but not yet answered to the client.
+    static std::size_t backlog(const Connection& c) { return c.in_flight + (c.queue.size() - c.queue_head); }
+    void resume_if_drained(Connection& c) {
+        if (c.rx_paused && backlog(c) < kMaxInFlight) {
+            c.rx_paused = false;
+            lws_rx_flow_control(c.wsi, 1);
         }
     }
 
@@ -528,6 +537,10 @@ int HttpServer::Service::on_ws_receive(Connection& c, const char* data, size_t l
     if (c.protocol == kEcho) {
         c.queue.push_back(with_headroom(message));
         lws_callback_on_writable(c.wsi);
+        if (backlog(c) >= kMaxInFlight && !c.rx_paused) {
+            c.rx_paused = true;
+            lws_rx_flow_control(c.wsi, 0);
+        }
         return 0;
     }
     HttpJob job;
@@ -537,7 +550,7 @@ int HttpServer::Service::on_ws_receive(Connection& c, const char* data, size_t l
     job.websocket = true;
     ++c.in_flight;
     submit(c.id, std::move(job));
-    if (c.in_flight >= kMaxInFlight && !c.rx_paused) {
+    if (backlog(c) >= kMaxInFlight && !c.rx_paused) {
         c.rx_paused = true;
         lws_rx_flow_control(c.wsi, 0);
     }
@@ -558,6 +571,7 @@ int HttpServer::Service::write_ws(Connection& c) {
     } else {
         lws_callback_on_writable(c.wsi);
     }
+    resume_if_drained(c);
     return 0;
 }
 

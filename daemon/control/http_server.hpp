@@ -55,9 +55,12 @@ public:
 
     // Largest request body and largest WebSocket message taken.
     static constexpr std::size_t kMaxBody = 1024 * 1024;
-    // WebSocket messages of one connection waiting for the control thread before the
-    // service stops reading from it.
+    // WebSocket messages of one connection waiting for the control thread or for the
+    // client to take their replies, before the service stops reading from it.
     static constexpr unsigned kMaxInFlight = 16;
+    // Sockets one HTTP thread holds at most (listeners and connections); past that new
+    // connections are closed at once, so HTTP cannot starve media of descriptors.
+    static constexpr unsigned kMaxFdsPerThread = 1024;
     // Seconds a client has to complete a request's headers; libwebsockets enforces it.
     static constexpr unsigned kHeaderTimeout = 10;
 

@@ -134,3 +134,18 @@ def test_client_vanishing_with_requests_in_flight(daemon):
     finally:
         ws.close()
     assert daemon.alive()
+
+
+def test_client_not_reading_replies_is_paused_not_dropped(daemon):
+    greedy = WebSocket(daemon.http_port, "ng.rtpengine.com")
+    bystander = WebSocket(daemon.http_port, "ng.rtpengine.com")
+    try:
+        for i in range(200):  # replies pile up unread; the daemon stops reading this client
+            greedy.send(b"g%d d7:command4:pinge" % i)
+        time.sleep(0.2)
+        assert ng(bystander, "b1", {"command": "ping"}) == {"result": b"pong"}
+        for i in range(200):  # once the client reads, everything arrives, in order
+            assert greedy.recv() == (0x2, b"g%d d6:result4:ponge" % i)
+    finally:
+        greedy.close()
+        bystander.close()
