@@ -249,8 +249,9 @@ private:
             vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
         if (tls) {
             vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-            vi.ssl_cert_filepath = settings.cert.c_str();
-            vi.ssl_private_key_filepath = settings.key.empty() ? settings.cert.c_str() : settings.key.c_str();
+            vi.ssl_cert_filepath = ifaces_.emplace_back(settings.cert).c_str();
+            vi.ssl_private_key_filepath =
+                ifaces_.emplace_back(settings.key.empty() ? settings.cert : settings.key).c_str();
         }
         if (!lws_create_vhost(context_.get(), &vi))
             throw std::runtime_error(std::string("cannot listen for ") + (tls ? "HTTPS" : "HTTP") + " on " +
@@ -355,7 +356,7 @@ private:
 
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<Inbox> inbox_;
-    std::deque<std::string> ifaces_;  // lws keeps pointers to these: never moved
+    std::deque<std::string> ifaces_;  // strings lws may keep pointers to: never moved
     ContextPtr context_;
     std::atomic<bool> stopping_{false};
     std::unordered_map<uint64_t, Connection> connections_;  // service thread only

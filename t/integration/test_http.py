@@ -348,3 +348,24 @@ def test_taken_port_and_bad_certificate_stop_startup(tmp_path):
                               "--listen-https=127.0.0.1:%d" % free_tcp_port(), "--https-cert=%s" % bogus])
     assert result.returncode != 0
     assert "cannot listen for HTTPS" in result.stderr, result.stderr
+
+
+def test_config_file_list_and_ipv6_listener():
+    first, second = free_tcp_port(), free_tcp_port()
+    v6 = free_tcp_port("::1", socket.AF_INET6)
+    d = Daemon(config={"interface": "127.0.0.1", "table": "-1",
+                       "listen-http": "127.0.0.1:%d;127.0.0.1:%d;[::1]:%d" % (first, second, v6)})
+    d.start()
+    try:
+        for port in (first, second):
+            assert request(port, "GET", "/ping")[2] == b"pong\n"
+        import http.client
+        conn = http.client.HTTPConnection("::1", v6, timeout=5)
+        try:
+            conn.request("GET", "/cli/list%20numsessions")
+            response = conn.getresponse()
+            assert response.status == 200 and b"Current sessions own: 0" in response.read()
+        finally:
+            conn.close()
+    finally:
+        assert d.stop() == 0
