@@ -261,11 +261,11 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("dtls-mtu", 0, ArgKind::value, "INT", "MTU used for DTLS records"));
     t.push_back(unsupported("dtls-ciphers", 0, ArgKind::value, "STRING", "OpenSSL cipher list for DTLS"));
     t.push_back(unsupported("dtls-signature", 0, ArgKind::value, "SHA-256|SHA-1", "fingerprint hash announced for DTLS"));
-    t.push_back(unsupported("listen-http", 0, ArgKind::list, "[IP46|HOSTNAME:]PORT", "address for HTTP and WebSocket control"));
-    t.push_back(unsupported("listen-https", 0, ArgKind::list, "[IP46|HOSTNAME:]PORT", "address for HTTPS and secure WebSocket control"));
-    t.push_back(unsupported("https-cert", 0, ArgKind::value, "FILE", "certificate file for HTTPS"));
-    t.push_back(unsupported("https-key", 0, ArgKind::value, "FILE", "private key file for HTTPS"));
-    t.push_back(unsupported("http-threads", 0, ArgKind::value, "INT", "threads serving HTTP and WebSocket"));
+    t.push_back(listen("listen-http", 0, "address for HTTP and WebSocket control; repeatable", o.listen_http));
+    t.push_back(listen("listen-https", 0, "address for HTTPS and secure WebSocket control; repeatable", o.listen_https));
+    t.push_back(text("https-cert", 0, "FILE", "certificate file for HTTPS", o.https_cert));
+    t.push_back(text("https-key", 0, "FILE", "private key file for HTTPS", o.https_key));
+    t.push_back(integer("http-threads", 0, "INT", "threads serving HTTP and WebSocket connections", o.http_threads, 0, 64));
     t.push_back(unsupported("software-id", 0, ArgKind::value, "STRING",
                             "software name shown to peers (SDP, STUN)"));
     t.push_back(unsupported("poller-per-thread", 0, ArgKind::flag, nullptr, "give every worker thread its own poller"));
@@ -327,8 +327,12 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
 
     if (o.interfaces.empty())
         throw ConfigError("missing option --interface");
-    if (o.listen_ng.empty() && o.listen_tcp_ng.empty())
-        throw ConfigError("missing option --listen-ng or --listen-tcp-ng (the control protocols supported yet)");
+    if (o.listen_ng.empty() && o.listen_tcp_ng.empty() && o.listen_http.empty() && o.listen_https.empty())
+        throw ConfigError(
+            "missing option --listen-ng, --listen-tcp-ng, --listen-http or --listen-https (the control protocols "
+            "supported yet)");
+    if (!o.listen_https.empty() && o.https_cert.empty())
+        throw ConfigError("--listen-https needs --https-cert");
     if (o.port_min > o.port_max)
         throw ConfigError("--port-min (" + std::to_string(o.port_min) + ") is above --port-max (" +
                           std::to_string(o.port_max) + ")");

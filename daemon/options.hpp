@@ -50,6 +50,11 @@ struct DaemonOptions {
     std::vector<ListenSpec> listen_ng;
     std::vector<ListenSpec> listen_cli;
     std::vector<ListenSpec> listen_tcp_ng;
+    std::vector<ListenSpec> listen_http;
+    std::vector<ListenSpec> listen_https;
+    std::string https_cert;
+    std::string https_key;  // empty: the key is in the certificate file
+    int http_threads = 0;   // 0: one
 
     // statistics
     std::optional<net::SocketAddress> graphite;

@@ -11,6 +11,7 @@ PACKAGES="
 build-essential cmake ninja-build pkg-config ccache
 clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
+libwebsockets-dev libssl-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
@@ -22,6 +23,7 @@ python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon rtpengine-utils
 lintian systemd man-db
+prometheus openssl
 "
 fi
 

@@ -32,6 +32,22 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for CLI commands on TCP %s", address.to_string().c_str());
         }
     }
+    HttpSettings http;
+    for (const auto& spec : options.listen_http)
+        http.http.insert(http.http.end(), spec.addresses.begin(), spec.addresses.end());
+    for (const auto& spec : options.listen_https)
+        http.https.insert(http.https.end(), spec.addresses.begin(), spec.addresses.end());
+    if (!http.http.empty() || !http.https.empty()) {
+        http.cert = options.https_cert;
+        http.key = options.https_key;
+        http.threads = options.http_threads;
+        http_ = std::make_unique<HttpServer>(http, poller_, [this](const HttpJob& job) { return run_http(job); });
+        for (const auto& a : http.http)
+            RTPE_LOG(control, log::kInfo, "Listening for HTTP and WebSocket on TCP %s", a.to_string().c_str());
+        for (const auto& a : http.https)
+            RTPE_LOG(control, log::kInfo, "Listening for HTTPS and secure WebSocket on TCP %s",
+                     a.to_string().c_str());
+    }
     if (!cli_.empty())
         add_periodic(std::chrono::seconds(1), [this] {
             const auto now = CliListener::Clock::now();
@@ -59,17 +75,41 @@ void ControlThread::add_periodic(std::chrono::milliseconds period, std::function
     timers_.push_back({std::move(timer), std::move(handler)});
 }
 
+HttpResult ControlThread::run_http(const HttpJob& job) {
+    switch (job.kind) {
+    case HttpJob::Kind::ng: {
+        auto reply = processor_.process(job.body, job.peer);
+        if (!reply)  // no cookie: UDP would drop it
+            return {400, "text/plain", "error\n", true};
+        return {200, job.content_type.empty() ? "application/x-rtpengine-ng" : job.content_type, *reply};
+    }
+    case HttpJob::Kind::cli:
+        return {200, "text/plain", cli_commands_.dispatch(job.body)};
+    case HttpJob::Kind::metrics:
+        if (!metrics_)
+            return {503, "text/plain", "no statistics\n"};
+        return {200, "text/plain; version=0.0.4", metrics_()};
+    }
+    return {500, "text/plain", "error\n"};
+}
+
 ControlThread::~ControlThread() {
     stop();
 }
 
 void ControlThread::start(std::size_t stack_bytes) {
     thread_ = Thread("control", stack_bytes, [this] { poller_.run(); });
+    if (http_)
+        http_->start(stack_bytes);
 }
 
 void ControlThread::stop() {
+    if (http_)
+        http_->stop();
     poller_.stop();
     thread_.join();
+    if (http_)
+        http_->close_gate();
 }
 
 }  // namespace rtpe::control

@@ -1,5 +1,6 @@
 #pragma once
 // The control plane: every ng and CLI listener served by one thread of its own, apart from media.
+// HTTP and WebSocket are parsed on threads of their own, but their requests run here too.
 
 #include <chrono>
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include "daemon/control/cli_commands.hpp"
 #include "daemon/control/cli_listener.hpp"
+#include "daemon/control/http_server.hpp"
 #include "daemon/control/ng_tcp_listener.hpp"
 #include "daemon/control/cookie_cache.hpp"
 #include "daemon/control/ng_commands.hpp"
@@ -31,6 +33,8 @@ public:
     void observe_ng(NgProcessor::Observer observer) { processor_.set_observer(std::move(observer)); }
     // For what runs on the control thread without a listener of its own (Graphite).
     net::Poller& poller() { return poller_; }
+    // What GET /metrics answers; called on the control thread. Set before start().
+    void set_metrics(std::function<std::string()> metrics) { metrics_ = std::move(metrics); }
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
@@ -51,6 +55,9 @@ private:
         std::unique_ptr<net::FunctionHandler> handler;
     };
     std::vector<Timer> timers_;
+    std::function<std::string()> metrics_;
+    HttpResult run_http(const HttpJob& job);
+    std::unique_ptr<HttpServer> http_;  // after poller_: stopped and freed first
     Thread thread_;
 };
 
