@@ -202,6 +202,8 @@ void dump(const Value& v, int depth, std::string& out) {
     switch (v.type()) {
         case Value::Type::String: out += quote(v.as_string()); break;
         case Value::Type::Integer: out += std::to_string(v.as_integer()); break;
+        // Decoded replies never hold pre-encoded values; show the text should one appear.
+        case Value::Type::Encoded: out += quote(v.as_encoded()); break;
         case Value::Type::List: {
             const auto& l = v.as_list();
             if (l.empty()) {
