@@ -3,7 +3,9 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
@@ -175,6 +177,25 @@ void CallService::bury_released() {
     std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->released.load(std::memory_order_acquire); });
 }
 
+bool CallService::reclaim_released_ports() {
+    if (graves_.empty())
+        return false;
+    // Idle workers hold released media until the timer kicks them; when the ports are
+    // needed now, kick them at once and give them a moment to get past it.
+    kick_workers();
+    constexpr auto kPatience = std::chrono::milliseconds(100);
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    const auto all_released = [this] {
+        return std::all_of(graves_.begin(), graves_.end(),
+                           [](const auto& g) { return g->released.load(std::memory_order_acquire); });
+    };
+    while (!all_released() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    const std::size_t before = graves_.size();
+    bury_released();
+    return graves_.size() < before;
+}
+
 void CallService::kick_workers() {
     for (std::size_t w = 0; w < workers_.size(); ++w)
         workers_.poller(w).kick();
@@ -187,6 +208,8 @@ void CallService::bind_media(MediaSide& m, const std::string& interface_name, in
     if (!m.local)
         throw NgError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
     m.sockets = interfaces_.allocate(*m.local);
+    if (!m.sockets && reclaim_released_ports())
+        m.sockets = interfaces_.allocate(*m.local);
     if (!m.sockets)
         throw NgError("Ran out of ports");
     m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false);

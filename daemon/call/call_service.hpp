@@ -69,6 +69,8 @@ public:
     void kick_workers();
 
 private:
+    // When ports run out: frees what workers still hold at once. True when anything was freed.
+    bool reclaim_released_ports();
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
     // replace: sdp-version: our own o= version, raised when the sender's SDP changed.

@@ -172,14 +172,15 @@ void relay_readable(PacketStream& stream) {
             b.out[out].msg_hdr.msg_iovlen = 1;
             ++out;
         }
-        if (out)
-            errors += static_cast<uint64_t>(out - send_batch(sink->fd(), b, out));
-        // One writer per stream: plain relaxed updates, folded once per batch.
+        // One writer per stream: plain relaxed updates, folded once per batch. Counted
+        // before sending, so whoever has received a packet finds it in the stats.
         in.packets.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
         in.bytes.fetch_add(bytes, std::memory_order_relaxed);
+        in.last_packet.store(time(nullptr), std::memory_order_relaxed);
+        if (out)
+            errors += static_cast<uint64_t>(out - send_batch(sink->fd(), b, out));
         if (errors)
             in.errors.fetch_add(errors, std::memory_order_relaxed);
-        in.last_packet.store(time(nullptr), std::memory_order_relaxed);
         if (n < kBatch)
             return;
     }

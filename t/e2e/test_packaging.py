@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import REPO_ROOT, NgClient, free_udp_port
+from rtpe_testlib import REPO_ROOT, NgClient, free_tcp_port, free_udp_port
 
 # Building the packages from a cold compiler cache takes a few minutes on two cores.
 FILE_BUDGET = 900.0
@@ -31,11 +31,6 @@ def project_version():
     with open(os.path.join(REPO_ROOT, "CMakeLists.txt")) as f:
         return re.search(r"project\(rtpengine VERSION ([0-9.]+)", f.read()).group(1)
 
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

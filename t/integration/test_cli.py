@@ -10,16 +10,11 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_udp_port
+from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
 from test_calls import Peer, exchange, make_sdp, offer_answer
 
 RTPENGINE_CTL = "/usr/bin/rtpengine-ctl"
 
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def raw_cli(port, command, timeout=5.0):

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_udp_port
+from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
 from test_calls import Peer, exchange, make_sdp, offer_answer
-from test_cli import CLIENTS, free_tcp_port, raw_cli
+from test_cli import CLIENTS, raw_cli
 
 LEGACY_REFUSAL = b"Parallel session limit reached"
 

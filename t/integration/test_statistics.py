@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_udp_port
+from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
 from test_calls import Peer, exchange, offer_answer
-from test_cli import RTPENGINE_CTL, free_tcp_port
+from test_cli import RTPENGINE_CTL
 
 UPSTREAM = "/usr/bin/rtpengine"
 

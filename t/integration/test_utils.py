@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, daemon_binary, free_udp_port
+from rtpe_testlib import Daemon, NgClient, daemon_binary, free_tcp_port, free_udp_port
 from test_calls import Peer, make_sdp, offer_answer
 
 DEBIAN_CTL = "/usr/bin/rtpengine-ctl"
@@ -24,11 +24,6 @@ def debian_ctl_present():
 def util(name):
     return os.path.join(os.path.dirname(daemon_binary()), name)
 
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,8 @@ import struct
 import subprocess
 import tempfile
 
-from rtpe_testlib import Daemon, NgClient, bencode, bdecode, free_udp_port
+from rtpe_testlib import Daemon, NgClient, bencode, bdecode, free_tcp_port, free_udp_port
 
-
-def free_tcp_port(host="127.0.0.1", family=socket.AF_INET):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def make_certificate(directory):

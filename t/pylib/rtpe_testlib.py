@@ -43,6 +43,13 @@ def free_udp_port(host="127.0.0.1", family=socket.AF_INET):
     raise RuntimeError("no free UDP port found")
 
 
+def free_tcp_port(host="127.0.0.1", family=socket.AF_INET):
+    """A TCP port that is free now (the kernel's pick)."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 # --- bencode, written here independently of the daemon's codec so tests check it ---
 
 def bencode(value):
