@@ -135,12 +135,21 @@ CallService::MediaChanges::~MediaChanges() {
         if (!retired_[w].empty()) {
             auto grave = std::make_unique<Grave>();
             grave->streams = std::move(retired_[w]);
-            Grave* released = grave.get();
+            Grave* dead = grave.get();
             graves_.push_back(std::move(grave));
-            // No wake-up just for this either: a busy worker gets to it after its current
-            // batch, an idle one when kick_workers() runs from the timer.
-            workers_.poller(w).defer([released] { released->released.store(true, std::memory_order_release); },
-                                     false);
+            // The worker closes the sockets itself, after the batch in which it sees this:
+            // only then can no event of theirs be pending, and their fd numbers be reused
+            // without a handler reading the wrong socket. No wake-up just for this either:
+            // a busy worker gets to it after its current batch, an idle one when
+            // kick_workers() runs from the timer (or reclaim_released_ports() needs them).
+            workers_.poller(w).defer(
+                [dead] {
+                    for (auto& retired : dead->streams)
+                        if (retired.sockets)
+                            retired.sockets->close_sockets();
+                    dead->released.store(true, std::memory_order_release);
+                },
+                false);
         }
     }
 }
@@ -155,11 +164,8 @@ void CallService::MediaChanges::update(const MediaSide& m, std::function<void()>
 void CallService::MediaChanges::retire(MediaSide& m) {
     if (!m.rtp)
         return;
-    if (m.active) {
-        auto& poller = workers_.poller(m.worker);
-        poller.remove(m.rtp->fd());
-        poller.remove(m.rtcp->fd());
-    }
+    m.rtp->retire();
+    m.rtcp->retire();
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets)});
     m.active = false;
 }

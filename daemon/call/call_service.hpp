@@ -97,7 +97,8 @@ private:
         MediaChanges(media::WorkerPool& workers, std::vector<std::unique_ptr<Grave>>& graves);
         ~MediaChanges();
         void update(const MediaSide& m, std::function<void()> change);
-        // Takes m's sockets out of its poller now; they are freed once its worker is past them.
+        // Stops m's streams now (what arrives is dropped); their worker closes the sockets
+        // after its current batch, and they are freed once it has.
         void retire(MediaSide& m);
         // Puts m's sockets into its worker's poller, once its state is set.
         void activate(MediaSide& m);

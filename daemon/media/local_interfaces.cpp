@@ -7,8 +7,7 @@ SocketPair::SocketPair(LocalAddress& owner, uint16_t rtp_port, net::Fd rtp, net:
 
 SocketPair::~SocketPair() {
     // Close before releasing so that the next owner of the ports can bind them.
-    rtp_.reset();
-    rtcp_.reset();
+    close_sockets();
     owner_.ports->release(rtp_port_);
 }
 

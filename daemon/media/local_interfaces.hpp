@@ -34,6 +34,12 @@ public:
     uint16_t rtp_port() const { return rtp_port_; }
     int rtp_fd() const { return rtp_.get(); }
     int rtcp_fd() const { return rtcp_.get(); }
+    // Closes both sockets (which also takes them out of any epoll set) while the ports stay
+    // taken until the pair is destroyed. Only the thread polling them may call it.
+    void close_sockets() {
+        rtp_.reset();
+        rtcp_.reset();
+    }
 
 private:
     LocalAddress& owner_;

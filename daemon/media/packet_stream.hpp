@@ -41,6 +41,11 @@ public:
 
     int fd() const { return fd_; }
     bool is_rtcp() const { return rtcp_; }
+    // Set by the control thread when the stream leaves its call. The socket stays in its
+    // worker's poller until the worker closes it (closing is what takes it out, which
+    // saves a system call per socket); until then what arrives is read and dropped.
+    void retire() { retired_.store(true, std::memory_order_release); }
+    bool retired() const { return retired_.load(std::memory_order_acquire); }
     StreamCounters& counters() { return counters_; }
     const StreamCounters& counters() const { return counters_; }
 
@@ -55,6 +60,7 @@ public:
 private:
     const int fd_;
     const bool rtcp_;
+    std::atomic<bool> retired_{false};
     StreamCounters counters_;
 };
 

@@ -143,6 +143,11 @@ void relay_readable(PacketStream& stream) {
         const int n = receive_batch(stream.fd(), b);
         if (n <= 0)
             return;
+        if (stream.retired()) {
+            if (n < kBatch)
+                return;
+            continue;
+        }
         const int64_t now_ms = monotonic_ms();
         uint64_t bytes = 0, errors = 0;
         // Every packet of one batch came in on one socket, so all leave through one sink.
