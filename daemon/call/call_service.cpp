@@ -116,7 +116,7 @@ MediaSide& CallService::media_at(Participant& side, std::size_t index, const Par
     return *side.medias[index];
 }
 
-CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::vector<std::unique_ptr<Grave>>& graves)
+CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves)
     : workers_(workers), graves_(graves), tasks_(workers.size()), retired_(workers.size()) {}
 
 CallService::MediaChanges::~MediaChanges() {
@@ -181,6 +181,11 @@ void CallService::MediaChanges::activate(MediaSide& m) {
 
 void CallService::bury_released() {
     std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->released.load(std::memory_order_acquire); });
+}
+
+void CallService::bury_oldest_released() {
+    while (!graves_.empty() && graves_.front()->released.load(std::memory_order_acquire))
+        graves_.pop_front();
 }
 
 bool CallService::reclaim_released_ports() {
@@ -389,7 +394,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 }
 
 std::string CallService::offer(const CallRequest& request) {
-    bury_released();
+    bury_oldest_released();
     if (!request.sdp)
         throw NgError("No SDP body in message");
     if (request.call_id.empty())
@@ -444,7 +449,7 @@ std::string CallService::offer(const CallRequest& request) {
 }
 
 std::string CallService::answer(const CallRequest& request) {
-    bury_released();
+    bury_oldest_released();
     if (request.call_id.empty())
         throw NgError("No call-id in message");
     if (request.from_tag.empty())
@@ -542,13 +547,13 @@ void CallService::end_locked(Call& call, stats::EndReason reason, bool write_cdr
 }
 
 void CallService::destroy(const std::shared_ptr<Call>& call, stats::EndReason reason, bool write_cdr) {
-    bury_released();
+    bury_oldest_released();
     std::lock_guard lock(call->mutex());
     end_locked(*call, reason, write_cdr);
 }
 
 bool CallService::remove(const CallRequest& request, const std::function<void(const Call&)>& report) {
-    bury_released();
+    bury_oldest_released();
     auto call = registry_.find(request.call_id);
     if (!call)
         return false;

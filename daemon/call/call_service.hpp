@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -61,8 +62,8 @@ public:
     int delete_delay() const { return settings_.delete_delay; }
     void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
 
-    // Frees the sockets and streams the workers are done with; every operation starts with
-    // it, and the timers call it so that an idle daemon gives ports back too.
+    // Frees the sockets and streams the workers are done with. The timers call it, so that an
+    // idle daemon gives ports back too; every operation frees at least the oldest ones.
     void bury_released();
     // Wakes idle workers that still hold changes or released media, so that the latter gets
     // freed (and its ports reused) even without traffic; the one-second timer calls it.
@@ -71,6 +72,9 @@ public:
 private:
     // When ports run out: frees what workers still hold at once. True when anything was freed.
     bool reclaim_released_ports();
+    // The cheap part of bury_released(), for every operation: the oldest graves, as long as
+    // they are released (one worker's are released in order; the timer gets the rest).
+    void bury_oldest_released();
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
     // replace: sdp-version: our own o= version, raised when the sender's SDP changed.
@@ -94,7 +98,7 @@ private:
 
     class MediaChanges {
     public:
-        MediaChanges(media::WorkerPool& workers, std::vector<std::unique_ptr<Grave>>& graves);
+        MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves);
         ~MediaChanges();
         void update(const MediaSide& m, std::function<void()> change);
         // Stops m's streams now (what arrives is dropped); their worker closes the sockets
@@ -105,7 +109,7 @@ private:
 
     private:
         media::WorkerPool& workers_;
-        std::vector<std::unique_ptr<Grave>>& graves_;
+        std::deque<std::unique_ptr<Grave>>& graves_;
         std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
@@ -128,7 +132,7 @@ private:
     LoadLimits& limits_;
     CallSettings settings_;
     std::size_t next_worker_ = 0;
-    std::vector<std::unique_ptr<Grave>> graves_;  // control thread only
+    std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
     stats::Statistics& stats_;
 };
 
