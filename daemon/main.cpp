@@ -10,6 +10,7 @@
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
+#include "daemon/call/timeout_notifier.hpp"
 #include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
@@ -123,6 +124,12 @@ int run(int argc, char** argv) {
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
                                               options.offer_timeout});
+        std::unique_ptr<call::TimeoutNotifier> notifier;
+        if (!options.b2b_url.empty()) {
+            notifier = std::make_unique<call::TimeoutNotifier>(call::NotifierSettings{}, stack_bytes);
+            timeouts.notify_through(notifier.get(), options.b2b_url,
+                                    static_cast<call::XmlrpcFormat>(options.xmlrpc_format));
+        }
         std::unique_ptr<stats::GraphiteSender> graphite;
         if (options.graphite && options.graphite_interval > 0)
             graphite = std::make_unique<stats::GraphiteSender>(
@@ -137,7 +144,12 @@ int run(int argc, char** argv) {
             if (graphite)
                 graphite->tick();
         });
-        control::add_cli_commands(control.cli_commands(), {service, timeouts, limits, interfaces, statistics});
+        control::CliContext cli{service, timeouts, limits, interfaces, statistics};
+        cli.options = &options;
+        cli.worker_threads = static_cast<unsigned>(workers.size());
+        cli.control_tos = [&control] { return control.control_tos(); };
+        cli.set_control_tos = [&control](int tos) { control.set_control_tos(tos); };
+        control::add_cli_commands(control.cli_commands(), cli);
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);

@@ -2,6 +2,7 @@
 
 #include <climits>
 
+#include "daemon/call/timeout_notifier.hpp"
 #include "net/endpoint_spec.hpp"
 #include "util/parse.hpp"
 
@@ -147,7 +148,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(integer("graphite-timeout", 0, "INT", "seconds before giving up a Graphite connection",
                         o.graphite_timeout, 0, INT_MAX));
     t.push_back(integer("tos", 'T', "INT", "TOS byte set on media packets", o.tos, 0, 255));
-    t.push_back(unsupported("control-tos", 0, ArgKind::value, "INT", "TOS byte set on ng control replies"));
+    t.push_back(integer("control-tos", 0, "INT", "TOS byte set on ng control replies", o.control_tos, 0, 255));
     t.push_back(integer("timeout", 'o', "SECS", "seconds without media before a call is ended", o.timeout, 0, INT_MAX));
     t.push_back(integer("silent-timeout", 's', "SECS", "the same for calls on hold or muted", o.silent_timeout, 0, INT_MAX));
     t.push_back(integer("final-timeout", 'a', "SECS", "seconds after which any call is ended; 0 for never", o.final_timeout, 0, INT_MAX));
@@ -175,7 +176,16 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                             "seconds between background Redis deletions"));
     t.push_back(unsupported("active-switchover", 0, ArgKind::flag, nullptr,
                             "treat media activity as the signal to take over calls"));
-    t.push_back(unsupported("b2b-url", 'b', ArgKind::value, "STRING", "XML-RPC URL notified when a call times out"));
+    t.push_back({"b2b-url", 'b', ArgKind::value, "STRING", "XML-RPC URL notified when a call times out",
+                 [&o](const std::vector<std::string>& v) {
+                     // "%%" stands for the address of the ng client; checked without it.
+                     std::string url = v.back();
+                     if (const auto at = url.find("%%"); at != std::string::npos)
+                         url.replace(at, 2, "127.0.0.1");
+                     if (!call::parse_http_url(url))
+                         bad_value("b2b-url", v.back(), "must be an http://HOST[:PORT][/PATH] URL");
+                     o.b2b_url = v.back();
+                 }});
     t.push_back(text("log-facility-cdr", 0, "daemon|local0|...|local7", "syslog facility for call detail records",
                      o.log_facility_cdr));
     t.back().apply = [&o](const std::vector<std::string>& v) {
@@ -203,8 +213,8 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                      else
                          bad_value("log-format", v.back(), "must be 'default' or 'parsable'");
                  }});
-    t.push_back(unsupported("xmlrpc-format", 'x', ArgKind::value, "INT",
-                            "payload style of timeout notifications (0, 1, 2)"));
+    t.push_back(integer("xmlrpc-format", 'x', "INT", "payload style of timeout notifications (0, 1, 2)",
+                        o.xmlrpc_format, 0, 2));
     t.push_back(integer("num-threads", 0, "INT", "number of media worker threads; default one per core", o.num_threads, 1, 4096));
     t.push_back(unsupported("media-num-threads", 0, ArgKind::value, "INT",
                             "number of threads for media playback"));

@@ -55,6 +55,11 @@ struct DaemonOptions {
     std::string https_cert;
     std::string https_key;  // empty: the key is in the certificate file
     int http_threads = 0;   // 0: one
+    int control_tos = 0;    // 0: leave the TOS byte of ng replies alone
+
+    // timeout notifications
+    std::string b2b_url;    // empty: none
+    int xmlrpc_format = 0;  // call::XmlrpcFormat
 
     // statistics
     std::optional<net::SocketAddress> graphite;

@@ -63,6 +63,8 @@ public:
     int64_t created_us = 0;
     int64_t last_signal = 0;
     std::string created_from;          // the ng client that sent the first offer
+    std::string callback_ip;           // what %% in --b2b-url becomes: that client's IP or xmlrpc-callback
+    bool debug = false;                // the CLI's 'debug CALLID on': its log lines at debug level
     bool answered = false;
     std::optional<int> tos;            // the TOS key, once a request gave one
     std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay

@@ -63,6 +63,7 @@ CallRequest parse_call_request(const bencode::Value& d) {
     r.to_tag = string_of(d, "to-tag");
     r.via_branch = string_of(d, "via-branch");
     r.label = string_of(d, "label");
+    r.xmlrpc_callback = string_of(d, "xmlrpc-callback");
     if (const std::string* sdp = d.find_string("sdp"))
         r.sdp = *sdp;
 

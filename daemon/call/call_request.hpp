@@ -13,6 +13,8 @@ enum class IceMode { absent, remove };
 
 struct CallRequest {
     std::string source;  // the ng client's address, remembered by the call it creates
+    std::string source_ip;        // its IP alone (IPv6 in brackets), for --b2b-url's %%
+    std::string xmlrpc_callback;  // xmlrpc-callback: the IP to put there instead
     std::string call_id;
     std::string from_tag;
     std::string to_tag;

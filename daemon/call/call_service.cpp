@@ -413,6 +413,12 @@ std::string CallService::offer(const CallRequest& request) {
     if (created) {
         RTPE_LOG(core, log::kNotice, "Creating new call");
         call->created_from = request.source;
+        call->callback_ip = request.source_ip;
+    }
+    if (!request.xmlrpc_callback.empty()) {
+        // As upstream: an address literal, IPv6 shown in brackets; anything else is ignored.
+        if (auto ip = net::IpAddress::parse(request.xmlrpc_callback))
+            call->callback_ip = ip->is_v6() ? "[" + ip->to_string() + "]" : ip->to_string();
     }
     call->delete_at.reset();
     try {
@@ -543,6 +549,8 @@ void CallService::end_locked(Call& call, stats::EndReason reason, bool write_cdr
     }
     stats_.call_ended(call, reason);
     release_media_locked(call);
+    if (call.debug)
+        log::set_debug_entity(call.id(), false);
     registry_.remove(call.id());
 }
 

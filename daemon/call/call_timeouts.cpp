@@ -42,11 +42,19 @@ void CallTimeouts::check(int64_t now) {
     for (const auto& call : service_.registry().snapshot()) {
         std::optional<Expiry> why;
         uint64_t packets = 0, bytes = 0;
+        std::vector<XmlrpcCall> notifications;
         {
             std::lock_guard lock(call->mutex());
             why = expiry(*call, now);
             if (!why)
                 continue;
+            // Upstream tells the B2BUA about media timeouts only: a final timeout or an
+            // expired delete delay goes without a notification.
+            const bool media_timeout = why->reason == stats::EndReason::timeout ||
+                                       why->reason == stats::EndReason::silent_timeout ||
+                                       why->reason == stats::EndReason::offer_timeout;
+            if (notifier_ && media_timeout)
+                notifications = timeout_notifications(*call, url_, format_);
             for (const auto& p : call->participants())
                 for (const auto& m : p->medias)
                     if (m->rtp) {
@@ -58,6 +66,8 @@ void CallTimeouts::check(int64_t now) {
         RTPE_LOG(core, log::kInfo, "Removing call: %s (%llu RTP packets, %llu bytes relayed)", why->text,
                  static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes));
         service_.destroy(call, why->reason);
+        if (!notifications.empty())
+            notifier_->enqueue(std::move(notifications));
     }
 }
 

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "daemon/call/call_service.hpp"
+#include "daemon/call/timeout_notifier.hpp"
 
 namespace rtpe::call {
 
@@ -27,6 +29,14 @@ public:
     // The CLI's get/set; it runs on the control thread, as check() does.
     TimeoutSettings& settings() { return settings_; }
 
+    // --b2b-url: calls ended for lack of media (not the final timeout, not a delete) are
+    // reported through notifier, as upstream does. Set before the first check().
+    void notify_through(TimeoutNotifier* notifier, std::string url, XmlrpcFormat format) {
+        notifier_ = notifier;
+        url_ = std::move(url);
+        format_ = format;
+    }
+
 private:
     struct Expiry {
         const char* text;  // for the log line
@@ -37,6 +47,9 @@ private:
 
     CallService& service_;
     TimeoutSettings settings_;
+    TimeoutNotifier* notifier_ = nullptr;
+    std::string url_;
+    XmlrpcFormat format_ = XmlrpcFormat::sems;
 };
 
 }  // namespace rtpe::call

@@ -10,6 +10,8 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
     table.add("offer", [&service](const NgRequest& r, bencode::Value& reply) {
         auto request = call::parse_call_request(r.dictionary);
         request.source = r.sender.to_string();
+        const auto ip = r.sender.ip();
+        request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
         try {
             reply.set("sdp", service.offer(request));
         } catch (const call::LimitReached& e) {

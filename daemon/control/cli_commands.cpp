@@ -1,8 +1,12 @@
 #include "daemon/control/cli_commands.hpp"
 
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <climits>
 #include <cerrno>
 #include <cstdio>
@@ -369,6 +373,222 @@ void set_loglevel(std::string& out, const std::vector<std::string_view>& args) {
     appendf(out, "Success setting loglevel to %d\n", level);
 }
 
+
+// "list maxopenfiles" / "set maxopenfiles": the RLIMIT_NOFILE soft limit of the daemon.
+void list_max_open_files(std::string& out) {
+    const unsigned pid = static_cast<unsigned>(getpid());
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == -1)
+        appendf(out, "Fail getting rtpengine configured limits; cat /proc/%u/limits\n", pid);
+    else if (limit.rlim_cur == RLIM_INFINITY)
+        appendf(out, "Maximum open-files configured on rtpengine: infinite; cat /proc/%u/limits\n", pid);
+    else
+        appendf(out, "Maximum open-files configured on rtpengine: %lld; cat /proc/%u/limits\n",
+                static_cast<long long>(limit.rlim_cur), pid);
+}
+
+// As upstream: below 65536 is refused, and both the soft and the hard limit are set.
+void set_max_open_files(std::string& out, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    constexpr unsigned long kMinimum = 1UL << 16;
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long n = std::strtoul(value.c_str(), &end, 10);
+    if ((errno == ERANGE && n == ULONG_MAX) || (errno != 0 && n == 0)) {
+        appendf(out, "Fail setting open_files to %s; errno=%d\n", value.c_str(), errno);
+        return;
+    }
+    if (end == value.c_str()) {
+        appendf(out, "Fail setting open_files to %s; no digists found\n", value.c_str());
+        return;
+    }
+    if (n < kMinimum) {
+        appendf(out, "Fail setting open_files to %lu; can't set it under %lu\n", n, kMinimum);
+        return;
+    }
+    rlimit limit{static_cast<rlim_t>(n), static_cast<rlim_t>(n)};
+    if (setrlimit(RLIMIT_NOFILE, &limit) == -1) {
+        appendf(out, "Fail setting open_files to %lu; errno = %d\n", n, errno);
+        return;
+    }
+    appendf(out, "Success setting open_files to %lu; cat /proc/%u/limits\n", n, static_cast<unsigned>(getpid()));
+}
+
+// "set controltos": parsed with strtol as upstream, so a word without digits means 0.
+void set_control_tos(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += kMoreParameters;
+        return;
+    }
+    const std::string value = text_of(args[0]);
+    const long tos = std::strtol(value.c_str(), nullptr, 10);
+    if (tos < 0 || tos > 255) {
+        appendf(out, "Invalid control-tos value %ld, must be between 0 and 255\n", tos);
+        return;
+    }
+    if (c.set_control_tos)
+        c.set_control_tos(static_cast<int>(tos));
+    // Upstream's reply names the wrong setting; scripts match it, so it is kept.
+    appendf(out, "Success setting redis-connect-timeout to %ld\n", tos);
+}
+
+// "debug CALLID [on|enable|off|disable]": that call's log lines at debug level, or no more.
+void debug_call(std::string& out, const CliContext& c, const std::vector<std::string_view>& args) {
+    if (args.empty()) {
+        out += "No call ID specified\n";
+        return;
+    }
+    const std::string id = text_of(args[0]);
+    bool on = true;
+    if (args.size() > 1) {
+        // The flag is the rest of the line, as upstream reads it.
+        const auto first = args[1];
+        const auto& last = args.back();
+        const std::string flag(first.data(), static_cast<std::size_t>(last.data() + last.size() - first.data()));
+        if (flag == "off" || flag == "disable")
+            on = false;
+        else if (flag != "on" && flag != "enable") {
+            appendf(out, "Invalid on/off flag ('%s') specified\n", flag.c_str());
+            return;
+        }
+    }
+    auto call = c.service.registry().find(id);
+    if (!call) {
+        appendf(out, "Call ID '%s' not found\n", id.c_str());
+        return;
+    }
+    {
+        std::lock_guard lock(call->mutex());
+        call->debug = on;
+        log::set_debug_entity(call->id(), on);
+    }
+    appendf(out, "%s debugging for call '%s'\n", on ? "Enabled" : "Disabled", id.c_str());
+}
+
+// What "params diff" compares and "params revert" restores: the settings the CLI can change.
+struct RuntimeParams {
+    std::array<int, log::kSubsystemCount> log_levels{};
+    int max_sessions = -1;
+    int max_cpu_centi = 0;
+    int max_load_centi = 0;
+    uint64_t max_bandwidth = 0;
+    int timeout = 0;
+    int silent_timeout = 0;
+    int final_timeout = 0;
+    int offer_timeout = 0;
+    int delete_delay = 0;
+    int control_tos = 0;
+};
+
+RuntimeParams current_params(const CliContext& c) {
+    RuntimeParams p;
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
+        p.log_levels[i] = log::level(static_cast<log::Subsystem>(i));
+    const auto& limits = c.limits.settings();
+    p.max_sessions = limits.max_sessions;
+    p.max_cpu_centi = limits.max_cpu_centi;
+    p.max_load_centi = limits.max_load_centi;
+    p.max_bandwidth = limits.max_bandwidth;
+    const auto& t = c.timeouts.settings();
+    p.timeout = t.timeout;
+    p.silent_timeout = t.silent_timeout;
+    p.final_timeout = t.final_timeout;
+    p.offer_timeout = t.offer_timeout;
+    p.delete_delay = c.service.delete_delay();
+    p.control_tos = c.control_tos ? c.control_tos() : 0;
+    return p;
+}
+
+// One listening option in upstream 10.5's shape: two lines (its IPv4 and IPv6 slots),
+// empty where nothing listens.
+void listen_lines(std::string& out, const char* name, const std::vector<ListenSpec>* specs) {
+    std::vector<std::string> shown;
+    if (specs)
+        for (const auto& spec : *specs)
+            for (const auto& a : spec.addresses)
+                shown.push_back(a.to_string());
+    while (shown.size() < 2)
+        shown.emplace_back();
+    for (const auto& s : shown)
+        appendf(out, "%s = %s\n", name, s.c_str());
+}
+
+// "params start" and "params current": upstream's list, with its defaults for what this
+// daemon does not have (Redis, Homer, recording).
+void print_params(std::string& out, const CliContext& c, const RuntimeParams& p, bool start) {
+    const DaemonOptions* o = c.options;
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
+        appendf(out, "log-level-%s = %d\n", std::string(log::subsystems()[i].name).c_str(), p.log_levels[i]);
+    const int tos = o && o->tos > 0 ? o->tos : 0;
+    appendf(out, "table = %d\nmax-sessions = %d\ntimeout = %d\nsilent-timeout = %d\nfinal-timeout = %d\n"
+                 "offer-timeout = %d\ndelete-delay = %d\nredis-expires = %d\ntos = %d\ncontrol-tos = %d\n"
+                 "graphite-interval = %d\nredis-num-threads = %d\nhomer-protocol = %d\nhomer-id = %d\n"
+                 "no-fallback = %d\nport-min = %d\nport-max = %d\n",
+            o ? o->table : 0, p.max_sessions, p.timeout, p.silent_timeout, p.final_timeout, p.offer_timeout,
+            p.delete_delay, 86400, tos, p.control_tos, o ? o->graphite_interval : 0, 4, 2, 2001, 0,
+            o ? o->port_min : 30000, o ? o->port_max : 40000);
+    if (start)
+        out += "redis = :0/-1\nredis-write = :0/-1\n";
+    else
+        out += "redis-db = -1\nredis-write-db = -1\n";
+    appendf(out, "no-redis-required = %d\nnum-threads = %u\nxmlrpc-format = %d\nlog_format = %d\n"
+                 "redis_allowed_errors = %d\nredis_disable_time = %d\nredis_cmd_timeout = %d\n"
+                 "redis_connect_timeout = %d\nmax-cpu = %.1f\nmax-load = %.2f\n%s = %llu\n",
+            0, c.worker_threads, o ? o->xmlrpc_format : 0,
+            o && o->log_format == log::Format::parsable ? 1 : 0, -1, 10, 0, 1000, p.max_cpu_centi / 100.0,
+            p.max_load_centi / 100.0, start ? "max-bandwidth" : "max-bw",
+            static_cast<unsigned long long>(p.max_bandwidth));
+    if (o) {
+        int n = 0;
+        for (const auto& i : o->interfaces)
+            appendf(out, "interface[%d] = %s\\%s \n", n++, i.name.c_str(), i.local.to_string().c_str());
+    }
+    appendf(out, "b2b_url = %s\nredis-auth = (null)\nredis-write-auth = (null)\nrecording-dir = (null)\n"
+                 "recording-method = pcap\nrecording-format = raw\niptables-chain = (null)\n",
+            o && !o->b2b_url.empty() ? o->b2b_url.c_str() : "(null)");
+    listen_lines(out, "listen-tcp", nullptr);
+    listen_lines(out, "listen-udp", nullptr);
+    listen_lines(out, "listen-ng", o ? &o->listen_ng : nullptr);
+    listen_lines(out, "listen-cli", o ? &o->listen_cli : nullptr);
+}
+
+// "params diff" lists, "params revert" restores; upstream's order and names, values as
+// they are kept (CPU and load in hundredths). Offer timeout and delete delay are not
+// among them upstream either.
+void diff_or_revert(std::string& out, const CliContext& c, const RuntimeParams& start, bool revert) {
+    const RuntimeParams now = current_params(c);
+    auto one = [&](const std::string& name, long long before, long long after, const std::function<void()>& undo) {
+        if (before == after)
+            return;
+        if (revert)
+            undo();
+        else
+            appendf(out, "%s: %lld => %lld\n", name.c_str(), before, after);
+    };
+    for (std::size_t i = 0; i < log::kSubsystemCount; ++i) {
+        const auto subsystem = static_cast<log::Subsystem>(i);
+        one("log-level-" + std::string(log::subsystems()[i].name), start.log_levels[i], now.log_levels[i],
+            [&] { log::set_level(subsystem, start.log_levels[i]); });
+    }
+    auto& limits = c.limits.settings();
+    auto& t = c.timeouts.settings();
+    one("max-sessions", start.max_sessions, now.max_sessions, [&] { limits.max_sessions = start.max_sessions; });
+    one("max-cpu", start.max_cpu_centi, now.max_cpu_centi, [&] { limits.max_cpu_centi = start.max_cpu_centi; });
+    one("max-load", start.max_load_centi, now.max_load_centi, [&] { limits.max_load_centi = start.max_load_centi; });
+    one("max-bw", static_cast<long long>(start.max_bandwidth), static_cast<long long>(now.max_bandwidth),
+        [&] { limits.max_bandwidth = start.max_bandwidth; });
+    one("timeout", start.timeout, now.timeout, [&] { t.timeout = start.timeout; });
+    one("silent-timeout", start.silent_timeout, now.silent_timeout, [&] { t.silent_timeout = start.silent_timeout; });
+    one("final-timeout", start.final_timeout, now.final_timeout, [&] { t.final_timeout = start.final_timeout; });
+    one("control-tos", start.control_tos, now.control_tos, [&] {
+        if (c.set_control_tos)
+            c.set_control_tos(start.control_tos);
+    });
+}
 }  // namespace
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -479,6 +699,20 @@ void add_cli_commands(CliCommandTable& table, const CliContext& context) {
     show("loglevel", [](const Args& args, std::string& out) { get_loglevel(out, args); });
     table.add("set loglevel", [](const Args& args, std::string& out) { set_loglevel(out, args); });
     table.add("terminate", [c](const Args& args, std::string& out) { terminate(out, c, args); });
+
+    show("maxopenfiles", [](const Args&, std::string& out) { list_max_open_files(out); });
+    table.add("set maxopenfiles", [](const Args& args, std::string& out) { set_max_open_files(out, args); });
+    show("controltos", [c](const Args&, std::string& out) { appendf(out, "%d\n", c.control_tos ? c.control_tos() : 0); });
+    table.add("set controltos", [c](const Args& args, std::string& out) { set_control_tos(out, c, args); });
+    // No transcoding happens here, so there is never an entry.
+    show("transcoders", [](const Args&, std::string& out) { out += "No stats entries\n"; });
+    table.add("debug", [c](const Args& args, std::string& out) { debug_call(out, c, args); });
+    // Registration happens before the daemon starts serving: what is current now is "start".
+    auto start = std::make_shared<const RuntimeParams>(current_params(c));
+    table.add("params start", [c, start](const Args&, std::string& out) { print_params(out, c, *start, true); });
+    table.add("params current", [c](const Args&, std::string& out) { print_params(out, c, current_params(c), false); });
+    table.add("params diff", [c, start](const Args&, std::string& out) { diff_or_revert(out, c, *start, false); });
+    table.add("params revert", [c, start](const Args&, std::string& out) { diff_or_revert(out, c, *start, true); });
 }
 
 }  // namespace rtpe::control

@@ -12,6 +12,7 @@
 #include "daemon/call/call_timeouts.hpp"
 #include "daemon/call/load_limits.hpp"
 #include "daemon/media/local_interfaces.hpp"
+#include "daemon/options.hpp"
 #include "daemon/stats/statistics.hpp"
 
 namespace rtpe::control {
@@ -48,6 +49,12 @@ struct CliContext {
     call::LoadLimits& limits;
     const media::LocalInterfaces& interfaces;
     const stats::Statistics& stats;
+    // For "params": what the daemon was started with (null: params show defaults).
+    const DaemonOptions* options = nullptr;
+    unsigned worker_threads = 0;
+    // --control-tos, read and changed by "list/set controltos" (null: fixed at 0).
+    std::function<int()> control_tos;
+    std::function<void(int)> set_control_tos;
 };
 
 void add_cli_commands(CliCommandTable& table, const CliContext& context);

@@ -18,6 +18,8 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for ng commands on UDP %s", address.to_string().c_str());
         }
     }
+    if (options.control_tos > 0)
+        set_control_tos(options.control_tos);
     for (const auto& spec : options.listen_tcp_ng) {
         for (const auto& address : spec.addresses) {
             ng_tcp_.push_back(std::make_unique<NgTcpListener>(address, processor_));
@@ -54,6 +56,12 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             for (auto& listener : cli_)
                 listener->expire(now);
         });
+}
+
+void ControlThread::set_control_tos(int tos) {
+    control_tos_ = tos;
+    for (auto& listener : ng_udp_)
+        listener->set_tos(tos);
 }
 
 void ControlThread::add_periodic(std::chrono::milliseconds period, std::function<void()> tick) {

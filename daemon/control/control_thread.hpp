@@ -38,6 +38,10 @@ public:
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
+    // --control-tos and "set controltos": the TOS byte of every ng UDP listener's replies.
+    void set_control_tos(int tos);
+    int control_tos() const { return control_tos_; }
+
     void start(std::size_t stack_bytes);
     void stop();
 
@@ -47,6 +51,7 @@ private:
     NgProcessor processor_;
     net::Poller poller_;
     std::vector<std::unique_ptr<NgUdpListener>> ng_udp_;
+    int control_tos_ = 0;
     CliCommandTable cli_commands_;
     std::vector<std::unique_ptr<CliListener>> cli_;
     std::vector<std::unique_ptr<NgTcpListener>> ng_tcp_;

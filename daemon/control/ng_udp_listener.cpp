@@ -1,5 +1,7 @@
 #include "daemon/control/ng_udp_listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/ip.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -45,6 +47,15 @@ NgUdpListener::NgUdpListener(const net::SocketAddress& address, NgProcessor& pro
     if (!bound.fd.valid())
         throw std::runtime_error("cannot listen for ng on " + address.to_string() + ": " + bound.error);
     socket_ = std::move(bound.fd);
+}
+
+bool NgUdpListener::set_tos(int tos) {
+    const bool v6 = address_.family() == AF_INET6;
+    if (setsockopt(socket_.get(), v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TCLASS : IP_TOS, &tos, sizeof(tos)) == 0)
+        return true;
+    RTPE_LOG(control, log::kWarning, "Failed to set TOS %d on ng socket %s: %s", tos, address_.to_string().c_str(),
+             std::strerror(errno));
+    return false;
 }
 
 void NgUdpListener::attach(net::Poller& poller) {

@@ -22,6 +22,8 @@ public:
 
     void attach(net::Poller& poller);
     const net::SocketAddress& address() const { return address_; }
+    // IP_TOS (IPv4) or IPV6_TCLASS (IPv6) of the replies; false if the kernel refused.
+    bool set_tos(int tos);
     void on_ready(uint32_t events) override;
 
 private:

@@ -7,6 +7,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 namespace rtpe::log {
 
@@ -20,7 +22,30 @@ Settings g_settings;
 
 thread_local std::string t_prefix;
 
+// Call-ids under debugging; the count lets ScopedPrefix skip the lock when there are none.
+std::mutex g_debug_mutex;
+std::set<std::string, std::less<>> g_debug_entities;
+std::atomic<std::size_t> g_debug_count{0};
+
 }  // namespace
+
+thread_local bool t_debug_entity = false;
+
+void set_debug_entity(std::string_view call_id, bool on) {
+    std::lock_guard lock(g_debug_mutex);
+    if (on)
+        g_debug_entities.emplace(call_id);
+    else if (auto it = g_debug_entities.find(call_id); it != g_debug_entities.end())
+        g_debug_entities.erase(it);
+    g_debug_count.store(g_debug_entities.size(), std::memory_order_relaxed);
+}
+
+bool debug_entity(std::string_view call_id) {
+    if (g_debug_count.load(std::memory_order_relaxed) == 0 || call_id.empty())
+        return false;
+    std::lock_guard lock(g_debug_mutex);
+    return g_debug_entities.find(call_id) != g_debug_entities.end();
+}
 
 std::array<std::atomic<int>, kSubsystemCount>& level_table() {
     static std::array<std::atomic<int>, kSubsystemCount> levels;
@@ -137,7 +162,9 @@ void write(Subsystem subsystem, int lvl, const char* fmt, ...) {
     (void)ignored;
 }
 
-ScopedPrefix::ScopedPrefix(std::string_view call_id, std::string_view tag) : previous_(std::move(t_prefix)) {
+ScopedPrefix::ScopedPrefix(std::string_view call_id, std::string_view tag)
+    : previous_(std::move(t_prefix)), previous_debug_(t_debug_entity) {
+    t_debug_entity = debug_entity(call_id);
     t_prefix.assign(call_id);
     if (!tag.empty()) {
         t_prefix.push_back('/');
@@ -147,6 +174,7 @@ ScopedPrefix::ScopedPrefix(std::string_view call_id, std::string_view tag) : pre
 
 ScopedPrefix::~ScopedPrefix() {
     t_prefix = std::move(previous_);
+    t_debug_entity = previous_debug_;
 }
 
 void write_syslog(int priority, std::string_view text) {

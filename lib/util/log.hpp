@@ -54,9 +54,19 @@ int level(Subsystem subsystem);
 // and the CLI, read by every thread; relaxed atomics suffice for a threshold.
 std::array<std::atomic<int>, kSubsystemCount>& level_table();
 
+// True while this thread works for an entity (call) put under debugging by
+// set_debug_entity(): every line is then written, up to debug level.
+extern thread_local bool t_debug_entity;
+
 inline bool enabled(Subsystem subsystem, int lvl) {
-    return lvl <= level_table()[static_cast<std::size_t>(subsystem)].load(std::memory_order_relaxed);
+    return lvl <= level_table()[static_cast<std::size_t>(subsystem)].load(std::memory_order_relaxed) ||
+           (t_debug_entity && lvl <= kDebug);
 }
+
+// Turns per-call debug logging on or off for a call-id (the CLI's "debug CALLID on|off").
+// Takes effect for the scopes opened by ScopedPrefix from then on; any thread.
+void set_debug_entity(std::string_view call_id, bool on);
+bool debug_entity(std::string_view call_id);
 
 void write(Subsystem subsystem, int lvl, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -74,6 +84,7 @@ public:
 
 private:
     std::string previous_;
+    bool previous_debug_;
 };
 
 }  // namespace rtpe::log

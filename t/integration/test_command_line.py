@@ -69,9 +69,9 @@ def test_option_status_matches_docs(name, takes_argument, supported):
 
 
 def test_unsupported_option_on_command_line_stops_startup():
-    r = run_daemon_once(["--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--control-tos=10"])
+    r = run_daemon_once(["--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--max-log-line-length=10"])
     assert r.returncode != 0
-    assert "option --control-tos is not supported yet" in r.stderr
+    assert "option --max-log-line-length is not supported yet" in r.stderr
 
 
 def test_unsupported_option_in_config_file_stops_startup():

@@ -154,6 +154,10 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
              {"--log-facility=locl0", "log-facility", "locl0"},
              {"--listen-ng=1.2.3.4:70000", "listen-ng", "1.2.3.4:70000"},
              {"--interface=1.2.3.4!::1", "interface", "1.2.3.4!::1"},
+             {"--control-tos=256", "control-tos", "256"},
+             {"--xmlrpc-format=3", "xmlrpc-format", "3"},
+             {"--b2b-url=https://sbc/", "b2b-url", "https://sbc/"},
+             {"--b2b-url=http://:80/", "b2b-url", "http://:80/"},
          }) {
         const std::string err = with(arg);
         EXPECT_NE(err.find(option), std::string::npos) << arg << ": " << err;
@@ -162,8 +166,8 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
 }
 
 TEST(DaemonOptions, UnsupportedAndMissing) {
-    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--control-tos=184"}),
-              "option --control-tos is not supported yet");
+    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--max-log-line-length=184"}),
+              "option --max-log-line-length is not supported yet");
     EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "-F"}),
               "option --no-fallback is not supported yet");
     EXPECT_NE(error_of({"--config-file=none", "-n", "2223"}).find("--interface"), std::string::npos);

@@ -1,0 +1,256 @@
+"""Timeout notifications (--b2b-url, --xmlrpc-format): a call ended for lack of media is
+reported to an XML-RPC server, here one run by the test itself on 127.0.0.0/8."""
+
+import socket
+import threading
+import time
+from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
+
+import pytest
+
+from rtpe_testlib import Daemon, NgClient, free_udp_port
+from test_calls import Peer, make_sdp, offer_answer
+
+
+class Handler(SimpleXMLRPCRequestHandler):
+    rpc_paths = ("/RPC2",)
+
+    def log_message(self, *args):
+        pass
+
+
+class Recorder:
+    """An XML-RPC server in a thread, writing down every call it gets."""
+
+    def __init__(self, host="127.0.0.1", fault=None):
+        self.calls = []
+        self.user_agents = []
+        self.fault = fault
+        self.lock = threading.Lock()
+        recorder = self
+
+        class RecordingHandler(Handler):
+            def do_POST(self):
+                with recorder.lock:
+                    recorder.user_agents.append(self.headers.get("User-Agent", ""))
+                super().do_POST()
+
+        self.server = SimpleXMLRPCServer((host, 0), requestHandler=RecordingHandler, logRequests=False,
+                                         allow_none=True)
+        self.server.register_instance(self)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _dispatch(self, method, params):
+        with self.lock:
+            self.calls.append((method, list(params)))
+        if self.fault:
+            raise Exception(self.fault)
+        return True
+
+    def wait_for(self, count, timeout=8.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.calls) >= count:
+                    return list(self.calls)
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.calls)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_daemon(url, fmt, extra=()):
+    ng_port = free_udp_port()
+    args = ["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1", "--port-min=32000",
+            "--port-max=32999", "--b2b-url=" + url, "--xmlrpc-format=%d" % fmt] + list(extra)
+    d = Daemon(args=args)
+    d.start()
+    d.ng = NgClient(("127.0.0.1", ng_port))
+    return d
+
+
+def stop_daemon(d):
+    d.ng.close()
+    assert d.stop() == 0
+
+
+@pytest.fixture
+def recorder():
+    r = Recorder()
+    yield r
+    r.close()
+
+
+def answered_call(d, call_id):
+    a, b = Peer(), Peer()
+    offer_answer(d.ng, call_id, a, b)
+    return a, b
+
+
+def wait_gone(d, call_id, timeout=8.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if call_id.encode() not in d.ng.request({"command": "list"})["calls"]:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    (0, [("di", ["sbc", "postControlCmd", "A", "teardown"]), ("di", ["sbc", "postControlCmd", "B", "teardown"])]),
+    (1, [("teardown", ["timed-out-call"])]),
+    (2, [("dlg.terminate_dlg", ["timed-out-call", "A", "B"])]),
+])
+def test_media_timeout_is_notified(recorder, fmt, expected):
+    # "%%" stands for the ng client's address: only with it replaced does the request arrive.
+    d = start_daemon("http://%%%%:%d/RPC2" % recorder.port, fmt, ["--timeout=1"])
+    try:
+        peers = answered_call(d, "timed-out-call")
+        assert wait_gone(d, "timed-out-call")
+        calls = recorder.wait_for(len(expected))
+        time.sleep(0.5)  # nothing more should follow
+        assert sorted(recorder.calls) == sorted(expected)
+        assert all(ua.startswith("ngcp-rtpengine") for ua in recorder.user_agents)
+        assert "Removing call: timeout" in d.log()
+        for p in peers:
+            p.close()
+    finally:
+        stop_daemon(d)
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    (0, [("di", ["sbc", "postControlCmd", "X", "teardown"])]),
+    (1, [("teardown", ["unanswered"])]),
+    (2, []),  # no to-tag yet: no dialogue to terminate
+])
+def test_offer_timeout_is_notified(recorder, fmt, expected):
+    d = start_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, fmt, ["--offer-timeout=1"])
+    try:
+        reply = d.ng.request({"command": "offer", "call-id": "unanswered", "from-tag": "X",
+                              "sdp": make_sdp("127.0.0.1", 5000)})
+        assert reply["result"] == b"ok"
+        assert wait_gone(d, "unanswered")
+        recorder.wait_for(max(1, len(expected)), timeout=3.0 if expected else 2.0)
+        assert recorder.calls == expected
+    finally:
+        stop_daemon(d)
+
+
+def test_xmlrpc_callback_replaces_the_client_address():
+    # The B2BUA listens on 127.0.0.2 while the ng client sends from 127.0.0.1.
+    r = Recorder(host="127.0.0.2")
+    d = start_daemon("http://%%%%:%d/RPC2" % r.port, 1, ["--timeout=1"])
+    try:
+        a, b = Peer(), Peer()
+        offer_answer(d.ng, "cb-call", a, b, offer_keys={"xmlrpc-callback": "127.0.0.2"})
+        assert wait_gone(d, "cb-call")
+        assert r.wait_for(1) == [("teardown", ["cb-call"])]
+        a.close()
+        b.close()
+    finally:
+        stop_daemon(d)
+        r.close()
+
+
+def test_delete_and_final_timeout_send_nothing(recorder):
+    d = start_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, 1,
+                     ["--final-timeout=2", "--timeout=100", "--delete-delay=0"])
+    try:
+        answered_call(d, "deleted")
+        answered_call(d, "too-old")
+        assert d.ng.request({"command": "delete", "call-id": "deleted", "from-tag": "A"})["result"] == b"ok"
+        assert wait_gone(d, "too-old")
+        time.sleep(1.5)
+        assert recorder.calls == []
+        assert "final timeout" in d.log()
+    finally:
+        stop_daemon(d)
+
+
+def test_dialog_not_found_fault_is_not_retried():
+    r = Recorder(fault="Dialog not found")
+    d = start_daemon("http://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"])
+    try:
+        answered_call(d, "gone-already")
+        assert wait_gone(d, "gone-already")
+        r.wait_for(1)
+        time.sleep(1.5)
+        assert r.calls == [("teardown", ["gone-already"])]
+    finally:
+        stop_daemon(d)
+        r.close()
+
+
+def test_other_faults_are_retried():
+    r = Recorder(fault="busy")
+    d = start_daemon("http://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"])
+    try:
+        answered_call(d, "retry-me")
+        assert wait_gone(d, "retry-me")
+        calls = r.wait_for(4, timeout=10.0)
+        assert calls == [("teardown", ["retry-me"])] * 4
+        time.sleep(1.0)
+        assert len(r.calls) == 4  # upstream gives up after the fourth try
+        assert "XMLRPC fault" in d.log()
+    finally:
+        stop_daemon(d)
+        r.close()
+
+
+def test_unresponsive_b2bua_does_not_hold_up_the_daemon():
+    # Accepts connections (the kernel does) but never answers a byte.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = silent.getsockname()[1]
+    d = start_daemon("http://127.0.0.1:%d/RPC2" % port, 0, ["--timeout=1"])
+    try:
+        for i in range(3):
+            answered_call(d, "stuck-%d" % i)
+        for i in range(3):
+            assert wait_gone(d, "stuck-%d" % i)
+        # Notifications are now hanging on the silent server; ng must not notice.
+        for _ in range(10):
+            started = time.time()
+            assert d.ng.request({"command": "ping"})["result"] == b"pong"
+            assert time.time() - started < 0.5
+            time.sleep(0.1)
+        answered_call(d, "still-served")
+        started = time.time()
+        d.ng.close()
+        assert d.stop() == 0
+        assert time.time() - started < 4.0  # shutting down cuts the hanging request short
+    finally:
+        if d.alive():
+            stop_daemon(d)
+        silent.close()
+
+
+def test_refused_connection_is_logged():
+    port = free_udp_port()  # nothing listens on this TCP port either
+    d = start_daemon("http://127.0.0.1:%d/" % port, 1, ["--timeout=1"])
+    try:
+        answered_call(d, "refused")
+        assert wait_gone(d, "refused")
+        deadline = time.time() + 5
+        while time.time() < deadline and "Connection refused" not in d.log():
+            time.sleep(0.1)
+        assert "Connection refused" in d.log()
+        assert d.ng.request({"command": "ping"})["result"] == b"pong"
+    finally:
+        stop_daemon(d)
+
+
+@pytest.mark.parametrize("args", [["--xmlrpc-format=3"], ["--xmlrpc-format=x"], ["--b2b-url=ftp://host/"],
+                                  ["--b2b-url=https://127.0.0.1/"]])
+def test_bad_values_refuse_startup(args):
+    from rtpe_testlib import run_daemon_once
+    r = run_daemon_once(["--config-file=none", "-i", "127.0.0.1", "-n", "127.0.0.1:%d" % free_udp_port(), "-f", "-E"]
+                        + args)
+    assert r.returncode != 0
+    assert "invalid value" in r.stderr
