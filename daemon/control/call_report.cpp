@@ -129,6 +129,7 @@ void report_call(const call::Call& call, bencode::Value& reply) {
     reply.append("tags", Value::encoded(std::move(tags)));
 
     std::string totals;
+    totals.reserve(128);
     Writer t(totals);
     t.dict().key("RTP");
     rtp.write(t);

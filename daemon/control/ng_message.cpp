@@ -35,12 +35,16 @@ DecodedBody decode_body(std::string_view body, WireFormat format) {
 }
 
 std::string encode_reply(std::string_view cookie, const bencode::Value& reply, WireFormat format) {
-    std::string out(cookie);
-    out.push_back(' ');
-    if (format == WireFormat::json)
+    std::string out;
+    if (format == WireFormat::json) {
+        out.append(cookie).append(1, ' ');
         out += json::encode(reply);
-    else
-        bencode::encode_to(reply, out);
+        return out;
+    }
+    // Sized exactly: the reply is kept in the cookie cache for a while.
+    out.reserve(cookie.size() + 1 + bencode::encoded_size(reply));
+    out.append(cookie).append(1, ' ');
+    bencode::encode_to(reply, out);
     return out;
 }
 

@@ -23,6 +23,8 @@ std::optional<Value> decode(std::string_view input, std::string* error = nullptr
 // the bytes cannot be bencode. Checks only the framing; decode() checks the rest.
 std::optional<std::size_t> complete_length(std::string_view input);
 
+// The length of value's bencode form, for sizing a buffer before encode_to.
+std::size_t encoded_size(const Value& value);
 // Appends the bencode form of value to out.
 void encode_to(const Value& value, std::string& out);
 std::string encode(const Value& value);

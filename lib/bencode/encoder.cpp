@@ -60,6 +60,48 @@ void encode_to(const Value& value, std::string& out) {
     }
 }
 
+namespace {
+std::size_t decimal_digits(uint64_t n) {
+    std::size_t digits = 1;
+    while (n >= 10) {
+        n /= 10;
+        ++digits;
+    }
+    return digits;
+}
+
+std::size_t string_size(std::size_t length) {
+    return decimal_digits(length) + 1 + length;
+}
+}  // namespace
+
+std::size_t encoded_size(const Value& value) {
+    switch (value.type()) {
+    case Value::Type::String:
+        return string_size(value.as_string().size());
+    case Value::Type::Integer: {
+        const int64_t i = value.as_integer();
+        const uint64_t magnitude = i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
+        return 2 + (i < 0 ? 1 : 0) + decimal_digits(magnitude);
+    }
+    case Value::Type::Encoded:
+        return value.as_encoded().size();
+    case Value::Type::List: {
+        std::size_t size = 2;
+        for (const Value& item : value.as_list())
+            size += encoded_size(item);
+        return size;
+    }
+    case Value::Type::Dictionary: {
+        std::size_t size = 2;
+        for (const auto& [key, item] : value.as_dictionary())
+            size += string_size(key.size()) + encoded_size(item);
+        return size;
+    }
+    }
+    return 0;
+}
+
 std::string encode(const Value& value) {
     std::string out;
     encode_to(value, out);

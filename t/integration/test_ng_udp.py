@@ -191,3 +191,29 @@ def test_ipv6_loopback():
     finally:
         c.close()
         assert d.stop() == 0
+
+
+def _as_text(value):
+    """A decoded bencode value with bytes turned into str, as JSON would carry it."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    return value
+
+
+def test_json_query_reports_the_call_as_bencode_does(client):
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=audio 5000 RTP/AVP 0\r\n")
+    assert client.request({"command": "offer", "call-id": "j", "from-tag": "a", "sdp": sdp})["result"] == b"ok"
+    assert client.request({"command": "answer", "call-id": "j", "from-tag": "a", "to-tag": "b",
+                           "sdp": sdp.replace("5000", "5002")})["result"] == b"ok"
+    as_bencode = client.request({"command": "query", "call-id": "j"})
+    body = client.request_raw(b"jq " + json.dumps({"command": "query", "call-id": "j"}).encode())
+    as_json = json.loads(body.partition(b" ")[2])
+    assert set(as_json["tags"]) == {"a", "b"}
+    assert as_json["tags"]["a"]["medias"][0]["streams"][0]["local port"] > 0
+    for key in ("tags", "totals", "SSRC"):
+        assert as_json[key] == _as_text(as_bencode[key])

@@ -1,4 +1,5 @@
 #include "bencode/codec.hpp"
+#include "bencode/writer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -286,6 +287,33 @@ TEST(BencodeEncode, EncodeToAppends) {
     encode_to(Value::integer(-5), out);
     encode_to(Value::string("xy"), out);
     EXPECT_EQ(out, "prefixi-5e2:xy");
+}
+
+TEST(BencodeEncode, EncodedSizeMatchesEncoding) {
+    Value d = Value::dictionary();
+    d.append_integer("zero", 0);
+    d.append_integer("min", std::numeric_limits<int64_t>::min());
+    d.append_integer("max", std::numeric_limits<int64_t>::max());
+    d.append_integer("neg", -10);
+    d.append("long", std::string(1234, 'x'));
+    d.append("", "");
+    Value l = Value::list();
+    l.push_back(Value::integer(9));
+    l.push_back(Value::dictionary());
+    l.push_back(Value::encoded("d1:ai1ee"));
+    d.append("list", std::move(l));
+    for (const Value& v : {d, Value::integer(99), Value::string("abc"), Value::list()})
+        EXPECT_EQ(encoded_size(v), encode(v).size()) << encode(v);
+}
+
+TEST(BencodeWriter, WritesWhatTheDecoderReads) {
+    std::string out;
+    Writer w(out);
+    w.dict().entry("a", "x").integer_entry("n", -42).key("l").list().string("").integer(0).end().end();
+    EXPECT_EQ(out, "d1:a1:x1:ni-42e1:ll0:i0eee");
+    const auto decoded = decode(out);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->find("n")->as_integer(), -42);
 }
 
 }  // namespace
