@@ -109,33 +109,35 @@ void report_call(const call::Call& call, bencode::Value& reply) {
     reply.append("SSRC", Value::dictionary());
 
     // Written as text directly: this is the bulk of every delete reply.
-    std::string tags;
-    tags.reserve(1024 * call.participants().size());
-    Writer w(tags);
-    w.dict();
     Totals rtp, rtcp;
-    int untagged = 0;
-    for (const auto& p : call.participants()) {
-        // A participant whose tag is not known yet is listed as upstream lists it.
-        w.key(p->tag.empty() ? "<untagged " + std::to_string(++untagged) + ">" : p->tag);
-        write_participant(w, *p, call.created_s);
-        for (const auto& m : p->medias)
-            if (m->rtp) {
-                rtp.add(m->rtp->counters());
-                rtcp.add(m->rtcp->counters());
-            }
+    std::string tags;
+    {
+        Writer w(tags);
+        w.dict();
+        int untagged = 0;
+        for (const auto& p : call.participants()) {
+            // A participant whose tag is not known yet is listed as upstream lists it.
+            w.key(p->tag.empty() ? "<untagged " + std::to_string(++untagged) + ">" : p->tag);
+            write_participant(w, *p, call.created_s);
+            for (const auto& m : p->medias)
+                if (m->rtp) {
+                    rtp.add(m->rtp->counters());
+                    rtcp.add(m->rtcp->counters());
+                }
+        }
+        w.end();
     }
-    w.end();
     reply.append("tags", Value::encoded(std::move(tags)));
 
     std::string totals;
-    totals.reserve(128);
-    Writer t(totals);
-    t.dict().key("RTP");
-    rtp.write(t);
-    t.key("RTCP");
-    rtcp.write(t);
-    t.end();
+    {
+        Writer w(totals);
+        w.dict().key("RTP");
+        rtp.write(w);
+        w.key("RTCP");
+        rtcp.write(w);
+        w.end();
+    }
     reply.append("totals", Value::encoded(std::move(totals)));
 }
 

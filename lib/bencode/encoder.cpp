@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -8,29 +10,32 @@
 
 namespace rtpe::bencode {
 
+// Longest token head: 20 digits of a length and ':', or 'i', a sign, 19 digits and 'e'.
+constexpr std::size_t kMaxHead = 24;
+
 Writer& Writer::string(std::string_view s) {
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, s.size());
-    *res.ptr = ':';
-    // Pointer and length, not an iterator pair: that overload goes through replace().
-    out_.append(buf, static_cast<std::size_t>(res.ptr + 1 - buf));
-    out_.append(s.data(), s.size());
+    char* at = room(kMaxHead + s.size());
+    char* colon = std::to_chars(at, at + kMaxHead, s.size()).ptr;
+    *colon = ':';
+    std::memcpy(colon + 1, s.data(), s.size());
+    used_ += static_cast<std::size_t>(colon + 1 - at) + s.size();
     return *this;
 }
 
 Writer& Writer::integer(int64_t i) {
-    char buf[24];
-    buf[0] = 'i';
-    const auto res = std::to_chars(buf + 1, buf + sizeof buf - 1, i);
-    *res.ptr = 'e';
-    out_.append(buf, static_cast<std::size_t>(res.ptr + 1 - buf));
+    char* at = room(kMaxHead);
+    *at = 'i';
+    char* e = std::to_chars(at + 1, at + kMaxHead, i).ptr;
+    *e = 'e';
+    used_ += static_cast<std::size_t>(e + 1 - at);
     return *this;
 }
 
+namespace {
+
 // Recursion is bounded in practice: decoded values are capped at kMaxDepth and the replies
 // the daemon builds nest only a few levels.
-void encode_to(const Value& value, std::string& out) {
-    Writer writer(out);
+void write_value(const Value& value, Writer& writer) {
     switch (value.type()) {
     case Value::Type::String:
         writer.string(value.as_string());
@@ -39,25 +44,32 @@ void encode_to(const Value& value, std::string& out) {
         writer.integer(value.as_integer());
         return;
     case Value::Type::Encoded:
-        out += value.as_encoded();
+        writer.encoded(value.as_encoded());
         return;
     case Value::Type::List:
-        out += 'l';
+        writer.list();
         for (const Value& item : value.as_list())
-            encode_to(item, out);
-        out += 'e';
+            write_value(item, writer);
+        writer.end();
         return;
     case Value::Type::Dictionary:
         // Stored (insertion) order, not sorted: upstream puts reply keys on the wire in the
         // order it adds them, and a decoded message re-encodes byte for byte.
-        out += 'd';
+        writer.dict();
         for (const auto& [key, item] : value.as_dictionary()) {
             writer.key(key);
-            encode_to(item, out);
+            write_value(item, writer);
         }
-        out += 'e';
+        writer.end();
         return;
     }
+}
+
+}  // namespace
+
+void encode_to(const Value& value, std::string& out) {
+    Writer writer(out);
+    write_value(value, writer);
 }
 
 namespace {

@@ -307,9 +307,13 @@ TEST(BencodeEncode, EncodedSizeMatchesEncoding) {
 }
 
 TEST(BencodeWriter, WritesWhatTheDecoderReads) {
-    std::string out;
-    Writer w(out);
-    w.dict().entry("a", "x").integer_entry("n", -42).key("l").list().string("").integer(0).end().end();
+    std::string out = "x";
+    {
+        Writer w(out);
+        w.dict().entry("a", "x").integer_entry("n", -42).key("l").list().string("").integer(0).end().end();
+    }
+    ASSERT_EQ(out.front(), 'x');
+    out.erase(0, 1);
     EXPECT_EQ(out, "d1:a1:x1:ni-42e1:ll0:i0eee");
     const auto decoded = decode(out);
     ASSERT_TRUE(decoded);
