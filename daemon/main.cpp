@@ -9,6 +9,7 @@
 
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_service.hpp"
+#include "daemon/control/legacy_calls.hpp"
 #include "daemon/call/call_timeouts.hpp"
 #include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
@@ -138,6 +139,17 @@ int run(int argc, char** argv) {
                 graphite->tick();
         });
         control::add_cli_commands(control.cli_commands(), {service, timeouts, limits, interfaces, statistics});
+        control::LegacyCalls legacy(service, options.silent_timeout);
+        control.set_legacy(
+            [&legacy](std::string_view datagram, const net::SocketAddress& sender) {
+                return legacy.rtpproxy(datagram, sender.to_string());
+            },
+            [&legacy](std::string_view line, const std::vector<std::string>& connected) -> std::optional<std::string> {
+                auto reply = legacy.mediaproxy(line, connected);
+                if (!reply.answered)
+                    return std::nullopt;
+                return std::move(reply.text);
+            });
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);

@@ -126,8 +126,8 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("save-interface-ports", 'S', ArgKind::flag, nullptr,
                             "allocate ports on the first usable address of a logical interface only"));
     t.push_back(unsupported("subscribe-keyspace", 'k', ArgKind::list, "INT INT ...", "Redis keyspaces to follow"));
-    t.push_back(unsupported("listen-tcp", 'l', ArgKind::list, "[IP:]PORT", "legacy TCP control port (OpenSER mediaproxy style)"));
-    t.push_back(unsupported("listen-udp", 'u', ArgKind::list, "[IP46|HOSTNAME:]PORT", "rtpproxy-protocol UDP control port"));
+    t.push_back(listen("listen-tcp", 'l', "legacy TCP control port (OpenSER mediaproxy style); repeatable", o.listen_tcp));
+    t.push_back(listen("listen-udp", 'u', "rtpproxy-protocol UDP control port; repeatable", o.listen_udp));
     t.push_back(listen("listen-ng", 'n', "ng-protocol UDP control port; repeatable", o.listen_ng));
     t.push_back(listen("listen-tcp-ng", 'N', "ng-protocol TCP control port; repeatable", o.listen_tcp_ng));
     t.push_back(listen("listen-cli", 'c', "TCP port of the text CLI used by rtpengine-ctl; repeatable", o.listen_cli));
