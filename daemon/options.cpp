@@ -327,10 +327,10 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
 
     if (o.interfaces.empty())
         throw ConfigError("missing option --interface");
-    if (o.listen_ng.empty() && o.listen_tcp_ng.empty() && o.listen_http.empty() && o.listen_https.empty())
+    if (o.listen_ng.empty() && o.listen_tcp_ng.empty() && o.listen_http.empty() && o.listen_https.empty() &&
+        o.listen_udp.empty() && o.listen_tcp.empty())
         throw ConfigError(
-            "missing option --listen-ng, --listen-tcp-ng, --listen-http or --listen-https (the control protocols "
-            "supported yet)");
+            "missing option --listen-ng, --listen-tcp-ng, --listen-udp, --listen-tcp, --listen-http or --listen-https");
     if (!o.listen_https.empty() && o.https_cert.empty())
         throw ConfigError("--listen-https needs --https-cert");
     if (o.port_min > o.port_max)
