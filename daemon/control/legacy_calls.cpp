@@ -19,6 +19,9 @@ namespace {
 // multiple streams ("num" after tags), and the Q command.
 constexpr std::string_view kCapabilities[] = {"20040107", "20050322", "20060704"};
 constexpr std::string_view kProtocolVersion = "20040107";
+// The most streams (m= lines) one rtpproxy call side may have: the SDP made up for a
+// command repeats every stream up to the one it names.
+constexpr int kMaxStreams = 64;
 
 std::vector<std::string_view> split_words(std::string_view text) {
     std::vector<std::string_view> words;
@@ -274,6 +277,10 @@ std::string LegacyCalls::rtpproxy_update(bool lookup, std::string_view cookie, s
         return with_cookie(cookie, "E8");
     }
     auto [from_tag, index] = tag_and_number(args[3]);
+    if (index > kMaxStreams || from_tag.empty()) {
+        RTPE_LOG(control, log::kWarning, "Stream number %d out of range (1-%d) or empty tag", index, kMaxStreams);
+        return with_cookie(cookie, "E8");
+    }
     std::string_view to_tag;
     if (args.size() >= 5)
         to_tag = tag_and_number(args[4]).first;

@@ -200,6 +200,8 @@ MALFORMED = [
     (b"c13 L call-x 127.0.0.1 4000 f;1", "0 0.0.0.0"),  # lookup of an unknown call
     (b"c14 \xff\xfe\x00 U", "E8"),
     (b"c15 U call ::zz 40000 f;1", "40000 ::zz"),  # not an address by its looks: echoed
+    (b"c16 U call 127.0.0.1 40000 f;100000", "E8"),  # stream number beyond 64
+    (b"c17 U call 127.0.0.1 40000 ;1", "E8"),        # empty from-tag
 ]
 
 
