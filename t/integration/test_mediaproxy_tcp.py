@@ -147,8 +147,9 @@ def test_bad_lines_close_without_reply(daemon):
     assert daemon.ng.request({"command": "list"})["calls"] == []
 
 
-@pytest.mark.skipif(not os.access(ORACLE, os.X_OK), reason="Debian rtpengine (oracle) not installed")
 def test_reply_shapes_match_upstream():
+    if not os.access(ORACLE, os.X_OK):
+        pytest.fail("%s (Debian's rtpengine-daemon, the oracle) not installed" % ORACLE)
     script = [
         "status",
         request_line("request", "mp-d", [("127.0.0.1", 40000)], "fromtag:FA,totag:"),
