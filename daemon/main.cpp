@@ -14,6 +14,7 @@
 #include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
+#include "daemon/control/legacy_calls.hpp"
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
@@ -150,6 +151,17 @@ int run(int argc, char** argv) {
         cli.control_tos = [&control] { return control.control_tos(); };
         cli.set_control_tos = [&control](int tos) { control.set_control_tos(tos); };
         control::add_cli_commands(control.cli_commands(), cli);
+        control::LegacyCalls legacy(service, options.silent_timeout);
+        control.set_legacy(
+            [&legacy](std::string_view datagram, const net::SocketAddress& sender) {
+                return legacy.rtpproxy(datagram, sender.to_string());
+            },
+            [&legacy](std::string_view line, const std::vector<std::string>& connected) -> std::optional<std::string> {
+                auto reply = legacy.mediaproxy(line, connected);
+                if (!reply.answered)
+                    return std::nullopt;
+                return std::move(reply.text);
+            });
         control.start(stack_bytes);
         process::notify_systemd("READY=1");
         RTPE_LOG(core, log::kInfo, "Startup complete, version %s", kVersion);

@@ -127,8 +127,8 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("save-interface-ports", 'S', ArgKind::flag, nullptr,
                             "allocate ports on the first usable address of a logical interface only"));
     t.push_back(unsupported("subscribe-keyspace", 'k', ArgKind::list, "INT INT ...", "Redis keyspaces to follow"));
-    t.push_back(unsupported("listen-tcp", 'l', ArgKind::list, "[IP:]PORT", "legacy TCP control port (OpenSER mediaproxy style)"));
-    t.push_back(unsupported("listen-udp", 'u', ArgKind::list, "[IP46|HOSTNAME:]PORT", "rtpproxy-protocol UDP control port"));
+    t.push_back(listen("listen-tcp", 'l', "legacy TCP control port (OpenSER mediaproxy style); repeatable", o.listen_tcp));
+    t.push_back(listen("listen-udp", 'u', "rtpproxy-protocol UDP control port; repeatable", o.listen_udp));
     t.push_back(listen("listen-ng", 'n', "ng-protocol UDP control port; repeatable", o.listen_ng));
     t.push_back(listen("listen-tcp-ng", 'N', "ng-protocol TCP control port; repeatable", o.listen_tcp_ng));
     t.push_back(listen("listen-cli", 'c', "TCP port of the text CLI used by rtpengine-ctl; repeatable", o.listen_cli));
@@ -337,10 +337,10 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
 
     if (o.interfaces.empty())
         throw ConfigError("missing option --interface");
-    if (o.listen_ng.empty() && o.listen_tcp_ng.empty() && o.listen_http.empty() && o.listen_https.empty())
+    if (o.listen_ng.empty() && o.listen_tcp_ng.empty() && o.listen_http.empty() && o.listen_https.empty() &&
+        o.listen_udp.empty() && o.listen_tcp.empty())
         throw ConfigError(
-            "missing option --listen-ng, --listen-tcp-ng, --listen-http or --listen-https (the control protocols "
-            "supported yet)");
+            "missing option --listen-ng, --listen-tcp-ng, --listen-udp, --listen-tcp, --listen-http or --listen-https");
     if (!o.listen_https.empty() && o.https_cert.empty())
         throw ConfigError("--listen-https needs --https-cert");
     if (o.port_min > o.port_max)

@@ -48,6 +48,8 @@ struct DaemonOptions {
 
     // control
     std::vector<ListenSpec> listen_ng;
+    std::vector<ListenSpec> listen_udp;  // rtpproxy protocol
+    std::vector<ListenSpec> listen_tcp;  // OpenSER mediaproxy protocol
     std::vector<ListenSpec> listen_cli;
     std::vector<ListenSpec> listen_tcp_ng;
     std::vector<ListenSpec> listen_http;

@@ -11,9 +11,9 @@ namespace rtpe::control {
 
 class CliListener::Connection : public TcpConnection {
 public:
-    Connection(TcpServer& server, net::Fd fd, const net::SocketAddress& peer, const CliCommandTable& commands)
+    Connection(TcpServer& server, net::Fd fd, const net::SocketAddress& peer, const LineHandler& handler)
         : TcpConnection(server, std::move(fd), peer),
-          commands_(commands),
+          handler_(handler),
           deadline_(Clock::now() + kReadTimeout) {}
 
     Clock::time_point deadline() const { return deadline_; }
@@ -46,15 +46,27 @@ private:
                 std::string_view command(line_.data(), newline);
                 if (!command.empty() && command.back() == '\r')
                     command.remove_suffix(1);
-                RTPE_LOG(control, log::kInfo, "Got CLI command: %.*s", static_cast<int>(command.size()),
-                         command.data());
-                start_reply(commands_.dispatch(command));
+                RTPE_LOG(control, log::kInfo, "Got %s command: %.*s", server_.what().c_str(),
+                         static_cast<int>(command.size()), command.data());
+                std::vector<std::string> connected;
+                server_.for_each_connection([&](TcpConnection& c) { connected.push_back(c.peer()); });
+                auto reply = handler_(command, connected);
+                if (!reply) {
+                    RTPE_LOG(control, log::kWarning, "Unable to parse %s command from %s", server_.what().c_str(),
+                             peer_.c_str());
+                    close();
+                    return;
+                }
+                start_reply(std::move(*reply));
                 return;
             }
             if (line_.size() > kMaxLine) {
-                RTPE_LOG(control, log::kWarning, "CLI command from %s longer than %zu bytes, closing", peer_.c_str(),
-                         kMaxLine);
-                start_reply("Command too long.\n");
+                RTPE_LOG(control, log::kWarning, "%s command from %s longer than %zu bytes, closing",
+                         server_.what().c_str(), peer_.c_str(), kMaxLine);
+                if (server_.what() == "CLI")
+                    start_reply("Command too long.\n");
+                else
+                    close();
                 return;
             }
         }
@@ -84,7 +96,7 @@ private:
         close();
     }
 
-    const CliCommandTable& commands_;
+    const LineHandler& handler_;
     Clock::time_point deadline_;
     std::string line_;
     std::string reply_;
@@ -94,9 +106,17 @@ private:
 };
 
 CliListener::CliListener(const net::SocketAddress& address, const CliCommandTable& commands)
-    : server_(address, "CLI", kMaxConnections, [&commands](TcpServer& server, net::Fd fd, const net::SocketAddress& peer) {
-          return std::make_shared<Connection>(server, std::move(fd), peer, commands);
-      }) {}
+    : CliListener(address, "CLI",
+                  [&commands](std::string_view line, const std::vector<std::string>&) -> std::optional<std::string> {
+                      return commands.dispatch(line);
+                  }) {}
+
+CliListener::CliListener(const net::SocketAddress& address, std::string what, LineHandler handler)
+    : handler_(std::move(handler)),
+      server_(address, std::move(what), kMaxConnections,
+              [this](TcpServer& server, net::Fd fd, const net::SocketAddress& peer) {
+                  return std::make_shared<Connection>(server, std::move(fd), peer, handler_);
+              }) {}
 
 void CliListener::expire(Clock::time_point now) {
     std::vector<std::pair<int, std::string>> late;
@@ -105,7 +125,8 @@ void CliListener::expire(Clock::time_point now) {
             late.emplace_back(c.fd(), c.peer());
     });
     for (const auto& [fd, peer] : late) {
-        RTPE_LOG(control, log::kInfo, "Closing CLI connection from %s: timed out", peer.c_str());
+        RTPE_LOG(control, log::kInfo, "Closing %s connection from %s: timed out", server_.what().c_str(),
+                 peer.c_str());
         server_.close(fd);
     }
 }

@@ -27,6 +27,31 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for ng commands on TCP %s", address.to_string().c_str());
         }
     }
+    for (const auto& spec : options.listen_udp) {
+        for (const auto& address : spec.addresses) {
+            rtpproxy_udp_.push_back(std::make_unique<RtpproxyUdpListener>(
+                address, legacy_cookies_, [this](std::string_view datagram, const net::SocketAddress& sender) {
+                    if (rtpproxy_)
+                        return rtpproxy_(datagram, sender);
+                    return std::string();
+                }));
+            rtpproxy_udp_.back()->attach(poller_);
+            RTPE_LOG(control, log::kInfo, "Listening for rtpproxy commands on UDP %s", address.to_string().c_str());
+        }
+    }
+    for (const auto& spec : options.listen_tcp) {
+        for (const auto& address : spec.addresses) {
+            mediaproxy_tcp_.push_back(std::make_unique<CliListener>(
+                address, "mediaproxy",
+                [this](std::string_view line, const std::vector<std::string>& connected) -> std::optional<std::string> {
+                    if (mediaproxy_)
+                        return mediaproxy_(line, connected);
+                    return std::nullopt;
+                }));
+            mediaproxy_tcp_.back()->attach(poller_);
+            RTPE_LOG(control, log::kInfo, "Listening for mediaproxy commands on TCP %s", address.to_string().c_str());
+        }
+    }
     for (const auto& spec : options.listen_cli) {
         for (const auto& address : spec.addresses) {
             cli_.push_back(std::make_unique<CliListener>(address, cli_commands_));
@@ -50,10 +75,12 @@ ControlThread::ControlThread(const DaemonOptions& options) : processor_(commands
             RTPE_LOG(control, log::kInfo, "Listening for HTTPS and secure WebSocket on TCP %s",
                      a.to_string().c_str());
     }
-    if (!cli_.empty())
+    if (!cli_.empty() || !mediaproxy_tcp_.empty())
         add_periodic(std::chrono::seconds(1), [this] {
             const auto now = CliListener::Clock::now();
             for (auto& listener : cli_)
+                listener->expire(now);
+            for (auto& listener : mediaproxy_tcp_)
                 listener->expire(now);
         });
 }

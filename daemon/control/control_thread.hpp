@@ -15,6 +15,7 @@
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/control/ng_processor.hpp"
 #include "daemon/control/ng_udp_listener.hpp"
+#include "daemon/control/rtpproxy_udp_listener.hpp"
 #include "daemon/options.hpp"
 #include "net/poller.hpp"
 #include "util/thread.hpp"
@@ -35,6 +36,12 @@ public:
     net::Poller& poller() { return poller_; }
     // What GET /metrics answers; called on the control thread. Set before start().
     void set_metrics(std::function<std::string()> metrics) { metrics_ = std::move(metrics); }
+    // The legacy protocols (--listen-udp rtpproxy, --listen-tcp mediaproxy); set before
+    // start(). Until then rtpproxy commands get E8 and mediaproxy lines no answer.
+    void set_legacy(RtpproxyUdpListener::Handler rtpproxy, CliListener::LineHandler mediaproxy) {
+        rtpproxy_ = std::move(rtpproxy);
+        mediaproxy_ = std::move(mediaproxy);
+    }
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
@@ -55,6 +62,11 @@ private:
     CliCommandTable cli_commands_;
     std::vector<std::unique_ptr<CliListener>> cli_;
     std::vector<std::unique_ptr<NgTcpListener>> ng_tcp_;
+    CookieCache legacy_cookies_;
+    RtpproxyUdpListener::Handler rtpproxy_;
+    CliListener::LineHandler mediaproxy_;
+    std::vector<std::unique_ptr<RtpproxyUdpListener>> rtpproxy_udp_;
+    std::vector<std::unique_ptr<CliListener>> mediaproxy_tcp_;
     struct Timer {
         net::Fd fd;
         std::unique_ptr<net::FunctionHandler> handler;
