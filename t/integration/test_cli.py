@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
+from rtpe_testlib import Daemon, NgClient, daemon_binary, free_tcp_port, free_udp_port
 from test_calls import Peer, exchange, make_sdp, offer_answer
 
 RTPENGINE_CTL = "/usr/bin/rtpengine-ctl"
@@ -29,14 +29,23 @@ def raw_cli(port, command, timeout=5.0):
             reply += chunk
 
 
-def ctl(port, command):
-    r = subprocess.run([RTPENGINE_CTL, "-ip", "127.0.0.1", "-port", str(port)] + command.split(),
+def run_ctl(binary, port, command):
+    r = subprocess.run([binary, "-ip", "127.0.0.1", "-port", str(port)] + command.split(),
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
     return r.stdout
 
 
-CLIENTS = [pytest.param(raw_cli, id="raw")]
+def ctl(port, command):
+    return run_ctl(RTPENGINE_CTL, port, command)
+
+
+def our_ctl(port, command):
+    return run_ctl(os.path.join(os.path.dirname(daemon_binary()), "rtpengine-ctl"), port, command)
+
+
+# Every command goes through Debian's rtpengine-ctl, ours (utils/) and a bare socket.
+CLIENTS = [pytest.param(raw_cli, id="raw"), pytest.param(our_ctl, id="our-rtpengine-ctl")]
 if shutil.which(RTPENGINE_CTL) or os.path.exists(RTPENGINE_CTL):
     CLIENTS.append(pytest.param(ctl, id="rtpengine-ctl"))
 
