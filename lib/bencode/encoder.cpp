@@ -1,6 +1,3 @@
-#include <algorithm>
-#include <charconv>
-#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -9,27 +6,6 @@
 #include "bencode/writer.hpp"
 
 namespace rtpe::bencode {
-
-// Longest token head: 20 digits of a length and ':', or 'i', a sign, 19 digits and 'e'.
-constexpr std::size_t kMaxHead = 24;
-
-Writer& Writer::string(std::string_view s) {
-    char* at = room(kMaxHead + s.size());
-    char* colon = std::to_chars(at, at + kMaxHead, s.size()).ptr;
-    *colon = ':';
-    std::memcpy(colon + 1, s.data(), s.size());
-    used_ += static_cast<std::size_t>(colon + 1 - at) + s.size();
-    return *this;
-}
-
-Writer& Writer::integer(int64_t i) {
-    char* at = room(kMaxHead);
-    *at = 'i';
-    char* e = std::to_chars(at + 1, at + kMaxHead, i).ptr;
-    *e = 'e';
-    used_ += static_cast<std::size_t>(e + 1 - at);
-    return *this;
-}
 
 namespace {
 

@@ -8,6 +8,7 @@
 // life cuts that off. Use out only after the Writer is gone.
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -26,8 +27,22 @@ public:
     Writer& dict() { return put('d'); }
     Writer& list() { return put('l'); }
     Writer& end() { return put('e'); }
-    Writer& string(std::string_view s);
-    Writer& integer(int64_t i);
+    Writer& string(std::string_view s) {
+        char* at = room(kMaxHead + s.size());
+        char* colon = std::to_chars(at, at + kMaxHead, s.size()).ptr;
+        *colon = ':';
+        std::memcpy(colon + 1, s.data(), s.size());
+        used_ += static_cast<std::size_t>(colon + 1 - at) + s.size();
+        return *this;
+    }
+    Writer& integer(int64_t i) {
+        char* at = room(kMaxHead);
+        *at = 'i';
+        char* e = std::to_chars(at + 1, at + kMaxHead, i).ptr;
+        *e = 'e';
+        used_ += static_cast<std::size_t>(e + 1 - at);
+        return *this;
+    }
     // Bytes that already are bencode (a value encoded earlier).
     Writer& encoded(std::string_view bencode) {
         std::memcpy(room(bencode.size()), bencode.data(), bencode.size());
@@ -53,6 +68,8 @@ private:
         return *this;
     }
 
+    // Longest token head: 20 digits of a length and ':', or 'i', a sign, 19 digits and 'e'.
+    static constexpr std::size_t kMaxHead = 24;
     static constexpr std::size_t kMinimumRoom = 256;
     std::string& out_;
     std::size_t used_;
