@@ -13,7 +13,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         const auto ip = r.sender.ip();
         request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
         try {
-            reply.set("sdp", service.offer(request));
+            reply.set("sdp", bencode::Value::adopt_string(service.offer(request)));
         } catch (const call::LimitReached& e) {
             // Clients that announce "load limit" get the specific reason in a result they
             // can act on (Kamailio tries another rtpengine); the others get upstream's one
@@ -25,7 +25,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         }
     });
     table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
-        reply.set("sdp", service.answer(call::parse_call_request(r.dictionary)));
+        reply.set("sdp", bencode::Value::adopt_string(service.answer(call::parse_call_request(r.dictionary))));
     });
     table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
         const auto request = call::parse_call_request(r.dictionary);

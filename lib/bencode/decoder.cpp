@@ -33,8 +33,8 @@ public:
     std::optional<Value> run() {
         if (in_.empty())
             return fail("empty input");
-        // Depth is capped, so one allocation covers every frame this decode can need.
-        stack_.reserve(kMaxDepth);
+        // ng messages nest two or three levels; deeper input grows the stack (to kMaxDepth).
+        stack_.reserve(4);
         std::optional<Value> result;
         while (!result) {
             std::optional<Value> done = step();
@@ -87,7 +87,7 @@ private:
             std::optional<std::string> s = read_string();
             if (!s)
                 return std::nullopt;
-            return Value::string(*s);
+            return Value::adopt_string(std::move(*s));
         }
         if (c == 'l' || c == 'd') {
             if (stack_.size() == kMaxDepth)

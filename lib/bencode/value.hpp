@@ -19,6 +19,8 @@ public:
 
     Value() : data_(std::string{}) {}
     static Value string(std::string_view s) { return Value(std::string(s)); }
+    // Takes over s without copying it (decoders hand over what they have just read).
+    static Value adopt_string(std::string s) { return Value(std::move(s)); }
     static Value integer(int64_t i) { return Value(i); }
     // capacity: entries to reserve room for, when the caller knows.
     static Value list(std::size_t capacity = 0);

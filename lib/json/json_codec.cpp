@@ -27,7 +27,7 @@ using nlohmann::json;
 // nlohmann's parser keeps its own nesting state on the heap, so it does not recurse either.
 class Handler {
 public:
-    Handler() { stack_.reserve(bencode::kMaxDepth); }
+    Handler() { stack_.reserve(4); }
 
     bool null() { return add(Value::string("")); }
     bool boolean(bool b) { return add(Value::string(b ? "true" : "false")); }
@@ -46,7 +46,7 @@ public:
         const auto res = std::to_chars(buf, buf + sizeof buf, d);
         return add(Value::string(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf))));
     }
-    bool string(json::string_t& s) { return add(Value::string(std::move(s))); }
+    bool string(json::string_t& s) { return add(Value::adopt_string(std::move(s))); }
     bool binary(json::binary_t&) { return fail("unexpected binary value"); }
 
     bool start_object(std::size_t) { return open(Value::dictionary()); }
