@@ -111,6 +111,33 @@ def test_conffiles_and_maintainer_scripts(debs):
     assert "deb-systemd-helper enable 'rtpengine-daemon.service'" in postinst
 
 
+def test_dpkg_installs_into_a_throwaway_root(debs, tmp_path):
+    """dpkg itself installs both packages into an empty root of their own. Only the unpack
+    stage: configuring would run postinst, which talks to the host's systemd."""
+    root = str(tmp_path / "root")
+    admin = os.path.join(root, "var/lib/dpkg")
+    os.makedirs(os.path.join(admin, "info"))
+    os.makedirs(os.path.join(admin, "updates"))
+    open(os.path.join(admin, "status"), "w").close()
+    dpkg = ["dpkg", "--root=" + root, "--force-not-root", "--force-depends", "--no-triggers"]
+    r = subprocess.run(dpkg + ["--unpack"] + sorted(debs.values()), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    listed = subprocess.run(["dpkg-query", "--admindir=" + admin, "-W", "-f", "${Package} ${Status}\n"],
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    assert sorted(listed) == ["rtpengine-daemon install ok unpacked", "rtpengine-utils install ok unpacked"]
+    owned = subprocess.run(["dpkg-query", "--admindir=" + admin, "-L", "rtpengine-daemon"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    for path in ("/usr/bin/rtpengine", "/lib/systemd/system/rtpengine-daemon.service",
+                 "/etc/rtpengine/rtpengine.conf", "/etc/default/rtpengine-daemon"):
+        assert path in owned, path
+    # Conffiles wait as .dpkg-new until configuration; everything else is in place.
+    assert os.path.exists(os.path.join(root, "etc/rtpengine/rtpengine.conf.dpkg-new"))
+    for path in ("usr/bin/rtpengine", "usr/bin/rtpengine-ctl", "usr/bin/rtpengine-ng-client"):
+        assert os.access(os.path.join(root, path), os.X_OK), path
+    r = subprocess.run([os.path.join(root, "usr/bin/rtpengine"), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("Version: "), r.stdout + r.stderr
+
+
 def test_packaged_files(root):
     with open(os.path.join(REPO_ROOT, "etc", "rtpengine.conf.sample")) as f:
         sample = f.read()
