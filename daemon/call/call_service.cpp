@@ -403,8 +403,10 @@ std::string CallService::offer(const CallRequest& request) {
         throw NgError("No from-tag in message");
     // Only new calls are refused: a re-INVITE of a running call must keep working.
     if (!registry_.find(request.call_id))
-        if (const char* reason = limits_.refusal(registry_.size()))
+        if (const char* reason = limits_.refusal(registry_.size())) {
+            stats_.session_rejected();
             throw LimitReached(reason);
+        }
 
     bool created = false;
     auto call = registry_.find_or_create(request.call_id, &created);

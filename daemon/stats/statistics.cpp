@@ -42,6 +42,26 @@ void Statistics::call_ended(const call::Call& call, EndReason reason) {
                             static_cast<double>(now.tv_usec - call.created_us) / 1e6;
     ended_.duration += duration;
     ended_.duration_squared += duration * duration;
+    // Each media line pairs the first participant's stream with its peer's.
+    const auto& parts = call.participants();
+    if (parts.empty())
+        return;
+    const call::Participant& first = *parts.front();
+    const call::Participant* peer = first.peer;
+    if (!peer && parts.size() > 1)
+        peer = parts[1].get();
+    auto received = [](const call::Participant* p, std::size_t i) -> uint64_t {
+        if (!p || i >= p->medias.size() || !p->medias[i]->rtp)
+            return 0;
+        return p->medias[i]->rtp->counters().packets.load(std::memory_order_relaxed);
+    };
+    for (std::size_t i = 0; i < first.medias.size(); ++i) {
+        const bool here = received(&first, i) != 0, there = received(peer, i) != 0;
+        if (!here && !there)
+            ++ended_.streams_without_packets;
+        else if (here != there)
+            ++ended_.one_way_streams;
+    }
 }
 
 void Statistics::ng_command(const std::string& proxy, std::string_view command, double seconds, bool error) {
@@ -120,6 +140,8 @@ void Statistics::tick() {
 }
 
 void Statistics::close_interval() {
+    last_interval_ = interval_;
+    last_interval_duration_ = ended_.duration - interval_.ended.duration;
     interval_ = Interval{};
     interval_.ended = ended_;
     interval_.relayed = last_sample_;

@@ -61,6 +61,8 @@ struct EndedCalls {
     std::array<uint64_t, kEndReasonCount> by_reason{};
     Relayed relayed;
     double duration = 0, duration_squared = 0;  // seconds, for average and deviation
+    // Per media line, by what its two RTP streams received: nothing either way, or one way only.
+    uint64_t streams_without_packets = 0, one_way_streams = 0;
 };
 
 // Per ng command over one Graphite interval.
@@ -85,6 +87,9 @@ public:
     void call_ended(const call::Call& call, EndReason reason);
     // One ng request from proxy that named a command, after its reply was built.
     void ng_command(const std::string& proxy, std::string_view command, double seconds, bool error);
+    // An offer for a new call that a limit refused.
+    void session_rejected() { ++rejected_; }
+    uint64_t rejected() const { return rejected_; }
     // The control thread's 1 s timer: samples the rates.
     void tick();
     // Starts a new Graphite interval; the one that ended stays readable as last_interval().
@@ -107,6 +112,10 @@ public:
         int seconds = 0;
     };
     const Interval& interval() const { return interval_; }
+    // The interval last closed (reported to Graphite), and the duration of the calls that
+    // ended in it; all zero until one was.
+    const Interval& last_interval() const { return last_interval_; }
+    double last_interval_duration() const { return last_interval_duration_; }
 
 private:
     call::CallRegistry& registry_;
@@ -116,6 +125,9 @@ private:
     Relayed rates_;
     std::map<std::string, ProxyCounts, std::less<>> proxies_;
     Interval interval_;
+    Interval last_interval_;
+    double last_interval_duration_ = 0;
+    uint64_t rejected_ = 0;
 };
 
 // Index into kNgCommands, or kNgCommands.size() for a command upstream does not know.
