@@ -237,7 +237,7 @@ def start_ng_daemon(args=(), cli=False, binary=None, env=None):
 def stop_ng_daemon(d):
     """Closes d.ng and stops the daemon, which must exit cleanly."""
     d.ng.close()
-    assert d.stop() == 0
+    assert d.stop() == 0, d.log()
 
 
 def run_daemon_once(args, timeout=10.0):
