@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, daemon_binary, free_tcp_port, free_udp_port
+from rtpe_testlib import (Daemon, daemon_binary, free_tcp_port, free_udp_port, start_ng_daemon, stop_ng_daemon,
+                          tcp_request)
 from test_calls import Peer, exchange, make_sdp, offer_answer
 
 RTPENGINE_CTL = "/usr/bin/rtpengine-ctl"
@@ -19,14 +20,7 @@ RTPENGINE_CTL = "/usr/bin/rtpengine-ctl"
 
 def raw_cli(port, command, timeout=5.0):
     """What rtpengine-ctl does, without Perl: one line out, read until the daemon closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(command.encode() + b"\n")
-        reply = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return reply.decode()
-            reply += chunk
+    return tcp_request(("127.0.0.1", port), command.encode() + b"\n", timeout=timeout).decode()
 
 
 def run_ctl(binary, port, command):
@@ -52,16 +46,9 @@ if shutil.which(RTPENGINE_CTL) or os.path.exists(RTPENGINE_CTL):
 
 @pytest.fixture
 def daemon():
-    ng_port = free_udp_port()
-    cli_port = free_tcp_port()
-    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1",
-                     "--listen-cli=127.0.0.1:%d" % cli_port, "--port-min=31000", "--port-max=31999"])
-    d.start()
-    d.cli_port = cli_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
+    d = start_ng_daemon(["--port-min=31000", "--port-max=31999"], cli=True)
     yield d
-    d.ng.close()
-    assert d.stop() == 0
+    stop_ng_daemon(d)
 
 
 @pytest.fixture

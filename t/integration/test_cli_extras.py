@@ -2,23 +2,18 @@
 params start|current|diff|revert and debug CALLID, through Debian's rtpengine-ctl and ours,
 against a daemon with two live calls."""
 
+import functools
 import os
 import re
 import socket
-import subprocess
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, daemon_binary, free_udp_port, run_daemon_once
+from rtpe_testlib import daemon_binary, free_udp_port, run_daemon_once, start_ng_daemon, stop_ng_daemon
 from test_calls import Peer, make_sdp, offer_answer
+from test_cli import run_ctl
 
 DEBIAN_CTL = "/usr/bin/rtpengine-ctl"
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def our_ctl():
@@ -26,12 +21,7 @@ def our_ctl():
 
 
 def make_ctl(binary):
-    def ctl(port, command):
-        r = subprocess.run([binary, "-ip", "127.0.0.1", "-port", str(port)] + command.split(),
-                           capture_output=True, text=True, timeout=10)
-        assert r.returncode == 0, r.stderr
-        return r.stdout
-    return ctl
+    return functools.partial(run_ctl, binary)
 
 
 CLIENTS = [pytest.param(make_ctl(DEBIAN_CTL), id="debian-ctl"), pytest.param(make_ctl(our_ctl()), id="our-ctl")]
@@ -45,15 +35,9 @@ def clients_present():
 
 @pytest.fixture
 def daemon():
-    ng_port = free_udp_port()
-    cli_port = free_tcp_port()
-    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1",
-                     "--listen-cli=127.0.0.1:%d" % cli_port, "--port-min=33000", "--port-max=33999",
-                     "--control-tos=184", "--timeout=60", "--max-sessions=50",
-                     "--b2b-url=http://%%:8090/RPC2", "--xmlrpc-format=2"])
-    d.start()
-    d.cli_port = cli_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
+    d = start_ng_daemon(["--port-min=33000", "--port-max=33999",
+                         "--control-tos=184", "--timeout=60", "--max-sessions=50",
+                         "--b2b-url=http://%%:8090/RPC2", "--xmlrpc-format=2"], cli=True)
     peers = [Peer(), Peer()]
     offer_answer(d.ng, "call-one", peers[0], peers[1])
     reply = d.ng.request({"command": "offer", "call-id": "call-two", "from-tag": "X",
@@ -62,8 +46,7 @@ def daemon():
     yield d
     for p in peers:
         p.close()
-    d.ng.close()
-    assert d.stop() == 0
+    stop_ng_daemon(d)
 
 
 def params_dict(text):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
+from rtpe_testlib import start_ng_daemon, stop_ng_daemon
 from test_calls import Peer, exchange, make_sdp, offer_answer
 from test_cli import CLIENTS, raw_cli
 
@@ -18,14 +18,7 @@ LEGACY_REFUSAL = b"Parallel session limit reached"
 
 
 def start_daemon(extra, env=None):
-    ng_port = free_udp_port()
-    cli_port = free_tcp_port()
-    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1", "-d", "0",
-                     "--listen-cli=127.0.0.1:%d" % cli_port] + extra, env=env)
-    d.start()
-    d.cli_port = cli_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
-    return d
+    return start_ng_daemon(["-d", "0"] + extra, cli=True, env=env)
 
 
 @pytest.fixture
@@ -39,8 +32,7 @@ def make_daemon():
 
     yield make
     for d in started:
-        d.ng.close()
-        assert d.stop() == 0
+        stop_ng_daemon(d)
 
 
 def offer(ng, call_id, peer, **keys):

@@ -8,38 +8,20 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_udp_port
+from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port, tcp_request
 from test_calls import Peer, rtp_packet
 
 ORACLE = "/usr/bin/rtpengine"
 
 
-def tcp_port(host="127.0.0.1", family=socket.AF_INET):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def command(address, line, family=socket.AF_INET, timeout=3.0):
     """Sends one line; returns everything received until the daemon closes."""
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(address)
-    s.sendall(line if isinstance(line, bytes) else (line + "\n").encode())
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return data.decode()
+    return tcp_request(address, line if isinstance(line, bytes) else (line + "\n").encode(), family,
+                       timeout).decode()
 
 
 def start(binary=None, extra=()):
-    port = tcp_port()
+    port = free_tcp_port()
     args = ["-i", "127.0.0.1", "-l", "127.0.0.1:%d" % port, "-t", "-1"]
     ng_port = free_udp_port()
     if binary is None:

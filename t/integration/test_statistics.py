@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_tcp_port, free_udp_port
+from rtpe_testlib import free_tcp_port, start_ng_daemon, stop_ng_daemon
 from test_calls import Peer, exchange, offer_answer
 from test_cli import RTPENGINE_CTL
 
@@ -19,19 +19,10 @@ UPSTREAM = "/usr/bin/rtpengine"
 
 
 def start_daemon(extra=(), binary=None):
-    ng_port = free_udp_port()
-    cli_port = free_tcp_port()
-    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1", "-d", "0",
-                     "--listen-cli=127.0.0.1:%d" % cli_port] + list(extra), binary=binary)
-    d.start()
-    d.cli_port = cli_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
-    return d
+    return start_ng_daemon(["-d", "0"] + list(extra), cli=True, binary=binary)
 
 
-def stop_daemon(d):
-    d.ng.close()
-    assert d.stop() == 0
+stop_daemon = stop_ng_daemon
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Timeout notifications (--b2b-url, --xmlrpc-format): a call ended for lack of media is
 reported to an XML-RPC server, here one run by the test itself on 127.0.0.0/8."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -8,7 +9,7 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, free_udp_port
+from rtpe_testlib import free_udp_port, start_ng_daemon, stop_ng_daemon
 from test_calls import Peer, make_sdp, offer_answer
 
 
@@ -59,24 +60,33 @@ class Recorder:
         with self.lock:
             return list(self.calls)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
 
 
 def start_daemon(url, fmt, extra=()):
-    ng_port = free_udp_port()
-    args = ["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1", "--port-min=32000",
-            "--port-max=32999", "--b2b-url=" + url, "--xmlrpc-format=%d" % fmt] + list(extra)
-    d = Daemon(args=args)
-    d.start()
-    d.ng = NgClient(("127.0.0.1", ng_port))
-    return d
+    return start_ng_daemon(["--port-min=32000", "--port-max=32999", "--b2b-url=" + url,
+                            "--xmlrpc-format=%d" % fmt] + list(extra))
 
 
-def stop_daemon(d):
-    d.ng.close()
-    assert d.stop() == 0
+stop_daemon = stop_ng_daemon
+
+
+@contextlib.contextmanager
+def notifying_daemon(url, fmt, extra=()):
+    """start_daemon() for a with block, stopped (and checked to exit cleanly) after it."""
+    d = start_daemon(url, fmt, extra)
+    try:
+        yield d
+    finally:
+        stop_daemon(d)
 
 
 @pytest.fixture
@@ -108,8 +118,7 @@ def wait_gone(d, call_id, timeout=8.0):
 ])
 def test_media_timeout_is_notified(recorder, fmt, expected):
     # "%%" stands for the ng client's address: only with it replaced does the request arrive.
-    d = start_daemon("http://%%%%:%d/RPC2" % recorder.port, fmt, ["--timeout=1"])
-    try:
+    with notifying_daemon("http://%%%%:%d/RPC2" % recorder.port, fmt, ["--timeout=1"]) as d:
         peers = answered_call(d, "timed-out-call")
         assert wait_gone(d, "timed-out-call")
         calls = recorder.wait_for(len(expected))
@@ -119,8 +128,6 @@ def test_media_timeout_is_notified(recorder, fmt, expected):
         assert "Removing call: timeout" in d.log()
         for p in peers:
             p.close()
-    finally:
-        stop_daemon(d)
 
 
 @pytest.mark.parametrize("fmt,expected", [
@@ -129,38 +136,29 @@ def test_media_timeout_is_notified(recorder, fmt, expected):
     (2, []),  # no to-tag yet: no dialogue to terminate
 ])
 def test_offer_timeout_is_notified(recorder, fmt, expected):
-    d = start_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, fmt, ["--offer-timeout=1"])
-    try:
+    with notifying_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, fmt, ["--offer-timeout=1"]) as d:
         reply = d.ng.request({"command": "offer", "call-id": "unanswered", "from-tag": "X",
                               "sdp": make_sdp("127.0.0.1", 5000)})
         assert reply["result"] == b"ok"
         assert wait_gone(d, "unanswered")
         recorder.wait_for(max(1, len(expected)), timeout=3.0 if expected else 2.0)
         assert recorder.calls == expected
-    finally:
-        stop_daemon(d)
 
 
 def test_xmlrpc_callback_replaces_the_client_address():
     # The B2BUA listens on 127.0.0.2 while the ng client sends from 127.0.0.1.
-    r = Recorder(host="127.0.0.2")
-    d = start_daemon("http://%%%%:%d/RPC2" % r.port, 1, ["--timeout=1"])
-    try:
+    with Recorder(host="127.0.0.2") as r, notifying_daemon("http://%%%%:%d/RPC2" % r.port, 1, ["--timeout=1"]) as d:
         a, b = Peer(), Peer()
         offer_answer(d.ng, "cb-call", a, b, offer_keys={"xmlrpc-callback": "127.0.0.2"})
         assert wait_gone(d, "cb-call")
         assert r.wait_for(1) == [("teardown", ["cb-call"])]
         a.close()
         b.close()
-    finally:
-        stop_daemon(d)
-        r.close()
 
 
 def test_delete_and_final_timeout_send_nothing(recorder):
-    d = start_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, 1,
-                     ["--final-timeout=2", "--timeout=100", "--delete-delay=0"])
-    try:
+    with notifying_daemon("http://127.0.0.1:%d/RPC2" % recorder.port, 1,
+                          ["--final-timeout=2", "--timeout=100", "--delete-delay=0"]) as d:
         answered_call(d, "deleted")
         answered_call(d, "too-old")
         assert d.ng.request({"command": "delete", "call-id": "deleted", "from-tag": "A"})["result"] == b"ok"
@@ -168,38 +166,21 @@ def test_delete_and_final_timeout_send_nothing(recorder):
         time.sleep(1.5)
         assert recorder.calls == []
         assert "final timeout" in d.log()
-    finally:
-        stop_daemon(d)
 
 
-def test_dialog_not_found_fault_is_not_retried():
-    r = Recorder(fault="Dialog not found")
-    d = start_daemon("http://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"])
-    try:
-        answered_call(d, "gone-already")
-        assert wait_gone(d, "gone-already")
-        r.wait_for(1)
-        time.sleep(1.5)
-        assert r.calls == [("teardown", ["gone-already"])]
-    finally:
-        stop_daemon(d)
-        r.close()
-
-
-def test_other_faults_are_retried():
-    r = Recorder(fault="busy")
-    d = start_daemon("http://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"])
-    try:
-        answered_call(d, "retry-me")
-        assert wait_gone(d, "retry-me")
-        calls = r.wait_for(4, timeout=10.0)
-        assert calls == [("teardown", ["retry-me"])] * 4
-        time.sleep(1.0)
-        assert len(r.calls) == 4  # upstream gives up after the fourth try
-        assert "XMLRPC fault" in d.log()
-    finally:
-        stop_daemon(d)
-        r.close()
+@pytest.mark.parametrize("fault,tries", [
+    ("Dialog not found", 1),  # the B2BUA has forgotten the dialogue: not retried
+    ("busy", 4),              # any other fault: upstream gives up after the fourth try
+])
+def test_faults_are_retried_unless_dialog_not_found(fault, tries):
+    with Recorder(fault=fault) as r, notifying_daemon("http://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"]) as d:
+        answered_call(d, "faulted")
+        assert wait_gone(d, "faulted")
+        assert r.wait_for(tries, timeout=10.0) == [("teardown", ["faulted"])] * tries
+        time.sleep(1.5)  # nothing more should follow
+        assert r.calls == [("teardown", ["faulted"])] * tries
+        if tries > 1:
+            assert "XMLRPC fault" in d.log()
 
 
 def test_unresponsive_b2bua_does_not_hold_up_the_daemon():
@@ -233,8 +214,7 @@ def test_unresponsive_b2bua_does_not_hold_up_the_daemon():
 
 def test_refused_connection_is_logged():
     port = free_udp_port()  # nothing listens on this TCP port either
-    d = start_daemon("http://127.0.0.1:%d/" % port, 1, ["--timeout=1"])
-    try:
+    with notifying_daemon("http://127.0.0.1:%d/" % port, 1, ["--timeout=1"]) as d:
         answered_call(d, "refused")
         assert wait_gone(d, "refused")
         deadline = time.time() + 5
@@ -242,8 +222,6 @@ def test_refused_connection_is_logged():
             time.sleep(0.1)
         assert "Connection refused" in d.log()
         assert d.ng.request({"command": "ping"})["result"] == b"pong"
-    finally:
-        stop_daemon(d)
 
 
 @pytest.mark.parametrize("args", [["--xmlrpc-format=3"], ["--xmlrpc-format=x"], ["--b2b-url=ftp://host/"],

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, daemon_binary, free_tcp_port, free_udp_port
+from rtpe_testlib import daemon_binary, start_ng_daemon, stop_ng_daemon
 from test_calls import Peer, make_sdp, offer_answer
 
 DEBIAN_CTL = "/usr/bin/rtpengine-ctl"
@@ -28,21 +28,13 @@ def util(name):
 
 @pytest.fixture(scope="module")
 def daemon():
-    ng_port = free_udp_port()
-    cli_port = free_tcp_port()
-    d = Daemon(args=["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1",
-                     "--listen-cli=127.0.0.1:%d" % cli_port, "--port-min=32000", "--port-max=32999"])
-    d.start()
-    d.ng_port = ng_port
-    d.cli_port = cli_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
+    d = start_ng_daemon(["--port-min=32000", "--port-max=32999"], cli=True)
     peers = [Peer(), Peer()]
     offer_answer(d.ng, "utils-call", peers[0], peers[1])
     yield d
     for p in peers:
         p.close()
-    d.ng.close()
-    assert d.stop() == 0
+    stop_ng_daemon(d)
 
 
 def run(argv, timeout=15):

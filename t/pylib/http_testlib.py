@@ -12,7 +12,7 @@ import struct
 import subprocess
 import tempfile
 
-from rtpe_testlib import Daemon, NgClient, bencode, bdecode, free_tcp_port, free_udp_port
+from rtpe_testlib import bencode, bdecode, free_tcp_port, start_ng_daemon, stop_ng_daemon
 
 
 
@@ -28,10 +28,8 @@ def make_certificate(directory):
 
 def start_http_daemon(extra=(), https=False, threads=None):
     """Our daemon with ng over UDP and HTTP (and HTTPS when asked) on 127.0.0.1."""
-    ng_port = free_udp_port()
     http_port = free_tcp_port()
-    args = ["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1", "-d", "0",
-            "--listen-http=127.0.0.1:%d" % http_port]
+    args = ["-d", "0", "--listen-http=127.0.0.1:%d" % http_port]
     https_port = None
     if https:
         https_port = free_tcp_port()
@@ -40,17 +38,13 @@ def start_http_daemon(extra=(), https=False, threads=None):
         args += ["--listen-https=127.0.0.1:%d" % https_port, "--https-cert=" + cert, "--https-key=" + key]
     if threads is not None:
         args.append("--http-threads=%d" % threads)
-    d = Daemon(args=args + list(extra))
-    d.start()
+    d = start_ng_daemon(args + list(extra))
     d.http_port = http_port
     d.https_port = https_port
-    d.ng = NgClient(("127.0.0.1", ng_port))
     return d
 
 
-def stop_http_daemon(d):
-    d.ng.close()
-    assert d.stop() == 0, d.log()
+stop_http_daemon = stop_ng_daemon
 
 
 def request(port, method, path, body=None, headers=None, tls=False, timeout=5.0):

@@ -50,6 +50,20 @@ def free_tcp_port(host="127.0.0.1", family=socket.AF_INET):
         return s.getsockname()[1]
 
 
+def tcp_request(address, data, family=socket.AF_INET, timeout=5.0):
+    """Sends data (bytes) on a new TCP connection; returns all bytes received until the peer closes."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(address)
+        s.sendall(data)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return reply
+            reply += chunk
+
+
 # --- bencode, written here independently of the daemon's codec so tests check it ---
 
 def bencode(value):
@@ -200,6 +214,30 @@ class Daemon:
                 return None
         self.log_file.close()
         return self.proc.returncode
+
+
+def start_ng_daemon(args=(), cli=False, binary=None, env=None):
+    """A started daemon on 127.0.0.1 ("-i 127.0.0.1 -t -1") with an ng port (d.ng_port, and
+    d.ng, an NgClient to it) and, with cli=True, a CLI port (d.cli_port, --listen-cli);
+    args follow those. Stop it with stop_ng_daemon()."""
+    ng_port = free_udp_port()
+    base = ["-i", "127.0.0.1", "-n", "127.0.0.1:%d" % ng_port, "-t", "-1"]
+    cli_port = None
+    if cli:
+        cli_port = free_tcp_port()
+        base.append("--listen-cli=127.0.0.1:%d" % cli_port)
+    d = Daemon(args=base + list(args), binary=binary, env=env)
+    d.start()
+    d.ng_port = ng_port
+    d.cli_port = cli_port
+    d.ng = NgClient(("127.0.0.1", ng_port))
+    return d
+
+
+def stop_ng_daemon(d):
+    """Closes d.ng and stops the daemon, which must exit cleanly."""
+    d.ng.close()
+    assert d.stop() == 0, d.log()
 
 
 def run_daemon_once(args, timeout=10.0):

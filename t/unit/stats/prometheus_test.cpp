@@ -6,17 +6,11 @@
 #include <sstream>
 
 #include "daemon/control/http_server.hpp"
+#include "stats/stats_test_util.hpp"
 
 namespace rtpe::stats {
 
-namespace {
-
-media::LocalInterfaces one_interface() {
-    auto parsed = net::parse_interface("127.0.0.1");
-    return media::LocalInterfaces(parsed.interfaces, 47300, 47309);
-}
-
-}  // namespace
+using test::one_interface;
 
 TEST(Prometheus, FamiliesAreContiguousWithHelpAndType) {
     call::CallRegistry registry;

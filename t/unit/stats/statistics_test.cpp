@@ -5,15 +5,13 @@
 #include "daemon/stats/graphite.hpp"
 #include "daemon/stats/report.hpp"
 #include "json/json_codec.hpp"
+#include "stats/stats_test_util.hpp"
 
 namespace rtpe::stats {
 
-namespace {
+using test::one_interface;
 
-media::LocalInterfaces one_interface() {
-    auto parsed = net::parse_interface("127.0.0.1");
-    return media::LocalInterfaces(parsed.interfaces, 47300, 47309);
-}
+namespace {
 
 // The value of "<prefix><name>" in Graphite lines.
 std::string metric(const std::string& lines, const std::string& name) {
