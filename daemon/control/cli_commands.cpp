@@ -8,7 +8,6 @@
 #include <array>
 #include <memory>
 #include <climits>
-#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -180,9 +179,6 @@ void list_totals(std::string& out, const CliContext& c) {
     total_line(out, "Mixed kernel/userspace media streams", 0);
 
     auto reason = [&](stats::EndReason r) { return ended.by_reason[static_cast<std::size_t>(r)]; };
-    const double n = static_cast<double>(ended.calls);
-    const double average = ended.calls ? ended.duration / n : 0;
-    const double variance = ended.calls ? ended.duration_squared / n - average * average : 0;
     out += "\nTotal statistics (does not include current running sessions):\n\n";
     appendf(out, " %-48s:%lld seconds\n", "Uptime of rtpengine", static_cast<long long>(c.stats.uptime()));
     total_line(out, "Total managed sessions", ended.calls);
@@ -204,11 +200,10 @@ void list_totals(std::string& out, const CliContext& c) {
     total_line(out, "Total relayed bytes", relayed.bytes);
     total_line(out, "Total number of streams with no relayed packets", ended.streams_without_packets);
     total_line(out, "Total number of 1-way streams", ended.one_way_streams);
-    total_fraction(out, "Average call duration", average, " seconds");
+    total_fraction(out, "Average call duration", ended.average_duration(), " seconds");
     total_fraction(out, "Total calls duration", ended.duration, " seconds");
     total_fraction(out, "Total calls duration squared", ended.duration_squared, " seconds squared");
-    total_fraction(out, "Total calls duration standard deviation", variance > 0 ? std::sqrt(variance) : 0,
-                   " seconds");
+    total_fraction(out, "Total calls duration standard deviation", ended.duration_stddev(), " seconds");
 
     // What was last reported to Graphite: zeros until an interval was.
     const auto& in = c.stats.last_interval();

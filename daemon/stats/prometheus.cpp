@@ -106,9 +106,8 @@ std::string prometheus_metrics(const Statistics& stats, const media::LocalInterf
         f.sample(label("type", "userspace"), relayed.bytes);
         f.sample(label("type", "kernel"), uint64_t{0});
     }
-    const double average = ended.calls ? ended.duration / static_cast<double>(ended.calls) : 0;
     Family(out, "call_duration_avg", "gauge", "Mean duration of the ended calls, in seconds")
-        .sample("", decimal(average));
+        .sample("", decimal(ended.average_duration()));
     Family(out, "call_duration_total", "counter", "Summed duration of the ended calls, in seconds")
         .sample("", decimal(ended.duration));
     Family(out, "call_duration2_total", "counter", "Summed squares of the ended calls' durations")

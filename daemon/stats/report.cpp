@@ -1,6 +1,5 @@
 #include "daemon/stats/report.hpp"
 
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -143,9 +142,6 @@ void write(Sink& s, const Statistics& stats, const media::LocalInterfaces& inter
     const EndedCalls& ended = stats.ended();
     const Relayed relayed = stats.relayed_total(now);
     auto reason = [&](EndReason r) { return static_cast<int64_t>(ended.by_reason[static_cast<std::size_t>(r)]); };
-    const double n = static_cast<double>(ended.calls);
-    const double average = ended.calls ? ended.duration / n : 0;
-    const double variance = ended.calls ? ended.duration_squared / n - average * average : 0;
     s.begin_object("totalstatistics");
     s.number("uptime", std::to_string(stats.uptime()));
     s.integer("managedsessions", static_cast<int64_t>(ended.calls));
@@ -164,10 +160,10 @@ void write(Sink& s, const Statistics& stats, const media::LocalInterfaces& inter
     s.integer("relayedpackets", static_cast<int64_t>(relayed.packets));
     s.integer("relayedpacketerrors", static_cast<int64_t>(relayed.errors));
     s.integer("relayedbytes", static_cast<int64_t>(relayed.bytes));
-    s.number("avgcallduration", fixed(average, 6));
+    s.number("avgcallduration", fixed(ended.average_duration(), 6));
     s.number("totalcallsduration", fixed(ended.duration, 6));
     s.number("totalcallsduration2", fixed(ended.duration_squared, 6));
-    s.number("totalcallsduration_stddev", fixed(variance > 0 ? std::sqrt(variance) : 0, 6));
+    s.number("totalcallsduration_stddev", fixed(ended.duration_stddev(), 6));
     s.end_object();
 
     s.begin_object("controlstatistics");

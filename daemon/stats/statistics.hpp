@@ -4,6 +4,7 @@
 // command and Graphite all read from here. Control thread only, like the call service.
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <ctime>
 #include <map>
@@ -61,6 +62,12 @@ struct EndedCalls {
     std::array<uint64_t, kEndReasonCount> by_reason{};
     Relayed relayed;
     double duration = 0, duration_squared = 0;  // seconds, for average and deviation
+    double average_duration() const { return calls ? duration / static_cast<double>(calls) : 0; }
+    double duration_stddev() const {
+        const double average = average_duration();
+        const double variance = calls ? duration_squared / static_cast<double>(calls) - average * average : 0;
+        return variance > 0 ? std::sqrt(variance) : 0;
+    }
     // Per media line, by what its two RTP streams received: nothing either way, or one way only.
     uint64_t streams_without_packets = 0, one_way_streams = 0;
 };
