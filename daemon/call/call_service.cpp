@@ -180,11 +180,11 @@ void CallService::MediaChanges::activate(MediaSide& m) {
 }
 
 void CallService::bury_released() {
-    std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->released.load(std::memory_order_acquire); });
+    std::erase_if(graves_, Grave::is_released);
 }
 
 void CallService::bury_oldest_released() {
-    while (!graves_.empty() && graves_.front()->released.load(std::memory_order_acquire))
+    while (!graves_.empty() && Grave::is_released(graves_.front()))
         graves_.pop_front();
 }
 
@@ -196,11 +196,8 @@ bool CallService::reclaim_released_ports() {
     kick_workers();
     constexpr auto kPatience = std::chrono::milliseconds(100);
     const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    const auto all_released = [this] {
-        return std::all_of(graves_.begin(), graves_.end(),
-                           [](const auto& g) { return g->released.load(std::memory_order_acquire); });
-    };
-    while (!all_released() && std::chrono::steady_clock::now() < deadline)
+    while (!std::all_of(graves_.begin(), graves_.end(), Grave::is_released) &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     const std::size_t before = graves_.size();
     bury_released();

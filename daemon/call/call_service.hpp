@@ -94,6 +94,10 @@ private:
     struct Grave {
         std::vector<Retired> streams;
         std::atomic<bool> released{false};  // set by the worker
+
+        static bool is_released(const std::unique_ptr<Grave>& g) {
+            return g->released.load(std::memory_order_acquire);
+        }
     };
 
     class MediaChanges {

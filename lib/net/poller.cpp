@@ -40,24 +40,22 @@ void Poller::wake() {
     (void)ignored;
 }
 
-void Poller::post(Task task, bool wake_now) {
+void Poller::enqueue(std::vector<Task>& queue, std::atomic<bool>& pending, Task task, bool wake_now) {
     {
         std::lock_guard lock(tasks_mutex_);
-        tasks_.push_back(std::move(task));
-        tasks_pending_.store(true, std::memory_order_release);
+        queue.push_back(std::move(task));
+        pending.store(true, std::memory_order_release);
     }
     if (wake_now)
         wake();
 }
 
+void Poller::post(Task task, bool wake_now) {
+    enqueue(tasks_, tasks_pending_, std::move(task), wake_now);
+}
+
 void Poller::defer(Task task, bool wake_now) {
-    {
-        std::lock_guard lock(tasks_mutex_);
-        deferred_.push_back(std::move(task));
-        deferred_pending_.store(true, std::memory_order_release);
-    }
-    if (wake_now)
-        wake();
+    enqueue(deferred_, deferred_pending_, std::move(task), wake_now);
 }
 
 void Poller::kick() {

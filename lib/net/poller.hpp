@@ -55,6 +55,7 @@ public:
 
 private:
     void wake();
+    void enqueue(std::vector<Task>& queue, std::atomic<bool>& pending, Task task, bool wake_now);
     // Runs the posted tasks and, with deferred, then the deferred ones too.
     void run_tasks(bool deferred);
 
