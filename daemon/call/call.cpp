@@ -2,7 +2,22 @@
 
 #include <sys/time.h>
 
+#include "rtp/payload_types.hpp"
+
 namespace rtpe::call {
+
+std::optional<std::string> shown_codec(const MediaSide& m) {
+    if (!m.rtp)
+        return std::nullopt;
+    const auto pt = m.rtp->payloads().most_used();
+    if (!pt)
+        return std::nullopt;
+    if (auto it = m.codec_names.find(*pt); it != m.codec_names.end())
+        return it->second;
+    if (auto known = rtp::static_rtpmap(std::to_string(*pt)))
+        return std::string(*known);
+    return std::nullopt;
+}
 
 Call::Call(std::string id) : id_(std::move(id)) {
     timeval now{};

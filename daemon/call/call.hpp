@@ -7,6 +7,7 @@
 // control thread changes their worker state only through that worker's poller.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,9 @@ struct MediaSide {
     bool sdp_filled = false;               // this participant's SDP has described the m= line
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
+    // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec
+    // query shows (static types without an rtpmap get their RFC 3551 names when shown).
+    std::map<uint8_t, std::string> codec_names;
 };
 
 struct Participant {
@@ -51,6 +55,11 @@ struct Participant {
     std::optional<int64_t> output_sdp_version;  // for replace: sdp-version
     std::string last_sdp_body;                  // its last SDP without o=, to notice changes
 };
+
+// The codec query and the CLI show for a media: the payload type its participant sent
+// most, named by that participant's SDP (RFC 3551 names for static types it did not map).
+// None before the first packet, or when the most used type has no name.
+std::optional<std::string> shown_codec(const MediaSide& media);
 
 class Call {
 public:

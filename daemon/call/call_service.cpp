@@ -11,6 +11,7 @@
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/media/relay.hpp"
+#include "rtp/payload_types.hpp"
 #include "sdp/session.hpp"
 #include "util/log.hpp"
 #include "util/parse.hpp"
@@ -67,6 +68,33 @@ void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& ad
         stream.endpoint_confirmed = policy.asymmetric || policy.learning == media::EndpointLearning::off;
         stream.learning_started_ms = 0;
     }
+}
+
+// The RTP payload types an m= line names, with their clock rates (for jitter), and their
+// names as query shows them ("encoding/clock[/channels]", into names).
+std::vector<media::AllowedPayload> payloads_of(const sdp::MediaSection& section,
+                                               const std::vector<std::string>& formats,
+                                               std::map<uint8_t, std::string>& names) {
+    std::vector<media::AllowedPayload> out;
+    for (const auto& format : formats) {
+        const auto number = parse_int(format);
+        if (!number || *number < 0 || *number > 127)
+            continue;  // not RTP (udptl, BFCP, ...)
+        media::AllowedPayload p;
+        p.payload_type = static_cast<uint8_t>(*number);
+        if (auto map = section.rtpmap(format)) {
+            p.clock_rate = map->clock_rate;
+            std::string name = map->encoding + "/" + std::to_string(map->clock_rate);
+            if (map->encoding_params && *map->encoding_params != "1")
+                name += "/" + *map->encoding_params;
+            names[p.payload_type] = std::move(name);
+        } else if (auto known = rtp::static_rtpmap(format)) {
+            const auto slash = known->find('/');
+            p.clock_rate = static_cast<uint32_t>(parse_int(known->substr(slash + 1, known->find('/', slash + 1) - slash - 1)).value_or(0));
+        }
+        out.push_back(p);
+    }
+    return out;
 }
 
 }  // namespace
@@ -144,9 +172,13 @@ CallService::MediaChanges::~MediaChanges() {
             // kick_workers() runs from the timer (or reclaim_released_ports() needs them).
             workers_.poller(w).defer(
                 [dead] {
-                    for (auto& retired : dead->streams)
+                    for (auto& retired : dead->streams) {
                         if (retired.sockets)
                             retired.sockets->close_sockets();
+                        for (auto* stream : {retired.rtp.get(), retired.rtcp.get()})
+                            if (stream)
+                                stream->stop_timers();
+                    }
                     dead->released.store(true, std::memory_order_release);
                 },
                 false);
@@ -179,13 +211,36 @@ void CallService::MediaChanges::activate(MediaSide& m) {
     m.active = true;
 }
 
+// Which graves are released is read before the events are drained: a worker posts every
+// event of a stream before it releases it, so those events are applied while the stream
+// still exists, and none can come after.
 void CallService::bury_released() {
-    std::erase_if(graves_, Grave::is_released);
+    for (auto& g : graves_)
+        g->seen_released = Grave::is_released(g);
+    apply_media_events();
+    std::erase_if(graves_, [](const std::unique_ptr<Grave>& g) { return g->seen_released; });
 }
 
 void CallService::bury_oldest_released() {
-    while (!graves_.empty() && Grave::is_released(graves_.front()))
-        graves_.pop_front();
+    std::size_t released = 0;
+    while (released < graves_.size() && Grave::is_released(graves_[released]))
+        ++released;
+    apply_media_events();
+    graves_.erase(graves_.begin(), graves_.begin() + static_cast<std::ptrdiff_t>(released));
+}
+
+void CallService::apply_media_events() {
+    for (const auto& e : workers_.events().take()) {
+        switch (e.kind) {
+        case media::MediaEvent::Kind::endpoint_learned:
+            e.stream->published = {e.advertised, e.address};
+            break;
+        case media::MediaEvent::Kind::new_ssrc:
+            RTPE_LOG(core, log::kDebug, "New SSRC %08x on local port %s", e.ssrc,
+                     e.stream->is_rtcp() ? "(RTCP)" : "(RTP)");
+            break;
+        }
+    }
 }
 
 bool CallService::reclaim_released_ports() {
@@ -229,10 +284,12 @@ void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
         return;
     media::PacketStream* streams[] = {a.rtp.get(), a.rtcp.get(), b.rtp.get(), b.rtcp.get()};
     auto link = [streams] {
-        streams[0]->sink = streams[2];
-        streams[1]->sink = streams[3];
-        streams[2]->sink = streams[0];
-        streams[3]->sink = streams[1];
+        // Each stream's one sink forwards to the stream of the same kind facing the peer.
+        for (int i = 0; i < 4; ++i) {
+            streams[i]->forwarder.set_target(streams[(i + 2) % 4]);
+            streams[i]->sinks.clear();
+            streams[i]->sinks.add(&streams[i]->forwarder);
+        }
     };
     // Both sides share a worker; one task covers them whichever of them is active.
     if (a.active || b.active)
@@ -247,8 +304,10 @@ void CallService::unlink(MediaChanges& changes, MediaSide& m) {
     media::PacketStream* rtp = m.rtp.get();
     media::PacketStream* rtcp = m.rtcp.get();
     changes.update(m, [rtp, rtcp] {
-        rtp->sink = nullptr;
-        rtcp->sink = nullptr;
+        for (auto* stream : {rtp, rtcp}) {
+            stream->forwarder.set_target(nullptr);
+            stream->sinks.clear();
+        }
     });
 }
 
@@ -336,13 +395,21 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         m.sdp_rtp = e.rtp;
         m.sdp_rtcp = e.rtcp;
         m.sdp_filled = true;
+        // Payload types either side's SDP named are expected from both (added, never removed,
+        // as upstream keeps them).
+        auto payloads = payloads_of(section, description.formats, m.codec_names);
         if (m.rtp) {
             media::PacketStream* rtp = m.rtp.get();
             media::PacketStream* rtcp = m.rtcp.get();
-            changes.update(m, [rtp, rtcp, e, policy] {
+            changes.update(m, [rtp, rtcp, e, policy, payloads] {
                 apply_sdp_address(*rtp, e.rtp, policy);
                 apply_sdp_address(*rtcp, e.rtcp, policy);
+                rtp->payloads().allow(payloads);
             });
+        }
+        if (out.rtp && !payloads.empty()) {
+            media::PacketStream* rtp = out.rtp.get();
+            changes.update(out, [rtp, payloads = std::move(payloads)] { rtp->payloads().allow(payloads); });
         }
         changes.activate(m);
         changes.activate(out);

@@ -62,6 +62,10 @@ public:
     int delete_delay() const { return settings_.delete_delay; }
     void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
 
+    // Applies what the workers reported (endpoints learned) to the streams' published
+    // fields. Control thread; call before reading them (query, CDR).
+    void apply_media_events();
+
     // Frees the sockets and streams the workers are done with. The timers call it, so that an
     // idle daemon gives ports back too; every operation frees at least the oldest ones.
     void bury_released();
@@ -75,6 +79,7 @@ private:
     // The cheap part of bury_released(), for every operation: the oldest graves, as long as
     // they are released (one worker's are released in order; the timer gets the rest).
     void bury_oldest_released();
+
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
     // replace: sdp-version: our own o= version, raised when the sender's SDP changed.
@@ -94,6 +99,7 @@ private:
     struct Grave {
         std::vector<Retired> streams;
         std::atomic<bool> released{false};  // set by the worker
+        bool seen_released = false;         // control thread: released when last looked at
 
         static bool is_released(const std::unique_ptr<Grave>& g) {
             return g->released.load(std::memory_order_acquire);

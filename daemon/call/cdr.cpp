@@ -10,10 +10,10 @@ namespace {
 
 void append_stream(std::string& out, const std::string& prefix, const MediaSide& m, bool rtcp, int64_t never) {
     const media::PacketStream* stream = rtcp ? m.rtcp.get() : m.rtp.get();
-    // As in query replies: the learned endpoint once there is one, else the SDP's. The
-    // worker owns it; this is a snapshot of a call that is going away.
+    // As in query replies: the learned endpoint once the workers reported one, else the SDP's.
     const net::SocketAddress& sdp = rtcp ? m.sdp_rtcp : m.sdp_rtp;
-    const net::SocketAddress& endpoint = stream && stream->endpoint.port() ? stream->endpoint : sdp;
+    const net::SocketAddress& endpoint =
+        stream && stream->published.learned.port() ? stream->published.learned : sdp;
     const char* kind = rtcp ? "rtcp" : "rtp";
     const std::string endpoint_ip = m.sdp_filled || endpoint.port() ? endpoint.ip().to_string() : "";
     appendf(out, "%s_%s_endpoint_ip=%s, %s_%s_endpoint_port=%u, ", prefix.c_str(), kind, endpoint_ip.c_str(),

@@ -42,6 +42,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         auto call = id ? service.registry().find(*id) : nullptr;
         if (!call)
             throw NgError("Unknown call-id");
+        service.apply_media_events();
         std::lock_guard lock(call->mutex());
         report_call(*call, reply);
     });

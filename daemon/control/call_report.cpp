@@ -33,9 +33,9 @@ struct Totals {
     }
 };
 
-// The relay's worker owns endpoint state; reading it here is a benign snapshot that the
-// worker may be updating (addresses are written whole only while learning). A stream of a
-// rejected m= line has no socket and shows no local port, as upstream shows it.
+// What a worker learned comes from its events (CallService::apply_media_events, run by the
+// caller first); nothing here reads worker state. A stream of a rejected m= line has no
+// socket and shows no local port, as upstream shows it.
 void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const call::MediaSide& media,
                   const net::SocketAddress& sdp, int64_t call_created) {
     w.dict();
@@ -46,10 +46,9 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     }
     // An endpoint nobody has told us about yet is an empty dictionary.
     const bool known = media.sdp_filled;
-    // Until the worker has taken in the latest SDP (its advertised address still differs),
-    // what it learned belongs to the previous one.
-    const bool caught_up = stream && stream->advertised == sdp && stream->endpoint.port();
-    const net::SocketAddress& current = caught_up ? stream->endpoint : sdp;
+    // What was learned against an older SDP address belongs to that one.
+    const bool learned = stream && stream->published.advertised == sdp && stream->published.learned.port();
+    const net::SocketAddress& current = learned ? stream->published.learned : sdp;
     w.key("endpoint");
     known ? write_endpoint(w, current) : void(w.dict().end());
     w.key("advertised endpoint");
@@ -60,6 +59,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     if (known)
         w.string("filled");
     w.end();
+    if (stream && media::peek(stream->counters().ssrc_seen))
+        w.integer_entry("SSRC", media::peek(stream->counters().last_ssrc));
     Totals t;
     if (stream)
         t.add(stream->counters());
@@ -82,6 +83,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
     w.key("medias").list();
     for (const auto& m : p.medias) {
         w.dict().integer_entry("index", m->index).entry("type", m->type).entry("protocol", m->protocol);
+        if (auto codec = call::shown_codec(*m))
+            w.entry("codec", *codec);
         w.key("streams").list();
         write_stream(w, m->rtp.get(), false, *m, m->sdp_rtp, call_created);
         write_stream(w, m->rtcp.get(), true, *m, m->sdp_rtcp, call_created);

@@ -59,10 +59,10 @@ void describe_port(std::string& out, const call::MediaSide& m, bool rtcp, int64_
     const unsigned remote_port = m.sdp_filled ? remote.port() : 0;
     const auto& counters = (rtcp ? m.rtcp : m.rtp)->counters();
     const int64_t last = counters.last_packet.load(std::memory_order_relaxed);
-    // The last SSRC seen is not tracked by the relay yet: 0, as upstream shows before any packet.
+    // 0 before any packet, as upstream shows it.
     appendf(out, "-------- Port %15s:%-5u <> %15s:%-5u%s, SSRC %x, %llu p, %llu b, %llu e, %lld ts\n",
             m.sockets->address().local.to_string().c_str(), local_port, remote_ip.c_str(), remote_port,
-            rtcp ? " (RTCP)" : "", 0u,
+            rtcp ? " (RTCP)" : "", media::peek(counters.last_ssrc),
             static_cast<unsigned long long>(counters.packets.load(std::memory_order_relaxed)),
             static_cast<unsigned long long>(counters.bytes.load(std::memory_order_relaxed)),
             static_cast<unsigned long long>(counters.errors.load(std::memory_order_relaxed)),
@@ -86,9 +86,9 @@ void describe_call(std::string& out, call::Call& call) {
                 participant_type(call, *p), p->label.c_str(), p->via_branch.c_str(), duration);
         appendf(out, "---     subscribed to '%s'\n---     subscription of '%s'\n", peer.c_str(), peer.c_str());
         for (const auto& m : p->medias) {
-            // Codecs are not negotiated by this daemon yet, so it names none.
-            appendf(out, "------ Media #%d (%s over %s) using unknown codec\n", m->index, m->type.c_str(),
-                    m->protocol.c_str());
+            const auto codec = call::shown_codec(*m);
+            appendf(out, "------ Media #%d (%s over %s) using %s\n", m->index, m->type.c_str(), m->protocol.c_str(),
+                    codec ? codec->c_str() : "unknown codec");
             if (!m->sockets)
                 continue;
             describe_port(out, *m, false, call.created_s);

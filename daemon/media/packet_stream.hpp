@@ -1,16 +1,23 @@
 #pragma once
-// One local media socket facing one participant (its RTP or its RTCP), and what the
-// relay needs to forward what arrives there: the peer-facing stream it goes out of, and
-// where this participant is to be reached.
+// One local media socket facing one participant (its RTP or its RTCP): what arrives there
+// (ingress state: per-SSRC table, payload-type counts, counters), where it goes (its
+// sinks), and where this participant is to be reached (endpoint, learning).
 //
 // Threading: the fields under "worker state" are read and written only on the owning
-// worker's thread; the control thread changes them through WorkerPool tasks. Counters are
-// atomics so the control thread can read them for query/delete at any time.
+// worker's thread; the control thread changes them through tasks posted to that worker.
+// Counters and figures are single-writer relaxed atomics any thread may read. The
+// "published" fields are the control thread's: it fills them from the worker's events.
 
 #include <atomic>
 #include <cstdint>
 #include <ctime>
 
+#include "daemon/media/counter.hpp"
+#include "daemon/media/forwarder.hpp"
+#include "daemon/media/payload_counts.hpp"
+#include "daemon/media/sink.hpp"
+#include "daemon/media/ssrc_table.hpp"
+#include "daemon/media/worker_timers.hpp"
 #include "net/address.hpp"
 #include "net/poller.hpp"
 
@@ -21,8 +28,21 @@ enum class EndpointLearning { delayed, immediate, off, heuristic };
 struct StreamCounters {
     std::atomic<uint64_t> packets{0};
     std::atomic<uint64_t> bytes{0};
-    std::atomic<uint64_t> errors{0};
+    std::atomic<uint64_t> errors{0};     // unknown payload types, truncated, refused sources, failed sends
+    std::atomic<uint64_t> malformed{0};  // RTP/RTCP that does not parse (forwarded all the same)
+    std::atomic<uint64_t> stun{0};       // RFC 7983 classes other than RTP/RTCP
+    std::atomic<uint64_t> dtls{0};
+    std::atomic<uint64_t> other{0};
     std::atomic<int64_t> last_packet{0};  // wall-clock seconds; 0 = never
+    std::atomic<uint32_t> last_ssrc{0};   // of the last RTP (RTCP: sender) packet
+    std::atomic<bool> ssrc_seen{false};
+
+    // Counts handled elsewhere (the kernel, later) join these by addition.
+    void fold(uint64_t more_packets, uint64_t more_bytes, uint64_t more_errors) {
+        packets.fetch_add(more_packets, std::memory_order_relaxed);
+        bytes.fetch_add(more_bytes, std::memory_order_relaxed);
+        errors.fetch_add(more_errors, std::memory_order_relaxed);
+    }
 };
 
 struct RelayPolicy {
@@ -30,6 +50,24 @@ struct RelayPolicy {
     bool asymmetric = false;     // never learn: the SDP address is where media goes
     bool strict_source = false;  // drop packets whose source is not the endpoint
     bool media_handover = false; // a new source takes over the endpoint at any time
+};
+
+// What the control thread knows of a stream's addresses, from the worker's events.
+struct PublishedEndpoint {
+    net::SocketAddress advertised;  // the SDP address the worker had when it learned
+    net::SocketAddress learned;     // port 0: nothing learned yet
+};
+
+class PacketStream;
+
+// Delayed learning settles on its own time, even when no further packet comes.
+class LearningTimer final : public Timer {
+public:
+    explicit LearningTimer(PacketStream& stream) : stream_(stream) {}
+    void on_timer(int64_t now_ms) override;  // defined with the relay
+
+private:
+    PacketStream& stream_;
 };
 
 class PacketStream : public net::EventHandler {
@@ -48,20 +86,38 @@ public:
     bool retired() const { return retired_.load(std::memory_order_acquire); }
     StreamCounters& counters() { return counters_; }
     const StreamCounters& counters() const { return counters_; }
+    // Figures any thread may read; the packet path (and allow()) only on the worker.
+    SsrcTable& ssrcs() { return ssrcs_; }
+    const SsrcTable& ssrcs() const { return ssrcs_; }
+    PayloadCounts& payloads() { return payloads_; }
+    const PayloadCounts& payloads() const { return payloads_; }
 
     // --- worker state ---
-    PacketStream* sink = nullptr;       // packets received here leave through the sink's socket
+    SinkSet sinks;                      // where accepted packets go
+    Forwarder forwarder;                // the usual sink: to the peer-facing stream
     net::SocketAddress advertised;      // from the participant's SDP; port 0 = unknown
     net::SocketAddress endpoint;        // where we send to; learned from traffic when allowed
     bool endpoint_confirmed = false;    // learning is over for this endpoint
     int64_t learning_started_ms = 0;    // monotonic ms of the first packet, for delayed learning
     RelayPolicy policy;
+    // Something can be sent to this participant (not before its SDP, not while on hold).
+    bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
+    // Delayed learning's deadline on the worker's timer queue; stop_timers() before the
+    // stream goes (the worker's close task does).
+    void start_learning_timer(int64_t due_ms);
+    void stop_timers();
+
+    // --- control thread state ---
+    PublishedEndpoint published;
 
 private:
     const int fd_;
     const bool rtcp_;
     std::atomic<bool> retired_{false};
     StreamCounters counters_;
+    SsrcTable ssrcs_;
+    PayloadCounts payloads_;
+    LearningTimer learning_timer_{*this};
 };
 
 }  // namespace rtpe::media

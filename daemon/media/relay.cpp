@@ -1,5 +1,7 @@
 #include "daemon/media/relay.hpp"
 
+#include "daemon/media/egress.hpp"
+#include "daemon/media/worker_context.hpp"
 #include "rtp/header.hpp"
 
 #include <sys/socket.h>
@@ -14,26 +16,16 @@ namespace {
 
 constexpr int kBatch = 32;
 constexpr std::size_t kMaxPacket = 2048;  // larger datagrams are truncated and counted as errors
-// How long delayed learning waits for a packet from the SDP address before settling on
-// the first source seen (upstream waits 3 seconds).
-constexpr int64_t kDelayedLearningMs = 3000;
-
-int64_t monotonic_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 // One buffer set per worker thread: the packet path allocates nothing.
 struct Batch {
     mmsghdr in[kBatch];
     iovec in_iov[kBatch];
     sockaddr_storage sources[kBatch];
-    mmsghdr out[kBatch];
-    iovec out_iov[kBatch];
     alignas(16) unsigned char data[kBatch][kMaxPacket];
 };
 thread_local Batch t_batch;
+thread_local Egress t_egress;
 
 std::atomic<bool> g_plain_io{false};
 
@@ -59,23 +51,71 @@ int receive_batch(int fd, Batch& b) {
     return n > 0 ? n : -1;
 }
 
-// Sends the first count entries of b.out from fd; returns how many went out.
-int send_batch(int fd, Batch& b, int count) {
-    if (!g_plain_io.load(std::memory_order_relaxed)) {
-        int sent = 0;
-        while (sent < count) {
-            const int n = sendmmsg(fd, b.out + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT);
-            if (n <= 0)
-                break;
-            sent += n;
-        }
-        return sent;
+void publish_endpoint(PacketStream& s) {
+    if (EventOutbox* events = this_worker().events) {
+        MediaEvent e;
+        e.kind = MediaEvent::Kind::endpoint_learned;
+        e.stream = &s;
+        e.address = s.endpoint;
+        e.advertised = s.advertised;
+        events->post(e);
     }
-    int sent = 0;
-    for (int i = 0; i < count; ++i)
-        if (sendmsg(fd, &b.out[i].msg_hdr, MSG_DONTWAIT) >= 0)
-            ++sent;
-    return sent;
+}
+
+// Per-SSRC and payload-type accounting of one RTP packet.
+void ingress_rtp(PacketStream& s, const rtp::RtpHeader& h, std::size_t length, int64_t now_us) {
+    uint32_t clock_rate = 0;
+    // A payload type no SDP named is an error on an RTP port (upstream counts it, and
+    // forwards it all the same); RTP arriving on an RTCP port is just passed on.
+    if (!s.payloads().count(h.payload_type, clock_rate) && !s.is_rtcp())
+        bump(s.counters().errors);
+    const bool new_ssrc = s.ssrcs().record(h.ssrc, h.sequence, h.timestamp, h.payload_type, clock_rate, length, now_us);
+    put(s.counters().last_ssrc, h.ssrc);
+    put(s.counters().ssrc_seen, true);
+    if (new_ssrc)
+        if (EventOutbox* events = this_worker().events) {
+            MediaEvent e;
+            e.kind = MediaEvent::Kind::new_ssrc;
+            e.stream = &s;
+            e.ssrc = h.ssrc;
+            events->post(e);
+        }
+}
+
+void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length) {
+    uint32_t ssrc = 0;
+    if (rtp::rtcp_sender_ssrc(data, length, ssrc)) {
+        put(s.counters().last_ssrc, ssrc);
+        put(s.counters().ssrc_seen, true);
+    }
+}
+
+// Classification (RFC 7983) and ingress accounting; fills what the sinks see.
+void classify_and_account(PacketStream& s, Packet& p, int64_t now_us) {
+    StreamCounters& c = s.counters();
+    p.demux = rtp::demux(p.data, p.length);
+    switch (p.demux) {
+    case rtp::Demux::rtp_or_rtcp:
+        if (rtp::parse_rtp(p.data, p.length, p.header)) {
+            p.is_rtp = true;
+            ingress_rtp(s, p.header, p.length, now_us);
+        } else if (rtp::classify(p.data, p.length) == rtp::PacketKind::rtcp) {
+            p.is_rtcp = true;
+            ingress_rtcp(s, p.data, p.length);
+        } else {
+            bump(c.malformed);
+        }
+        break;
+    case rtp::Demux::stun:
+        bump(c.stun);
+        break;
+    case rtp::Demux::dtls:
+        bump(c.dtls);
+        break;
+    default:
+        bump(c.other);
+        break;
+    }
 }
 
 }  // namespace
@@ -128,16 +168,40 @@ bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now
     return true;
 }
 
+bool settle_learning(PacketStream& s, int64_t now_ms) {
+    if (s.endpoint_confirmed || s.learning_started_ms == 0 || now_ms - s.learning_started_ms < kDelayedLearningMs)
+        return false;
+    s.endpoint_confirmed = true;
+    return true;
+}
+
 void PacketStream::on_ready(uint32_t) {
     relay_readable(*this);
 }
 
+void LearningTimer::on_timer(int64_t now_ms) {
+    if (settle_learning(stream_, now_ms))
+        publish_endpoint(stream_);
+}
+
+void PacketStream::start_learning_timer(int64_t due_ms) {
+    if (WorkerTimers* timers = this_worker().timers)
+        timers->schedule(learning_timer_, due_ms);
+}
+
+void PacketStream::stop_timers() {
+    if (WorkerTimers* timers = this_worker().timers)
+        timers->cancel(learning_timer_);
+}
+
 void set_plain_io(bool plain) {
     g_plain_io.store(plain, std::memory_order_relaxed);
+    Egress::set_plain_io(plain);
 }
 
 void relay_readable(PacketStream& stream) {
     Batch& b = t_batch;
+    Egress& egress = t_egress;
     StreamCounters& in = stream.counters();
     for (int round = 0; round < 4; ++round) {
         const int n = receive_batch(stream.fd(), b);
@@ -148,44 +212,48 @@ void relay_readable(PacketStream& stream) {
                 return;
             continue;
         }
-        const int64_t now_ms = monotonic_ms();
+        timespec mono{};
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        const int64_t now_us = mono.tv_sec * 1000000 + mono.tv_nsec / 1000;
+        const int64_t now_ms = now_us / 1000;
         uint64_t bytes = 0, errors = 0;
-        // Every packet of one batch came in on one socket, so all leave through one sink.
-        PacketStream* sink = stream.sink;
-        int out = 0;
         for (int i = 0; i < n; ++i) {
             const std::size_t len = b.in[i].msg_len;
             bytes += len;
             auto source = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&b.sources[i]),
                                                             b.in[i].msg_hdr.msg_namelen);
-            // RTP sockets also carry RTCP when it is multiplexed; RTCP sockets carry only RTCP.
-            const rtp::PacketKind kind = rtp::classify(b.data[i], len);
-            const bool acceptable = kind == rtp::PacketKind::rtcp || (kind == rtp::PacketKind::rtp && !stream.is_rtcp());
-            if (!source || !acceptable || (b.in[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-                !learn_source(stream, *source, now_ms)) {
+            if (!source || (b.in[i].msg_hdr.msg_flags & MSG_TRUNC)) {
                 ++errors;
                 continue;
             }
-            // No answer yet, or the other side is on hold (0.0.0.0): nowhere to send to.
-            if (!sink || sink->endpoint.port() == 0 || sink->endpoint.ip().is_unspecified())
+            const net::SocketAddress endpoint_before = stream.endpoint;
+            const bool confirmed_before = stream.endpoint_confirmed;
+            const int64_t learning_before = stream.learning_started_ms;
+            if (!learn_source(stream, *source, now_ms)) {
+                ++errors;
                 continue;
-            b.out_iov[out] = {b.data[i], len};
-            b.out[out].msg_hdr = {};
-            b.out[out].msg_hdr.msg_name = const_cast<sockaddr*>(sink->endpoint.sockaddr_ptr());
-            b.out[out].msg_hdr.msg_namelen = sink->endpoint.length();
-            b.out[out].msg_hdr.msg_iov = &b.out_iov[out];
-            b.out[out].msg_hdr.msg_iovlen = 1;
-            ++out;
+            }
+            if (stream.learning_started_ms != learning_before && !stream.endpoint_confirmed)
+                stream.start_learning_timer(stream.learning_started_ms + kDelayedLearningMs);
+            if (stream.endpoint_confirmed != confirmed_before || !(stream.endpoint == endpoint_before))
+                publish_endpoint(stream);
+
+            Packet p;
+            p.data = b.data[i];
+            p.length = len;
+            p.ingress = &stream;
+            classify_and_account(stream, p, now_us);
+            for (Sink* sink : stream.sinks)
+                sink->consume(p, egress);
         }
         // One writer per stream: plain relaxed updates, folded once per batch. Counted
         // before sending, so whoever has received a packet finds it in the stats.
-        in.packets.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
-        in.bytes.fetch_add(bytes, std::memory_order_relaxed);
-        in.last_packet.store(time(nullptr), std::memory_order_relaxed);
-        if (out)
-            errors += static_cast<uint64_t>(out - send_batch(sink->fd(), b, out));
+        bump(in.packets, static_cast<uint64_t>(n));
+        bump(in.bytes, bytes);
+        put(in.last_packet, static_cast<int64_t>(time(nullptr)));
         if (errors)
-            in.errors.fetch_add(errors, std::memory_order_relaxed);
+            bump(in.errors, errors);
+        egress.flush();
         if (n < kBatch)
             return;
     }

@@ -1,5 +1,7 @@
 #include "daemon/media/worker_pool.hpp"
 
+#include "daemon/media/worker_context.hpp"
+
 #include <unistd.h>
 
 #include <string>
@@ -14,7 +16,11 @@ WorkerPool::WorkerPool(unsigned count, std::size_t stack_bytes) {
     for (unsigned i = 0; i < count; ++i) {
         auto worker = std::make_unique<Worker>();
         Worker* w = worker.get();
-        w->thread = Thread("media " + std::to_string(i), stack_bytes, [w] { w->poller.run(); });
+        EventOutbox* events = &events_;
+        w->thread = Thread("media " + std::to_string(i), stack_bytes, [w, events] {
+            this_worker() = WorkerContext{&w->timers, events};
+            w->poller.run();
+        });
         workers_.push_back(std::move(worker));
     }
 }
@@ -28,6 +34,11 @@ void WorkerPool::stop() {
         w->poller.stop();
     for (auto& w : workers_)
         w->thread.join();
+}
+
+WorkerContext& this_worker() {
+    thread_local WorkerContext context;
+    return context;
 }
 
 }  // namespace rtpe::media

@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "daemon/media/media_events.hpp"
+#include "daemon/media/worker_timers.hpp"
 #include "net/poller.hpp"
 #include "util/thread.hpp"
 
@@ -21,14 +23,21 @@ public:
     std::size_t size() const { return workers_.size(); }
     // The poller of worker index % size(); sockets are spread over workers with it.
     net::Poller& poller(std::size_t index) { return workers_[index % workers_.size()]->poller; }
+    // Worker index's timer queue: use it only on that worker's thread.
+    WorkerTimers& timers(std::size_t index) { return workers_[index % workers_.size()]->timers; }
 
     void stop();
+
+    // Where every worker's events go up; the control thread drains it.
+    EventOutbox& events() { return events_; }
 
 private:
     struct Worker {
         net::Poller poller;
+        WorkerTimers timers{poller};
         Thread thread;
     };
+    EventOutbox events_;  // before the workers: they post into it until joined
     std::vector<std::unique_ptr<Worker>> workers_;
 };
 

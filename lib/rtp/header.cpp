@@ -4,46 +4,102 @@ namespace rtpe::rtp {
 
 namespace {
 
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+
+uint32_t be32(const uint8_t* p) {
+    return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+           (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
 bool valid_rtcp(const uint8_t* d, std::size_t n) {
     // Each RTCP packet of a compound states its length in 32-bit words minus one.
     std::size_t offset = 0;
     while (offset < n) {
         if (n - offset < 4 || (d[offset] >> 6) != 2)
             return false;
-        const std::size_t words = (static_cast<std::size_t>(d[offset + 2]) << 8) | d[offset + 3];
+        const std::size_t words = be16(d + offset + 2);
         offset += (words + 1) * 4;
     }
     return offset == n && n >= 8;
 }
 
-bool valid_rtp(const uint8_t* d, std::size_t n) {
+bool is_rtcp_type(const uint8_t* d) {
+    const uint8_t type = d[1] & 0x7f;
+    return type >= 64 && type <= 95;
+}
+
+// The header length (fixed part, CSRCs, extension) of a version-2 packet, or 0 when any
+// of it, or the padding the last byte claims, does not fit.
+std::size_t rtp_header_length(const uint8_t* d, std::size_t n) {
     std::size_t header = 12 + 4 * static_cast<std::size_t>(d[0] & 0x0f);
     if (n < header)
-        return false;
+        return 0;
     if (d[0] & 0x10) {
         if (n < header + 4)
-            return false;
-        header += 4 + 4 * ((static_cast<std::size_t>(d[header + 2]) << 8) | d[header + 3]);
+            return 0;
+        header += 4 + 4 * static_cast<std::size_t>(be16(d + header + 2));
         if (n < header)
-            return false;
+            return 0;
     }
     if (d[0] & 0x20) {
         const std::size_t padding = d[n - 1];
         if (padding == 0 || header + padding > n)
-            return false;
+            return 0;
     }
-    return true;
+    return header;
 }
 
 }  // namespace
 
+Demux demux(const uint8_t* data, std::size_t length) {
+    if (length == 0)
+        return Demux::other;
+    const uint8_t b = data[0];
+    if (b <= 3)
+        return Demux::stun;
+    if (b >= 16 && b <= 19)
+        return Demux::zrtp;
+    if (b >= 20 && b <= 63)
+        return Demux::dtls;
+    if (b >= 64 && b <= 79)
+        return Demux::turn_channel;
+    if (b >= 128 && b <= 191)
+        return Demux::rtp_or_rtcp;
+    return Demux::other;
+}
+
 PacketKind classify(const uint8_t* data, std::size_t length) {
     if (length < 8 || (data[0] >> 6) != 2)
         return PacketKind::other;
-    const uint8_t type = data[1] & 0x7f;
-    if (type >= 64 && type <= 95)
+    if (is_rtcp_type(data))
         return valid_rtcp(data, length) ? PacketKind::rtcp : PacketKind::other;
-    return valid_rtp(data, length) ? PacketKind::rtp : PacketKind::other;
+    return length >= 12 && rtp_header_length(data, length) ? PacketKind::rtp : PacketKind::other;
+}
+
+bool parse_rtp(const uint8_t* d, std::size_t n, RtpHeader& out) {
+    if (n < 12 || (d[0] >> 6) != 2 || is_rtcp_type(d))
+        return false;
+    const std::size_t header = rtp_header_length(d, n);
+    if (!header)
+        return false;
+    const std::size_t padding = (d[0] & 0x20) ? d[n - 1] : 0;
+    out.payload_type = d[1] & 0x7f;
+    out.marker = (d[1] & 0x80) != 0;
+    out.sequence = be16(d + 2);
+    out.timestamp = be32(d + 4);
+    out.ssrc = be32(d + 8);
+    out.payload_offset = header;
+    out.payload_length = n - header - padding;
+    return true;
+}
+
+bool rtcp_sender_ssrc(const uint8_t* data, std::size_t length, uint32_t& ssrc) {
+    if (length < 8)
+        return false;
+    ssrc = be32(data + 4);
+    return true;
 }
 
 }  // namespace rtpe::rtp

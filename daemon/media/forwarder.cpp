@@ -1,0 +1,15 @@
+#include "daemon/media/forwarder.hpp"
+
+#include "daemon/media/egress.hpp"
+#include "daemon/media/packet_stream.hpp"
+
+namespace rtpe::media {
+
+void Forwarder::consume(const Packet& packet, Egress& egress) {
+    // No answer yet, or the other side is on hold (0.0.0.0): nowhere to send to.
+    if (!target_ || !target_->sendable())
+        return;
+    egress.queue(target_->fd(), target_->endpoint, packet.data, packet.length, packet.ingress->counters().errors);
+}
+
+}  // namespace rtpe::media

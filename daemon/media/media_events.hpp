@@ -1,0 +1,49 @@
+#pragma once
+// Events a worker posts up to the control thread: what changed on a stream that the
+// control side shows or acts on. The control thread never reads a worker's fields; it
+// learns of addresses through these.
+//
+// The outbox is bounded: a flood (a sender cycling through thousands of SSRCs) loses
+// events, counted, never memory or time on the packet path.
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "net/address.hpp"
+
+namespace rtpe::media {
+
+class PacketStream;
+
+// The stream is named by pointer: a worker posts nothing for a stream after the task that
+// releases it, and the control thread frees released streams only after draining the
+// events posted before it saw the release (CallService::bury_*), so the pointer is live
+// whenever an event is applied.
+struct MediaEvent {
+    enum class Kind : uint8_t { endpoint_learned, new_ssrc };
+    Kind kind = Kind::endpoint_learned;
+    PacketStream* stream = nullptr;
+    net::SocketAddress address;     // endpoint_learned: the endpoint now in use
+    net::SocketAddress advertised;  // endpoint_learned: the SDP address it replaced or confirmed
+    uint32_t ssrc = 0;              // new_ssrc
+};
+
+class EventOutbox {
+public:
+    static constexpr std::size_t kCapacity = 65536;
+
+    // Worker: posts an event (a lock per event, never per packet). Nobody is woken: the
+    // control thread drains before it reads what events change, and on every operation.
+    void post(const MediaEvent& event);
+    // Control thread: takes every event posted so far, oldest first.
+    std::vector<MediaEvent> take();
+    uint64_t dropped() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<MediaEvent> events_;
+    uint64_t dropped_ = 0;
+};
+
+}  // namespace rtpe::media
