@@ -12,6 +12,7 @@ build-essential cmake ninja-build pkg-config ccache
 clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 libwebsockets-dev libssl-dev
+libcurl4-openssl-dev libxmlrpc-core-c3-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3

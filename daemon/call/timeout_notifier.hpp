@@ -2,8 +2,9 @@
 // Timeout notifications (--b2b-url, --xmlrpc-format): when a call is ended because its
 // media stopped, the SIP side is told over XML-RPC so that it can tear the dialog down.
 //
-// The requests are plain HTTP/1.0 POSTs with an XML-RPC body, sent from a thread of their
-// own: a slow or dead B2BUA never holds up the control thread that ends the calls.
+// The requests are HTTP or HTTPS POSTs (libcurl, lib/http) with an XML-RPC body (xmlrpc-c,
+// lib/xmlrpc), sent from a thread of their own: a slow or dead B2BUA never holds up the
+// control thread that ends the calls.
 
 #include <chrono>
 #include <condition_variable>
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "net/socket.hpp"
+#include "http/client.hpp"
 #include "util/thread.hpp"
 
 namespace rtpe::call {
@@ -40,22 +41,22 @@ struct XmlrpcCall {
 std::vector<XmlrpcCall> timeout_notifications(const Call& call, const std::string& url_template,
                                               XmlrpcFormat format);
 
-// <?xml ...?><methodCall>...</methodCall> with every parameter a string.
+// <?xml ...?><methodCall>...</methodCall> with every parameter a string. Throws
+// xmlrpc::Error (a parameter that is not UTF-8).
 std::string xmlrpc_request_body(const XmlrpcCall& call);
 
-// http://HOST[:PORT][/PATH]; nullopt for anything else (https is not spoken).
-struct HttpUrl {
-    std::string host;  // without brackets for IPv6 literals
-    std::string port = "80";
-    std::string path = "/";
-};
-std::optional<HttpUrl> parse_http_url(const std::string& url);
+// The URLs --b2b-url takes: http:// or https://HOST[:PORT][/PATH], as curl reads them;
+// nullopt for anything else.
+std::optional<http::Url> parse_http_url(const std::string& url);
 
 struct NotifierSettings {
-    std::chrono::milliseconds timeout{5000};  // per attempt: connect, send and the reply
+    std::chrono::milliseconds timeout{5000};  // per attempt: connect, TLS, send and the reply
     int attempts = 4;                         // upstream gives up after the fourth failure
     std::chrono::milliseconds retry_pause{200};
     std::size_t max_queued = 10000;           // beyond this, new requests are dropped (logged)
+    // Trusted certificates for https (a PEM file). Empty: $CURL_CA_BUNDLE when set, as the
+    // curl tool does, else the system's.
+    std::string ca_file;
 };
 
 class TimeoutNotifier {
@@ -71,14 +72,14 @@ public:
 private:
     void run();
     // Empty on success, else what went wrong.
-    std::string send(const XmlrpcCall& call);
+    std::string send(const XmlrpcCall& call, const std::string& body);
 
     NotifierSettings settings_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<XmlrpcCall> queue_;
     bool stopping_ = false;
-    net::Fd stop_fd_;  // readable once the destructor runs: cuts a request short
+    http::Client client_;  // used by thread_ only; interrupted by the destructor
     Thread thread_;
 };
 

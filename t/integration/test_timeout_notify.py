@@ -2,7 +2,10 @@
 reported to an XML-RPC server, here one run by the test itself on 127.0.0.0/8."""
 
 import contextlib
+import os
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
@@ -23,7 +26,8 @@ class Handler(SimpleXMLRPCRequestHandler):
 class Recorder:
     """An XML-RPC server in a thread, writing down every call it gets."""
 
-    def __init__(self, host="127.0.0.1", fault=None):
+    def __init__(self, host="127.0.0.1", fault=None, tls=None):
+        """tls: an ssl.SSLContext to serve https with."""
         self.calls = []
         self.user_agents = []
         self.fault = fault
@@ -39,6 +43,8 @@ class Recorder:
         self.server = SimpleXMLRPCServer((host, 0), requestHandler=RecordingHandler, logRequests=False,
                                          allow_none=True)
         self.server.register_instance(self)
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -71,18 +77,18 @@ class Recorder:
         self.server.server_close()
 
 
-def start_daemon(url, fmt, extra=()):
+def start_daemon(url, fmt, extra=(), env=None):
     return start_ng_daemon(["--port-min=32000", "--port-max=32999", "--b2b-url=" + url,
-                            "--xmlrpc-format=%d" % fmt] + list(extra))
+                            "--xmlrpc-format=%d" % fmt] + list(extra), env=env)
 
 
 stop_daemon = stop_ng_daemon
 
 
 @contextlib.contextmanager
-def notifying_daemon(url, fmt, extra=()):
+def notifying_daemon(url, fmt, extra=(), env=None):
     """start_daemon() for a with block, stopped (and checked to exit cleanly) after it."""
-    d = start_daemon(url, fmt, extra)
+    d = start_daemon(url, fmt, extra, env)
     try:
         yield d
     finally:
@@ -224,8 +230,58 @@ def test_refused_connection_is_logged():
         assert d.ng.request({"command": "ping"})["result"] == b"pong"
 
 
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """(certificate, key) for 127.0.0.1, made by openssl req: its own issuer."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def tls_context(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def test_https_notification_with_a_trusted_certificate(self_signed):
+    # The self-signed certificate is trusted through CURL_CA_BUNDLE, as by the curl tool.
+    cert, key = self_signed
+    with Recorder(tls=tls_context(cert, key)) as r, \
+            notifying_daemon("https://127.0.0.1:%d/RPC2" % r.port, 2, ["--timeout=1"],
+                             env={"CURL_CA_BUNDLE": cert}) as d:
+        peers = answered_call(d, "tls-call")
+        assert wait_gone(d, "tls-call")
+        assert r.wait_for(1) == [("dlg.terminate_dlg", ["tls-call", "A", "B"])]
+        time.sleep(0.5)
+        assert r.calls == [("dlg.terminate_dlg", ["tls-call", "A", "B"])]
+        assert all(ua.startswith("ngcp-rtpengine") for ua in r.user_agents)
+        for p in peers:
+            p.close()
+
+
+def test_https_certificate_is_verified(self_signed):
+    # Upstream's xmlrpc-c curl transport verifies the server's certificate; so do we.
+    cert, key = self_signed
+    env = {k: "" for k in ("CURL_CA_BUNDLE",) if k in os.environ}
+    with Recorder(tls=tls_context(cert, key)) as r, \
+            notifying_daemon("https://127.0.0.1:%d/RPC2" % r.port, 1, ["--timeout=1"], env=env) as d:
+        answered_call(d, "untrusted")
+        assert wait_gone(d, "untrusted")
+        deadline = time.time() + 8
+        while time.time() < deadline and "attempt 4 of 4" not in d.log():
+            time.sleep(0.1)
+        log = d.log()
+        assert "attempt 4 of 4" in log
+        assert "certificate" in log
+        assert r.calls == []
+
+
 @pytest.mark.parametrize("args", [["--xmlrpc-format=3"], ["--xmlrpc-format=x"], ["--b2b-url=ftp://host/"],
-                                  ["--b2b-url=https://127.0.0.1/"]])
+                                  ["--b2b-url=http://user:secret@127.0.0.1/"], ["--b2b-url=127.0.0.1"]])
 def test_bad_values_refuse_startup(args):
     from rtpe_testlib import run_daemon_once
     r = run_daemon_once(["--config-file=none", "-i", "127.0.0.1", "-n", "127.0.0.1:%d" % free_udp_port(), "-f", "-E"]

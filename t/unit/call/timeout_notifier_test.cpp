@@ -1,11 +1,19 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/call/call.hpp"
 #include "daemon/call/timeout_notifier.hpp"
+#include "http/client.hpp"
+#include "net/socket.hpp"
+#include "xmlrpc/document.hpp"
 
 namespace rtpe::call {
 
@@ -72,11 +80,30 @@ TEST(TimeoutNotifier, KamailioOncePerDialogue) {
 }
 
 TEST(TimeoutNotifier, BodyIsEscapedXmlrpc) {
-    const std::string body = xmlrpc_request_body({"http://x/", "teardown", {"a<b&c>\"'"}});
+    const std::string body = xmlrpc_request_body({"http://x/", "teardown", {"a<b&c>\"'", "x"}});
+    EXPECT_EQ(body.rfind("<?xml version=\"1.0\"", 0), 0u);
     EXPECT_NE(body.find("<methodCall>"), std::string::npos);
     EXPECT_NE(body.find("<methodName>teardown</methodName>"), std::string::npos);
-    EXPECT_NE(body.find("<param><value><string>a&lt;b&amp;c&gt;&quot;&apos;</string></value></param>"),
+    // xmlrpc-c escapes what must be in element content; quotes need not be.
+    EXPECT_NE(body.find("<param><value><string>a&lt;b&amp;c&gt;\"'</string></value></param>"),
               std::string::npos);
+    EXPECT_LT(body.find("a&lt;"), body.find("<string>x</string>"));  // in order
+    EXPECT_THROW(xmlrpc_request_body({"http://x/", "teardown", {"\xff\xfe"}}), xmlrpc::Error);  // not UTF-8
+}
+
+TEST(TimeoutNotifier, XmlrpcResponses) {
+    EXPECT_FALSE(xmlrpc::read_response("<?xml version=\"1.0\"?><methodResponse><params><param>"
+                                       "<value><boolean>1</boolean></value></param></params></methodResponse>"));
+    const auto fault = xmlrpc::read_response(
+        "<?xml version=\"1.0\"?><methodResponse><fault><value><struct>"
+        "<member><name>faultCode</name><value><int>500</int></value></member>"
+        "<member><name>faultString</name><value><string>Dialog not found</string></value></member>"
+        "</struct></value></fault></methodResponse>");
+    ASSERT_TRUE(fault);
+    EXPECT_EQ(fault->code, 500);
+    EXPECT_EQ(fault->text, "Dialog not found");
+    EXPECT_THROW(xmlrpc::read_response("<html>Bad gateway</html>"), xmlrpc::Error);
+    EXPECT_THROW(xmlrpc::read_response(""), xmlrpc::Error);
 }
 
 TEST(TimeoutNotifier, HttpUrls) {
@@ -95,9 +122,56 @@ TEST(TimeoutNotifier, HttpUrls) {
     EXPECT_EQ(u->host, "2001:db8::1");
     EXPECT_EQ(u->port, "5080");
     EXPECT_EQ(u->path, "/x?y");
-    for (const char* bad : {"https://h/", "ftp://h/", "http://", "http://:80/", "http://h:/", "http://h:8x/",
-                            "http://u:p@h/", "http://[::1/", "http://[::1]x/"})
+    u = parse_http_url("https://sbc.example/RPC2");  // curl speaks TLS
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->scheme, "https");
+    EXPECT_EQ(u->port, "443");
+    u = parse_http_url("http://h:/");  // an empty port is the default one (RFC 3986), as curl reads it
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->port, "80");
+    for (const char* bad : {"ftp://h/", "http://", "http://:80/", "http://h:8x/", "http://u:p@h/", "http://u@h/",
+                            "http://[::1/", "http://[::1]x/", "sbc.example", ""})
         EXPECT_FALSE(parse_http_url(bad)) << bad;
+}
+
+// The transport alone, against sockets of this test.
+TEST(TimeoutNotifier, HttpClientRefusedAndInterrupted) {
+    net::Fd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_GE(listener.get(), 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)), 0);
+    socklen_t len = sizeof(sin);
+    ASSERT_EQ(getsockname(listener.get(), reinterpret_cast<sockaddr*>(&sin), &len), 0);
+    const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(sin.sin_port)) + "/RPC2";
+
+    http::Client client;
+    // Bound but not listening: refused at once.
+    http::Response r = client.post({url, "<x/>", "text/xml", "test", std::chrono::milliseconds(2000), ""});
+    EXPECT_NE(r.error.find("Connection refused"), std::string::npos) << r.error;
+
+    // Listening but never answering: the timeout ends it.
+    ASSERT_EQ(listen(listener.get(), 4), 0);
+    auto started = std::chrono::steady_clock::now();
+    r = client.post({url, "<x/>", "text/xml", "test", std::chrono::milliseconds(300), ""});
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(r.error.empty());
+    EXPECT_GE(took, std::chrono::milliseconds(250));
+    EXPECT_LT(took, std::chrono::milliseconds(2000));
+
+    // ... or another thread's interrupt(), long before the timeout.
+    started = std::chrono::steady_clock::now();
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        client.interrupt();
+    });
+    r = client.post({url, "<x/>", "text/xml", "test", std::chrono::milliseconds(20000), ""});
+    took = std::chrono::steady_clock::now() - started;
+    stopper.join();
+    EXPECT_EQ(r.error, "interrupted");
+    EXPECT_LT(took, std::chrono::milliseconds(2000));
+    EXPECT_EQ(client.post({url, "", "text/xml", "test", std::chrono::milliseconds(20000), ""}).error, "interrupted");
 }
 
 }  // namespace rtpe::call
