@@ -183,7 +183,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                      if (const auto at = url.find("%%"); at != std::string::npos)
                          url.replace(at, 2, "127.0.0.1");
                      if (!call::parse_http_url(url))
-                         bad_value("b2b-url", v.back(), "must be an http://HOST[:PORT][/PATH] URL");
+                         bad_value("b2b-url", v.back(), "must be an http:// or https://HOST[:PORT][/PATH] URL");
                      o.b2b_url = v.back();
                  }});
     t.push_back(text("log-facility-cdr", 0, "daemon|local0|...|local7", "syslog facility for call detail records",

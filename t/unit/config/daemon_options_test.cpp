@@ -156,7 +156,7 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
              {"--interface=1.2.3.4!::1", "interface", "1.2.3.4!::1"},
              {"--control-tos=256", "control-tos", "256"},
              {"--xmlrpc-format=3", "xmlrpc-format", "3"},
-             {"--b2b-url=https://sbc/", "b2b-url", "https://sbc/"},
+             {"--b2b-url=ftp://sbc/", "b2b-url", "ftp://sbc/"},
              {"--b2b-url=http://:80/", "b2b-url", "http://:80/"},
          }) {
         const std::string err = with(arg);

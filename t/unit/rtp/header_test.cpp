@@ -65,3 +65,50 @@ TEST(RtpHeader, Garbage) {
 }
 
 }  // namespace rtpe::rtp
+
+namespace rtpe::rtp {
+
+TEST(RtpDemux, FirstByteRangesOfRfc7983) {
+    const uint8_t stun[] = {0x00, 0x01}, dtls[] = {0x16, 0xfe}, zrtp[] = {0x10}, turn[] = {0x40},
+                  rtp_first[] = {0x80}, other[] = {0xff};
+    EXPECT_EQ(demux(stun, 2), Demux::stun);
+    EXPECT_EQ(demux(dtls, 2), Demux::dtls);
+    EXPECT_EQ(demux(zrtp, 1), Demux::zrtp);
+    EXPECT_EQ(demux(turn, 1), Demux::turn_channel);
+    EXPECT_EQ(demux(rtp_first, 1), Demux::rtp_or_rtcp);
+    EXPECT_EQ(demux(other, 1), Demux::other);
+    EXPECT_EQ(demux(nullptr, 0), Demux::other);
+}
+
+TEST(RtpParse, FieldsPayloadAndPadding) {
+    // Marker, PT 8, seq 0x1234, ts 0x01020304, SSRC 0xaabbccdd, one CSRC, padding 3.
+    std::vector<uint8_t> p = {0xa1, 0x88, 0x12, 0x34, 1, 2, 3, 4, 0xaa, 0xbb, 0xcc, 0xdd, 9, 9, 9, 9};
+    p.insert(p.end(), {0x55, 0x55, 0, 0, 3});
+    RtpHeader h;
+    ASSERT_TRUE(parse_rtp(p.data(), p.size(), h));
+    EXPECT_EQ(h.payload_type, 8);
+    EXPECT_TRUE(h.marker);
+    EXPECT_EQ(h.sequence, 0x1234);
+    EXPECT_EQ(h.timestamp, 0x01020304u);
+    EXPECT_EQ(h.ssrc, 0xaabbccddu);
+    EXPECT_EQ(h.payload_offset, 16u);
+    EXPECT_EQ(h.payload_length, 2u);
+}
+
+TEST(RtpParse, RefusesRtcpTruncationAndLyingPadding) {
+    RtpHeader h;
+    std::vector<uint8_t> rtcp = {0x80, 200, 0, 1, 0, 0, 0, 1};
+    EXPECT_FALSE(parse_rtp(rtcp.data(), rtcp.size(), h));
+    std::vector<uint8_t> short_header = {0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_FALSE(parse_rtp(short_header.data(), short_header.size(), h));
+    std::vector<uint8_t> padding = {0xa0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};  // 255 bytes of padding
+    EXPECT_FALSE(parse_rtp(padding.data(), padding.size(), h));
+    std::vector<uint8_t> extension = {0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xbe, 0xde, 0, 9};  // 9 words claimed
+    EXPECT_FALSE(parse_rtp(extension.data(), extension.size(), h));
+    uint32_t ssrc = 0;
+    EXPECT_TRUE(rtcp_sender_ssrc(rtcp.data(), rtcp.size(), ssrc));
+    EXPECT_EQ(ssrc, 1u);
+    EXPECT_FALSE(rtcp_sender_ssrc(rtcp.data(), 7, ssrc));
+}
+
+}  // namespace rtpe::rtp
