@@ -347,12 +347,14 @@ RtcpStatus summarize_part(RtcpSummary& s, const RtcpPacket& packet) {
                 s.sender_ssrc = reader.ssrc();
             XrBlock block;
             while (reader.next(block)) {
-                if (block.type != kXrVoipMetrics || s.voip_metrics)
+                if (block.type != kXrVoipMetrics)
                     continue;
+                // Every one is checked, so a compound's verdict does not depend on order.
                 VoipMetrics vm;
                 if (const auto st = parse_voip_metrics(block, vm); st != RtcpStatus::ok)
                     return st;
-                s.voip_metrics = vm;
+                if (!s.voip_metrics)
+                    s.voip_metrics = vm;
             }
             return reader.status();
         }
