@@ -37,6 +37,17 @@ TEST(Mos, ConversationalNeedsRtt) {
     EXPECT_EQ(mos_x10({300'000, 20, 0}, MosType::lq), 36);
 }
 
+TEST(Mos, MatchesDebianDaemon) {
+    // The packaged rtpengine 10.5.3.5 with --mos=LQ and with --mos=CQ, both legs answering
+    // SRs 252 ms late, no jitter or loss, reported "MOS": 27 for an end-to-end RTT of
+    // 504 063 us; with only one leg's RTT known (end-to-end 0) LQ gave 44 and CQ nothing.
+    // e = 514, R = 53.8, MOS = 1 + 1.883 - 0.108 = 2.775
+    EXPECT_EQ(mos_x10({504'063, 0, 0}, MosType::lq), 27);
+    EXPECT_EQ(mos_x10({504'063, 0, 0}, MosType::cq), 27);
+    EXPECT_EQ(mos_x10({0, 0, 0}, MosType::lq), 44);
+    EXPECT_EQ(mos_x10({0, 0, 0}, MosType::cq), 0);
+}
+
 TEST(Mos, NtpMiddle) {
     EXPECT_EQ(ntp_middle(0x83aa7e80, 0x80000000), 0x7e808000u);
     // 1970-01-01 is NTP second 2208988800 = 0x83aa7e80.
