@@ -19,7 +19,7 @@ std::optional<std::string> shown_codec(const MediaSide& m) {
     return std::nullopt;
 }
 
-Call::Call(std::string id) : id_(std::move(id)) {
+Call::Call(std::string id) : id_(std::make_shared<const std::string>(std::move(id))) {
     timeval now{};
     gettimeofday(&now, nullptr);
     created_s = now.tv_sec;

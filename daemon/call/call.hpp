@@ -65,7 +65,9 @@ class Call {
 public:
     explicit Call(std::string id);
 
-    const std::string& id() const { return id_; }
+    const std::string& id() const { return *id_; }
+    // The id shared with the call's media streams, which may outlive the call a little.
+    const std::shared_ptr<const std::string>& shared_id() const { return id_; }
     std::mutex& mutex() { return mutex_; }
 
     int64_t created_s = 0;
@@ -84,7 +86,7 @@ public:
     Participant& add(std::string tag);
 
 private:
-    const std::string id_;
+    const std::shared_ptr<const std::string> id_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Participant>> participants_;
 };

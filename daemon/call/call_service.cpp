@@ -264,7 +264,7 @@ void CallService::kick_workers() {
         workers_.poller(w).kick();
 }
 
-void CallService::bind_media(MediaSide& m, const std::string& interface_name, int family) {
+void CallService::bind_media(const Call& call, MediaSide& m, const std::string& interface_name, int family) {
     m.local = interfaces_.find(interface_name, family);
     if (!m.local)
         m.local = interfaces_.find(interface_name);
@@ -275,8 +275,13 @@ void CallService::bind_media(MediaSide& m, const std::string& interface_name, in
         m.sockets = interfaces_.allocate(*m.local);
     if (!m.sockets)
         throw NgError("Ran out of ports");
-    m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false);
-    m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true);
+    const net::IpAddress& ip = m.local->local;
+    const uint16_t port = m.sockets->rtp_port();
+    m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false, net::SocketAddress(ip, port),
+                                                  call.shared_id());
+    m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true,
+                                                   net::SocketAddress(ip, static_cast<uint16_t>(port + 1)),
+                                                   call.shared_id());
 }
 
 void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
@@ -372,9 +377,9 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             }
             const bool fresh_m = !m.sockets, fresh_out = !out.sockets;
             if (fresh_m)
-                bind_media(m, sender_if, e.family);
+                bind_media(call, m, sender_if, e.family);
             if (fresh_out)
-                bind_media(out, receiver_if, receiver_family);
+                bind_media(call, out, receiver_if, receiver_family);
             if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
                 for (MediaSide* side : {&m, &out})
                     for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})

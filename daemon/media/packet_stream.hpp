@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <memory>
+#include <string>
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/forwarder.hpp"
@@ -72,13 +74,19 @@ private:
 
 class PacketStream : public net::EventHandler {
 public:
-    PacketStream(int fd, bool rtcp) : fd_(fd), rtcp_(rtcp) {}
+    // local: the socket's address; call_id: the call it serves, for logs and captures.
+    // Both are fixed for the stream's life, so any thread may read them.
+    PacketStream(int fd, bool rtcp, net::SocketAddress local = {},
+                 std::shared_ptr<const std::string> call_id = nullptr)
+        : fd_(fd), rtcp_(rtcp), local_(local), call_id_(std::move(call_id)) {}
 
     // The worker's poller calls this when the socket is readable (defined with the relay).
     void on_ready(uint32_t events) override;
 
     int fd() const { return fd_; }
     bool is_rtcp() const { return rtcp_; }
+    const net::SocketAddress& local_address() const { return local_; }
+    std::string_view call_id() const { return call_id_ ? std::string_view(*call_id_) : std::string_view(); }
     // Set by the control thread when the stream leaves its call. The socket stays in its
     // worker's poller until the worker closes it (closing is what takes it out, which
     // saves a system call per socket); until then what arrives is read and dropped.
@@ -113,6 +121,8 @@ public:
 private:
     const int fd_;
     const bool rtcp_;
+    const net::SocketAddress local_;
+    const std::shared_ptr<const std::string> call_id_;
     std::atomic<bool> retired_{false};
     StreamCounters counters_;
     SsrcTable ssrcs_;

@@ -1,6 +1,7 @@
 #include "daemon/media/relay.hpp"
 
 #include "daemon/media/egress.hpp"
+#include "daemon/media/rtcp_tap.hpp"
 #include "daemon/media/worker_context.hpp"
 #include "rtp/header.hpp"
 
@@ -28,6 +29,7 @@ thread_local Batch t_batch;
 thread_local Egress t_egress;
 
 std::atomic<bool> g_plain_io{false};
+RtcpTap* g_rtcp_tap = nullptr;  // set before any media socket exists, then only read
 
 // Fills b.in with up to kBatch datagrams; returns how many.
 int receive_batch(int fd, Batch& b) {
@@ -88,6 +90,27 @@ void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length) {
         put(s.counters().last_ssrc, ssrc);
         put(s.counters().ssrc_seen, true);
     }
+}
+
+int64_t wall_clock_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Whatever claims to be RTCP (version 2, an RTCP packet type) goes to the tap, even when a
+// later part of the compound is broken: the observer decides what it can use.
+void tap_rtcp(const PacketStream& s, const Packet& p, const net::SocketAddress& source) {
+    if (!g_rtcp_tap || p.length < 8 || (p.data[0] >> 6) != 2 || (p.data[1] & 0x7f) < 64 || (p.data[1] & 0x7f) > 95)
+        return;
+    RtcpCapture c;
+    c.call_id = s.call_id();
+    c.source = source;
+    c.destination = s.local_address();
+    c.wall_us = wall_clock_us();
+    c.data = p.data;
+    c.length = p.length;
+    g_rtcp_tap->on_rtcp(c);
 }
 
 // Classification (RFC 7983) and ingress accounting; fills what the sinks see.
@@ -194,6 +217,14 @@ void PacketStream::stop_timers() {
         timers->cancel(learning_timer_);
 }
 
+void set_rtcp_tap(RtcpTap* tap) {
+    g_rtcp_tap = tap;
+}
+
+RtcpTap* rtcp_tap() {
+    return g_rtcp_tap;
+}
+
 void set_plain_io(bool plain) {
     g_plain_io.store(plain, std::memory_order_relaxed);
     Egress::set_plain_io(plain);
@@ -243,6 +274,8 @@ void relay_readable(PacketStream& stream) {
             p.length = len;
             p.ingress = &stream;
             classify_and_account(stream, p, now_us);
+            if (p.demux == rtp::Demux::rtp_or_rtcp && !p.is_rtp)
+                tap_rtcp(stream, p, *source);
             for (Sink* sink : stream.sinks)
                 sink->consume(p, egress);
         }
