@@ -18,6 +18,7 @@
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
+#include "daemon/media/rtcp_quality.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -101,6 +102,7 @@ int run(int argc, char** argv) {
         media::set_plain_io(true);
         RTPE_LOG(core, log::kInfo, "Using plain recvmsg/sendmsg for media (RTPENGINE_PLAIN_IO)");
     }
+    media::set_mos_type(options.mos == "LQ" ? rtp::MosType::lq : rtp::MosType::cq);
     process::keep_heap_memory();
     process::block_handled_signals();
     try {

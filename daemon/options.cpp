@@ -1,5 +1,6 @@
 #include "daemon/options.hpp"
 
+#include <cctype>
 #include <climits>
 
 #include "daemon/call/timeout_notifier.hpp"
@@ -307,7 +308,15 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("mqtt-publish-interval", 0, ArgKind::value, "MILLISECONDS", "milliseconds between MQTT publications"));
     t.push_back(unsupported("mqtt-publish-scope", 0, ArgKind::value, "global|call|media",
                             "what each MQTT message covers: global, call or media"));
-    t.push_back(unsupported("mos", 0, ArgKind::value, "CQ|LQ", "MOS formula: CQ or LQ"));
+    t.push_back({"mos", 0, ArgKind::value, "CQ|LQ", "MOS formula: CQ (conversational) or LQ (listening)",
+                 [&o](const std::vector<std::string>& v) {
+                     std::string type = v.back();
+                     for (char& c : type)
+                         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                     if (type != "CQ" && type != "LQ")
+                         bad_value("mos", v.back(), "must be CQ or LQ");
+                     o.mos = type;
+                 }});
     t.push_back(unsupported("socket-cpu-affinity", 0, ArgKind::value, "INT", "CPU affinity of media sockets"));
     t.push_back(unsupported("janus-secret", 0, ArgKind::value, "STRING", "admin secret of the Janus protocol"));
     return t;

@@ -45,6 +45,7 @@ struct DaemonOptions {
     int port_max = 40000;
     int tos = -1;  // -1: leave the TOS byte of media packets alone
     std::string endpoint_learning = "delayed";
+    std::string mos = "CQ";  // the MOS formula: CQ or LQ
 
     // control
     std::vector<ListenSpec> listen_ng;

@@ -79,6 +79,7 @@ public:
     bool answered = false;
     std::optional<int> tos;            // the TOS key, once a request gave one
     std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay
+    media::QualityLog quality;         // MOS samples from relayed RTCP, by reporting SSRC
 
     std::vector<std::unique_ptr<Participant>>& participants() { return participants_; }
     const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }

@@ -198,6 +198,8 @@ void CallService::MediaChanges::retire(MediaSide& m) {
         return;
     m.rtp->retire();
     m.rtcp->retire();
+    // The call may go before the worker has reported all it saw: nothing more for its log.
+    m.rtp->published.quality = m.rtcp->published.quality = nullptr;
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets)});
     m.active = false;
 }
@@ -233,11 +235,16 @@ void CallService::apply_media_events() {
     for (const auto& e : workers_.events().take()) {
         switch (e.kind) {
         case media::MediaEvent::Kind::endpoint_learned:
-            e.stream->published = {e.advertised, e.address};
+            e.stream->published.advertised = e.advertised;
+            e.stream->published.learned = e.address;
+            break;
+        case media::MediaEvent::Kind::quality_sample:
+            if (e.stream->published.quality)
+                e.stream->published.quality->add(e.ssrc, e.quality);
             break;
         case media::MediaEvent::Kind::new_ssrc:
-            RTPE_LOG(core, log::kDebug, "New SSRC %08x on local port %s", e.ssrc,
-                     e.stream->is_rtcp() ? "(RTCP)" : "(RTP)");
+            RTPE_LOG(core, log::kDebug, "New SSRC %08x on %s%s", e.ssrc,
+                     e.stream->local_address().to_string().c_str(), e.stream->is_rtcp() ? " (RTCP)" : "");
             break;
         }
     }
@@ -264,7 +271,7 @@ void CallService::kick_workers() {
         workers_.poller(w).kick();
 }
 
-void CallService::bind_media(const Call& call, MediaSide& m, const std::string& interface_name, int family) {
+void CallService::bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family) {
     m.local = interfaces_.find(interface_name, family);
     if (!m.local)
         m.local = interfaces_.find(interface_name);
@@ -282,6 +289,10 @@ void CallService::bind_media(const Call& call, MediaSide& m, const std::string& 
     m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true,
                                                    net::SocketAddress(ip, static_cast<uint16_t>(port + 1)),
                                                    call.shared_id());
+    // Set before the streams are active: nothing else looks at them yet.
+    m.rtp->rtp_sibling = m.rtp.get();
+    m.rtcp->rtp_sibling = m.rtp.get();
+    m.rtp->published.quality = m.rtcp->published.quality = &call.quality;
 }
 
 void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {

@@ -125,7 +125,7 @@ private:
     };
 
     // Gives m a fresh socket pair on the named interface; throws NgError.
-    void bind_media(const Call& call, MediaSide& m, const std::string& interface_name, int family);
+    void bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family);
     void wire(MediaChanges& changes, MediaSide& a, MediaSide& b);
     // Stops m forwarding anywhere (its peer is going away).
     void unlink(MediaChanges& changes, MediaSide& m);

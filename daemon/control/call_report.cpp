@@ -69,6 +69,56 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     w.end();
 }
 
+// One MOS figure set as upstream lists it; reported_at only for single samples.
+void write_quality(Writer& w, const media::QualitySample& q, bool with_time) {
+    w.integer_entry("MOS", q.mos_x10)
+        .integer_entry("round-trip time", static_cast<int64_t>(q.rtt_us))
+        .integer_entry("round-trip time leg", static_cast<int64_t>(q.rtt_leg_us))
+        .integer_entry("jitter", q.jitter_ms)
+        .integer_entry("packet loss", q.packet_loss);
+    if (with_time)
+        w.integer_entry("reported at", q.reported_at);
+}
+
+// The call's SSRCs with MOS samples: averages, extremes, and about ten samples spread over
+// the time they cover.
+void write_ssrc_quality(Writer& w, const media::QualityLog& log) {
+    w.dict();
+    for (const auto& [ssrc, e] : log.by_ssrc()) {
+        if (!e.count)
+            continue;
+        w.key(std::to_string(ssrc)).dict().integer_entry("cumulative loss", e.cumulative_lost);
+        const auto n = static_cast<int64_t>(e.count);
+        w.key("average MOS")
+            .dict()
+            .integer_entry("MOS", static_cast<int64_t>(e.sum_mos) / n)
+            .integer_entry("round-trip time", static_cast<int64_t>(e.sum_rtt) / n)
+            .integer_entry("round-trip time leg", static_cast<int64_t>(e.sum_rtt_leg) / n)
+            .integer_entry("jitter", static_cast<int64_t>(e.sum_jitter) / n)
+            .integer_entry("packet loss", static_cast<int64_t>(e.sum_loss) / n)
+            .integer_entry("samples", n)
+            .end();
+        w.key("lowest MOS").dict();
+        write_quality(w, *e.lowest, true);
+        w.end().key("highest MOS").dict();
+        write_quality(w, *e.highest, true);
+        w.end();
+        const int64_t interval = (e.samples.back().reported_at - e.samples.front().reported_at) / 10;
+        w.key("MOS progression").dict().integer_entry("interval", interval).key("entries").list();
+        int64_t next_step = e.samples.front().reported_at;
+        for (const auto& sample : e.samples) {
+            if (sample.reported_at < next_step)
+                continue;
+            next_step += interval;
+            w.dict();
+            write_quality(w, sample, true);
+            w.end();
+        }
+        w.end().end().end();
+    }
+    w.end();
+}
+
 void write_participant(Writer& w, const call::Participant& p, int64_t call_created) {
     w.dict().entry("tag", p.tag);
     if (!p.label.empty())
@@ -109,7 +159,12 @@ void report_call(const call::Call& call, bencode::Value& reply) {
     reply.append_integer("created", call.created_s);
     reply.append_integer("created_us", call.created_us);
     reply.append_integer("last signal", call.last_signal);
-    reply.append("SSRC", Value::dictionary());
+    std::string ssrcs;
+    {
+        Writer w(ssrcs);
+        write_ssrc_quality(w, call.quality);
+    }
+    reply.append("SSRC", Value::encoded(std::move(ssrcs)));
 
     // Written as text directly: this is the bulk of every delete reply.
     Totals rtp, rtcp;

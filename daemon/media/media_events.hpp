@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "daemon/media/rtcp_quality.hpp"
 #include "net/address.hpp"
 
 namespace rtpe::media {
@@ -21,12 +22,13 @@ class PacketStream;
 // events posted before it saw the release (CallService::bury_*), so the pointer is live
 // whenever an event is applied.
 struct MediaEvent {
-    enum class Kind : uint8_t { endpoint_learned, new_ssrc };
+    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample };
     Kind kind = Kind::endpoint_learned;
     PacketStream* stream = nullptr;
     net::SocketAddress address;     // endpoint_learned: the endpoint now in use
     net::SocketAddress advertised;  // endpoint_learned: the SDP address it replaced or confirmed
-    uint32_t ssrc = 0;              // new_ssrc
+    uint32_t ssrc = 0;              // new_ssrc; quality_sample: the reporting SSRC
+    QualitySample quality;          // quality_sample
 };
 
 class EventOutbox {

@@ -17,6 +17,7 @@
 #include "daemon/media/counter.hpp"
 #include "daemon/media/forwarder.hpp"
 #include "daemon/media/payload_counts.hpp"
+#include "daemon/media/rtcp_quality.hpp"
 #include "daemon/media/sink.hpp"
 #include "daemon/media/ssrc_table.hpp"
 #include "daemon/media/worker_timers.hpp"
@@ -58,6 +59,7 @@ struct RelayPolicy {
 struct PublishedEndpoint {
     net::SocketAddress advertised;  // the SDP address the worker had when it learned
     net::SocketAddress learned;     // port 0: nothing learned yet
+    QualityLog* quality = nullptr;  // the call's MOS samples; null once the stream is retired
 };
 
 class PacketStream;
@@ -108,6 +110,8 @@ public:
     bool endpoint_confirmed = false;    // learning is over for this endpoint
     int64_t learning_started_ms = 0;    // monotonic ms of the first packet, for delayed learning
     RelayPolicy policy;
+    RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
+    PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
     // Delayed learning's deadline on the worker's timer queue; stop_timers() before the

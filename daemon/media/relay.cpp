@@ -4,6 +4,7 @@
 #include "daemon/media/rtcp_tap.hpp"
 #include "daemon/media/worker_context.hpp"
 #include "rtp/header.hpp"
+#include "rtp/rtcp.hpp"
 
 #include <sys/socket.h>
 #include <time.h>
@@ -53,6 +54,12 @@ int receive_batch(int fd, Batch& b) {
     return n > 0 ? n : -1;
 }
 
+int64_t wall_clock_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void publish_endpoint(PacketStream& s) {
     if (EventOutbox* events = this_worker().events) {
         MediaEvent e;
@@ -84,18 +91,35 @@ void ingress_rtp(PacketStream& s, const rtp::RtpHeader& h, std::size_t length, i
         }
 }
 
-void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length) {
+// Compound RTCP: sender reports are remembered, receiver reports about SRs the peer
+// relayed become MOS samples. A compound that does not parse all through is counted as
+// malformed; what came before the broken part is used, and the packet is still relayed.
+void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length, int64_t now_us) {
     uint32_t ssrc = 0;
     if (rtp::rtcp_sender_ssrc(data, length, ssrc)) {
         put(s.counters().last_ssrc, ssrc);
         put(s.counters().ssrc_seen, true);
     }
-}
-
-int64_t wall_clock_us() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    const rtp::RtcpSummary summary = rtp::summarize_rtcp({data, length});
+    if (summary.status != rtp::RtcpStatus::ok)
+        bump(s.counters().malformed);
+    if (summary.sender_info && summary.sender_ssrc)
+        s.rtcp_quality.remember_sender_report(*summary.sender_ssrc, summary.sender_info->ntp_middle(), now_us);
+    PacketStream* peer = s.forwarder.target();
+    EventOutbox* events = this_worker().events;
+    if (!peer || !events || !summary.report_block_count)
+        return;
+    QualitySample samples[rtp::kMaxReportBlocks];
+    const std::size_t n = RtcpQuality::on_report_blocks(s, *peer, summary, now_us, wall_clock_us() / 1000000,
+                                                        samples, rtp::kMaxReportBlocks);
+    for (std::size_t i = 0; i < n; ++i) {
+        MediaEvent e;
+        e.kind = MediaEvent::Kind::quality_sample;
+        e.stream = &s;
+        e.ssrc = *summary.sender_ssrc;
+        e.quality = samples[i];
+        events->post(e);
+    }
 }
 
 // Whatever claims to be RTCP (version 2, an RTCP packet type) goes to the tap, even when a
@@ -124,7 +148,7 @@ void classify_and_account(PacketStream& s, Packet& p, int64_t now_us) {
             ingress_rtp(s, p.header, p.length, now_us);
         } else if (rtp::classify(p.data, p.length) == rtp::PacketKind::rtcp) {
             p.is_rtcp = true;
-            ingress_rtcp(s, p.data, p.length);
+            ingress_rtcp(s, p.data, p.length, now_us);
         } else {
             bump(c.malformed);
         }

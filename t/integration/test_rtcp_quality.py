@@ -1,0 +1,187 @@
+"""Call quality from relayed RTCP: both parties send SRs, then RRs about each other's SR,
+and query's "SSRC" dictionary (MOS average, extremes, progression, round trips) must come
+out as Debian's rtpengine 10.5 reports it for the same exchange; --mos=LQ as well.
+Broken RTCP is relayed all the same."""
+
+import os
+import re
+import socket
+import struct
+import time
+
+import pytest
+
+from rtpe_testlib import start_ng_daemon, stop_ng_daemon
+
+UPSTREAM = "/usr/bin/rtpengine"
+A, B = 0xAAAA0001, 0xBBBB0002
+DLSR_350MS = 22938
+
+
+def sdp(port):
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n" % port)
+
+
+def ntp_now():
+    t = time.time()
+    return int(t) + 2208988800, int((t % 1) * (1 << 32))
+
+
+def middle(ntp):
+    return ((ntp[0] << 16) | (ntp[1] >> 16)) & 0xffffffff
+
+
+def rtcp(pt, count, body):
+    return struct.pack("!BBH", 0x80 | count, pt, len(body) // 4) + body
+
+
+def sr(ssrc, ntp):
+    return rtcp(200, 0, struct.pack("!IIIIII", ssrc, ntp[0], ntp[1], 160000, 1000, 160000))
+
+
+def rr(ssrc, about, lsr, fraction=0, lost=0, jitter=0):
+    block = struct.pack("!IB3sIIII", about, fraction, lost.to_bytes(3, "big"), 100, jitter, lsr, DLSR_350MS)
+    return rtcp(201, 1, struct.pack("!I", ssrc) + block)
+
+
+def text(v):
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    if isinstance(v, list):
+        return [text(x) for x in v]
+    if isinstance(v, dict):
+        return {k: text(x) for k, x in v.items()}
+    return v
+
+
+def run_exchange(daemon, call_id, rounds=3, fraction=0, jitter=0):
+    socks = {}
+    for side in "ab":
+        r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        r.bind(("127.0.0.1", 0))
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.bind(("127.0.0.1", r.getsockname()[1] + 1))
+        socks[side] = (r, c)
+    try:
+        off = daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "A",
+                                 "sdp": sdp(socks["a"][0].getsockname()[1])})
+        ans = daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "A", "to-tag": "B",
+                                 "sdp": sdp(socks["b"][0].getsockname()[1])})
+        to_b = int(re.search(rb"m=audio (\d+)", off["sdp"]).group(1))
+        to_a = int(re.search(rb"m=audio (\d+)", ans["sdp"]).group(1))
+        seq = [0]
+
+        def burst():
+            for _ in range(5):
+                seq[0] += 1
+                for side, port, ssrc in (("a", to_a, A), ("b", to_b, B)):
+                    socks[side][0].sendto(struct.pack("!BBHII", 0x80, 0, seq[0], seq[0] * 160, ssrc) + b"\xff" * 160,
+                                          ("127.0.0.1", port))
+                time.sleep(0.02)
+
+        burst()
+        for _ in range(rounds):
+            na, nb = ntp_now(), ntp_now()
+            socks["a"][1].sendto(sr(A, na), ("127.0.0.1", to_a + 1))
+            socks["b"][1].sendto(sr(B, nb), ("127.0.0.1", to_b + 1))
+            burst()
+            time.sleep(0.5)
+            socks["b"][1].sendto(rr(B, A, middle(na), fraction, 2, jitter), ("127.0.0.1", to_b + 1))
+            socks["a"][1].sendto(rr(A, B, middle(nb), fraction, 2, jitter), ("127.0.0.1", to_a + 1))
+            time.sleep(0.7)
+        return text(daemon.ng.request({"command": "query", "call-id": call_id}))
+    finally:
+        daemon.ng.request({"command": "delete", "call-id": call_id, "delete-delay": 0})
+        for pair in socks.values():
+            for s in pair:
+                s.close()
+
+
+def shape(ssrc_dict):
+    """What must be identical: every key, MOS, jitter, loss, sample counts; round trips
+    within 30 ms (they are real times on a shared machine) and report times relative to
+    the first report, within a second."""
+    out = {}
+    start = min(x["reported at"] for e in ssrc_dict.values() for x in e["MOS progression"]["entries"])
+    for ssrc, e in ssrc_dict.items():
+        def figures(d):
+            return {k: (round(v / 30000) if "round-trip" in k else
+                        (round((v - start) / 2) if k == "reported at" else v))
+                    for k, v in d.items()}
+        out[ssrc] = {
+            "cumulative loss": e["cumulative loss"],
+            "average MOS": figures(e["average MOS"]),
+            "lowest MOS": figures(e["lowest MOS"]),
+            "highest MOS": figures(e["highest MOS"]),
+            "progression": (e["MOS progression"]["interval"],
+                            [figures(x) for x in e["MOS progression"]["entries"]]),
+        }
+    return out
+
+
+@pytest.fixture(params=["CQ", "LQ"])
+def daemons(request):
+    assert os.path.exists(UPSTREAM), "needs Debian's rtpengine as the oracle"
+    args = ["--num-threads=1", "--mos=" + request.param]
+    ours = start_ng_daemon(args)
+    theirs = start_ng_daemon(args, binary=UPSTREAM)
+    yield ours, theirs
+    stop_ng_daemon(ours)
+    theirs.ng.close()
+    theirs.stop()
+
+
+@pytest.mark.parametrize("fraction,jitter", [(0, 0), (26, 400)])
+def test_mos_matches_oracle(daemons, fraction, jitter):
+    ours, theirs = daemons
+    got = run_exchange(ours, "mos-ours", fraction=fraction, jitter=jitter)["SSRC"]
+    expected = run_exchange(theirs, "mos-theirs", fraction=fraction, jitter=jitter)["SSRC"]
+    assert sorted(got) == sorted(expected) == sorted([str(A), str(B)])
+    assert shape(got) == shape(expected)
+    # The figures themselves: two legs of about 250 ms each.
+    avg = got[str(A)]["average MOS"]
+    assert 450000 < avg["round-trip time"] < 650000
+    assert avg["samples"] == 3
+
+
+def test_no_reports_no_ssrc_entries():
+    d = start_ng_daemon(["--num-threads=1"])
+    try:
+        q = run_exchange(d, "mos-none", rounds=0)
+        assert q["SSRC"] == {}
+        assert q["tags"]["A"]["medias"][0]["streams"][0]["SSRC"] == A
+    finally:
+        stop_ng_daemon(d)
+
+
+def test_broken_rtcp_is_relayed_and_harmless():
+    d = start_ng_daemon(["--num-threads=1"])
+    a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    a.bind(("127.0.0.1", 0))
+    b.bind(("127.0.0.1", 0))
+    bc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    bc.bind(("127.0.0.1", b.getsockname()[1] + 1))
+    bc.settimeout(1)
+    try:
+        d.ng.request({"command": "offer", "call-id": "broken", "from-tag": "A", "sdp": sdp(a.getsockname()[1])})
+        ans = d.ng.request({"command": "answer", "call-id": "broken", "from-tag": "A", "to-tag": "B",
+                            "sdp": sdp(b.getsockname()[1])})
+        to_a = int(re.search(rb"m=audio (\d+)", ans["sdp"]).group(1))
+        broken = [
+            rtcp(201, 31, struct.pack("!I", A)),                       # 31 report blocks claimed, none there
+            struct.pack("!BBH", 0x80, 200, 0xffff) + b"\x00" * 24,    # length past the end
+            rtcp(202, 1, struct.pack("!I", A) + b"\x01\xff" + b"ab"),  # SDES item running past its chunk
+            struct.pack("!BBH", 0xa0, 201, 1) + struct.pack("!I", A) + b"\x00\x00\x00\xff",  # padding > packet
+            rtcp(200, 0, struct.pack("!IIIIII", A, 1, 2, 3, 4, 5)) + rtcp(203, 0, b""),  # zero-length part
+        ]
+        for p in broken:
+            a.sendto(p, ("127.0.0.1", to_a + 1))
+            assert bc.recvfrom(4096)[0] == p
+        assert d.ng.request({"command": "ping"})["result"] == b"pong"
+        q = d.ng.request({"command": "query", "call-id": "broken"})
+        assert q["tags"][b"A".decode()]["medias"][0]["streams"][1]["stats"]["packets"] == len(broken)
+    finally:
+        for s in (a, b, bc):
+            s.close()
+        stop_ng_daemon(d)
