@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <cctype>
 #include <random>
 
 #include "daemon/call/call_registry.hpp"
@@ -73,6 +74,12 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     char id[13];
     snprintf(id, sizeof(id), "%06x%06x", random() & 0xffffff, random() & 0xffffff);
     s.instance_id = id;
+    // The s= line of SDPs the daemon writes itself (publish answers, combined subscriptions):
+    // upstream's name and version with everything but letters and digits made a dash.
+    s.sdp_session_name = std::string("rtpengine-") + kVersion;
+    for (char& c : s.sdp_session_name)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+            c = '-';
     return s;
 }
 

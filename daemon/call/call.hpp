@@ -21,6 +21,8 @@
 
 namespace rtpe::call {
 
+struct Participant;
+
 struct MediaSide {
     int index = 0;                 // 1-based, as in query output
     std::string type;              // audio, video, image, ...
@@ -41,6 +43,12 @@ struct MediaSide {
     // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec
     // query shows (static types without an rtpmap get their RFC 3551 names when shown).
     std::map<uint8_t, std::string> codec_names;
+    // The formats this media carries once offer and answer agree (before an answer: what was
+    // offered); what a subscription to it is offered.
+    std::vector<std::string> negotiated;
+    // A subscriber's media: the publisher's media it receives a copy of.
+    Participant* feed_publisher = nullptr;
+    std::size_t feed_index = 0;
 };
 
 struct Participant {
@@ -54,6 +62,11 @@ struct Participant {
     bool sdp_seen = false;         // this participant has sent an SDP body
     std::optional<int64_t> output_sdp_version;  // for replace: sdp-version
     std::string last_sdp_body;                  // its last SDP without o=, to notice changes
+    std::string last_sdp;                       // its last SDP as sent: what subscriptions mirror
+    // Publish/subscribe, beside the offer/answer peer: who gets a copy of this participant's
+    // media, and whose media it gets a copy of.
+    std::vector<Participant*> subscribers;
+    std::vector<Participant*> subscriptions;
 };
 
 // The codec query and the CLI show for a media: the payload type its participant sent

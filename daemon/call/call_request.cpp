@@ -44,6 +44,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"loop-protect", &CallRequest::loop_protect},
         {"original-sendrecv", &CallRequest::original_sendrecv},
         {"reset", &CallRequest::reset},
+        {"all", &CallRequest::all},
     };
     for (const auto& e : kFlags) {
         if (flag == e.name) {
@@ -63,6 +64,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
     r.to_tag = string_of(d, "to-tag");
     r.via_branch = string_of(d, "via-branch");
     r.label = string_of(d, "label");
+    r.set_label = string_of(d, "set-label");
+    r.from_tags = strings_of(d, "from-tags");
     r.xmlrpc_callback = string_of(d, "xmlrpc-callback");
     if (const std::string* sdp = d.find_string("sdp"))
         r.sdp = *sdp;

@@ -4,6 +4,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bencode/value.hpp"
 
@@ -20,6 +21,8 @@ struct CallRequest {
     std::string to_tag;
     std::string via_branch;
     std::string label;
+    std::string set_label;               // subscribe request: the label of the new subscription
+    std::vector<std::string> from_tags;  // subscribe request: the participants to subscribe to
     std::optional<std::string> sdp;
 
     // flags
@@ -36,6 +39,7 @@ struct CallRequest {
     bool loop_protect = false;
     bool original_sendrecv = false;
     bool reset = false;
+    bool all = false;  // subscribe request: every participant of the offer/answer exchange
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
 
     // replace

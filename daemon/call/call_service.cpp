@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "daemon/call/cdr.hpp"
+#include "daemon/call/sdp_media.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/media/relay.hpp"
@@ -18,86 +19,7 @@
 
 namespace rtpe::call {
 
-namespace {
-
 using control::NgError;
-
-int family_of(const std::string& addr_type) {
-    return addr_type == "IP6" ? AF_INET6 : AF_INET;
-}
-
-// Where one m= line of an SDP says media is to be sent: RTP, and RTCP (RFC 3605 or port+1).
-struct SdpEndpoints {
-    net::SocketAddress rtp;
-    net::SocketAddress rtcp;
-    int family = AF_INET;
-};
-
-SdpEndpoints endpoints_of(const sdp::Session& session, std::size_t index) {
-    SdpEndpoints e;
-    const auto& section = session.media()[index];
-    const uint16_t port = section.port();
-    const auto connection = session.connection(index);
-    std::optional<net::IpAddress> address;
-    if (connection) {
-        e.family = family_of(connection->addr_type);
-        address = net::IpAddress::parse(connection->address);
-    }
-    if (!address)
-        address = net::IpAddress::any(e.family);
-    e.rtp = net::SocketAddress(*address, port);
-    uint16_t rtcp_port = port ? static_cast<uint16_t>(port + 1) : 0;
-    net::IpAddress rtcp_address = *address;
-    if (auto rtcp = section.rtcp()) {
-        rtcp_port = rtcp->port;
-        if (auto a = net::IpAddress::parse(rtcp->address))
-            rtcp_address = *a;
-    }
-    e.rtcp = net::SocketAddress(rtcp_address, rtcp_port);
-    return e;
-}
-
-// What the relay learns from a fresh SDP: the advertised address, and a new starting
-// point for learning when the address changed (re-INVITE to another host).
-void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& advertised,
-                       const media::RelayPolicy& policy) {
-    stream.policy = policy;
-    if (!(stream.advertised == advertised)) {
-        stream.advertised = advertised;
-        stream.endpoint = advertised;
-        stream.endpoint_confirmed = policy.asymmetric || policy.learning == media::EndpointLearning::off;
-        stream.learning_started_ms = 0;
-    }
-}
-
-// The RTP payload types an m= line names, with their clock rates (for jitter), and their
-// names as query shows them ("encoding/clock[/channels]", into names).
-std::vector<media::AllowedPayload> payloads_of(const sdp::MediaSection& section,
-                                               const std::vector<std::string>& formats,
-                                               std::map<uint8_t, std::string>& names) {
-    std::vector<media::AllowedPayload> out;
-    for (const auto& format : formats) {
-        const auto number = parse_int(format);
-        if (!number || *number < 0 || *number > 127)
-            continue;  // not RTP (udptl, BFCP, ...)
-        media::AllowedPayload p;
-        p.payload_type = static_cast<uint8_t>(*number);
-        if (auto map = section.rtpmap(format)) {
-            p.clock_rate = map->clock_rate;
-            std::string name = map->encoding + "/" + std::to_string(map->clock_rate);
-            if (map->encoding_params && *map->encoding_params != "1")
-                name += "/" + *map->encoding_params;
-            names[p.payload_type] = std::move(name);
-        } else if (auto known = rtp::static_rtpmap(format)) {
-            const auto slash = known->find('/');
-            p.clock_rate = static_cast<uint32_t>(parse_int(known->substr(slash + 1, known->find('/', slash + 1) - slash - 1)).value_or(0));
-        }
-        out.push_back(p);
-    }
-    return out;
-}
-
-}  // namespace
 
 CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
                          LoadLimits& limits, CallSettings settings, stats::Statistics& stats)
@@ -303,8 +225,7 @@ void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
         // Each stream's one sink forwards to the stream of the same kind facing the peer.
         for (int i = 0; i < 4; ++i) {
             streams[i]->forwarder.set_target(streams[(i + 2) % 4]);
-            streams[i]->sinks.clear();
-            streams[i]->sinks.add(&streams[i]->forwarder);
+            streams[i]->rebuild_sinks();
         }
     };
     // Both sides share a worker; one task covers them whichever of them is active.
@@ -322,9 +243,64 @@ void CallService::unlink(MediaChanges& changes, MediaSide& m) {
     changes.update(m, [rtp, rtcp] {
         for (auto* stream : {rtp, rtcp}) {
             stream->forwarder.set_target(nullptr);
-            stream->sinks.clear();
+            stream->rebuild_sinks();
         }
     });
+}
+
+std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& changes, MediaSide& m,
+                                                                const sdp::Session& session, std::size_t i,
+                                                                const SdpEndpoints& e,
+                                                                const media::RelayPolicy& policy) {
+    const auto& section = session.media()[i];
+    const auto description = section.media();
+    m.type = description.media;
+    m.protocol = description.proto;
+    // Seen from the relay, as upstream reports it: we send to a participant that
+    // receives, and receive from one that sends.
+    auto direction = section.direction() ? section.direction() : session.session().direction();
+    // Upstream ignores the direction of a media held with a zero address.
+    if (auto c = section.connection(); c && c->address == "0.0.0.0")
+        direction.reset();
+    m.send = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::recvonly;
+    m.recv = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::sendonly;
+    m.sdp_rtp = e.rtp;
+    m.sdp_rtcp = e.rtcp;
+    m.sdp_filled = true;
+    auto payloads = payloads_of(section, description.formats, m.codec_names);
+    if (m.rtp) {
+        media::PacketStream* rtp = m.rtp.get();
+        media::PacketStream* rtcp = m.rtcp.get();
+        changes.update(m, [rtp, rtcp, e, policy, payloads] {
+            apply_sdp_address(*rtp, e.rtp, policy);
+            apply_sdp_address(*rtcp, e.rtcp, policy);
+            rtp->payloads().allow(payloads);
+        });
+    }
+    return payloads;
+}
+
+media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {
+    media::RelayPolicy policy = settings_.relay;
+    policy.asymmetric = request.asymmetric;
+    policy.strict_source = request.strict_source;
+    policy.media_handover = request.media_handover;
+    return policy;
+}
+
+MediaTarget CallService::target_of(const MediaSide& out, const CallRequest& request) const {
+    MediaTarget t;
+    if (out.sockets) {
+        t.address = out.local->advertised;
+        t.rtp_port = out.sockets->rtp_port();
+        t.rtcp_port = static_cast<uint16_t>(t.rtp_port + 1);
+    }
+    if (request.media_address)
+        if (auto a = net::IpAddress::parse(*request.media_address)) {
+            t.address = *a;
+            t.address_overridden = true;
+        }
+    return t;
 }
 
 std::string CallService::process_sdp(Call& call, Participant& sender, Participant& receiver,
@@ -346,10 +322,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     const std::string& sender_if = request.direction[is_offer ? 0 : 1];
     const std::string& receiver_if = request.direction[is_offer ? 1 : 0];
 
-    media::RelayPolicy policy = settings_.relay;
-    policy.asymmetric = request.asymmetric;
-    policy.strict_source = request.strict_source;
-    policy.media_handover = request.media_handover;
+    const media::RelayPolicy policy = relay_policy(request);
 
     std::optional<net::IpAddress> sip_source;
     if (request.sip_source_address && !request.trust_address && request.received_from_address)
@@ -398,35 +371,17 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             wire(changes, m, out);
         }
 
-        m.type = description.media;
-        m.protocol = description.proto;
-        // Seen from the relay, as upstream reports it: we send to a participant that
-        // receives, and receive from one that sends.
-        auto direction = section.direction() ? section.direction() : session->session().direction();
-        // Upstream ignores the direction of a media held with a zero address.
-        if (auto c = section.connection(); c && c->address == "0.0.0.0")
-            direction.reset();
-        m.send = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::recvonly;
-        m.recv = !direction || direction == sdp::Direction::sendrecv || direction == sdp::Direction::sendonly;
-        m.sdp_rtp = e.rtp;
-        m.sdp_rtcp = e.rtcp;
-        m.sdp_filled = true;
+        auto payloads = take_sender_sdp(changes, m, *session, i, e, policy);
         // Payload types either side's SDP named are expected from both (added, never removed,
         // as upstream keeps them).
-        auto payloads = payloads_of(section, description.formats, m.codec_names);
-        if (m.rtp) {
-            media::PacketStream* rtp = m.rtp.get();
-            media::PacketStream* rtcp = m.rtcp.get();
-            changes.update(m, [rtp, rtcp, e, policy, payloads] {
-                apply_sdp_address(*rtp, e.rtp, policy);
-                apply_sdp_address(*rtcp, e.rtcp, policy);
-                rtp->payloads().allow(payloads);
-            });
-        }
         if (out.rtp && !payloads.empty()) {
             media::PacketStream* rtp = out.rtp.get();
             changes.update(out, [rtp, payloads = std::move(payloads)] { rtp->payloads().allow(payloads); });
         }
+        // What each side's media carries once negotiated: what subscribers will be offered.
+        m.negotiated = description.formats;
+        if (!is_offer)
+            out.negotiated = description.formats;
         changes.activate(m);
         changes.activate(out);
         if (is_offer) {
@@ -436,22 +391,13 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             out.protocol = request.transport_protocol ? *request.transport_protocol : description.proto;
         }
 
-        MediaTarget t;
-        if (out.sockets) {
-            t.address = out.local->advertised;
-            t.rtp_port = out.sockets->rtp_port();
-            t.rtcp_port = static_cast<uint16_t>(t.rtp_port + 1);
-        }
-        if (request.media_address)
-            if (auto a = net::IpAddress::parse(*request.media_address)) {
-                t.address = *a;
-                t.address_overridden = true;
-            }
+        MediaTarget t = target_of(out, request);
         if (!is_offer)
             t.offered = out.offered;
         targets.push_back(t);
     }
     sender.sdp_seen = true;
+    sender.last_sdp = *request.sdp;
     if (!request.label.empty())
         sender.label = request.label;
     call.last_signal = time(nullptr);
@@ -473,6 +419,16 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     return rewrite_sdp(std::move(*session), targets, options);
 }
 
+std::shared_ptr<Call> CallService::call_for_offer(const CallRequest& request, bool& created) {
+    // Only new calls are refused: a re-INVITE of a running call must keep working.
+    if (!registry_.find(request.call_id))
+        if (const char* reason = limits_.refusal(registry_.size())) {
+            stats_.session_rejected();
+            throw LimitReached(reason);
+        }
+    return registry_.find_or_create(request.call_id, &created);
+}
+
 std::string CallService::offer(const CallRequest& request) {
     bury_oldest_released();
     if (!request.sdp)
@@ -481,15 +437,8 @@ std::string CallService::offer(const CallRequest& request) {
         throw NgError("No call-id in message");
     if (request.from_tag.empty())
         throw NgError("No from-tag in message");
-    // Only new calls are refused: a re-INVITE of a running call must keep working.
-    if (!registry_.find(request.call_id))
-        if (const char* reason = limits_.refusal(registry_.size())) {
-            stats_.session_rejected();
-            throw LimitReached(reason);
-        }
-
     bool created = false;
-    auto call = registry_.find_or_create(request.call_id, &created);
+    auto call = call_for_offer(request, created);
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
     if (created) {
@@ -597,6 +546,7 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
     Participant& branch = **it;
     RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
     MediaChanges changes(workers_, graves_);
+    detach_pubsub(changes, branch);
     for (std::size_t i = 0; i < branch.medias.size(); ++i) {
         if (branch.peer && i < branch.peer->medias.size())
             unlink(changes, *branch.peer->medias[i]);

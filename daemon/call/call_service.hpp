@@ -14,6 +14,7 @@
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_request.hpp"
 #include "daemon/call/load_limits.hpp"
+#include "daemon/call/sdp_media.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/stats/statistics.hpp"
@@ -27,6 +28,14 @@ struct CallSettings {
     media::RelayPolicy relay;
     std::string instance_id;  // identifies this daemon in loop-protect attributes
     std::optional<int> cdr_facility;  // --log-facility-cdr: a CDR per ended call goes there
+    std::string sdp_session_name = "rtpengine";  // s= of SDPs written from scratch
+};
+
+// What a subscribe request answers: the offer for the subscriber, and who is who.
+struct Subscription {
+    std::string sdp;
+    std::vector<std::string> from_tags;
+    std::string to_tag;
 };
 
 // An offer for a new call refused by a limit; what() is upstream's specific reason. The
@@ -45,6 +54,15 @@ public:
     // offer throws LimitReached when it would create a call a limit does not allow.
     std::string offer(const CallRequest& request);
     std::string answer(const CallRequest& request);
+
+    // Publish/subscribe (daemon/call/pubsub.cpp), as upstream 10.5 has them. publish
+    // answers the publisher's SDP with one generated recvonly; a subscribe request offers
+    // the subscriber a sendonly copy of the selected participants' media; its answer starts
+    // the copy; unsubscribe stops it. Subscribers come and go without a gap for the others.
+    std::string publish(const CallRequest& request);
+    Subscription subscribe_request(const CallRequest& request);
+    void subscribe_answer(const CallRequest& request);
+    void unsubscribe(const CallRequest& request);
 
     // Deletes the call now, or schedules it for the request's (else the configured)
     // delete delay. report sees the call, locked, as it was before it went. Returns false
@@ -82,6 +100,8 @@ private:
 
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
+    // A new call, unless a limit refuses it (LimitReached); an existing one as it is.
+    std::shared_ptr<Call> call_for_offer(const CallRequest& request, bool& created);
     // replace: sdp-version: our own o= version, raised when the sender's SDP changed.
     void renumber_origin(Participant& sender, sdp::Session& session);
     // The media side for m= line index, created (unbound) when new.
@@ -123,6 +143,21 @@ private:
         std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
+
+    // What a sender's SDP says for its m= line i, into m and (through changes) its streams;
+    // returns the payload types it names.
+    std::vector<media::AllowedPayload> take_sender_sdp(MediaChanges& changes, MediaSide& m,
+                                                       const sdp::Session& session, std::size_t i,
+                                                       const SdpEndpoints& e, const media::RelayPolicy& policy);
+    // Where the receiver of our SDP is to send out's media.
+    MediaTarget target_of(const MediaSide& out, const CallRequest& request) const;
+    media::RelayPolicy relay_policy(const CallRequest& request) const;
+    // Hands each of publisher's streams the subscriber streams that are to get a copy.
+    void refresh_fan_out(MediaChanges& changes, Participant& publisher);
+    // Ends every subscription of subscriber (its media stays, receiving nothing).
+    void drop_subscriptions(MediaChanges& changes, Participant& subscriber);
+    // Undoes every publish/subscribe link of a participant that is going away.
+    void detach_pubsub(MediaChanges& changes, Participant& leaving);
 
     // Gives m a fresh socket pair on the named interface; throws NgError.
     void bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family);

@@ -233,8 +233,57 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     }
 
     for (std::size_t i = 0; i < count; ++i)
-        rewrite_media(session.media()[i], targets[i], directions[i], had_direction[i], options);
+        rewrite_media(session.media()[i], targets[i], options.direction.value_or(directions[i]),
+                      had_direction[i] || options.direction, options);
     return sdp::print(session);
+}
+
+std::vector<std::string> codec_attributes(const sdp::MediaSection& section, const std::vector<std::string>& formats) {
+    std::vector<std::string> out;
+    const auto attributes = section.attributes();
+    for (const auto& pt : formats) {
+        bool mapped = false;
+        for (const auto& a : attributes)
+            if (a.name == "rtpmap" && leading_token(a.value) == pt && !mapped) {
+                out.push_back("rtpmap:" + *a.value);
+                mapped = true;
+            }
+        if (!mapped)
+            if (auto known = rtp::static_rtpmap(pt))
+                out.push_back("rtpmap:" + pt + " " + std::string(*known));
+        for (const auto& a : attributes)
+            if (a.name == "fmtp" && leading_token(a.value) == pt)
+                out.push_back("fmtp:" + *a.value);
+    }
+    return out;
+}
+
+std::string generate_sdp(const std::vector<GeneratedMedia>& media, sdp::Direction direction,
+                         const std::string& session_name, uint64_t session_id) {
+    const MediaTarget* first = nullptr;
+    for (const auto& m : media)
+        if (m.target.rtp_port && !first)
+            first = &m.target;
+    const std::string origin_address = first ? first->address.to_string() : "0.0.0.0";
+    const std::string origin_type = first ? addr_type_of(first->address) : "IP4";
+    std::string out = "v=0\r\no=- " + std::to_string(session_id) + " " + std::to_string(session_id) + " IN " +
+                      origin_type + " " + origin_address + "\r\ns=" + session_name + "\r\nt=0 0\r\n";
+    for (const auto& m : media) {
+        std::string formats;
+        for (const auto& f : m.formats)
+            formats += " " + f;
+        out += "m=" + m.type + " " + std::to_string(m.target.rtp_port) + " " + m.protocol + formats + "\r\n";
+        if (!m.target.rtp_port)
+            continue;  // rejected: the bare m= line
+        out += "c=IN " + addr_type_of(m.target.address) + " " + m.target.address.to_string() + "\r\n";
+        for (const auto& a : m.codec_attributes)
+            out += "a=" + a + "\r\n";
+        out += "a=" + std::string(sdp::direction_name(direction)) + "\r\n";
+        out += "a=rtcp:" + std::to_string(m.target.rtcp_port) + "\r\n";
+        if (m.ptime)
+            out += "a=ptime:" + *m.ptime + "\r\n";
+    }
+    return out;
 }
 
 }  // namespace rtpe::call

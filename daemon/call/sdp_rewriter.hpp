@@ -39,7 +39,27 @@ struct RewriteOptions {
     bool sdes_off = false;
     std::optional<std::string> transport_protocol;
     std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>
+    std::optional<sdp::Direction> direction;        // every media gets this one (subscriptions)
 };
+
+// One m= line of an SDP written from scratch (publish answers, combined subscriptions).
+struct GeneratedMedia {
+    std::string type;      // audio, video, ...
+    std::string protocol;  // RTP/AVP, ...
+    std::vector<std::string> formats;
+    std::vector<std::string> codec_attributes;  // rtpmap/fmtp values to list, in order ("8 PCMA/8000")
+    std::optional<std::string> ptime;
+    MediaTarget target;    // port 0: rejected
+};
+
+// An SDP of our own: o= with session_id, s=session_name, one section per media with its
+// own c=, the direction, and a=rtcp.
+std::string generate_sdp(const std::vector<GeneratedMedia>& media, sdp::Direction direction,
+                         const std::string& session_name, uint64_t session_id);
+
+// The rtpmap and fmtp attribute lines ("rtpmap:8 PCMA/8000") for formats of section, as a
+// rewritten SDP lists them (static types without rtpmap get theirs).
+std::vector<std::string> codec_attributes(const sdp::MediaSection& section, const std::vector<std::string>& formats);
 
 // The attribute loop-protect adds and looks for.
 inline constexpr const char* kLoopProtectAttribute = "rtpengine";

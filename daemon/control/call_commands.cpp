@@ -27,6 +27,35 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
     table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
         reply.set("sdp", bencode::Value::adopt_string(service.answer(call::parse_call_request(r.dictionary))));
     });
+    table.add("publish", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto request = call::parse_call_request(r.dictionary);
+        request.source = r.sender.to_string();
+        const auto ip = r.sender.ip();
+        request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
+        try {
+            reply.set("sdp", bencode::Value::adopt_string(service.publish(request)));
+        } catch (const call::LimitReached&) {
+            throw NgError("Parallel session limit reached");
+        }
+    });
+    table.add("subscribe request", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto subscription = service.subscribe_request(call::parse_call_request(r.dictionary));
+        reply.set("sdp", bencode::Value::adopt_string(std::move(subscription.sdp)));
+        // Upstream names a single publisher on its own as well.
+        if (subscription.from_tags.size() == 1)
+            reply.set("from-tag", subscription.from_tags.front());
+        auto tags = bencode::Value::list();
+        for (auto& tag : subscription.from_tags)
+            tags.push_back(bencode::Value::string(tag));
+        reply.set("from-tags", std::move(tags));
+        reply.set("to-tag", std::move(subscription.to_tag));
+    });
+    table.add("subscribe answer", [&service](const NgRequest& r, bencode::Value&) {
+        service.subscribe_answer(call::parse_call_request(r.dictionary));
+    });
+    table.add("unsubscribe", [&service](const NgRequest& r, bencode::Value&) {
+        service.unsubscribe(call::parse_call_request(r.dictionary));
+    });
     table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
         const auto request = call::parse_call_request(r.dictionary);
         // Upstream reports statistics only to a delete that names the from-tag.

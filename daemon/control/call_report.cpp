@@ -124,10 +124,13 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
     if (!p.label.empty())
         w.entry("label", p.label);
     w.integer_entry("created", p.created);
-    for (const char* key : {"subscriptions", "subscribers"}) {
-        w.key(key).list();
+    // The offer/answer peer first, then publish/subscribe links in the order they were made.
+    for (const auto* links : {&p.subscriptions, &p.subscribers}) {
+        w.key(links == &p.subscriptions ? "subscriptions" : "subscribers").list();
         if (p.peer)
             w.dict().entry("tag", p.peer->tag).entry("type", "offer/answer").end();
+        for (const call::Participant* other : *links)
+            w.dict().entry("tag", other->tag).entry("type", "pub/sub").end();
         w.end();
     }
     w.key("medias").list();

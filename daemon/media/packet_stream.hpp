@@ -15,6 +15,7 @@
 #include <string>
 
 #include "daemon/media/counter.hpp"
+#include "daemon/media/fan_out.hpp"
 #include "daemon/media/forwarder.hpp"
 #include "daemon/media/payload_counts.hpp"
 #include "daemon/media/rtcp_quality.hpp"
@@ -103,8 +104,17 @@ public:
     const PayloadCounts& payloads() const { return payloads_; }
 
     // --- worker state ---
-    SinkSet sinks;                      // where accepted packets go
-    Forwarder forwarder;                // the usual sink: to the peer-facing stream
+    SinkSet sinks;                      // where accepted packets go: the two below, when in use
+    Forwarder forwarder;                // to the peer-facing stream (offer/answer)
+    FanOut fan_out;                     // to subscribers (publish/subscribe)
+    // Makes sinks what forwarder and fan_out say; after changing either.
+    void rebuild_sinks() {
+        sinks.clear();
+        if (forwarder.target())
+            sinks.add(&forwarder);
+        if (!fan_out.empty())
+            sinks.add(&fan_out);
+    }
     net::SocketAddress advertised;      // from the participant's SDP; port 0 = unknown
     net::SocketAddress endpoint;        // where we send to; learned from traffic when allowed
     bool endpoint_confirmed = false;    // learning is over for this endpoint
