@@ -72,7 +72,7 @@ struct DaemonOptions {
     // Homer: RTCP as HEP3 (none when unset or the address is unspecified, as upstream)
     std::optional<net::SocketAddress> homer;
     bool homer_tcp = false;  // --homer-protocol=tcp; udp by default
-    int homer_id = 0;        // HEP capture id
+    int homer_id = 2001;     // HEP capture id; upstream's default
 
     // call lifetime, seconds
     int delete_delay = 30;

@@ -441,3 +441,42 @@ def test_bare_port_leaves_homer_off():
             stop_ng_daemon(d)
     finally:
         homer.close()
+
+
+def test_default_capture_id_and_protocol_match_oracle():
+    """Without --homer-id and --homer-protocol both daemons send UDP with capture id 2001."""
+    ids = []
+    for start in (lambda a: start_ng_daemon(a), start_oracle):
+        homer = UdpHomer()
+        d = start(["--homer=127.0.0.1:%d" % homer.port])
+        try:
+            call = Call(d)
+            call.caller.rtcp.sendto(CASES[0][1], ("127.0.0.1", call.caller.to + 1))
+            got = homer.collect(1, 3.0)
+            call.close()
+        finally:
+            d.ng.close()
+            d.stop()
+            homer.close()
+        assert len(got) == 1
+        ids.append(number({t: v for _, t, v in decode_hep(got[0])}[CAPID]))
+    assert ids == [2001, 2001]
+
+
+def test_params_show_homer_settings_like_oracle():
+    """'params start' lists homer-protocol (the socket type number) and homer-id as upstream."""
+    import subprocess
+    from rtpe_testlib import free_tcp_port
+    shown = []
+    for start in (start_ng_daemon, start_oracle):
+        cli_port = free_tcp_port()
+        d = start(["--homer=127.0.0.1:9", "--homer-protocol=tcp", "--homer-id=77",
+                   "--listen-cli=127.0.0.1:%d" % cli_port])
+        try:
+            r = subprocess.run(["/usr/bin/rtpengine-ctl", "-ip", "127.0.0.1", "-port", str(cli_port), "params",
+                                "start"], capture_output=True, text=True, timeout=10)
+        finally:
+            d.ng.close()
+            d.stop()
+        shown.append([line for line in r.stdout.splitlines() if line.startswith("homer")])
+    assert shown[0] == shown[1] == ["homer-protocol = 1", "homer-id = 77"], shown
