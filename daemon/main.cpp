@@ -17,9 +17,11 @@
 #include "daemon/control/control_thread.hpp"
 #include "daemon/control/legacy_calls.hpp"
 #include "daemon/control/stats_commands.hpp"
+#include "daemon/homer/homer_sender.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
 #include "daemon/media/rtcp_quality.hpp"
+#include "daemon/media/rtcp_tap.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -122,9 +124,26 @@ int run(int argc, char** argv) {
             pidfile = std::make_unique<process::PidFile>(options.pidfile);
 
         const std::size_t stack_bytes = static_cast<std::size_t>(options.thread_stack_kb) * 1024;
+        // Declared before the workers so that it outlives them on every way out of this block.
+        std::unique_ptr<homer::HomerSender> homer;
         media::WorkerPool workers(static_cast<unsigned>(options.num_threads), stack_bytes);
         media::LocalInterfaces interfaces(options.interfaces, static_cast<uint16_t>(options.port_min),
                                           static_cast<uint16_t>(options.port_max));
+        if (options.homer && !options.homer->ip().is_unspecified()) {
+            homer::HomerSettings hs;
+            hs.server = *options.homer;
+            hs.transport = options.homer_tcp ? homer::Transport::tcp : homer::Transport::udp;
+            hs.capture_id = static_cast<uint32_t>(options.homer_id);
+            hs.stack_bytes = stack_bytes;
+            homer = std::make_unique<homer::HomerSender>(hs);
+            // Before the control thread starts: no media socket exists yet.
+            media::set_rtcp_tap(homer.get());
+            RTPE_LOG(core, log::kInfo, "Sending RTCP to Homer at %s over %s, capture id %d",
+                     options.homer->to_string().c_str(), options.homer_tcp ? "TCP" : "UDP", options.homer_id);
+        } else if (options.homer) {
+            RTPE_LOG(core, log::kWarning, "--homer=%s has no address to send to, Homer output is off",
+                     options.homer->to_string().c_str());
+        }
         call::CallRegistry calls;
         stats::Statistics statistics(calls);
         call::LoadLimits limits({options.max_sessions, options.max_load_centi, options.max_cpu_centi,
@@ -189,6 +208,10 @@ int run(int argc, char** argv) {
         for (const auto& call : calls.snapshot())
             service.destroy(call, stats::EndReason::forced, false);
         workers.stop();
+        if (homer) {
+            media::set_rtcp_tap(nullptr);
+            homer->stop();
+        }
     } catch (const std::exception& e) {
         RTPE_LOG(core, log::kErr, "%s", e.what());
         if (!options.log_stderr)

@@ -234,9 +234,26 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                          bad_value("max-bandwidth", v.back(), "not a non-negative integer");
                      o.max_bandwidth = static_cast<uint64_t>(*n);
                  }});
-    t.push_back(unsupported("homer", 0, ArgKind::value, "IP46|HOSTNAME:PORT", "Homer (HEP) server for RTCP statistics"));
-    t.push_back(unsupported("homer-protocol", 0, ArgKind::value, "udp|tcp", "transport to Homer: udp or tcp"));
-    t.push_back(unsupported("homer-id", 0, ArgKind::value, "INT", "HEP capture id"));
+    t.push_back({"homer", 0, ArgKind::value, "IP46|HOSTNAME:PORT", "Homer (HEP) server for RTCP statistics",
+                 [&o](const std::vector<std::string>& v) {
+                     // A bare port means the unspecified address, which (as upstream) leaves
+                     // Homer off; main() says so.
+                     auto parsed = net::parse_endpoint(v.back());
+                     if (!parsed.error.empty())
+                         bad_value("homer", v.back(), parsed.error);
+                     o.homer = parsed.addresses.front();
+                 }});
+    t.push_back({"homer-protocol", 0, ArgKind::value, "udp|tcp", "transport to Homer: udp (default) or tcp",
+                 [&o](const std::vector<std::string>& v) {
+                     if (v.back() == "udp")
+                         o.homer_tcp = false;
+                     else if (v.back() == "tcp")
+                         o.homer_tcp = true;
+                     else
+                         bad_value("homer-protocol", v.back(), "must be 'udp' or 'tcp'");
+                 }});
+    // Upstream reads a signed int and sends its 32 bits.
+    t.push_back(integer("homer-id", 0, "INT", "HEP capture id", o.homer_id, INT_MIN, INT_MAX));
     t.push_back(unsupported("recording-dir", 0, ArgKind::value, "FILE", "spool directory for recordings and metadata"));
     t.push_back(unsupported("recording-method", 0, ArgKind::value, "pcap|proc", "recording strategy: pcap or proc"));
     t.push_back(unsupported("recording-format", 0, ArgKind::value, "raw|eth", "pcap file flavour: raw or eth"));

@@ -70,6 +70,11 @@ struct DaemonOptions {
     int graphite_timeout = 0;   // seconds; 0: the interval
     std::string graphite_prefix;
 
+    // Homer: RTCP as HEP3 (none when unset or the address is unspecified, as upstream)
+    std::optional<net::SocketAddress> homer;
+    bool homer_tcp = false;  // --homer-protocol=tcp; udp by default
+    int homer_id = 2001;     // HEP capture id; upstream's default
+
     // call lifetime, seconds
     int delete_delay = 30;
     int timeout = 60;

@@ -595,7 +595,7 @@ void listen_lines(std::string& out, const char* name, const std::vector<ListenSp
 }
 
 // "params start" and "params current": upstream's list, with its defaults for what this
-// daemon does not have (Redis, Homer, recording).
+// daemon does not have (Redis, recording).
 void print_params(std::string& out, const CliContext& c, const RuntimeParams& p, bool start) {
     const DaemonOptions* o = c.options;
     for (std::size_t i = 0; i < log::kSubsystemCount; ++i)
@@ -606,7 +606,8 @@ void print_params(std::string& out, const CliContext& c, const RuntimeParams& p,
                  "graphite-interval = %d\nredis-num-threads = %d\nhomer-protocol = %d\nhomer-id = %d\n"
                  "no-fallback = %d\nport-min = %d\nport-max = %d\n",
             o ? o->table : 0, p.max_sessions, p.timeout, p.silent_timeout, p.final_timeout, p.offer_timeout,
-            p.delete_delay, 86400, tos, p.control_tos, o ? o->graphite_interval : 0, 4, 2, 2001, 0,
+            p.delete_delay, 86400, tos, p.control_tos, o ? o->graphite_interval : 0, 4,
+            o && o->homer_tcp ? 1 : 2 /* SOCK_STREAM : SOCK_DGRAM, as upstream prints it */, o ? o->homer_id : 2001, 0,
             o ? o->port_min : 30000, o ? o->port_max : 40000);
     if (start)
         out += "redis = :0/-1\nredis-write = :0/-1\n";
