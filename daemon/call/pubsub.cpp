@@ -332,6 +332,17 @@ void CallService::subscribe_answer(const CallRequest& request) {
     auto session = sdp::parse(*request.sdp);
     if (!session || session->media().size() != subscriber->medias.size())
         throw NgError("Failed to process subscription answer");
+    // The answer must take every codec it was offered: the copy is what the publisher
+    // sends, and nothing here transcodes it.
+    for (std::size_t j = 0; j < subscriber->medias.size(); ++j) {
+        const MediaSide& m = *subscriber->medias[j];
+        const auto answered = session->media()[j].media();
+        if (!m.rtp || answered.is_rejected())
+            continue;
+        for (const auto& format : m.negotiated)
+            if (std::find(answered.formats.begin(), answered.formats.end(), format) == answered.formats.end())
+                throw NgError("Failed to process subscription answer");
+    }
 
     const media::RelayPolicy policy = relay_policy(request);
     MediaChanges changes(workers_, graves_);
