@@ -23,6 +23,8 @@
 #include "daemon/media/rtcp_quality.hpp"
 #include "daemon/media/rtcp_tap.hpp"
 #include "daemon/media/worker_pool.hpp"
+#include "daemon/mqtt/publisher.hpp"
+#include "daemon/mqtt/snapshot.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
 #include "daemon/stats/graphite.hpp"
@@ -173,6 +175,25 @@ int run(int argc, char** argv) {
             if (graphite)
                 graphite->tick();
         });
+        // MQTT: the control thread snapshots on its own timer, the publisher thread does the rest.
+        std::unique_ptr<mqtt::Publisher> mqtt_publisher;
+        if (!options.mqtt.host.empty()) {
+            const auto& m = options.mqtt;
+            mqtt::PublisherSettings ms;
+            ms.client = {m.host, m.port, m.id, m.keepalive, m.user, m.pass, m.cafile, m.capath, m.certfile, m.keyfile};
+            ms.topic = m.publish_topic;
+            ms.qos = m.publish_qos;
+            ms.interval_ms = m.publish_interval;
+            using OptScope = DaemonOptions::Mqtt::Scope;
+            ms.scope = m.publish_scope == OptScope::call    ? mqtt::Scope::call
+                       : m.publish_scope == OptScope::media ? mqtt::Scope::media
+                                                            : mqtt::Scope::global;
+            mqtt_publisher = std::make_unique<mqtt::Publisher>(std::move(ms), stack_bytes);
+            control.add_periodic(std::chrono::milliseconds(m.publish_interval),
+                                 [&mqtt_publisher, &calls, &statistics, &interfaces] {
+                                     mqtt_publisher->submit(mqtt::take_snapshot(calls, statistics, interfaces));
+                                 });
+        }
         control::CliContext cli{service, timeouts, limits, interfaces, statistics};
         cli.options = &options;
         cli.worker_threads = static_cast<unsigned>(workers.size());
@@ -205,6 +226,8 @@ int run(int argc, char** argv) {
         }
         process::notify_systemd("STOPPING=1");
         control.stop();
+        if (mqtt_publisher)
+            mqtt_publisher->stop();
         for (const auto& call : calls.snapshot())
             service.destroy(call, stats::EndReason::forced, false);
         workers.stop();

@@ -310,21 +310,59 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                             "audio level (percent) counted as silence"));
     t.push_back(unsupported("cn-payload", 0, ArgKind::list, "INT INT INT ...",
                             "comfort-noise parameters replacing silence"));
-    t.push_back(unsupported("mqtt-host", 0, ArgKind::value, "HOST|IP", "MQTT broker host"));
-    t.push_back(unsupported("mqtt-port", 0, ArgKind::value, "INT", "MQTT broker port"));
-    t.push_back(unsupported("mqtt-id", 0, ArgKind::value, "STRING", "MQTT client id"));
-    t.push_back(unsupported("mqtt-keepalive", 0, ArgKind::value, "INT", "seconds between MQTT keepalives"));
-    t.push_back(unsupported("mqtt-user", 0, ArgKind::value, "USERNAME", "MQTT user"));
-    t.push_back(unsupported("mqtt-pass", 0, ArgKind::value, "PASSWORD", "MQTT password"));
-    t.push_back(unsupported("mqtt-cafile", 0, ArgKind::value, "FILE", "CA file for MQTT TLS"));
-    t.push_back(unsupported("mqtt-capath", 0, ArgKind::value, "PATH", "CA directory for MQTT TLS"));
-    t.push_back(unsupported("mqtt-certfile", 0, ArgKind::value, "FILE", "client certificate for MQTT TLS"));
-    t.push_back(unsupported("mqtt-keyfile", 0, ArgKind::value, "FILE", "client key for MQTT TLS"));
-    t.push_back(unsupported("mqtt-publish-qos", 0, ArgKind::value, "0|1|2", "QoS of published MQTT messages"));
-    t.push_back(unsupported("mqtt-publish-topic", 0, ArgKind::value, "STRING", "topic of published MQTT messages"));
-    t.push_back(unsupported("mqtt-publish-interval", 0, ArgKind::value, "MILLISECONDS", "milliseconds between MQTT publications"));
-    t.push_back(unsupported("mqtt-publish-scope", 0, ArgKind::value, "global|call|media",
-                            "what each MQTT message covers: global, call or media"));
+    t.push_back(text("mqtt-host", 0, "HOST|IP", "MQTT broker host or address; enables MQTT publishing", o.mqtt.host));
+    t.back().apply = [&o](const std::vector<std::string>& v) {
+        if (v.back().empty())
+            bad_value("mqtt-host", v.back(), "empty host");
+        o.mqtt.host = v.back();
+    };
+    t.push_back(integer("mqtt-port", 0, "INT", "MQTT broker port", o.mqtt.port, 1, 65535));
+    t.push_back(text("mqtt-id", 0, "STRING", "MQTT client id (default: assigned by the broker)", o.mqtt.id));
+    t.back().apply = [&o](const std::vector<std::string>& v) {
+        // MQTT 3.1.1 client ids are UTF-8 strings of at most 65535 bytes.
+        if (v.back().size() > 65535)
+            bad_value("mqtt-id", v.back().substr(0, 32) + "...", "longer than 65535 bytes");
+        o.mqtt.id = v.back();
+    };
+    t.push_back(integer("mqtt-keepalive", 0, "INT", "seconds between MQTT keepalives", o.mqtt.keepalive, 0, 65535));
+    t.back().apply = [&o, inner = t.back().apply](const std::vector<std::string>& v) {
+        inner(v);
+        // libmosquitto refuses keepalives of 1 to 4 seconds; 0 turns them off.
+        if (o.mqtt.keepalive > 0 && o.mqtt.keepalive < 5)
+            bad_value("mqtt-keepalive", v.back(), "must be 0 (off) or between 5 and 65535");
+    };
+    t.push_back(text("mqtt-user", 0, "USERNAME", "MQTT user name", o.mqtt.user));
+    t.push_back(text("mqtt-pass", 0, "PASSWORD", "MQTT password", o.mqtt.pass));
+    t.push_back(text("mqtt-cafile", 0, "FILE", "CA file for MQTT over TLS; enables TLS", o.mqtt.cafile));
+    t.push_back(text("mqtt-capath", 0, "PATH", "CA directory for MQTT over TLS; enables TLS", o.mqtt.capath));
+    t.push_back(text("mqtt-certfile", 0, "FILE", "client certificate for MQTT over TLS", o.mqtt.certfile));
+    t.push_back(text("mqtt-keyfile", 0, "FILE", "client key for MQTT over TLS", o.mqtt.keyfile));
+    t.push_back(integer("mqtt-publish-qos", 0, "0|1|2", "QoS of published MQTT messages", o.mqtt.publish_qos, 0, 2));
+    t.push_back(text("mqtt-publish-topic", 0, "STRING", "topic of published MQTT messages", o.mqtt.publish_topic));
+    t.back().apply = [&o](const std::vector<std::string>& v) {
+        const std::string& topic = v.back();
+        if (topic.empty())
+            bad_value("mqtt-publish-topic", topic, "empty topic");
+        if (topic.find_first_of("+#") != std::string::npos)
+            bad_value("mqtt-publish-topic", topic, "wildcards '+' and '#' cannot be published to");
+        if (topic.find('\0') != std::string::npos || topic.size() > 65535)
+            bad_value("mqtt-publish-topic", topic, "not a valid MQTT topic");
+        o.mqtt.publish_topic = topic;
+    };
+    t.push_back(integer("mqtt-publish-interval", 0, "MILLISECONDS", "milliseconds between MQTT publications",
+                        o.mqtt.publish_interval, 1, 86400000));
+    t.push_back({"mqtt-publish-scope", 0, ArgKind::value, "global|call|media",
+                 "what each MQTT message covers: global, call or media", [&o](const std::vector<std::string>& v) {
+        using Scope = DaemonOptions::Mqtt::Scope;
+        if (v.back() == "global")
+            o.mqtt.publish_scope = Scope::global;
+        else if (v.back() == "call")
+            o.mqtt.publish_scope = Scope::call;
+        else if (v.back() == "media")
+            o.mqtt.publish_scope = Scope::media;
+        else
+            bad_value("mqtt-publish-scope", v.back(), "expected global, call or media");
+    }});
     t.push_back({"mos", 0, ArgKind::value, "CQ|LQ", "MOS formula: CQ (conversational) or LQ (listening)",
                  [&o](const std::vector<std::string>& v) {
                      std::string type = v.back();
@@ -369,6 +407,19 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
             "missing option --listen-ng, --listen-tcp-ng, --listen-udp, --listen-tcp, --listen-http or --listen-https");
     if (!o.listen_https.empty() && o.https_cert.empty())
         throw ConfigError("--listen-https needs --https-cert");
+    if (o.mqtt.host.empty()) {
+        for (const auto* set : {&o.mqtt.publish_topic, &o.mqtt.cafile, &o.mqtt.capath}) {
+            if (!set->empty()) {
+                if (warnings)
+                    warnings->push_back("MQTT options without --mqtt-host are ignored");
+                break;
+            }
+        }
+    }
+    if (!o.mqtt.certfile.empty() != !o.mqtt.keyfile.empty())
+        throw ConfigError("--mqtt-certfile and --mqtt-keyfile go together");
+    if (!o.mqtt.certfile.empty() && o.mqtt.cafile.empty() && o.mqtt.capath.empty())
+        throw ConfigError("--mqtt-certfile needs --mqtt-cafile or --mqtt-capath");
     if (o.port_min > o.port_max)
         throw ConfigError("--port-min (" + std::to_string(o.port_min) + ") is above --port-max (" +
                           std::to_string(o.port_max) + ")");

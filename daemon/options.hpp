@@ -90,6 +90,22 @@ struct DaemonOptions {
 
     std::string log_facility_cdr;  // empty: no CDRs
 
+    // MQTT publishing (daemon/mqtt/); off without --mqtt-host. As in upstream 10.5 there is
+    // no default topic: without --mqtt-publish-topic the client connects but publishes nothing.
+    struct Mqtt {
+        enum class Scope { global, call, media };
+        std::string host;       // empty: MQTT is off
+        int port = 1883;
+        std::string id;         // empty: the broker assigns one
+        int keepalive = 30;     // seconds
+        std::string user, pass;
+        std::string cafile, capath, certfile, keyfile;  // cafile or capath: TLS
+        int publish_qos = 0;
+        std::string publish_topic;
+        int publish_interval = 5000;  // milliseconds
+        Scope publish_scope = Scope::global;
+    } mqtt;
+
     static constexpr int kUnsetLevel = -2;
     DaemonOptions() { subsystem_log_levels.fill(kUnsetLevel); }
 };

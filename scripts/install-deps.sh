@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
 # builds the packages of `make deb`); with --test also what the test suites drive
-# (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, and Debian's
+# (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, the mosquitto
+# MQTT broker and clients, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query.
@@ -13,6 +14,7 @@ clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 libwebsockets-dev libssl-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
+libmosquitto-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
@@ -25,6 +27,7 @@ kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon rtpengine-utils
 lintian systemd man-db
 prometheus openssl
+mosquitto mosquitto-clients
 "
 fi
 
