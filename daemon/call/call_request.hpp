@@ -1,12 +1,12 @@
 #pragma once
-// An ng offer/answer/delete/query request, with its keys and flags parsed once into types.
+// What a signalling request asks of the call model, its keys and flags as types (the
+// control plane parses them: control/call_request_parser).
 
 #include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "bencode/value.hpp"
 
 namespace rtpe::call {
 
@@ -56,8 +56,5 @@ struct CallRequest {
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;
 };
-
-// Throws control::NgError with upstream's reason for a malformed key.
-CallRequest parse_call_request(const bencode::Value& dictionary);
 
 }  // namespace rtpe::call

@@ -10,7 +10,7 @@
 #include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_media.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
-#include "daemon/control/ng_commands.hpp"
+#include "daemon/call/call_error.hpp"
 #include "daemon/media/relay.hpp"
 #include "rtp/payload_types.hpp"
 #include "sdp/session.hpp"
@@ -19,7 +19,7 @@
 
 namespace rtpe::call {
 
-using control::NgError;
+
 
 CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
                          LoadLimits& limits, CallSettings settings, stats::Statistics& stats)
@@ -198,12 +198,12 @@ void CallService::bind_media(Call& call, MediaSide& m, const std::string& interf
     if (!m.local)
         m.local = interfaces_.find(interface_name);
     if (!m.local)
-        throw NgError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
+        throw CallError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
     m.sockets = interfaces_.allocate(*m.local);
     if (!m.sockets && reclaim_released_ports())
         m.sockets = interfaces_.allocate(*m.local);
     if (!m.sockets)
-        throw NgError("Ran out of ports");
+        throw CallError("Ran out of ports");
     const net::IpAddress& ip = m.local->local;
     const uint16_t port = m.sockets->rtp_port();
     m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false, net::SocketAddress(ip, port),
@@ -309,7 +309,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     auto session = sdp::parse(*request.sdp, &error);
     if (!session) {
         RTPE_LOG(control, log::kWarning, "Failed to parse SDP: %s", error.c_str());
-        throw NgError("Failed to parse SDP");
+        throw CallError("Failed to parse SDP");
     }
     const std::size_t count = session->media().size();
     // Our own SDP coming back (a call looping through this daemon) is passed on untouched.
@@ -413,7 +413,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     if (request.loop_protect)
         options.loop_protect_token = settings_.instance_id;
     if (count == 0)
-        throw NgError("Error rewriting SDP");
+        throw CallError("Error rewriting SDP");
     if (request.replace_sdp_version)
         renumber_origin(sender, *session);
     return rewrite_sdp(std::move(*session), targets, options);
@@ -432,11 +432,11 @@ std::shared_ptr<Call> CallService::call_for_offer(const CallRequest& request, bo
 std::string CallService::offer(const CallRequest& request) {
     bury_oldest_released();
     if (!request.sdp)
-        throw NgError("No SDP body in message");
+        throw CallError("No SDP body in message");
     if (request.call_id.empty())
-        throw NgError("No call-id in message");
+        throw CallError("No call-id in message");
     if (request.from_tag.empty())
-        throw NgError("No from-tag in message");
+        throw CallError("No from-tag in message");
     bool created = false;
     auto call = call_for_offer(request, created);
     std::lock_guard lock(call->mutex());
@@ -488,22 +488,22 @@ std::string CallService::offer(const CallRequest& request) {
 std::string CallService::answer(const CallRequest& request) {
     bury_oldest_released();
     if (request.call_id.empty())
-        throw NgError("No call-id in message");
+        throw CallError("No call-id in message");
     if (request.from_tag.empty())
-        throw NgError("No from-tag in message");
+        throw CallError("No from-tag in message");
     if (request.to_tag.empty())
-        throw NgError("No to-tag in message");
+        throw CallError("No to-tag in message");
     auto call = registry_.find(request.call_id);
     if (!call)
-        throw NgError("Unknown call-id");
+        throw CallError("Unknown call-id");
     if (!request.sdp)
-        throw NgError("No SDP body in message");
+        throw CallError("No SDP body in message");
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
 
     Participant* offerer = call->find(request.from_tag);
     if (!offerer || !offerer->peer)
-        throw NgError("Unknown from-tag");
+        throw CallError("Unknown from-tag");
     Participant* answerer = call->find(request.to_tag);
     if (!answerer) {
         if (offerer->peer->tag.empty()) {

@@ -50,7 +50,7 @@ public:
     CallService(CallRegistry& registry, media::LocalInterfaces& interfaces, media::WorkerPool& workers,
                 LoadLimits& limits, CallSettings settings, stats::Statistics& stats);
 
-    // The rewritten SDP for the other side. Throw control::NgError with upstream's reasons;
+    // The rewritten SDP for the other side. Throw CallError with upstream's reasons;
     // offer throws LimitReached when it would create a call a limit does not allow.
     std::string offer(const CallRequest& request);
     std::string answer(const CallRequest& request);
@@ -159,7 +159,7 @@ private:
     // Undoes every publish/subscribe link of a participant that is going away.
     void detach_pubsub(MediaChanges& changes, Participant& leaving);
 
-    // Gives m a fresh socket pair on the named interface; throws NgError.
+    // Gives m a fresh socket pair on the named interface; throws CallError.
     void bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family);
     void wire(MediaChanges& changes, MediaSide& a, MediaSide& b);
     // Stops m forwarding anywhere (its peer is going away).

@@ -10,13 +10,13 @@
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
-#include "daemon/control/ng_commands.hpp"
+#include "daemon/call/call_error.hpp"
 #include "sdp/session.hpp"
 #include "util/log.hpp"
 
 namespace rtpe::call {
 
-using control::NgError;
+
 
 namespace {
 
@@ -44,10 +44,10 @@ uint64_t next_session_id() {
 
 std::shared_ptr<Call> find_call(CallRegistry& registry, const CallRequest& request) {
     if (request.call_id.empty())
-        throw NgError("No call-id in message");
+        throw CallError("No call-id in message");
     auto call = registry.find(request.call_id);
     if (!call)
-        throw NgError(kUnknownCall);
+        throw CallError(kUnknownCall);
     return call;
 }
 
@@ -108,16 +108,16 @@ void CallService::detach_pubsub(MediaChanges& changes, Participant& leaving) {
 std::string CallService::publish(const CallRequest& request) {
     bury_oldest_released();
     if (!request.sdp)
-        throw NgError("No SDP body in message");
+        throw CallError("No SDP body in message");
     if (request.call_id.empty())
-        throw NgError("No call-id in message");
+        throw CallError("No call-id in message");
     if (request.from_tag.empty())
-        throw NgError("No from-tag in message");
+        throw CallError("No from-tag in message");
     std::string error;
     auto session = sdp::parse(*request.sdp, &error);
     if (!session || session->media().empty()) {
         RTPE_LOG(control, log::kWarning, "Failed to parse SDP: %s", error.c_str());
-        throw NgError("Failed to parse SDP");
+        throw CallError("Failed to parse SDP");
     }
 
     bool created = false;
@@ -195,27 +195,27 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
         for (const auto& tag : request.from_tags) {
             Participant* p = call->find(tag);
             if (!p)
-                throw NgError("From-tag given, but no such tag exists");
+                throw CallError("From-tag given, but no such tag exists");
             publishers.push_back(p);
         }
     } else if (!request.from_tag.empty()) {
         Participant* p = call->find(request.from_tag);
         if (!p)
-            throw NgError("From-tag given, but no such tag exists");
+            throw CallError("From-tag given, but no such tag exists");
         publishers.push_back(p);
     }
     if (publishers.empty())
-        throw NgError("No call participant specified");
+        throw CallError("No call participant specified");
     for (Participant* p : publishers)
         if (p->last_sdp.empty())
-            throw NgError("Call participant has no media to subscribe to");
+            throw CallError("Call participant has no media to subscribe to");
 
     const std::string to_tag = request.to_tag.empty() ? random_tag() : request.to_tag;
     MediaChanges changes(workers_, graves_);
     Participant* subscriber = call->find(to_tag);
     if (subscriber) {
         if (std::find(publishers.begin(), publishers.end(), subscriber) != publishers.end())
-            throw NgError("Cannot subscribe to itself");
+            throw CallError("Cannot subscribe to itself");
         // A new request for an existing subscription replaces all it subscribed to.
         drop_subscriptions(changes, *subscriber);
     } else {
@@ -323,15 +323,15 @@ void CallService::subscribe_answer(const CallRequest& request) {
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
     if (request.to_tag.empty())
-        throw NgError("No to-tag in message");
+        throw CallError("No to-tag in message");
     Participant* subscriber = call->find(request.to_tag);
     if (!subscriber || subscriber->subscriptions.empty())
-        throw NgError("To-tag not found");
+        throw CallError("To-tag not found");
     if (!request.sdp)
-        throw NgError("No SDP body in message");
+        throw CallError("No SDP body in message");
     auto session = sdp::parse(*request.sdp);
     if (!session || session->media().size() != subscriber->medias.size())
-        throw NgError("Failed to process subscription answer");
+        throw CallError("Failed to process subscription answer");
     // The answer must take every codec it was offered: the copy is what the publisher
     // sends, and nothing here transcodes it.
     for (std::size_t j = 0; j < subscriber->medias.size(); ++j) {
@@ -341,7 +341,7 @@ void CallService::subscribe_answer(const CallRequest& request) {
             continue;
         for (const auto& format : m.negotiated)
             if (std::find(answered.formats.begin(), answered.formats.end(), format) == answered.formats.end())
-                throw NgError("Failed to process subscription answer");
+                throw CallError("Failed to process subscription answer");
     }
 
     const media::RelayPolicy policy = relay_policy(request);
@@ -368,7 +368,7 @@ void CallService::unsubscribe(const CallRequest& request) {
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
     if (request.to_tag.empty())
-        throw NgError("No to-tag in message");
+        throw CallError("No to-tag in message");
     // As upstream: a tag that subscribes to nothing is no error.
     Participant* subscriber = call->find(request.to_tag);
     if (!subscriber)

@@ -1,14 +1,30 @@
 #include "daemon/control/call_commands.hpp"
 
-#include "daemon/call/call_request.hpp"
+#include "daemon/call/call_error.hpp"
+#include "daemon/control/call_request_parser.hpp"
 #include "daemon/control/call_report.hpp"
 #include "daemon/control/ng_values.hpp"
 
 namespace rtpe::control {
 
+namespace {
+
+// The call model's refusals are answered as ng errors with their reasons.
+void add_call_command(NgCommandTable& table, std::string name, NgCommandTable::Handler handler) {
+    table.add(std::move(name), [handler = std::move(handler)](const NgRequest& r, bencode::Value& reply) {
+        try {
+            handler(r, reply);
+        } catch (const call::CallError& e) {
+            throw NgError(e.what());
+        }
+    });
+}
+
+}  // namespace
+
 void add_call_commands(NgCommandTable& table, call::CallService& service) {
-    table.add("offer", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto request = call::parse_call_request(r.dictionary);
+    add_call_command(table, "offer", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto request = parse_call_request(r.dictionary);
         request.source = r.sender.to_string();
         const auto ip = r.sender.ip();
         request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
@@ -24,11 +40,11 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
             reply.set("message", e.what());
         }
     });
-    table.add("answer", [&service](const NgRequest& r, bencode::Value& reply) {
-        reply.set("sdp", bencode::Value::adopt_string(service.answer(call::parse_call_request(r.dictionary))));
+    add_call_command(table, "answer", [&service](const NgRequest& r, bencode::Value& reply) {
+        reply.set("sdp", bencode::Value::adopt_string(service.answer(parse_call_request(r.dictionary))));
     });
-    table.add("publish", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto request = call::parse_call_request(r.dictionary);
+    add_call_command(table, "publish", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto request = parse_call_request(r.dictionary);
         request.source = r.sender.to_string();
         const auto ip = r.sender.ip();
         request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
@@ -38,8 +54,8 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
             throw NgError("Parallel session limit reached");
         }
     });
-    table.add("subscribe request", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto subscription = service.subscribe_request(call::parse_call_request(r.dictionary));
+    add_call_command(table, "subscribe request", [&service](const NgRequest& r, bencode::Value& reply) {
+        auto subscription = service.subscribe_request(parse_call_request(r.dictionary));
         reply.set("sdp", bencode::Value::adopt_string(std::move(subscription.sdp)));
         // Upstream names a single publisher on its own as well.
         if (subscription.from_tags.size() == 1)
@@ -50,14 +66,14 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         reply.set("from-tags", std::move(tags));
         reply.set("to-tag", std::move(subscription.to_tag));
     });
-    table.add("subscribe answer", [&service](const NgRequest& r, bencode::Value&) {
-        service.subscribe_answer(call::parse_call_request(r.dictionary));
+    add_call_command(table, "subscribe answer", [&service](const NgRequest& r, bencode::Value&) {
+        service.subscribe_answer(parse_call_request(r.dictionary));
     });
-    table.add("unsubscribe", [&service](const NgRequest& r, bencode::Value&) {
-        service.unsubscribe(call::parse_call_request(r.dictionary));
+    add_call_command(table, "unsubscribe", [&service](const NgRequest& r, bencode::Value&) {
+        service.unsubscribe(parse_call_request(r.dictionary));
     });
-    table.add("delete", [&service](const NgRequest& r, bencode::Value& reply) {
-        const auto request = call::parse_call_request(r.dictionary);
+    add_call_command(table, "delete", [&service](const NgRequest& r, bencode::Value& reply) {
+        const auto request = parse_call_request(r.dictionary);
         // Upstream reports statistics only to a delete that names the from-tag.
         const bool found = service.remove(request, [&](const call::Call& call) {
             if (!request.from_tag.empty())
@@ -66,7 +82,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         if (!found)
             reply.set("warning", "Call-ID not found or tags didn't match");
     });
-    table.add("query", [&service](const NgRequest& r, bencode::Value& reply) {
+    add_call_command(table, "query", [&service](const NgRequest& r, bencode::Value& reply) {
         const std::string* id = r.dictionary.find_string("call-id");
         auto call = id ? service.registry().find(*id) : nullptr;
         if (!call)
@@ -75,7 +91,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         std::lock_guard lock(call->mutex());
         report_call(*call, reply);
     });
-    table.add("list", [&service](const NgRequest& r, bencode::Value& reply) {
+    add_call_command(table, "list", [&service](const NgRequest& r, bencode::Value& reply) {
         int64_t limit = 32;
         if (auto n = integer_of(r.dictionary, "limit"); n && *n >= 0)
             limit = *n;

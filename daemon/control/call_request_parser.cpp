@@ -1,4 +1,4 @@
-#include "daemon/call/call_request.hpp"
+#include "daemon/control/call_request_parser.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,14 +7,12 @@
 #include "daemon/control/ng_values.hpp"
 #include "util/log.hpp"
 
-namespace rtpe::call {
+namespace rtpe::control {
 
 namespace {
 
-using control::integer_of;
-using control::NgError;
-using control::string_of;
-using control::strings_of;
+using call::CallRequest;
+using call::IceMode;
 
 // Flags come as "trust address", "trust-address" or "trust_address", in any case.
 std::string canonical_flag(std::string_view text) {
@@ -128,4 +126,4 @@ CallRequest parse_call_request(const bencode::Value& d) {
     return r;
 }
 
-}  // namespace rtpe::call
+}  // namespace rtpe::control
