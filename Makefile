@@ -3,6 +3,7 @@
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS   ?= 600
 JOBS           ?= $(shell nproc)
@@ -11,7 +12,7 @@ BENCH_ARGS     ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps test-deps build build-asan build-fuzz run check check-asan fuzz bench deb clean
+.PHONY: all deps test-deps build build-asan build-tsan build-fuzz run check check-asan check-tsan fuzz bench deb clean
 
 all: build
 
@@ -29,6 +30,10 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRTPE_SANITIZE=ON $(CMAKE_LAUNCHER)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 
+build-tsan: deps
+	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTPE_TSAN=ON -DRTPE_MAN_PAGES=OFF $(CMAKE_LAUNCHER)
+	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS)
+
 build-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTPE_FUZZ=ON $(CMAKE_LAUNCHER)
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
@@ -41,6 +46,11 @@ check: test-deps build build-fuzz
 
 check-asan: test-deps build-asan build-fuzz
 	$(PYTHON) t/run_all.py --build-dir $(ASAN_BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
+
+# The unit and integration suites on a ThreadSanitizer build: a data race stops the daemon
+# (halt_on_error), which fails the test that met it.
+check-tsan: test-deps build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(PYTHON) t/run_all.py --build-dir $(TSAN_BUILD_DIR) --only unit --only integration
 
 fuzz: build-fuzz
 	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)
@@ -55,4 +65,4 @@ deb: deps
 	JOBS=$(JOBS) ./scripts/build-deb.sh $(DEB_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(DEB_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(DEB_DIR)

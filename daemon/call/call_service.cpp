@@ -3,9 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <chrono>
 #include <ctime>
-#include <thread>
 
 #include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_media.hpp"
@@ -91,7 +89,7 @@ CallService::MediaChanges::~MediaChanges() {
             // only then can no event of theirs be pending, and their fd numbers be reused
             // without a handler reading the wrong socket. No wake-up just for this either:
             // a busy worker gets to it after its current batch, an idle one when
-            // kick_workers() runs from the timer (or reclaim_released_ports() needs them).
+            // kick_workers() runs from the timer (reclaim_released_ports() need not wait for it).
             workers_.poller(w).defer(
                 [dead] {
                     for (auto& retired : dead->streams) {
@@ -173,19 +171,17 @@ void CallService::apply_media_events() {
 }
 
 bool CallService::reclaim_released_ports() {
-    if (graves_.empty())
-        return false;
-    // Idle workers hold released media until the timer kicks them; when the ports are
-    // needed now, kick them at once and give them a moment to get past it.
-    kick_workers();
-    constexpr auto kPatience = std::chrono::milliseconds(100);
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (!std::all_of(graves_.begin(), graves_.end(), Grave::is_released) &&
-           std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    // No waiting for the workers: pairs they have not closed yet give up their ports at once
+    // (SocketPair::release_ports_now); the workers close what is left after their batch.
+    bool freed = false;
+    for (auto& grave : graves_)
+        if (!Grave::is_released(grave))
+            for (auto& retired : grave->streams)
+                if (retired.sockets && retired.sockets->release_ports_now(interfaces_.placeholder_fd()))
+                    freed = true;
     const std::size_t before = graves_.size();
     bury_released();
-    return graves_.size() < before;
+    return freed || graves_.size() < before;
 }
 
 void CallService::kick_workers() {
@@ -350,9 +346,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             changes.retire(m);
             changes.retire(out);
         } else {
-            // A re-offer from a new address gets a fresh port pair towards the other side.
-            // A hold (zero address) is not a move.
-            const bool moved = is_offer && m.sdp_rtp.port() != 0 && !m.sdp_rtp.ip().is_unspecified() &&
+            // A re-offer from a new address gets a fresh port pair towards the other side,
+            // unless port-latching keeps the ports. A hold (zero address) is not a move.
+            const bool moved = is_offer && !request.port_latching && m.sdp_rtp.port() != 0 &&
+                               !m.sdp_rtp.ip().is_unspecified() &&
                                !e.rtp.ip().is_unspecified() &&
                                (!(m.sdp_rtp == e.rtp) || m.type != description.media);
             if (moved) {

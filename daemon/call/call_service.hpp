@@ -92,7 +92,8 @@ public:
     void kick_workers();
 
 private:
-    // When ports run out: frees what workers still hold at once. True when anything was freed.
+    // When ports run out: frees the ports of retired media at once, without waiting for
+    // their workers. True when anything was freed.
     bool reclaim_released_ports();
     // The cheap part of bury_released(), for every operation: the oldest graves, as long as
     // they are released (one worker's are released in order; the timer gets the rest).

@@ -1,18 +1,55 @@
 #include "daemon/media/local_interfaces.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
 namespace rtpe::media {
 
 SocketPair::SocketPair(LocalAddress& owner, uint16_t rtp_port, net::Fd rtp, net::Fd rtcp)
-    : owner_(owner), rtp_port_(rtp_port), rtp_(std::move(rtp)), rtcp_(std::move(rtcp)) {}
+    : owner_(owner),
+      rtp_port_(rtp_port),
+      rtp_(std::move(rtp)),
+      rtcp_(std::move(rtcp)),
+      rtp_number_(rtp_.get()),
+      rtcp_number_(rtcp_.get()) {}
 
 SocketPair::~SocketPair() {
-    // Close before releasing so that the next owner of the ports can bind them.
-    close_sockets();
+    // Close before releasing so that the next owner of the ports can bind them (after a
+    // take-over these are the placeholder's duplicates, which nobody closed yet).
+    rtp_.reset();
+    rtcp_.reset();
+    if (!ports_released_)
+        owner_.ports->release(rtp_port_);
+}
+
+void SocketPair::close_sockets() {
+    int expected = kOpen;
+    if (state_.compare_exchange_strong(expected, kClosedByWorker)) {
+        rtp_.reset();
+        rtcp_.reset();
+    }
+}
+
+bool SocketPair::release_ports_now(int placeholder_fd) {
+    int expected = kOpen;
+    if (!state_.compare_exchange_strong(expected, kTakenOver))
+        return false;
+    // Replacing the descriptors drops the sockets' last reference: they unbind and leave
+    // every epoll set, while the numbers stay ours until the pair is destroyed.
+    dup2(placeholder_fd, rtp_number_);
+    dup2(placeholder_fd, rtcp_number_);
     owner_.ports->release(rtp_port_);
+    ports_released_ = true;
+    return true;
 }
 
 LocalInterfaces::LocalInterfaces(const std::vector<net::InterfaceSpec>& specs, uint16_t port_min,
-                                 uint16_t port_max) {
+                                 uint16_t port_max)
+    : placeholder_(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {
+    if (!placeholder_.valid())
+        throw std::runtime_error("cannot create a UDP socket");
     for (const auto& spec : specs) {
         auto address = std::make_unique<LocalAddress>();
         address->interface_name = spec.name;

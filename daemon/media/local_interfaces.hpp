@@ -2,6 +2,7 @@
 // The logical media interfaces of --interface, each local address with its own port pool,
 // and the RTP/RTCP socket pairs allocated on them.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ struct LocalAddress {
 };
 
 // A bound RTP/RTCP socket pair that returns its ports to the pool when destroyed.
+//
+// Normally the worker polling the sockets closes them (close_sockets) and the control thread
+// destroys the pair later. When ports run out, the control thread need not wait for that:
+// release_ports_now swaps both descriptors for a placeholder socket (dup2), which unbinds the
+// ports at once while the descriptor numbers stay taken, so a worker that still reads them
+// meets an empty socket, never someone else's. Whichever comes first wins (state_).
 class SocketPair {
 public:
     SocketPair(LocalAddress& owner, uint16_t rtp_port, net::Fd rtp, net::Fd rtcp);
@@ -36,16 +43,20 @@ public:
     int rtcp_fd() const { return rtcp_.get(); }
     // Closes both sockets (which also takes them out of any epoll set) while the ports stay
     // taken until the pair is destroyed. Only the thread polling them may call it.
-    void close_sockets() {
-        rtp_.reset();
-        rtcp_.reset();
-    }
+    void close_sockets();
+    // Control thread, for a pair its worker may not have closed yet: frees the ports now
+    // (see above). False when the worker had closed the sockets already.
+    bool release_ports_now(int placeholder_fd);
 
 private:
+    enum State : int { kOpen, kClosedByWorker, kTakenOver };
     LocalAddress& owner_;
     uint16_t rtp_port_;
     net::Fd rtp_;
     net::Fd rtcp_;
+    const int rtp_number_, rtcp_number_;  // the descriptors, readable without touching rtp_/rtcp_
+    std::atomic<int> state_{kOpen};
+    bool ports_released_ = false;  // control thread
 };
 
 class LocalInterfaces {
@@ -61,9 +72,12 @@ public:
     std::unique_ptr<SocketPair> allocate(LocalAddress& address);
 
     const std::vector<std::unique_ptr<LocalAddress>>& addresses() const { return addresses_; }
+    // An unbound, non-blocking UDP socket: what SocketPair::release_ports_now puts in place.
+    int placeholder_fd() const { return placeholder_.get(); }
 
 private:
     std::vector<std::unique_ptr<LocalAddress>> addresses_;  // in --interface order
+    net::Fd placeholder_;
 };
 
 }  // namespace rtpe::media

@@ -146,3 +146,22 @@ def test_query_matches_oracle(daemons, name):
     assert len(got) == len(expected)
     for step, (g, e) in enumerate(zip(got, expected)):
         assert g == e, "step %d differs" % step
+
+
+@pytest.mark.parametrize("flags", [[], ["port-latching"]])
+def test_reoffer_from_new_port_matches_oracle(daemons, flags):
+    """A re-offer from another port gets fresh local ports, unless port-latching keeps them."""
+    def kept(d, call_id):
+        def port(reply):
+            return int(re.search(rb"m=audio (\d+)", reply["sdp"]).group(1))
+        first = port(d.ng.request({"command": "offer", "call-id": call_id, "from-tag": "A",
+                                   "sdp": sdp(40000, *OFFER), "flags": flags}))
+        d.ng.request({"command": "answer", "call-id": call_id, "from-tag": "A", "to-tag": "B",
+                      "sdp": sdp(42000, *ANSWER)})
+        again = port(d.ng.request({"command": "offer", "call-id": call_id, "from-tag": "A",
+                                   "sdp": sdp(40010, *OFFER), "flags": flags}))
+        d.ng.request({"command": "delete", "call-id": call_id, "delete-delay": 0})
+        return first == again
+
+    ours, theirs = daemons
+    assert kept(ours, "latch-ours") == kept(theirs, "latch-theirs") == bool(flags)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <set>
 
 namespace rtpe::media {
@@ -62,6 +63,36 @@ TEST(LocalInterfaces, SkipsPortsTakenByOthers) {
     ASSERT_NE(pair, nullptr);
     EXPECT_EQ(pair->rtp_port(), 47202);
     EXPECT_EQ(ifs.allocate(*ifs.find("")), nullptr);
+}
+
+TEST(LocalInterfaces, PortsCanBeTakenOverBeforeTheWorkerCloses) {
+    LocalInterfaces ifs(specs({"127.0.0.1"}), 47300, 47301);  // room for one pair
+    auto& address = *ifs.find("");
+    auto retired = ifs.allocate(address);
+    ASSERT_NE(retired, nullptr);
+    EXPECT_EQ(ifs.allocate(address), nullptr);
+    const int old_rtp = retired->rtp_fd();
+    ASSERT_TRUE(retired->release_ports_now(ifs.placeholder_fd()));
+    EXPECT_FALSE(retired->release_ports_now(ifs.placeholder_fd())) << "only once";
+    // The ports are bound again at once, while the old number stays taken and reads nothing.
+    auto next = ifs.allocate(address);
+    ASSERT_NE(next, nullptr);
+    EXPECT_EQ(next->rtp_port(), 47300);
+    EXPECT_NE(next->rtp_fd(), old_rtp);
+    char buf[16];
+    EXPECT_LT(recv(old_rtp, buf, sizeof(buf), MSG_DONTWAIT), 0);
+    EXPECT_EQ(errno, EAGAIN);
+    retired->close_sockets();  // the worker's close after a take-over changes nothing
+    retired.reset();           // and destroying it does not give the ports back twice
+    EXPECT_EQ(ifs.allocate(address), nullptr);
+}
+
+TEST(LocalInterfaces, NoTakeOverOnceTheWorkerClosed) {
+    LocalInterfaces ifs(specs({"127.0.0.1"}), 47310, 47311);
+    auto pair = ifs.allocate(*ifs.find(""));
+    ASSERT_NE(pair, nullptr);
+    pair->close_sockets();
+    EXPECT_FALSE(pair->release_ports_now(ifs.placeholder_fd()));
 }
 
 }  // namespace rtpe::media
