@@ -41,8 +41,11 @@ void apply_sdp_address(media::PacketStream& stream, const net::SocketAddress& ad
     if (!(stream.advertised == advertised)) {
         stream.advertised = advertised;
         stream.endpoint = advertised;
-        stream.endpoint_confirmed = policy.asymmetric || policy.learning == media::EndpointLearning::off;
+        const bool fixed = policy.asymmetric || policy.learning == media::EndpointLearning::off;
+        stream.endpoint_confirmed = fixed;
         stream.learning_started_ms = 0;
+        stream.learning_rank = 0;
+        media::put(stream.learning_state, fixed ? media::LearningState::fixed : media::LearningState::waiting);
     }
 }
 

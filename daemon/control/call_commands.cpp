@@ -89,7 +89,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
             throw NgError("Unknown call-id");
         service.apply_media_events();
         std::lock_guard lock(call->mutex());
-        report_call(*call, reply);
+        report_call(*call, reply, ReportDetail::diagnostics);
     });
     add_call_command(table, "list", [&service](const NgRequest& r, bencode::Value& reply) {
         int64_t limit = 32;

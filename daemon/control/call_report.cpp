@@ -36,8 +36,38 @@ struct Totals {
 // What a worker learned comes from its events (CallService::apply_media_events, run by the
 // caller first); nothing here reads worker state. A stream of a rejected m= line has no
 // socket and shows no local port, as upstream shows it.
+const char* learning_state_name(media::LearningState state) {
+    switch (state) {
+    case media::LearningState::waiting:
+        return "waiting";
+    case media::LearningState::learning:
+        return "learning";
+    case media::LearningState::sdp_address:
+        return "SDP address";
+    case media::LearningState::other_address:
+        return "learned address";
+    case media::LearningState::fixed:
+        return "not learning";
+    case media::LearningState::handover:
+        return "handover";
+    }
+    return "unknown";
+}
+
+// Our addition to query: where endpoint learning stands, how often it changed its mind,
+// and how many packets strict-source refused; enough to tell why audio is one-way.
+void write_learning(Writer& w, const media::PacketStream& stream) {
+    const auto& c = stream.counters();
+    w.key("learning")
+        .dict()
+        .entry("state", learning_state_name(media::peek(stream.learning_state)))
+        .integer_entry("candidates", static_cast<int64_t>(media::peek(c.learning_candidates)))
+        .integer_entry("refused sources", static_cast<int64_t>(media::peek(c.refused_sources)))
+        .end();
+}
+
 void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const call::MediaSide& media,
-                  const net::SocketAddress& sdp, int64_t call_created) {
+                  const net::SocketAddress& sdp, int64_t call_created, ReportDetail detail) {
     w.dict();
     if (media.sockets) {
         w.integer_entry("local port", media.sockets->rtp_port() + (rtcp ? 1 : 0))
@@ -61,6 +91,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     w.end();
     if (stream && media::peek(stream->counters().ssrc_seen))
         w.integer_entry("SSRC", media::peek(stream->counters().last_ssrc));
+    if (stream && detail == ReportDetail::diagnostics)
+        write_learning(w, *stream);
     Totals t;
     if (stream)
         t.add(stream->counters());
@@ -119,7 +151,7 @@ void write_ssrc_quality(Writer& w, const media::QualityLog& log) {
     w.end();
 }
 
-void write_participant(Writer& w, const call::Participant& p, int64_t call_created) {
+void write_participant(Writer& w, const call::Participant& p, int64_t call_created, ReportDetail detail) {
     w.dict().entry("tag", p.tag);
     if (!p.label.empty())
         w.entry("label", p.label);
@@ -139,8 +171,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
         if (auto codec = call::shown_codec(*m))
             w.entry("codec", *codec);
         w.key("streams").list();
-        write_stream(w, m->rtp.get(), false, *m, m->sdp_rtp, call_created);
-        write_stream(w, m->rtcp.get(), true, *m, m->sdp_rtcp, call_created);
+        write_stream(w, m->rtp.get(), false, *m, m->sdp_rtp, call_created, detail);
+        write_stream(w, m->rtcp.get(), true, *m, m->sdp_rtcp, call_created, detail);
         w.end();
         w.key("flags").list();
         if (p.sdp_seen)
@@ -158,7 +190,7 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
 
 }  // namespace
 
-void report_call(const call::Call& call, bencode::Value& reply) {
+void report_call(const call::Call& call, bencode::Value& reply, ReportDetail detail) {
     reply.append_integer("created", call.created_s);
     reply.append_integer("created_us", call.created_us);
     reply.append_integer("last signal", call.last_signal);
@@ -179,7 +211,7 @@ void report_call(const call::Call& call, bencode::Value& reply) {
         for (const auto& p : call.participants()) {
             // A participant whose tag is not known yet is listed as upstream lists it.
             w.key(p->tag.empty() ? "<untagged " + std::to_string(++untagged) + ">" : p->tag);
-            write_participant(w, *p, call.created_s);
+            write_participant(w, *p, call.created_s, detail);
             for (const auto& m : p->medias)
                 if (m->rtp) {
                     rtp.add(m->rtp->counters());

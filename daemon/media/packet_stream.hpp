@@ -37,6 +37,8 @@ struct StreamCounters {
     std::atomic<uint64_t> stun{0};       // RFC 7983 classes other than RTP/RTCP
     std::atomic<uint64_t> dtls{0};
     std::atomic<uint64_t> other{0};
+    std::atomic<uint64_t> refused_sources{0};    // packets strict-source dropped
+    std::atomic<uint64_t> learning_candidates{0};  // times learning moved to another source
     std::atomic<int64_t> last_packet{0};  // wall-clock seconds; 0 = never
     std::atomic<uint32_t> last_ssrc{0};   // of the last RTP (RTCP: sender) packet
     std::atomic<bool> ssrc_seen{false};
@@ -47,6 +49,16 @@ struct StreamCounters {
         bytes.fetch_add(more_bytes, std::memory_order_relaxed);
         errors.fetch_add(more_errors, std::memory_order_relaxed);
     }
+};
+
+// Where endpoint learning stands, for query: why media goes where it goes.
+enum class LearningState : uint8_t {
+    waiting,         // no packet yet: media goes to the SDP address
+    learning,        // a source is being tried; the window is still open
+    sdp_address,     // settled on the SDP address (a packet came from exactly there)
+    other_address,   // settled on another source (NAT), after the window
+    fixed,           // not learning: asymmetric or --endpoint-learning=off
+    handover,        // media-handover: the latest source
 };
 
 struct RelayPolicy {
@@ -119,6 +131,8 @@ public:
     net::SocketAddress endpoint;        // where we send to; learned from traffic when allowed
     bool endpoint_confirmed = false;    // learning is over for this endpoint
     int64_t learning_started_ms = 0;    // monotonic ms of the first packet, for delayed learning
+    uint8_t learning_rank = 0;          // heuristic: how well the current guess matches the SDP
+    std::atomic<LearningState> learning_state{LearningState::waiting};  // any thread reads it
     RelayPolicy policy;
     RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
     PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side

@@ -167,24 +167,58 @@ void classify_and_account(PacketStream& s, Packet& p, int64_t now_us) {
 
 }  // namespace
 
+namespace {
+
+void settle(PacketStream& s, LearningState how) {
+    s.endpoint_confirmed = true;
+    put(s.learning_state, how);
+}
+
+// A new guess at where the participant is.
+void try_source(PacketStream& s, const net::SocketAddress& source) {
+    s.endpoint = source;
+    bump(s.counters().learning_candidates);
+}
+
+// Heuristic learning ranks what it sees as upstream does since its fix for RTP Bleed
+// (ES2025-01): the exact SDP address beats the SDP's IP with another port, which beats
+// anything else; the exact address settles learning at once.
+constexpr uint8_t kRankExact = 3, kRankSameIp = 2, kRankOther = 1;
+uint8_t heuristic_rank(const PacketStream& s, const net::SocketAddress& source) {
+    if (source == s.advertised)
+        return kRankExact;
+    return source.ip() == s.advertised.ip() ? kRankSameIp : kRankOther;
+}
+
+}  // namespace
+
 bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now_ms) {
+    const bool window_over = s.learning_started_ms != 0 && now_ms - s.learning_started_ms >= kDelayedLearningMs;
     if (s.endpoint == source) {
-        // Traffic from the address the SDP named, or from the first guess for long enough,
-        // ends learning.
-        if (!s.endpoint_confirmed &&
-            (source == s.advertised ||
-             (s.learning_started_ms != 0 && now_ms - s.learning_started_ms >= kDelayedLearningMs)))
-            s.endpoint_confirmed = true;
+        // Traffic from the address the SDP named, or from the guess for long enough, ends
+        // learning.
+        if (!s.endpoint_confirmed) {
+            if (source == s.advertised)
+                settle(s, LearningState::sdp_address);
+            else if (window_over)
+                settle(s, LearningState::other_address);
+        }
         return true;
     }
-    if (s.policy.strict_source && s.endpoint.port() != 0 && s.endpoint_confirmed)
+    if (s.policy.strict_source && s.endpoint.port() != 0 && s.endpoint_confirmed) {
+        bump(s.counters().refused_sources);
         return false;
-    if (s.policy.asymmetric || s.policy.learning == EndpointLearning::off)
-        return !s.policy.strict_source || s.endpoint.port() == 0;
-
+    }
+    if (s.policy.asymmetric || s.policy.learning == EndpointLearning::off) {
+        if (s.policy.strict_source && s.endpoint.port() != 0) {
+            bump(s.counters().refused_sources);
+            return false;
+        }
+        return true;
+    }
     if (s.policy.media_handover) {
-        s.endpoint = source;
-        s.endpoint_confirmed = true;
+        try_source(s, source);
+        settle(s, LearningState::handover);
         return true;
     }
     if (s.endpoint_confirmed)
@@ -192,23 +226,42 @@ bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now
 
     switch (s.policy.learning) {
     case EndpointLearning::immediate:
-        s.endpoint = source;
-        s.endpoint_confirmed = true;
+        try_source(s, source);
+        settle(s, source == s.advertised ? LearningState::sdp_address : LearningState::other_address);
         break;
     case EndpointLearning::delayed:
-    case EndpointLearning::heuristic:
         if (s.learning_started_ms == 0) {
             s.learning_started_ms = now_ms;
-            s.endpoint = source;
-        } else if (source == s.advertised ||
-                   (s.policy.learning == EndpointLearning::heuristic && source.ip() == s.advertised.ip())) {
+            try_source(s, source);
+            put(s.learning_state, LearningState::learning);
+        } else if (source == s.advertised) {
             // A packet from the address the SDP named beats the first guess.
-            s.endpoint = source;
-            s.endpoint_confirmed = source == s.advertised;
+            try_source(s, source);
+            settle(s, LearningState::sdp_address);
+        }
+        if (!s.endpoint_confirmed && now_ms - s.learning_started_ms >= kDelayedLearningMs)
+            settle(s, LearningState::other_address);
+        break;
+    case EndpointLearning::heuristic: {
+        const uint8_t rank = heuristic_rank(s, source);
+        if (rank == kRankExact) {
+            try_source(s, source);
+            settle(s, LearningState::sdp_address);
+            break;
+        }
+        if (s.learning_started_ms == 0) {
+            s.learning_started_ms = now_ms;
+            s.learning_rank = rank;
+            try_source(s, source);
+            put(s.learning_state, LearningState::learning);
+        } else if (rank > s.learning_rank) {
+            s.learning_rank = rank;
+            try_source(s, source);
         }
         if (now_ms - s.learning_started_ms >= kDelayedLearningMs)
-            s.endpoint_confirmed = true;
+            settle(s, LearningState::other_address);
         break;
+    }
     case EndpointLearning::off:
         break;
     }
@@ -218,7 +271,7 @@ bool learn_source(PacketStream& s, const net::SocketAddress& source, int64_t now
 bool settle_learning(PacketStream& s, int64_t now_ms) {
     if (s.endpoint_confirmed || s.learning_started_ms == 0 || now_ms - s.learning_started_ms < kDelayedLearningMs)
         return false;
-    s.endpoint_confirmed = true;
+    settle(s, s.endpoint == s.advertised ? LearningState::sdp_address : LearningState::other_address);
     return true;
 }
 
