@@ -81,15 +81,16 @@ stats::RunningCalls running_calls(const CallRegistry& registry) {
         ++c.sessions;
         c.relayed += relayed_by(*call);
         c.quality += quality_of(*call);
-        std::size_t media_lines = 0;
         bool v4 = false, v6 = false;
-        for (const auto& p : call->participants()) {
-            media_lines = std::max(media_lines, p->medias.size());
-            for (const auto& m : p->medias)
+        for (const auto& p : call->participants())
+            for (const auto& m : p->medias) {
                 if (m->sdp_filled)
                     (m->sdp_rtp.family() == AF_INET6 ? v6 : v4) = true;
-        }
-        c.media_streams += media_lines;
+                // As upstream counts streams relayed in userspace: every RTP stream that
+                // has received a packet.
+                if (m->rtp && m->rtp->counters().packets.load(std::memory_order_relaxed))
+                    ++c.media_streams;
+            }
         // Like upstream, a call counts by address family once both sides are known.
         if (!call->answered)
             continue;

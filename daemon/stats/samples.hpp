@@ -46,7 +46,8 @@ struct EndedCallSample {
 
 // The calls running now.
 struct RunningCalls {
-    uint64_t sessions = 0, media_streams = 0;
+    uint64_t sessions = 0;
+    uint64_t media_streams = 0;           // RTP streams that received a packet
     uint64_t v4 = 0, v6 = 0, mixed = 0;  // answered calls by the address families of their media
     Relayed relayed;                      // so far
     QualityFigures quality;               // sampled so far
