@@ -9,6 +9,7 @@
 #include <random>
 
 #include "daemon/call/call_registry.hpp"
+#include "daemon/call/call_samples.hpp"
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/call_timeouts.hpp"
 #include "daemon/call/timeout_notifier.hpp"
@@ -147,7 +148,7 @@ int run(int argc, char** argv) {
                      options.homer->to_string().c_str());
         }
         call::CallRegistry calls;
-        stats::Statistics statistics(calls);
+        stats::Statistics statistics([&calls] { return call::running_calls(calls); });
         call::LoadLimits limits({options.max_sessions, options.max_load_centi, options.max_cpu_centi,
                                  options.max_bandwidth});
         call::CallService service(calls, interfaces, workers, limits, call_settings(options), statistics);
@@ -171,7 +172,7 @@ int run(int argc, char** argv) {
         control.add_periodic(std::chrono::seconds(1), [&timeouts, &statistics, &graphite, &limits] {
             timeouts.check(time(nullptr));
             statistics.tick();
-            limits.sample(statistics.relayed_total(statistics.current()).bytes);
+            limits.sample(statistics.relayed_total(statistics.running()).bytes);
             if (graphite)
                 graphite->tick();
         });

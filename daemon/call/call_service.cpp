@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "daemon/call/call_samples.hpp"
 #include "daemon/call/cdr.hpp"
 #include "daemon/call/sdp_media.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
@@ -576,7 +577,7 @@ void CallService::end_locked(Call& call, stats::EndReason reason, bool write_cdr
         gettimeofday(&now, nullptr);
         log::write_syslog(*settings_.cdr_facility | log::kInfo, format_cdr(call, cdr_termination(reason), now));
     }
-    stats_.call_ended(call, reason);
+    stats_.call_ended(ended_call_sample(call, reason));
     release_media_locked(call);
     if (call.debug)
         log::set_debug_entity(call.id(), false);

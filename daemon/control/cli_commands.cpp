@@ -130,7 +130,7 @@ void list_sessions(std::string& out, const CliContext& c, const std::vector<std:
 }
 
 void list_numsessions(std::string& out, const CliContext& c) {
-    const auto now = c.stats.current();
+    const auto now = c.stats.running();
     appendf(out, "Current sessions own: %llu\nCurrent sessions foreign: 0\nCurrent sessions total: %llu\n"
                  "Current transcoded media: 0\nCurrent sessions ipv4 only media: %llu\n"
                  "Current sessions ipv6 only media: %llu\nCurrent sessions ip mixed  media: %llu\n",
@@ -139,115 +139,8 @@ void list_numsessions(std::string& out, const CliContext& c) {
             static_cast<unsigned long long>(now.mixed));
 }
 
-void total_line(std::string& out, const char* label, unsigned long long value) {
-    appendf(out, " %-48s:%llu\n", label, value);
-}
-
-void total_fraction(std::string& out, const char* label, double value, const char* unit) {
-    appendf(out, " %-48s:%.6f%s\n", label, value, unit);
-}
-
-// The control table's column titles, in kNgCommands' order.
-constexpr std::array<const char*, stats::kNgCommands.size()> kControlColumns = {
-    "Ping", "Offer", "Answer", "Delete", "Query", "List", "StartRec", "StopRec",
-    "StartFwd", "StopFwd", "BlkDTMF", "UnblkDTMF", "BlkMedia", "UnblkMedia", "PlayMedia", "StopMedia",
-    "PlayDTMF", "Stats", "SlnMedia", "UnslnMedia", "Pub", "SubReq", "SubAns", "Unsub"};
-
-// Upstream's layout line for line. Everything is relayed in userspace, so the kernel's
-// figures are zeros; no MOS is computed yet, so that section is zeros too.
-void list_totals(std::string& out, const CliContext& c) {
-    const auto now = c.stats.current();
-    const auto& ended = c.stats.ended();
-    const auto relayed = c.stats.relayed_total(now);
-    const auto& rates = c.stats.rates();
-    out += "\nStatistics over currently running sessions:\n\n";
-    total_line(out, "Owned sessions", now.sessions);
-    total_line(out, "Foreign sessions", 0);
-    total_line(out, "Total sessions", now.sessions);
-    total_line(out, "Transcoded media", 0);
-    total_line(out, "Packets per second (userspace)", rates.packets);
-    total_line(out, "Bytes per second (userspace)", rates.bytes);
-    total_line(out, "Errors per second (userspace)", rates.errors);
-    total_line(out, "Packets per second (kernel)", 0);
-    total_line(out, "Bytes per second (kernel)", 0);
-    total_line(out, "Errors per second (kernel)", 0);
-    total_line(out, "Packets per second (total)", rates.packets);
-    total_line(out, "Bytes per second (total)", rates.bytes);
-    total_line(out, "Errors per second (total)", rates.errors);
-    total_line(out, "Userspace-only media streams", now.media_streams);
-    total_line(out, "Kernel-only media streams", 0);
-    total_line(out, "Mixed kernel/userspace media streams", 0);
-
-    auto reason = [&](stats::EndReason r) { return ended.by_reason[static_cast<std::size_t>(r)]; };
-    out += "\nTotal statistics (does not include current running sessions):\n\n";
-    appendf(out, " %-48s:%lld seconds\n", "Uptime of rtpengine", static_cast<long long>(c.stats.uptime()));
-    total_line(out, "Total managed sessions", ended.calls);
-    total_line(out, "Total rejected sessions", c.stats.rejected());
-    total_line(out, "Total timed-out sessions via TIMEOUT", reason(stats::EndReason::timeout));
-    total_line(out, "Total timed-out sessions via SILENT_TIMEOUT", reason(stats::EndReason::silent_timeout));
-    total_line(out, "Total timed-out sessions via FINAL_TIMEOUT", reason(stats::EndReason::final_timeout));
-    total_line(out, "Total timed-out sessions via OFFER_TIMEOUT", reason(stats::EndReason::offer_timeout));
-    total_line(out, "Total regular terminated sessions", reason(stats::EndReason::regular));
-    total_line(out, "Total forced terminated sessions", reason(stats::EndReason::forced));
-    total_line(out, "Total relayed packets (userspace)", relayed.packets);
-    total_line(out, "Total relayed packet errors (userspace)", relayed.errors);
-    total_line(out, "Total relayed bytes (userspace)", relayed.bytes);
-    total_line(out, "Total relayed packets (kernel)", 0);
-    total_line(out, "Total relayed packet errors (kernel)", 0);
-    total_line(out, "Total relayed bytes (kernel)", 0);
-    total_line(out, "Total relayed packets", relayed.packets);
-    total_line(out, "Total relayed packet errors", relayed.errors);
-    total_line(out, "Total relayed bytes", relayed.bytes);
-    total_line(out, "Total number of streams with no relayed packets", ended.streams_without_packets);
-    total_line(out, "Total number of 1-way streams", ended.one_way_streams);
-    total_fraction(out, "Average call duration", ended.average_duration(), " seconds");
-    total_fraction(out, "Total calls duration", ended.duration, " seconds");
-    total_fraction(out, "Total calls duration squared", ended.duration_squared, " seconds squared");
-    total_fraction(out, "Total calls duration standard deviation", ended.duration_stddev(), " seconds");
-
-    // What was last reported to Graphite: zeros until an interval was.
-    const auto& in = c.stats.last_interval();
-    out += "\n\nGraphite interval statistics (last reported values to graphite):\n";
-    total_fraction(out, "Total calls duration", c.stats.last_interval_duration(), " seconds");
-    out += "\n";
-    total_line(out, "Min managed sessions", in.min_sessions);
-    total_line(out, "Max managed sessions", in.max_sessions);
-    std::string label;
-    for (std::size_t i = 0; i < stats::kNgCommands.size(); ++i) {
-        const auto& cmd = in.commands[i];
-        label = "Min/Max/Avg " + std::string(stats::kNgCommands[i].command) + " processing delay";
-        appendf(out, " %-48s:%.6f/%.6f/%.6f sec\n", label.c_str(), cmd.min_seconds, cmd.max_seconds,
-                cmd.count ? cmd.seconds / static_cast<double>(cmd.count) : 0.0);
-    }
-    for (std::size_t i = 0; i < stats::kNgCommands.size(); ++i) {
-        const auto& cmd = in.commands[i];
-        label = "Min/Max/Avg " + std::string(stats::kNgCommands[i].command) + " requests per second";
-        appendf(out, " %-48s:%llu/%llu/%llu per sec\n", label.c_str(),
-                static_cast<unsigned long long>(cmd.min_per_second),
-                static_cast<unsigned long long>(cmd.max_per_second),
-                static_cast<unsigned long long>(in.seconds ? cmd.count / static_cast<uint64_t>(in.seconds) : 0));
-    }
-
-    out += "\n\nMOS statistics:\n\n";
-    total_fraction(out, "Sum of all MOS values sampled", 0, "");
-    total_fraction(out, "Sum of all MOS square values sampled", 0, "");
-    total_line(out, "Total number of MOS samples", 0);
-    total_fraction(out, "Average MOS", 0, "");
-    total_fraction(out, "MOS standard deviation", 0, "");
-
-    out += "\n\nControl statistics:\n\n";
-    appendf(out, " %20s", "Proxy");
-    for (const char* title : kControlColumns)
-        appendf(out, " | %10s", title);
-    out += " \n";
-    for (const auto& [proxy, counts] : c.stats.proxies()) {
-        appendf(out, " %20s", proxy.c_str());
-        for (const auto& command : counts.commands)
-            appendf(out, " | %10llu", static_cast<unsigned long long>(command.count));
-        out += " \n";
-    }
-    out += "\n\n\n\n";
-}
+// Upstream's layout line for line, written from the statistics catalog.
+void list_totals(std::string& out, const CliContext& c) { out += stats::totals_text(c.stats, c.interfaces); }
 
 void list_interfaces(std::string& out, const CliContext& c) {
     for (const auto& a : c.interfaces.addresses()) {

@@ -90,6 +90,7 @@ void QualityLog::add(uint32_t ssrc, const QualitySample& s) {
         return;
     ++e.count;
     e.sum_mos += static_cast<uint64_t>(s.mos_x10);
+    e.sum_mos_squared += static_cast<uint64_t>(s.mos_x10) * static_cast<uint64_t>(s.mos_x10);
     e.sum_rtt += s.rtt_us;
     e.sum_rtt_leg += s.rtt_leg_us;
     e.sum_jitter += s.jitter_ms;

@@ -70,7 +70,7 @@ public:
     struct PerSsrc {
         std::deque<QualitySample> samples;
         uint64_t count = 0;  // samples with a MOS: what averages and extremes cover
-        uint64_t sum_mos = 0, sum_rtt = 0, sum_rtt_leg = 0, sum_jitter = 0, sum_loss = 0;
+        uint64_t sum_mos = 0, sum_mos_squared = 0, sum_rtt = 0, sum_rtt_leg = 0, sum_jitter = 0, sum_loss = 0;
         std::optional<QualitySample> lowest, highest;
         int32_t cumulative_lost = 0;
     };

@@ -4,109 +4,43 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <vector>
+
+#include "daemon/stats/catalog.hpp"
 
 #include "util/log.hpp"
 
 namespace rtpe::stats {
 
-namespace {
-
-class Lines {
-public:
-    Lines(const std::string& prefix, std::time_t timestamp) : prefix_(prefix), timestamp_(timestamp) {}
-    void integer(const std::string& name, uint64_t value) {
-        add(name, std::to_string(value));
-    }
-    void fraction(const std::string& name, double value) {
-        char text[64];
-        std::snprintf(text, sizeof(text), "%.6f", value);
-        add(name, text);
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    void add(const std::string& name, const std::string& value) {
-        out_ += prefix_ + name + " " + value + " " + std::to_string(static_cast<long long>(timestamp_)) + "\n";
-    }
-    const std::string& prefix_;
-    std::time_t timestamp_;
-    std::string out_;
-};
-
-}  // namespace
-
 std::string graphite_lines(Statistics& stats, const media::LocalInterfaces& interfaces, const std::string& prefix,
                            std::time_t timestamp) {
-    Lines out(prefix, timestamp);
-    const auto& in = stats.interval();
-    std::array<uint64_t, kNgCommands.size()> counts{};
-    for (const auto& [proxy, proxy_counts] : stats.proxies())
-        for (std::size_t i = 0; i < kNgCommands.size(); ++i)
-            counts[i] += proxy_counts.commands[i].count;
-    // As upstream: times and rates over the interval, counts since the start.
-    for (std::size_t i = 0; i < kNgCommands.size(); ++i) {
-        const std::string name(kNgCommands[i].command);
-        const auto& c = in.commands[i];
-        out.fraction(name + "_time_min", c.min_seconds);
-        out.fraction(name + "_time_max", c.max_seconds);
-        out.fraction(name + "_time_avg", c.count ? c.seconds / static_cast<double>(c.count) : 0);
-        out.integer(name + "s_ps_min", c.min_per_second);
-        out.integer(name + "s_ps_max", c.max_per_second);
-        out.integer(name + "s_ps_avg", in.seconds ? c.count / static_cast<uint64_t>(in.seconds) : 0);
-        out.integer(name + "_count", counts[i]);
-    }
-
-    const Current now = stats.current();
-    const EndedCalls& ended = stats.ended();
-    const Relayed relayed = stats.relayed_total(now);
-    const uint64_t calls = ended.calls - in.ended.calls;
-    const double duration = ended.duration - in.ended.duration;
-    auto reason = [&](EndReason r) {
-        const auto i = static_cast<std::size_t>(r);
-        return ended.by_reason[i] - in.ended.by_reason[i];
-    };
-    out.fraction("call_dur", duration);
-    out.fraction("average_call_dur", calls ? duration / static_cast<double>(calls) : 0);
-    out.integer("forced_term_sess", reason(EndReason::forced));
-    out.integer("managed_sess", calls);
-    out.integer("managed_sess_min", in.min_sessions);
-    out.integer("managed_sess_max", in.max_sessions);
-    out.integer("current_sessions_total", now.sessions);
-    out.integer("current_sessions_own", now.sessions);
-    out.integer("current_sessions_foreign", 0);
-    out.integer("current_transcoded_media", 0);
-    out.integer("current_sessions_ipv4", now.v4);
-    out.integer("current_sessions_ipv6", now.v6);
-    out.integer("current_sessions_mixed", now.mixed);
-    out.integer("regular_term_sess", reason(EndReason::regular));
-    const Relayed diff{relayed.packets - in.relayed.packets, relayed.bytes - in.relayed.bytes,
-                       relayed.errors - in.relayed.errors};
-    out.integer("relayed_errors_user", diff.errors);
-    out.integer("relayed_packets_user", diff.packets);
-    out.integer("relayed_bytes_user", diff.bytes);
-    out.integer("relayed_errors_kernel", 0);
-    out.integer("relayed_packets_kernel", 0);
-    out.integer("relayed_bytes_kernel", 0);
-    out.integer("relayed_errors", diff.errors);
-    out.integer("relayed_packets", diff.packets);
-    out.integer("relayed_bytes", diff.bytes);
-    out.integer("silent_timeout_sess", reason(EndReason::silent_timeout));
-    out.integer("final_timeout_sess", reason(EndReason::final_timeout));
-    out.integer("offer_timeout_sess", reason(EndReason::offer_timeout));
-    out.integer("timeout_sess", reason(EndReason::timeout));
-    for (const auto& a : interfaces.addresses()) {
-        const auto& pool = *a->ports;
-        const uint64_t total = static_cast<uint64_t>(pool.port_max() - pool.port_min() + 1);
-        const uint64_t used = pool.used() * 2;
-        const std::string where = a->interface_name + "_" + a->local.to_string();
-        out.integer("ports_free_" + where, total - used);
-        out.integer("ports_used_" + where, used);
-    }
+    // The interval ends now: what it covered is then the last interval, as the CLI and the
+    // ng intervalstatistics show it until the next round.
     stats.close_interval();
-    return out.take();
+    const Figures f = sample_figures(stats, interfaces);
+    std::vector<const Row*> rows;
+    for (const Row& row : catalog())
+        if (!row.graphite.empty())
+            rows.push_back(&row);
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row* a, const Row* b) { return a->graphite_order < b->graphite_order; });
+    const std::string suffix = " " + std::to_string(static_cast<long long>(timestamp)) + "\n";
+    std::string out;
+    // Rows of one scope that follow each other repeat together, per instance.
+    for (std::size_t i = 0; i < rows.size();) {
+        std::size_t end = i + 1;
+        while (end < rows.size() && rows[end]->scope == rows[i]->scope)
+            ++end;
+        for (const At& at : instances_of(rows[i]->scope, f))
+            for (std::size_t k = i; k < end; ++k)
+                out += prefix + expand(rows[k]->graphite, f, at) + " " +
+                       format_value(*rows[k], graphite_value(*rows[k], f, at)) + suffix;
+        i = end;
+    }
+    return out;
 }
 
 GraphiteSender::GraphiteSender(net::Poller& poller, Statistics& stats, const media::LocalInterfaces& interfaces,

@@ -24,7 +24,7 @@ struct GraphiteSettings {
     std::string prefix;
 };
 
-// The lines of one round, sampled now; closes the statistics' interval.
+// The lines of one round: closes the statistics' interval and reports it.
 std::string graphite_lines(Statistics& stats, const media::LocalInterfaces& interfaces, const std::string& prefix,
                            std::time_t timestamp);
 

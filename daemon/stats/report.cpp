@@ -3,15 +3,12 @@
 #include <cstdio>
 #include <vector>
 
+#include "daemon/stats/catalog.hpp"
+#include "util/appendf.hpp"
+
 namespace rtpe::stats {
 
 namespace {
-
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof(text), "%.*f", decimals, value);
-    return text;
-}
 
 // The document is written once through this, for either format.
 class Sink {
@@ -116,99 +113,181 @@ private:
     std::vector<bool> first_;
 };
 
-void write(Sink& s, const Statistics& stats, const media::LocalInterfaces& interfaces) {
-    const Current now = stats.current();
-    const Relayed rates = stats.rates();
-    s.begin_object("currentstatistics");
-    s.integer("sessionsown", static_cast<int64_t>(now.sessions));
-    s.integer("sessionsforeign", 0);
-    s.integer("sessionstotal", static_cast<int64_t>(now.sessions));
-    s.integer("transcodedmedia", 0);
-    // Everything is relayed in userspace: the kernel's share is always zero.
-    s.integer("packetrate_user", static_cast<int64_t>(rates.packets));
-    s.integer("byterate_user", static_cast<int64_t>(rates.bytes));
-    s.integer("errorrate_user", static_cast<int64_t>(rates.errors));
-    s.integer("packetrate_kernel", 0);
-    s.integer("byterate_kernel", 0);
-    s.integer("errorrate_kernel", 0);
-    s.integer("packetrate", static_cast<int64_t>(rates.packets));
-    s.integer("byterate", static_cast<int64_t>(rates.bytes));
-    s.integer("errorrate", static_cast<int64_t>(rates.errors));
-    s.integer("media_userspace", static_cast<int64_t>(now.media_streams));
-    s.integer("media_kernel", 0);
-    s.integer("media_mixed", 0);
-    s.end_object();
+void value_to(Sink& s, const std::string& key, const Row& row, const Value& v) {
+    switch (row.format) {
+        case Format::integer:
+            s.integer(key, static_cast<int64_t>(v.integer));
+            break;
+        case Format::text:
+            s.text(key, std::string(v.text));
+            break;
+        default:
+            s.number(key, format_value(row, v));
+    }
+}
 
-    const EndedCalls& ended = stats.ended();
-    const Relayed relayed = stats.relayed_total(now);
-    auto reason = [&](EndReason r) { return static_cast<int64_t>(ended.by_reason[static_cast<std::size_t>(r)]); };
-    s.begin_object("totalstatistics");
-    s.number("uptime", std::to_string(stats.uptime()));
-    s.integer("managedsessions", static_cast<int64_t>(ended.calls));
-    s.integer("timeoutsessions", reason(EndReason::timeout));
-    s.integer("silenttimeoutsessions", reason(EndReason::silent_timeout));
-    s.integer("finaltimeoutsessions", reason(EndReason::final_timeout));
-    s.integer("offertimeoutsessions", reason(EndReason::offer_timeout));
-    s.integer("regularterminatedsessions", reason(EndReason::regular));
-    s.integer("forcedterminatedsessions", reason(EndReason::forced));
-    s.integer("relayedpackets_user", static_cast<int64_t>(relayed.packets));
-    s.integer("relayedpacketerrors_user", static_cast<int64_t>(relayed.errors));
-    s.integer("relayedbytes_user", static_cast<int64_t>(relayed.bytes));
-    s.integer("relayedpackets_kernel", 0);
-    s.integer("relayedpacketerrors_kernel", 0);
-    s.integer("relayedbytes_kernel", 0);
-    s.integer("relayedpackets", static_cast<int64_t>(relayed.packets));
-    s.integer("relayedpacketerrors", static_cast<int64_t>(relayed.errors));
-    s.integer("relayedbytes", static_cast<int64_t>(relayed.bytes));
-    s.number("avgcallduration", fixed(ended.average_duration(), 6));
-    s.number("totalcallsduration", fixed(ended.duration, 6));
-    s.number("totalcallsduration2", fixed(ended.duration_squared, 6));
-    s.number("totalcallsduration_stddev", fixed(ended.duration_stddev(), 6));
-    s.end_object();
-
-    s.begin_object("controlstatistics");
-    s.begin_list("proxies");
-    std::array<uint64_t, kNgCommands.size()> totals{};
-    for (const auto& [proxy, counts] : stats.proxies()) {
-        s.begin_object("");
-        s.text("proxy", proxy);
-        for (std::size_t i = 0; i < kNgCommands.size(); ++i) {
-            const std::string name(kNgCommands[i].short_name);
-            s.integer(name + "count", static_cast<int64_t>(counts.commands[i].count));
-            s.number(name + "duration", fixed(counts.commands[i].seconds, 6));
-            totals[i] += counts.commands[i].count;
+// Writes rows (all of one scope family) for one instance at a time, opening and closing
+// the objects their keys nest them in.
+class Nesting {
+public:
+    explicit Nesting(Sink& s) : s_(s) {}
+    ~Nesting() { close(); }
+    void emit(std::string_view key, const Row& row, const Figures& f, const At& at) {
+        const auto slash = key.rfind('/');
+        const std::string_view prefix = slash == std::string_view::npos ? std::string_view{} : key.substr(0, slash);
+        if (prefix != open_) {
+            close();
+            if (!prefix.empty())
+                s_.begin_object(std::string(prefix));
+            open_ = prefix;
         }
-        s.integer("errorcount", static_cast<int64_t>(counts.errors));
-        s.end_object();
+        const std::string name = expand(slash == std::string_view::npos ? key : key.substr(slash + 1), f, at);
+        value_to(s_, name, row, row.value(f, at));
     }
-    s.end_list();
-    for (std::size_t i = 0; i < kNgCommands.size(); ++i)
-        s.integer("total" + std::string(kNgCommands[i].short_name) + "count", static_cast<int64_t>(totals[i]));
-    s.end_object();
+    void close() {
+        if (!open_.empty())
+            s_.end_object();
+        open_ = {};
+    }
 
-    s.begin_list("interfaces");
-    for (const auto& a : interfaces.addresses()) {
-        const auto& pool = *a->ports;
-        const int64_t total = pool.port_max() - pool.port_min() + 1;
-        const int64_t used = static_cast<int64_t>(pool.used() * 2);  // each pair is RTP and RTCP
-        s.begin_object("");
-        s.text("name", a->interface_name);
-        s.text("address", a->local.to_string());
-        s.begin_object("ports");
-        s.integer("min", pool.port_min());
-        s.integer("max", pool.port_max());
-        s.integer("used", used);
-        s.number("used_pct", fixed(total ? 100.0 * static_cast<double>(used) / static_cast<double>(total) : 0, 2));
-        s.integer("free", total - used);
-        s.integer("totals", total);
-        s.integer("last", pool.last_acquired());
-        s.end_object();
+private:
+    Sink& s_;
+    std::string_view open_;
+};
+
+bool same_run(const Row& a, const Row& b) { return a.scope == b.scope && a.group == b.group; }
+
+bool per_proxy(Scope scope) { return scope == Scope::proxy || scope == Scope::proxy_command; }
+
+// The rows of one section for one instance of its own (an interface, or none).
+void write_rows(Sink& s, const std::vector<const Row*>& rows, const Figures& f, At at) {
+    Nesting nest(s);
+    for (std::size_t i = 0; i < rows.size();) {
+        const Row& row = *rows[i];
+        if (row.key.empty()) {
+            ++i;
+            continue;
+        }
+        if (per_proxy(row.scope)) {
+            // One list (named by the keys' first part) of one object per client.
+            std::size_t end = i;
+            while (end < rows.size() && per_proxy(rows[end]->scope))
+                ++end;
+            nest.close();
+            const std::string_view list = row.key.substr(0, row.key.find('/'));
+            s.begin_list(std::string(list));
+            for (std::size_t p = 0; p < f.proxies.size(); ++p) {
+                s.begin_object("");
+                for (std::size_t j = i; j < end;) {
+                    std::size_t run = j + 1;
+                    while (run < end && same_run(*rows[run], *rows[j]))
+                        ++run;
+                    const std::size_t count = rows[j]->scope == Scope::proxy_command ? kNgCommands.size() : 1;
+                    for (std::size_t c = 0; c < count; ++c)
+                        for (std::size_t k = j; k < run; ++k)
+                            value_to(s, expand(rows[k]->key.substr(list.size() + 1), f, {c, p, 0}), *rows[k],
+                                     rows[k]->value(f, {c, p, 0}));
+                    j = run;
+                }
+                s.end_object();
+            }
+            s.end_list();
+            i = end;
+            continue;
+        }
+        if (row.scope == Scope::command) {
+            std::size_t end = i + 1;
+            while (end < rows.size() && same_run(*rows[end], row))
+                ++end;
+            for (std::size_t c = 0; c < kNgCommands.size(); ++c) {
+                at.command = c;
+                for (std::size_t k = i; k < end; ++k)
+                    if (!rows[k]->key.empty())
+                        nest.emit(rows[k]->key, *rows[k], f, at);
+            }
+            i = end;
+            continue;
+        }
+        nest.emit(row.key, row, f, at);
+        ++i;
+    }
+}
+
+void write(Sink& s, const Statistics& stats, const media::LocalInterfaces& interfaces) {
+    const Figures f = sample_figures(stats, interfaces);
+    for (const SectionInfo& section : sections()) {
+        const auto rows = rows_of(section.section);
+        if (section.per_interface) {
+            s.begin_list(std::string(section.key));
+            if (!rows.empty())
+                for (std::size_t i = 0; i < f.interfaces.size(); ++i) {
+                    s.begin_object("");
+                    write_rows(s, rows, f, At{.interface = i});
+                    s.end_object();
+                }
+            s.end_list();
+            continue;
+        }
+        s.begin_object(std::string(section.key));
+        write_rows(s, rows, f, {});
         s.end_object();
     }
-    s.end_list();
-    // No transcoding here, so no transcoders to list.
-    s.begin_list("transcoders");
-    s.end_list();
+}
+
+// list totals: one " label:value" line per row, rows joined onto the line before them, and
+// the control table.
+class TotalsLines {
+public:
+    explicit TotalsLines(std::string& out) : out_(out) {}
+    ~TotalsLines() { flush(); }
+    void row(const Row& row, const Figures& f, const At& at) {
+        const std::string value = format_value(row, row.value(f, at));
+        if (row.totals_style == TotalsStyle::joined) {
+            out_ += "/" + value;
+        } else {
+            flush();
+            appendf(out_, " %-48s:", expand(row.totals, f, at).c_str());
+            out_ += value;
+        }
+        unit_ = row.unit;
+        gap_ = row.totals_gap;
+        open_ = true;
+    }
+    void flush() {
+        if (!open_)
+            return;
+        out_ += std::string(unit_) + "\n";
+        if (gap_)
+            out_ += "\n";
+        open_ = false;
+    }
+
+private:
+    std::string& out_;
+    std::string_view unit_;
+    bool gap_ = false, open_ = false;
+};
+
+void control_table(std::string& out, const std::vector<const Row*>& rows, const Figures& f) {
+    auto cells = [&](auto&& cell) {
+        for (const Row* row : rows)
+            if (row->totals_style == TotalsStyle::cell) {
+                if (row->scope == Scope::proxy_command)
+                    for (std::size_t c = 0; c < kNgCommands.size(); ++c)
+                        cell(*row, At{.command = c}, " | %10s");
+                else
+                    cell(*row, At{}, " %20s");
+            }
+        out += " \n";
+    };
+    cells([&](const Row& row, const At& at, const char* layout) {
+        appendf(out, layout, expand(row.totals, f, at).c_str());
+    });
+    for (std::size_t p = 0; p < f.proxies.size(); ++p)
+        cells([&](const Row& row, At at, const char* layout) {
+            at.proxy = p;
+            appendf(out, layout, format_value(row, row.value(f, at)).c_str());
+        });
 }
 
 }  // namespace
@@ -223,6 +302,38 @@ std::string json_statistics(const Statistics& stats, const media::LocalInterface
     JsonSink sink;
     write(sink, stats, interfaces);
     return sink.take();
+}
+
+}  // namespace rtpe::stats
+
+namespace rtpe::stats {
+
+std::string totals_text(const Statistics& stats, const media::LocalInterfaces& interfaces) {
+    const Figures f = sample_figures(stats, interfaces);
+    std::string out;
+    for (const SectionInfo& section : sections()) {
+        if (section.totals_heading.empty())
+            continue;
+        out += section.totals_heading;
+        const auto rows = rows_of(section.section);
+        if (section.section == Section::control) {
+            control_table(out, rows, f);
+            out += "\n\n\n\n";
+            continue;
+        }
+        TotalsLines lines(out);
+        for (std::size_t i = 0; i < rows.size();) {
+            std::size_t end = i + 1;
+            while (end < rows.size() && same_run(*rows[end], *rows[i]))
+                ++end;
+            for (const At& at : instances_of(rows[i]->scope, f))
+                for (std::size_t k = i; k < end; ++k)
+                    if (!rows[k]->totals.empty())
+                        lines.row(*rows[k], f, at);
+            i = end;
+        }
+    }
+    return out;
 }
 
 }  // namespace rtpe::stats

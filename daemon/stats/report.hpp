@@ -1,7 +1,8 @@
 #pragma once
-// Upstream's statistics document: the ng "statistics" reply and the CLI's "list jsonstats"
-// carry the same keys, but ng writes fractions (and the uptime) as strings where the CLI
-// writes plain JSON numbers.
+// The statistics as upstream reports them, written from the catalog (catalog.hpp): the ng
+// "statistics" reply and the CLI's "list jsonstats" carry the same keys, but ng writes
+// fractions (and a few integers) as strings where the CLI writes plain JSON numbers; the
+// CLI's "list totals" shows the same figures as labelled lines.
 
 #include <string>
 
@@ -13,5 +14,6 @@ namespace rtpe::stats {
 
 bencode::Value ng_statistics(const Statistics& stats, const media::LocalInterfaces& interfaces);
 std::string json_statistics(const Statistics& stats, const media::LocalInterfaces& interfaces);
+std::string totals_text(const Statistics& stats, const media::LocalInterfaces& interfaces);
 
 }  // namespace rtpe::stats

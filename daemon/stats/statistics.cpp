@@ -1,27 +1,22 @@
 #include "daemon/stats/statistics.hpp"
 
-#include <sys/time.h>
-
 #include <algorithm>
 
 namespace rtpe::stats {
 
-namespace {
-
-Relayed relayed_by(const call::Call& call) {
-    Relayed r;
-    for (const auto& p : call.participants())
-        for (const auto& m : p->medias)
-            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
-                if (stream) {
-                    r.packets += stream->counters().packets.load(std::memory_order_relaxed);
-                    r.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
-                    r.errors += stream->counters().errors.load(std::memory_order_relaxed);
-                }
-    return r;
+QualityFigures& QualityFigures::operator+=(const QualityFigures& o) {
+    if (o.samples) {
+        lowest_mos_x10 = samples ? std::min(lowest_mos_x10, o.lowest_mos_x10) : o.lowest_mos_x10;
+        highest_mos_x10 = std::max(highest_mos_x10, o.highest_mos_x10);
+    }
+    samples += o.samples;
+    mos_x10 += o.mos_x10;
+    mos_x10_squared += o.mos_x10_squared;
+    jitter_ms += o.jitter_ms;
+    rtt_us += o.rtt_us;
+    packet_loss += o.packet_loss;
+    return *this;
 }
-
-}  // namespace
 
 std::size_t ng_command_index(std::string_view command) {
     for (std::size_t i = 0; i < kNgCommands.size(); ++i)
@@ -30,38 +25,17 @@ std::size_t ng_command_index(std::string_view command) {
     return kNgCommands.size();
 }
 
-Statistics::Statistics(call::CallRegistry& registry) : registry_(registry), started_(std::time(nullptr)) {}
+Statistics::Statistics(RunningSource running) : running_(std::move(running)), started_(std::time(nullptr)) {}
 
-void Statistics::call_ended(const call::Call& call, EndReason reason) {
+void Statistics::call_ended(const EndedCallSample& call) {
     ++ended_.calls;
-    ++ended_.by_reason[static_cast<std::size_t>(reason)];
-    ended_.relayed += relayed_by(call);
-    timeval now{};
-    gettimeofday(&now, nullptr);
-    const double duration = static_cast<double>(now.tv_sec - call.created_s) +
-                            static_cast<double>(now.tv_usec - call.created_us) / 1e6;
-    ended_.duration += duration;
-    ended_.duration_squared += duration * duration;
-    // Each media line pairs the first participant's stream with its peer's.
-    const auto& parts = call.participants();
-    if (parts.empty())
-        return;
-    const call::Participant& first = *parts.front();
-    const call::Participant* peer = first.peer;
-    if (!peer && parts.size() > 1)
-        peer = parts[1].get();
-    auto received = [](const call::Participant* p, std::size_t i) -> uint64_t {
-        if (!p || i >= p->medias.size() || !p->medias[i]->rtp)
-            return 0;
-        return p->medias[i]->rtp->counters().packets.load(std::memory_order_relaxed);
-    };
-    for (std::size_t i = 0; i < first.medias.size(); ++i) {
-        const bool here = received(&first, i) != 0, there = received(peer, i) != 0;
-        if (!here && !there)
-            ++ended_.streams_without_packets;
-        else if (here != there)
-            ++ended_.one_way_streams;
-    }
+    ++ended_.by_reason[static_cast<std::size_t>(call.reason)];
+    ended_.relayed += call.relayed;
+    ended_.duration += call.duration;
+    ended_.duration_squared += call.duration * call.duration;
+    ended_.streams_without_packets += call.streams_without_packets;
+    ended_.one_way_streams += call.one_way_streams;
+    ended_.quality += call.quality;
 }
 
 void Statistics::ng_command(const std::string& proxy, std::string_view command, double seconds, bool error) {
@@ -83,47 +57,18 @@ void Statistics::ng_command(const std::string& proxy, std::string_view command, 
     ++in.this_second;
 }
 
-Current Statistics::current() const {
-    Current c;
-    for (const auto& call : registry_.snapshot()) {
-        std::lock_guard lock(call->mutex());
-        ++c.sessions;
-        c.relayed += relayed_by(*call);
-        std::size_t media_lines = 0;
-        bool v4 = false, v6 = false;
-        for (const auto& p : call->participants()) {
-            media_lines = std::max(media_lines, p->medias.size());
-            for (const auto& m : p->medias)
-                if (m->sdp_filled)
-                    (m->sdp_rtp.family() == AF_INET6 ? v6 : v4) = true;
-        }
-        c.media_streams += media_lines;
-        // Like upstream, a call counts by address family once both sides are known.
-        if (!call->answered)
-            continue;
-        if (v4 && v6)
-            ++c.mixed;
-        else if (v4)
-            ++c.v4;
-        else if (v6)
-            ++c.v6;
-    }
-    return c;
-}
-
-Relayed Statistics::relayed_total(const Current& current) const {
+Relayed Statistics::relayed_total(const RunningCalls& running) const {
     Relayed r = ended_.relayed;
-    r += current.relayed;
+    r += running.relayed;
     return r;
 }
 
 void Statistics::tick() {
-    const Current now = current();
+    const RunningCalls now = running();
     const Relayed total = relayed_total(now);
     // A call's counters leave the running sum and enter the ended one at once, so the
     // total only grows.
-    rates_ = {total.packets - last_sample_.packets, total.bytes - last_sample_.bytes,
-              total.errors - last_sample_.errors};
+    rates_ = total - last_sample_;
     last_sample_ = total;
 
     auto& in = interval_;
@@ -140,11 +85,13 @@ void Statistics::tick() {
 }
 
 void Statistics::close_interval() {
+    const Relayed total = relayed_total(running());
     last_interval_ = interval_;
-    last_interval_duration_ = ended_.duration - interval_.ended.duration;
+    last_interval_.ended_at_end = ended_;
+    last_interval_.relayed_at_end = total;
     interval_ = Interval{};
-    interval_.ended = ended_;
-    interval_.relayed = last_sample_;
+    interval_.ended_at_start = ended_;
+    interval_.relayed_at_start = total;
 }
 
 }  // namespace rtpe::stats

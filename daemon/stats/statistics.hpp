@@ -1,50 +1,39 @@
 #pragma once
 // The one place the daemon's statistics are folded: sessions, what ended calls relayed
-// and why they ended, rates, and ng commands per client. The CLI, the ng "statistics"
-// command and Graphite all read from here. Control thread only, like the call service.
+// and why they ended, rates, and ng commands per client. Fed with plain samples (see
+// samples.hpp); what the outputs show of it is defined once, in catalog.hpp. Control
+// thread only, like the call service.
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 
-#include "daemon/call/call.hpp"
-#include "daemon/call/call_registry.hpp"
+#include "daemon/stats/samples.hpp"
 
 namespace rtpe::stats {
 
-// Why a call ended; each reason has its own counter in upstream's statistics.
-enum class EndReason { regular, forced, timeout, silent_timeout, final_timeout, offer_timeout };
-inline constexpr std::size_t kEndReasonCount = 6;
-
-// Upstream's ng commands in its order, with the names its statistics use for them.
+// Upstream's ng commands in its order: the name as sent (also the Graphite, Prometheus and
+// intervalstatistics name) and the control table's column title, whose lower case is the
+// controlstatistics name ("<short>count", "<short>duration").
 struct NgCommandName {
-    std::string_view command;  // as sent, also the Graphite and intervalstatistics name
-    std::string_view short_name;  // controlstatistics keys: "<short>count", "<short>duration"
+    std::string_view command;
+    std::string_view title;
 };
 inline constexpr std::array<NgCommandName, 24> kNgCommands = {{
-    {"ping", "ping"}, {"offer", "offer"}, {"answer", "answer"}, {"delete", "delete"},
-    {"query", "query"}, {"list", "list"}, {"start recording", "startrec"}, {"stop recording", "stoprec"},
-    {"start forwarding", "startfwd"}, {"stop forwarding", "stopfwd"}, {"block DTMF", "blkdtmf"},
-    {"unblock DTMF", "unblkdtmf"}, {"block media", "blkmedia"}, {"unblock media", "unblkmedia"},
-    {"play media", "playmedia"}, {"stop media", "stopmedia"}, {"play DTMF", "playdtmf"},
-    {"statistics", "stats"}, {"silence media", "slnmedia"}, {"unsilence media", "unslnmedia"},
-    {"publish", "pub"}, {"subscribe request", "subreq"}, {"subscribe answer", "subans"},
-    {"unsubscribe", "unsub"},
+    {"ping", "Ping"}, {"offer", "Offer"}, {"answer", "Answer"}, {"delete", "Delete"},
+    {"query", "Query"}, {"list", "List"}, {"start recording", "StartRec"}, {"stop recording", "StopRec"},
+    {"start forwarding", "StartFwd"}, {"stop forwarding", "StopFwd"}, {"block DTMF", "BlkDTMF"},
+    {"unblock DTMF", "UnblkDTMF"}, {"block media", "BlkMedia"}, {"unblock media", "UnblkMedia"},
+    {"play media", "PlayMedia"}, {"stop media", "StopMedia"}, {"play DTMF", "PlayDTMF"},
+    {"statistics", "Stats"}, {"silence media", "SlnMedia"}, {"unsilence media", "UnslnMedia"},
+    {"publish", "Pub"}, {"subscribe request", "SubReq"}, {"subscribe answer", "SubAns"},
+    {"unsubscribe", "Unsub"},
 }};
-
-struct Relayed {
-    uint64_t packets = 0, bytes = 0, errors = 0;
-    Relayed& operator+=(const Relayed& o) {
-        packets += o.packets;
-        bytes += o.bytes;
-        errors += o.errors;
-        return *this;
-    }
-};
 
 struct CommandCount {
     uint64_t count = 0;
@@ -62,14 +51,15 @@ struct EndedCalls {
     std::array<uint64_t, kEndReasonCount> by_reason{};
     Relayed relayed;
     double duration = 0, duration_squared = 0;  // seconds, for average and deviation
+    uint64_t streams_without_packets = 0, one_way_streams = 0;
+    QualityFigures quality;
+    uint64_t reason(EndReason r) const { return by_reason[static_cast<std::size_t>(r)]; }
     double average_duration() const { return calls ? duration / static_cast<double>(calls) : 0; }
     double duration_stddev() const {
         const double average = average_duration();
         const double variance = calls ? duration_squared / static_cast<double>(calls) - average * average : 0;
         return variance > 0 ? std::sqrt(variance) : 0;
     }
-    // Per media line, by what its two RTP streams received: nothing either way, or one way only.
-    uint64_t streams_without_packets = 0, one_way_streams = 0;
 };
 
 // Per ng command over one Graphite interval.
@@ -80,18 +70,14 @@ struct CommandInterval {
     bool seen_second = false;
 };
 
-// Sessions and streams running now, read from the calls.
-struct Current {
-    uint64_t sessions = 0, media_streams = 0, v4 = 0, v6 = 0, mixed = 0;
-    Relayed relayed;  // by the running calls so far
-};
-
 class Statistics {
 public:
-    explicit Statistics(call::CallRegistry& registry);
+    // running: what the calls running now amount to (main.cpp hands in the call layer's).
+    using RunningSource = std::function<RunningCalls()>;
+    explicit Statistics(RunningSource running = {});
 
-    // The call is locked and about to release its media.
-    void call_ended(const call::Call& call, EndReason reason);
+    // A call ended.
+    void call_ended(const EndedCallSample& call);
     // One ng request from proxy that named a command, after its reply was built.
     void ng_command(const std::string& proxy, std::string_view command, double seconds, bool error);
     // An offer for a new call that a limit refused.
@@ -99,13 +85,13 @@ public:
     uint64_t rejected() const { return rejected_; }
     // The control thread's 1 s timer: samples the rates.
     void tick();
-    // Starts a new Graphite interval; the one that ended stays readable as last_interval().
+    // Ends the Graphite interval under way, which becomes last_interval(), and starts the next.
     void close_interval();
 
-    Current current() const;
+    RunningCalls running() const { return running_ ? running_() : RunningCalls{}; }
     const EndedCalls& ended() const { return ended_; }
     // What ended and running calls relayed together.
-    Relayed relayed_total(const Current& current) const;
+    Relayed relayed_total(const RunningCalls& running) const;
     const Relayed& rates() const { return rates_; }
     std::time_t uptime() const { return std::time(nullptr) - started_; }
     const std::map<std::string, ProxyCounts, std::less<>>& proxies() const { return proxies_; }
@@ -114,18 +100,17 @@ public:
         std::array<CommandInterval, kNgCommands.size()> commands{};
         uint64_t min_sessions = 0, max_sessions = 0;
         bool sessions_seen = false;
-        EndedCalls ended;  // at the interval's start, to take differences from
-        Relayed relayed;   // total at the interval's start
         int seconds = 0;
+        // The totals when the interval started and (once closed) ended, for differences.
+        EndedCalls ended_at_start, ended_at_end;
+        Relayed relayed_at_start, relayed_at_end;
     };
     const Interval& interval() const { return interval_; }
-    // The interval last closed (reported to Graphite), and the duration of the calls that
-    // ended in it; all zero until one was.
+    // The interval last closed (reported to Graphite); all zero until one was.
     const Interval& last_interval() const { return last_interval_; }
-    double last_interval_duration() const { return last_interval_duration_; }
 
 private:
-    call::CallRegistry& registry_;
+    RunningSource running_;
     std::time_t started_;
     EndedCalls ended_;
     Relayed last_sample_;
@@ -133,7 +118,6 @@ private:
     std::map<std::string, ProxyCounts, std::less<>> proxies_;
     Interval interval_;
     Interval last_interval_;
-    double last_interval_duration_ = 0;
     uint64_t rejected_ = 0;
 };
 

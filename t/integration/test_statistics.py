@@ -1,6 +1,6 @@
 """Statistics: the ng "statistics" command, the CLI's "list jsonstats" and Graphite, after
-calls that really relayed media. Key names and their order are checked against Debian's
-rtpengine when it is installed."""
+calls that really relayed media. Key names, their order and value kinds are checked against
+Debian's rtpengine (the oracle, which must be installed)."""
 
 import json
 import os
@@ -75,7 +75,8 @@ def test_counts_match_what_was_relayed(daemon):
 
     current = s["currentstatistics"]
     assert current["sessionsown"] == current["sessionstotal"] == 1
-    assert current["sessionsforeign"] == 0 and current["media_userspace"] == 1
+    # As upstream: each RTP stream that received packets, so both sides of the running call.
+    assert current["sessionsforeign"] == 0 and current["media_userspace"] == 2
 
     totals = s["totalstatistics"]
     assert int(totals["uptime"]) >= 0
@@ -200,6 +201,84 @@ def test_names_and_order_follow_upstream():
         for path, keys in mine.items():
             assert path in upstream, path
             assert [k for k in upstream[path] if k in keys] == keys, path
+    finally:
+        stop_daemon(ours)
+        stop_daemon(theirs)
+
+
+def kinds(value, path=""):
+    """Every value's kind by path, list elements by their index."""
+    out = {path: type(value).__name__}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(kinds(v, path + "/" + k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(kinds(v, "%s[%d]" % (path, i)))
+    return out
+
+
+def jsonstats(d):
+    r = subprocess.run([RTPENGINE_CTL, "-ip", "127.0.0.1", "-port", str(d.cli_port), "list", "jsonstats"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+REFUSED_SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n"
+
+
+def test_document_matches_upstream_after_ended_and_refused_calls():
+    """The same requests to both daemons: two calls that ended, one running, one offer refused
+    by --max-sessions. ng "statistics" and "list jsonstats" must have upstream's keys in
+    upstream's order with upstream's value kinds, and the counts that do not depend on
+    timing or ports must be equal."""
+    assert os.access(UPSTREAM, os.X_OK), "Debian's rtpengine is missing: make test-deps"
+    assert os.access(RTPENGINE_CTL, os.X_OK), "Debian's rtpengine-ctl is missing: make test-deps"
+    ours = start_daemon(["--max-sessions=1"])
+    theirs = start_daemon(["--max-sessions=1", "--port-min=41000", "--port-max=41999"], binary=UPSTREAM)
+    try:
+        for d in (ours, theirs):
+            one_call(d.ng, "call-one")
+            one_call(d.ng, "call-two")
+            one_call(d.ng, "call-three", delete=False)
+            refused = d.ng.request({"command": "offer", "call-id": "refused", "from-tag": "A", "sdp": REFUSED_SDP})
+            assert refused["result"] == b"error", refused
+        time.sleep(2.2)  # our ended calls' ports come back on the next 1 s timer
+        mine, upstream = statistics(ours.ng), statistics(theirs.ng)
+        assert key_order(mine) == key_order(upstream)
+        assert kinds(mine) == kinds(upstream)
+
+        for path in ("currentstatistics/sessionsown", "currentstatistics/sessionstotal",
+                     "currentstatistics/media_userspace", "totalstatistics/managedsessions",
+                     "totalstatistics/rejectedsessions", "totalstatistics/regularterminatedsessions",
+                     "totalstatistics/forcedterminatedsessions", "totalstatistics/relayedpackets",
+                     "totalstatistics/relayedbytes", "totalstatistics/zerowaystreams",
+                     "totalstatistics/onewaystreams"):
+            section, key = path.split("/")
+            assert (path, mine[section][key]) == (path, upstream[section][key])
+        assert mine["totalstatistics"]["managedsessions"] == 2
+        assert mine["totalstatistics"]["rejectedsessions"] == 1
+        assert mine["currentstatistics"]["sessionstotal"] == 1
+        assert mine["totalstatistics"]["relayedpackets"] == 18
+        # No Graphite and no RTCP: the interval and the MOS sections are all zeros on both.
+        assert mine["intervalstatistics"] == upstream["intervalstatistics"]
+        assert mine["mos"] == upstream["mos"]
+        mine_proxy, their_proxy = mine["controlstatistics"]["proxies"][0], upstream["controlstatistics"]["proxies"][0]
+        for key in mine_proxy:
+            if key.endswith("count"):
+                assert (key, mine_proxy[key]) == (key, their_proxy[key])
+        assert (mine_proxy["offercount"], mine_proxy["errorcount"]) == (4, 1)
+        for key, value in mine["controlstatistics"].items():
+            if key != "proxies":
+                assert (key, value) == (key, upstream["controlstatistics"][key])
+        assert mine["interfaces"][0]["ports"]["used"] == upstream["interfaces"][0]["ports"]["used"] == 4
+
+        mine_js, upstream_js = jsonstats(ours), jsonstats(theirs)
+        assert key_order(mine_js) == key_order(upstream_js)
+        assert kinds(mine_js) == kinds(upstream_js)
+        assert mine_js["totalstatistics"]["rejectedsessions"] == upstream_js["totalstatistics"]["rejectedsessions"] == 1
+        assert mine_js["mos"] == upstream_js["mos"]
     finally:
         stop_daemon(ours)
         stop_daemon(theirs)

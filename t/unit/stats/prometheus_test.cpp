@@ -13,8 +13,7 @@ namespace rtpe::stats {
 using test::one_interface;
 
 TEST(Prometheus, FamiliesAreContiguousWithHelpAndType) {
-    call::CallRegistry registry;
-    Statistics stats(registry);
+    Statistics stats;
     stats.ng_command("10.0.0.1", "offer", 0.5, false);
     stats.ng_command("10.0.0.2", "delete", 0.25, true);
     auto interfaces = one_interface();

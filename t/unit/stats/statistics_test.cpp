@@ -25,8 +25,7 @@ std::string metric(const std::string& lines, const std::string& name) {
 }  // namespace
 
 TEST(Statistics, CountsCommandsPerProxyAndOnlyUpstreamsCommands) {
-    call::CallRegistry registry;
-    Statistics stats(registry);
+    Statistics stats;
     stats.ng_command("10.0.0.1", "offer", 0.5, false);
     stats.ng_command("10.0.0.1", "offer", 0.25, false);
     stats.ng_command("10.0.0.2", "nonsense", 0.1, true);
@@ -40,8 +39,7 @@ TEST(Statistics, CountsCommandsPerProxyAndOnlyUpstreamsCommands) {
 }
 
 TEST(Statistics, NgAndJsonCarryTheSameDocument) {
-    call::CallRegistry registry;
-    Statistics stats(registry);
+    Statistics stats;
     const auto interfaces = one_interface();
     stats.ng_command("10.0.0.1", "ping", 0.001, false);
     const auto ng = ng_statistics(stats, interfaces);
@@ -63,8 +61,7 @@ TEST(Statistics, NgAndJsonCarryTheSameDocument) {
 }
 
 TEST(Statistics, GraphiteIntervalsStartAfterEachRound) {
-    call::CallRegistry registry;
-    Statistics stats(registry);
+    Statistics stats;
     const auto interfaces = one_interface();
     stats.ng_command("10.0.0.1", "offer", 0.5, false);
     stats.tick();

@@ -1,0 +1,107 @@
+#include "daemon/call/call_samples.hpp"
+
+#include <sys/time.h>
+
+#include <algorithm>
+
+namespace rtpe::call {
+
+namespace {
+
+stats::Relayed relayed_by(const Call& call) {
+    stats::Relayed r;
+    for (const auto& p : call.participants())
+        for (const auto& m : p->medias)
+            for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
+                if (stream) {
+                    r.packets += stream->counters().packets.load(std::memory_order_relaxed);
+                    r.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
+                    r.errors += stream->counters().errors.load(std::memory_order_relaxed);
+                }
+    return r;
+}
+
+stats::QualityFigures quality_of(const Call& call) {
+    stats::QualityFigures q;
+    for (const auto& [ssrc, e] : call.quality.by_ssrc()) {
+        if (!e.count)
+            continue;
+        stats::QualityFigures one;
+        one.samples = e.count;
+        one.mos_x10 = e.sum_mos;
+        one.mos_x10_squared = e.sum_mos_squared;
+        one.lowest_mos_x10 = e.lowest ? e.lowest->mos_x10 : 0;
+        one.highest_mos_x10 = e.highest ? e.highest->mos_x10 : 0;
+        one.jitter_ms = e.sum_jitter;
+        one.rtt_us = e.sum_rtt;
+        one.packet_loss = e.sum_loss;
+        q += one;
+    }
+    return q;
+}
+
+}  // namespace
+
+stats::EndedCallSample ended_call_sample(const Call& call, stats::EndReason reason) {
+    stats::EndedCallSample s;
+    s.reason = reason;
+    s.relayed = relayed_by(call);
+    s.quality = quality_of(call);
+    timeval now{};
+    gettimeofday(&now, nullptr);
+    s.duration = static_cast<double>(now.tv_sec - call.created_s) +
+                 static_cast<double>(now.tv_usec - call.created_us) / 1e6;
+    // Each media line pairs the first participant's stream with its peer's.
+    const auto& parts = call.participants();
+    if (parts.empty())
+        return s;
+    const Participant& first = *parts.front();
+    const Participant* peer = first.peer;
+    if (!peer && parts.size() > 1)
+        peer = parts[1].get();
+    auto received = [](const Participant* p, std::size_t i) -> uint64_t {
+        if (!p || i >= p->medias.size() || !p->medias[i]->rtp)
+            return 0;
+        return p->medias[i]->rtp->counters().packets.load(std::memory_order_relaxed);
+    };
+    for (std::size_t i = 0; i < first.medias.size(); ++i) {
+        const bool here = received(&first, i) != 0, there = received(peer, i) != 0;
+        if (!here && !there)
+            ++s.streams_without_packets;
+        else if (here != there)
+            ++s.one_way_streams;
+    }
+    return s;
+}
+
+stats::RunningCalls running_calls(const CallRegistry& registry) {
+    stats::RunningCalls c;
+    for (const auto& call : registry.snapshot()) {
+        std::lock_guard lock(call->mutex());
+        ++c.sessions;
+        c.relayed += relayed_by(*call);
+        c.quality += quality_of(*call);
+        bool v4 = false, v6 = false;
+        for (const auto& p : call->participants())
+            for (const auto& m : p->medias) {
+                if (m->sdp_filled)
+                    (m->sdp_rtp.family() == AF_INET6 ? v6 : v4) = true;
+                // As upstream counts streams relayed in userspace: every RTP stream that
+                // has received a packet.
+                if (m->rtp && m->rtp->counters().packets.load(std::memory_order_relaxed))
+                    ++c.media_streams;
+            }
+        // Like upstream, a call counts by address family once both sides are known.
+        if (!call->answered)
+            continue;
+        if (v4 && v6)
+            ++c.mixed;
+        else if (v4)
+            ++c.v4;
+        else if (v6)
+            ++c.v6;
+    }
+    return c;
+}
+
+}  // namespace rtpe::call

@@ -1,0 +1,56 @@
+#pragma once
+// What the statistics are folded from, as plain values: what one ended call contributes
+// and what the running calls amount to now. The call layer builds them (see
+// daemon/call/call_samples.hpp); stats/ knows nothing of calls.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rtpe::stats {
+
+// Why a call ended; each reason has its own counter in upstream's statistics.
+enum class EndReason { regular, forced, timeout, silent_timeout, final_timeout, offer_timeout };
+inline constexpr std::size_t kEndReasonCount = 6;
+
+struct Relayed {
+    uint64_t packets = 0, bytes = 0, errors = 0;
+    Relayed& operator+=(const Relayed& o) {
+        packets += o.packets;
+        bytes += o.bytes;
+        errors += o.errors;
+        return *this;
+    }
+    Relayed operator-(const Relayed& o) const { return {packets - o.packets, bytes - o.bytes, errors - o.errors}; }
+};
+
+// MOS samples (from relayed RTCP) of one call or summed over calls. MOS in tenths, as
+// computed; the other figures summed over the same samples. Upstream 10.5 shows the MOS
+// sums only; the rest is there for averages a later upstream shows.
+struct QualityFigures {
+    uint64_t samples = 0;
+    uint64_t mos_x10 = 0, mos_x10_squared = 0;
+    int lowest_mos_x10 = 0, highest_mos_x10 = 0;  // 0: no sample
+    uint64_t jitter_ms = 0, rtt_us = 0, packet_loss = 0;
+    QualityFigures& operator+=(const QualityFigures& o);
+};
+
+// What one call contributes to the totals when it ends.
+struct EndedCallSample {
+    EndReason reason = EndReason::regular;
+    double duration = 0;  // seconds
+    Relayed relayed;      // RTP and RTCP, every stream
+    // Per media line, by what its two RTP streams received: nothing either way, or one way only.
+    uint64_t streams_without_packets = 0, one_way_streams = 0;
+    QualityFigures quality;
+};
+
+// The calls running now.
+struct RunningCalls {
+    uint64_t sessions = 0;
+    uint64_t media_streams = 0;           // RTP streams that received a packet
+    uint64_t v4 = 0, v6 = 0, mixed = 0;  // answered calls by the address families of their media
+    Relayed relayed;                      // so far
+    QualityFigures quality;               // sampled so far
+};
+
+}  // namespace rtpe::stats
