@@ -314,15 +314,24 @@ def test_hep_from_ours_and_oracle(protocol):
             stop_oracle(oracle)
     finally:
         homer.close()
-    assert len(comparable(our_records)) == sum(len(e) for _, _, e in CASES)
-    assert comparable(our_records) == comparable(their_records)
+    ours_seen, theirs_seen = comparable(our_records), comparable(their_records)
+    assert len(ours_seen) == sum(len(e) for _, _, e in CASES)
+    if protocol == "udp":
+        assert ours_seen == theirs_seen
+    else:
+        # Over TCP the packaged daemon sends a message only once the next one is queued, so
+        # on a slow machine it may not have sent all of them when the scenario ends; what it
+        # did send must be ours, in the same order.
+        assert len(theirs_seen) >= len(ours_seen) - 2
+        remaining = iter(ours_seen)
+        assert all(any(m == o for o in remaining) for m in theirs_seen)
     if protocol == "udp":  # and one datagram right after each compound with something to report
         assert [len(got) for _, _, _, got in their_records] == [len(e) for _, _, e in CASES]
     # The oracle's ports follow the same rule as ours: the RTCP sender's, and its own socket's.
     want = [(sender.rtcp_port, sender.to + 1) for _, sender, expected, _ in their_records for _ in expected]
     seen = [(number(c[SPORT]), number(c[DPORT])) for c in
             ({t: v for _, t, v in chunks} for _, _, _, got in their_records for chunks, _, _ in got)]
-    assert seen == want
+    assert seen == want if protocol == "udp" else set(seen) <= set(want)
 
 
 def flows_despite_homer(daemon):

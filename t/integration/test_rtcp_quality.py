@@ -118,7 +118,7 @@ def run_exchange(legs, rounds=3, fraction=0, jitter=0):
 def assert_same_quality(got, expected):
     """Identical keys, sample counts, jitter and loss; MOS within 1 and round trips within
     20 ms (both daemons see the same packets, not at the very same microsecond), report
-    times within a second."""
+    times within a second (except which sample is the extreme, when MOS differs by one)."""
     def close(g, e, path):
         if isinstance(e, dict):
             assert sorted(g) == sorted(e), path
@@ -133,7 +133,8 @@ def assert_same_quality(got, expected):
         elif "round-trip" in str(path[-1]):
             assert abs(g - e) <= 20000, (path, g, e)
         elif path[-1] == "reported at":
-            assert abs(g - e) <= 1, (path, g, e)
+            # Which sample is lowest or highest can differ when MOS differs by one.
+            assert abs(g - e) <= 1 or path[-2] in ("lowest MOS", "highest MOS"), (path, g, e)
         else:
             assert g == e, (path, g, e)
 
