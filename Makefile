@@ -41,16 +41,17 @@ build-fuzz: deps
 run: build
 	$(BUILD_DIR)/bin/rtpengine --config-file=etc/rtpengine.conf.sample --foreground --log-stderr
 
-check: test-deps build build-fuzz
-	$(PYTHON) t/run_all.py --build-dir $(BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
+# Everything, and the unit and integration suites once more on a ThreadSanitizer build.
+check: test-deps build build-fuzz build-tsan
+	$(PYTHON) t/run_all.py --build-dir $(BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR) --tsan-build-dir $(TSAN_BUILD_DIR)
 
 check-asan: test-deps build-asan build-fuzz
 	$(PYTHON) t/run_all.py --build-dir $(ASAN_BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR)
 
-# The unit and integration suites on a ThreadSanitizer build: a data race stops the daemon
-# (halt_on_error), which fails the test that met it.
+# The unit and integration suites on a ThreadSanitizer build (make check runs them too): a
+# data race stops the daemon (halt_on_error), which fails the test that met it.
 check-tsan: test-deps build-tsan
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(PYTHON) t/run_all.py --build-dir $(TSAN_BUILD_DIR) --only unit --only integration
+	$(PYTHON) t/run_all.py --only tsan --tsan-build-dir $(TSAN_BUILD_DIR)
 
 fuzz: build-fuzz
 	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)

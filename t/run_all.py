@@ -30,13 +30,13 @@ class Tally:
         self.lines.append("%-12s %d passed, %d failed, %d skipped" % (suite, passed, failed, skipped))
 
 
-def run_unit(build_dir, tally):
+def run_unit(build_dir, tally, label="unit"):
     binary = os.path.join(build_dir, "bin", "unit-tests")
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "unit.json")
         rc = subprocess.call([binary, "--gtest_output=json:" + report])
         if not os.path.exists(report):
-            tally.add("unit", 0, 1)
+            tally.add(label, 0, 1)
             return
         with open(report) as f:
             data = json.load(f)
@@ -44,10 +44,10 @@ def run_unit(build_dir, tally):
     skipped = data.get("disabled", 0)
     # A crash after some tests ran still has to count as a failure.
     crashed = 1 if rc != 0 and failures == 0 else 0
-    tally.add("unit", total - failures, failures + crashed, skipped)
+    tally.add(label, total - failures, failures + crashed, skipped)
 
 
-def run_pytest(build_dir, suites, tally):
+def run_pytest(build_dir, suites, tally, label=None):
     paths = [os.path.join(REPO, "t", s) for s in suites if glob.glob(os.path.join(REPO, "t", s, "test_*.py"))]
     if not paths:
         return
@@ -57,7 +57,7 @@ def run_pytest(build_dir, suites, tally):
         rc = subprocess.call(["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-q",
                               "--junitxml=" + report] + paths, env=env, cwd=REPO)
         if not os.path.exists(report):
-            tally.add("+".join(suites), 0, 1)
+            tally.add(label or "+".join(suites), 0, 1)
             return
         root = ET.parse(report).getroot()
     suite = root if root.tag == "testsuite" else root.find("testsuite")
@@ -65,7 +65,7 @@ def run_pytest(build_dir, suites, tally):
     failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
     skipped = int(suite.get("skipped", 0))
     crashed = 1 if rc not in (0, 1) and failed == 0 else 0
-    tally.add("+".join(suites), total - failed - skipped, failed + crashed, skipped)
+    tally.add(label or "+".join(suites), total - failed - skipped, failed + crashed, skipped)
 
 
 def run_fuzz(fuzz_build_dir, seconds, tally):
@@ -105,10 +105,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--fuzz-build-dir", default="build-fuzz")
-    parser.add_argument("--only", choices=["unit", "integration", "e2e", "fuzz"], action="append")
+    parser.add_argument("--only", choices=["unit", "integration", "e2e", "fuzz", "tsan"], action="append")
     parser.add_argument("--fuzz-seconds", type=int, default=20)
+    parser.add_argument("--tsan-build-dir", help="also run the unit and integration suites on this "
+                        "ThreadSanitizer build; a data race stops the daemon and fails the test")
     args = parser.parse_args()
-    only = set(args.only or ["unit", "integration", "e2e", "fuzz"])
+    only = set(args.only or ["unit", "integration", "e2e", "fuzz", "tsan"])
 
     tally = Tally()
     if "unit" in only:
@@ -118,6 +120,10 @@ def main():
         run_pytest(args.build_dir, pytest_suites, tally)
     if "fuzz" in only:
         run_fuzz(args.fuzz_build_dir, args.fuzz_seconds, tally)
+    if "tsan" in only and args.tsan_build_dir:
+        os.environ["TSAN_OPTIONS"] = "halt_on_error=1 second_deadlock_stack=1"
+        run_unit(args.tsan_build_dir, tally, "unit-tsan")
+        run_pytest(args.tsan_build_dir, ["integration"], tally, "integration-tsan")
 
     print()
     for line in tally.lines:

@@ -491,3 +491,48 @@ def test_forked_offers_by_via_branch(daemon):
     assert sdp_port(again["sdp"]) == sdp_port(o1["sdp"])
     for p in (a, b1, b2):
         p.close()
+
+
+@pytest.mark.parametrize("daemon", [["--endpoint-learning=heuristic"]], indirect=True)
+def test_heuristic_learning_with_strict_source_resists_bleed_and_inject(daemon):
+    # ES2025-01: an attacker spraying the port first is only a guess; the first packet from
+    # exactly the SDP address settles learning, and strict source refuses the attacker then.
+    a, b = Peer(), Peer()
+    attacker = Peer(host="127.0.0.5")
+    offer_sdp, answer_sdp = offer_answer(daemon.ng, "call-bleed", a, b, offer_keys={"flags": ["strict source"]})
+    to_a_side = ("127.0.0.1", sdp_port(answer_sdp))
+    for i in range(3):
+        attacker.rtp.sendto(rtp_packet(900 + i, ssrc=0xbad), to_a_side)
+        assert b.rtp.recvfrom(4096)[0] == rtp_packet(900 + i, ssrc=0xbad)  # injected while learning
+    q = daemon.ng.request({"command": "query", "call-id": "call-bleed"})
+    assert q["tags"]["A"]["medias"][0]["streams"][0]["learning"]["state"] == b"learning"
+    a.rtp.sendto(rtp_packet(1), to_a_side)  # the real caller, from its SDP address
+    assert b.rtp.recvfrom(4096)[0] == rtp_packet(1)
+    for i in range(3):
+        attacker.rtp.sendto(rtp_packet(910 + i, ssrc=0xbad), to_a_side)
+    b.rtp.sendto(rtp_packet(2), ("127.0.0.1", sdp_port(offer_sdp)))
+    assert a.rtp.recvfrom(4096)[0] == rtp_packet(2)  # B's media goes to A, not the attacker
+    attacker.rtp.settimeout(0.2)
+    with pytest.raises(socket.timeout):
+        attacker.rtp.recvfrom(4096)
+    with pytest.raises(socket.timeout):
+        b.rtp.settimeout(0.2)
+        b.rtp.recvfrom(4096)  # nothing of the attacker's reaches B any more
+    learning = daemon.ng.request({"command": "query", "call-id": "call-bleed"})["tags"]["A"]["medias"][0]["streams"][0]["learning"]
+    assert learning["state"] == b"SDP address"
+    assert learning["candidates"] == 2
+    assert learning["refused sources"] == 3
+    for p in (a, b, attacker):
+        p.close()
+
+
+def test_query_shows_learning_but_delete_keeps_upstream_keys(daemon):
+    a, b = Peer(), Peer()
+    offer_sdp, answer_sdp = offer_answer(daemon.ng, "call-diag", a, b)
+    exchange(a, b, offer_sdp, answer_sdp, count=1)
+    q = daemon.ng.request({"command": "query", "call-id": "call-diag"})
+    assert q["tags"]["A"]["medias"][0]["streams"][0]["learning"]["state"] == b"SDP address"
+    d = daemon.ng.request({"command": "delete", "call-id": "call-diag", "from-tag": "A"})
+    assert "learning" not in d["tags"]["A"]["medias"][0]["streams"][0]
+    a.close()
+    b.close()
