@@ -51,6 +51,21 @@ std::shared_ptr<Call> find_call(CallRegistry& registry, const CallRequest& reque
     return call;
 }
 
+// The call a request's call-id names, locked, with its id before every log line, for as
+// long as the operation runs.
+class LockedCall {
+public:
+    LockedCall(CallRegistry& registry, const CallRequest& request)
+        : call_(find_call(registry, request)), lock_(call_->mutex()), prefix_(call_->id()) {}
+    Call& operator*() const { return *call_; }
+    Call* operator->() const { return call_.get(); }
+
+private:
+    std::shared_ptr<Call> call_;
+    std::lock_guard<std::mutex> lock_;
+    log::ScopedPrefix prefix_;
+};
+
 void erase_one(std::vector<Participant*>& list, const Participant* p) {
     std::erase(list, p);
 }
@@ -181,9 +196,7 @@ std::string CallService::publish(const CallRequest& request) {
 
 Subscription CallService::subscribe_request(const CallRequest& request) {
     bury_oldest_released();
-    auto call = find_call(registry_, request);
-    std::lock_guard lock(call->mutex());
-    log::ScopedPrefix prefix(call->id());
+    LockedCall call(registry_, request);
 
     std::vector<Participant*> publishers;
     if (request.all) {
@@ -319,9 +332,7 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
 
 void CallService::subscribe_answer(const CallRequest& request) {
     bury_oldest_released();
-    auto call = find_call(registry_, request);
-    std::lock_guard lock(call->mutex());
-    log::ScopedPrefix prefix(call->id());
+    LockedCall call(registry_, request);
     if (request.to_tag.empty())
         throw CallError("No to-tag in message");
     Participant* subscriber = call->find(request.to_tag);
@@ -364,9 +375,7 @@ void CallService::subscribe_answer(const CallRequest& request) {
 
 void CallService::unsubscribe(const CallRequest& request) {
     bury_oldest_released();
-    auto call = find_call(registry_, request);
-    std::lock_guard lock(call->mutex());
-    log::ScopedPrefix prefix(call->id());
+    LockedCall call(registry_, request);
     if (request.to_tag.empty())
         throw CallError("No to-tag in message");
     // As upstream: a tag that subscribes to nothing is no error.

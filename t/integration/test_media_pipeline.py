@@ -3,7 +3,6 @@ per-media "codec", per-stream "SSRC", packets and errors after each step of a sc
 exchange, and what the far side receives. Both daemons get the same steps; every
 observation must be the same."""
 
-import os
 import re
 import socket
 import struct
@@ -11,9 +10,8 @@ import time
 
 import pytest
 
-from rtpe_testlib import start_ng_daemon, stop_ng_daemon
+from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
 
-UPSTREAM = "/usr/bin/rtpengine"
 
 
 def sdp(port, formats, rtpmaps):
@@ -34,14 +32,6 @@ def rtcp_sr(ssrc):
     return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0xE0000000, 0x80000000, 12345, 10, 1720)
 
 
-def text(v):
-    if isinstance(v, bytes):
-        return v.decode(errors="replace")
-    if isinstance(v, list):
-        return [text(x) for x in v]
-    if isinstance(v, dict):
-        return {k: text(x) for k, x in v.items()}
-    return v
 
 
 class Call:
@@ -81,7 +71,7 @@ class Call:
         return got
 
     def observe(self):
-        q = text(self.daemon.ng.request({"command": "query", "call-id": "pipeline"}))
+        q = decoded(self.daemon.ng.request({"command": "query", "call-id": "pipeline"}))
         seen = []
         for tag in ("ft", "tt"):
             media = q["tags"][tag]["medias"][0]
@@ -127,13 +117,9 @@ def run_scenario(daemon, steps):
 
 @pytest.fixture(scope="module")
 def daemons():
-    assert os.path.exists(UPSTREAM), "needs Debian's rtpengine as the oracle"
-    ours = start_ng_daemon(["--num-threads=1"])
-    theirs = start_ng_daemon(["--num-threads=1"], binary=UPSTREAM)
-    yield ours, theirs
-    stop_ng_daemon(ours)
-    theirs.ng.close()
-    theirs.stop()
+    pair = start_with_oracle(["--num-threads=1"])
+    yield pair
+    stop_with_oracle(pair)
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -4,7 +4,6 @@ the same replies (SDP with ports and versions masked, keys, errors) and the same
 output, and media must reach exactly the subscribers that answered. Subscribers come and
 go while media flows, without a gap for the others."""
 
-import os
 import re
 import socket
 import struct
@@ -13,19 +12,10 @@ import time
 
 import pytest
 
-from rtpe_testlib import start_ng_daemon, stop_ng_daemon
-
-UPSTREAM = "/usr/bin/rtpengine"
+from rtpe_testlib import decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
 
 
-def text(v):
-    if isinstance(v, bytes):
-        return v.decode(errors="replace")
-    if isinstance(v, list):
-        return [text(x) for x in v]
-    if isinstance(v, dict):
-        return {k: text(x) for k, x in v.items()}
-    return v
+
 
 
 def sdp(port, direction, fmts, session="pub", extra=""):
@@ -84,7 +74,7 @@ def pubsub_session(d, call_id):
     tags = {}
 
     def req(dictionary):
-        reply = text(d.ng.request(dict(dictionary, **{"call-id": call_id})))
+        reply = decoded(d.ng.request(dict(dictionary, **{"call-id": call_id})))
         out.append((dictionary["command"], reply))
         return reply
 
@@ -111,7 +101,7 @@ def pubsub_session(d, call_id):
         req({"command": "subscribe request", "from-tag": "nosuchtag"})
         req({"command": "subscribe answer", "to-tag": "nosub", "sdp": sdp(s1.getsockname()[1], "recvonly", "0")})
         req({"command": "unsubscribe", "to-tag": "nosub"})
-        out.append(("unknown call", text(d.ng.request({"command": "subscribe request", "call-id": "nope",
+        out.append(("unknown call", decoded(d.ng.request({"command": "subscribe request", "call-id": "nope",
                                                        "from-tag": "pub"}))))
         req({"command": "publish", "from-tag": "x"})
         # ... and take every codec it was offered (PCMU here).
@@ -131,25 +121,24 @@ def subscribe_to_call_session(d, call_id):
     try:
         d.ng.request({"command": "offer", "call-id": call_id, "from-tag": "A",
                       "sdp": sdp(a.getsockname()[1], "sendrecv", "0 8 101", "alice")})
-        ans = text(d.ng.request({"command": "answer", "call-id": call_id, "from-tag": "A", "to-tag": "B",
+        ans = decoded(d.ng.request({"command": "answer", "call-id": call_id, "from-tag": "A", "to-tag": "B",
                                  "sdp": sdp(b.getsockname()[1], "sendrecv", "8 101", "bob")}))
         for request in ({"command": "subscribe request", "from-tag": "A", "to-tag": "S1"},
                         {"command": "subscribe request", "from-tags": ["A", "B"], "to-tag": "S2"},
                         {"command": "subscribe request", "flags": ["all"], "to-tag": "S3"},
                         {"command": "subscribe request", "from-tag": "A", "to-tag": "S1"}):
-            out.append(text(d.ng.request(dict(request, **{"call-id": call_id}))))
-        r = out[0]
+            out.append(decoded(d.ng.request(dict(request, **{"call-id": call_id}))))
         # An answer must answer every media it was offered ...
-        out.append(text(d.ng.request({"command": "subscribe answer", "call-id": call_id, "to-tag": "S2",
+        out.append(decoded(d.ng.request({"command": "subscribe answer", "call-id": call_id, "to-tag": "S2",
                                       "sdp": sdp(s.getsockname()[1], "recvonly", "8")})))
-        out.append(text(d.ng.request({"command": "subscribe answer", "call-id": call_id, "to-tag": "S1",
+        out.append(decoded(d.ng.request({"command": "subscribe answer", "call-id": call_id, "to-tag": "S1",
                                       "sdp": sdp(s.getsockname()[1], "recvonly", "8 101")})))
         # A's media reaches B (offer/answer) and S1 (copy), from S1's own port.
         a.sendto(rtp(1, pt=8), ("127.0.0.1", port_of(ans["sdp"])))
         time.sleep(0.2)
         got = drain(s)
         out.append([len(drain(b)), len(got), got[0][1][1] == port_of(out[3]["sdp"]) if got else None])
-        q = text(d.ng.request({"command": "query", "call-id": call_id}))
+        q = decoded(d.ng.request({"command": "query", "call-id": call_id}))
         out.append({tag: ([(x["tag"], x["type"]) for x in t["subscriptions"]],
                           [(x["tag"], x["type"]) for x in t["subscribers"]])
                     for tag, t in q["tags"].items()})
@@ -162,13 +151,9 @@ def subscribe_to_call_session(d, call_id):
 
 @pytest.fixture(scope="module")
 def daemons():
-    assert os.path.exists(UPSTREAM), "needs Debian's rtpengine as the oracle"
-    ours = start_ng_daemon(["--num-threads=2"])
-    theirs = start_ng_daemon(["--num-threads=2"], binary=UPSTREAM)
-    yield ours, theirs
-    stop_ng_daemon(ours)
-    theirs.ng.close()
-    theirs.stop()
+    pair = start_with_oracle(["--num-threads=2"])
+    yield pair
+    stop_with_oracle(pair)
 
 
 def without_loop_check(value):
@@ -212,7 +197,7 @@ def test_subscribers_come_and_go_without_a_gap_for_the_others():
     d = start_ng_daemon(["--num-threads=2"])
     pub, steady = udp(), udp()
     try:
-        r = text(d.ng.request({"command": "publish", "call-id": "churn", "from-tag": "pub",
+        r = decoded(d.ng.request({"command": "publish", "call-id": "churn", "from-tag": "pub",
                                "sdp": sdp(pub.getsockname()[1], "sendonly", "0")}))
         to_pub = port_of(r["sdp"])
         d.ng.request({"command": "subscribe request", "call-id": "churn", "from-tag": "pub", "to-tag": "steady"})
@@ -247,7 +232,7 @@ def test_subscribers_come_and_go_without_a_gap_for_the_others():
             time.sleep(0.001)
         receiver.join()
         assert sorted(received) == list(range(total))  # every packet, none twice
-        q = text(d.ng.request({"command": "query", "call-id": "churn"}))
+        q = decoded(d.ng.request({"command": "query", "call-id": "churn"}))
         assert [x["tag"] for x in q["tags"]["pub"]["subscribers"]] == ["steady", "churn%d" % (total - 20)]
         for s in churn_sockets:
             s.close()
@@ -264,6 +249,6 @@ def test_pubsub_errors_leave_the_daemon_well(daemons):
                     {"command": "unsubscribe", "call-id": "none", "to-tag": "x"},
                     {"command": "publish", "call-id": "pp", "from-tag": "p", "sdp": "garbage"},
                     {"command": "subscribe request"}):
-        reply = text(ours.ng.request(request))
+        reply = decoded(ours.ng.request(request))
         assert reply["result"] == "error", request
     assert ours.ng.request({"command": "ping"})["result"] == b"pong"

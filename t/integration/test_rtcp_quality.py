@@ -3,7 +3,6 @@ and query's "SSRC" dictionary (MOS average, extremes, progression, round trips) 
 out as Debian's rtpengine 10.5 reports it for the same exchange; --mos=LQ as well.
 Broken RTCP is relayed all the same."""
 
-import os
 import re
 import socket
 import struct
@@ -11,9 +10,8 @@ import time
 
 import pytest
 
-from rtpe_testlib import start_ng_daemon, stop_ng_daemon
+from rtpe_testlib import decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
 
-UPSTREAM = "/usr/bin/rtpengine"
 A, B = 0xAAAA0001, 0xBBBB0002
 DLSR_350MS = 22938
 
@@ -45,14 +43,6 @@ def rr(ssrc, about, lsr, fraction=0, lost=0, jitter=0):
     return rtcp(201, 1, struct.pack("!I", ssrc) + block)
 
 
-def text(v):
-    if isinstance(v, bytes):
-        return v.decode(errors="replace")
-    if isinstance(v, list):
-        return [text(x) for x in v]
-    if isinstance(v, dict):
-        return {k: text(x) for k, x in v.items()}
-    return v
 
 
 class Leg:
@@ -80,7 +70,7 @@ class Leg:
         self.socks[side][1 if rtcp else 0].sendto(data, ("127.0.0.1", self.to[side] + (1 if rtcp else 0)))
 
     def query(self):
-        return text(self.daemon.ng.request({"command": "query", "call-id": self.call_id}))
+        return decoded(self.daemon.ng.request({"command": "query", "call-id": self.call_id}))
 
     def close(self):
         self.daemon.ng.request({"command": "delete", "call-id": self.call_id, "delete-delay": 0})
@@ -143,14 +133,9 @@ def assert_same_quality(got, expected):
 
 @pytest.fixture(params=["CQ", "LQ"])
 def daemons(request):
-    assert os.path.exists(UPSTREAM), "needs Debian's rtpengine as the oracle"
-    args = ["--num-threads=1", "--mos=" + request.param]
-    ours = start_ng_daemon(args)
-    theirs = start_ng_daemon(args, binary=UPSTREAM)
-    yield ours, theirs
-    stop_ng_daemon(ours)
-    theirs.ng.close()
-    theirs.stop()
+    pair = start_with_oracle(["--num-threads=1", "--mos=" + request.param])
+    yield pair
+    stop_with_oracle(pair)
 
 
 @pytest.mark.parametrize("fraction,jitter", [(0, 0), (26, 400)])

@@ -243,3 +243,37 @@ def stop_ng_daemon(d):
 def run_daemon_once(args, timeout=10.0):
     """Runs the binary to completion (for --version, --help, bad options)."""
     return subprocess.run([daemon_binary()] + list(args), capture_output=True, timeout=timeout, text=True)
+
+
+# Debian's daemon, the oracle some tests compare with; the product never uses it.
+UPSTREAM_DAEMON = "/usr/bin/rtpengine"
+
+
+def start_with_oracle(args):
+    """Our daemon and Debian's, started alike (start_ng_daemon); without the oracle the
+    calling test fails. Stop both with stop_with_oracle()."""
+    assert os.path.exists(UPSTREAM_DAEMON), "needs Debian's rtpengine as the oracle"
+    ours = start_ng_daemon(args)
+    try:
+        return ours, start_ng_daemon(args, binary=UPSTREAM_DAEMON)
+    except Exception:
+        stop_ng_daemon(ours)
+        raise
+
+
+def stop_with_oracle(pair):
+    ours, theirs = pair
+    stop_ng_daemon(ours)
+    theirs.ng.close()
+    theirs.stop()
+
+
+def decoded(value):
+    """A decoded ng reply with every byte string made text, for comparing and printing."""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, list):
+        return [decoded(x) for x in value]
+    if isinstance(value, dict):
+        return {k: decoded(x) for k, x in value.items()}
+    return value
