@@ -40,6 +40,8 @@ struct MediaSide {
     bool sdp_filled = false;               // this participant's SDP has described the m= line
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
+    bool dtls_active = false;              // DTLS roles its a=setup allows us (query flags)
+    bool dtls_passive = false;
     // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec
     // query shows (static types without an rtpmap get their RFC 3551 names when shown).
     std::map<uint8_t, std::string> codec_names;
@@ -60,8 +62,10 @@ struct Participant {
     std::vector<std::unique_ptr<MediaSide>> medias;
     Participant* peer = nullptr;
     bool sdp_seen = false;         // this participant has sent an SDP body
-    std::optional<int64_t> output_sdp_version;  // for replace: sdp-version
-    std::string last_sdp_body;                  // its last SDP without o=, to notice changes
+    std::optional<int64_t> output_sdp_version;  // for replace: sdp-version, from its first SDP on
+    std::optional<std::string> last_sdp_out;    // what we last wrote with replace: sdp-version
+    std::optional<std::string> sdp_username;    // o= username of its first SDP (replace: username)
+    std::optional<std::string> sdp_session_name;  // s= of its first SDP (replace: session-name)
     std::string last_sdp;                       // its last SDP as sent: what subscriptions mirror
     // Publish/subscribe, beside the offer/answer peer: who gets a copy of this participant's
     // media, and whose media it gets a copy of.

@@ -45,6 +45,9 @@ struct CallRequest {
     // replace
     bool replace_origin = false;
     bool replace_sdp_version = false;
+    bool replace_session_connection = false;
+    bool replace_username = false;
+    bool replace_session_name = false;
 
     std::optional<std::string> address_family;  // "IP4" or "IP6"
     std::array<std::string, 2> direction;        // interface names; empty = default

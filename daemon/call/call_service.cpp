@@ -29,28 +29,35 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
       settings_(std::move(settings)),
       stats_(stats) {}
 
-void CallService::renumber_origin(Participant& sender, sdp::Session& session) {
-    // The version the receiver sees moves on only when the body really changed.
-    std::string body_without_origin;
-    body_without_origin.reserve(sender.last_sdp_body.size() + 64);
-    auto append = [&body_without_origin](const sdp::Line& line) {
-        body_without_origin += line.type;
-        body_without_origin += line.value;
-        body_without_origin += '\n';
-    };
-    for (const auto& line : session.session().lines())
-        if (line.type != 'o')
-            append(line);
-    for (const auto& media : session.media())
-        for (const auto& line : media.lines())
-            append(line);
-    if (!sender.output_sdp_version) {
-        sender.output_sdp_version = parse_int(session.origin().session_version).value_or(0);
-    } else if (body_without_origin != sender.last_sdp_body) {
-        ++*sender.output_sdp_version;
-    }
-    sender.last_sdp_body = std::move(body_without_origin);
+void CallService::keep_origin_fields(Participant& sender, sdp::Session& session, const CallRequest& request) {
+    // The participant's first SDP gives the username, session name and version its later
+    // ones are measured against (upstream remembers them whether or not a flag asks).
+    const sdp::Origin origin = session.origin();
+    if (!sender.sdp_username)
+        sender.sdp_username = origin.username;
+    else if (request.replace_username)
+        session.set_origin_username(*sender.sdp_username);
+    if (!sender.output_sdp_version)
+        sender.output_sdp_version = parse_int(origin.session_version).value_or(0);
+    if (!sender.sdp_session_name)
+        sender.sdp_session_name = session.session_name();
+    else if (request.replace_session_name)
+        session.set_session_name(*sender.sdp_session_name);
+}
+
+std::string CallService::renumber_origin(Participant& sender, sdp::Session session,
+                                         const std::vector<MediaTarget>& targets, const RewriteOptions& options) {
+    // Our own version goes out; it moves on only when what we write differs from what we
+    // wrote with this flag last time (ports, addresses and flags count, not just the body).
     session.set_origin_version(std::to_string(*sender.output_sdp_version));
+    std::string out = rewrite_sdp(session, targets, options);
+    if (sender.last_sdp_out && *sender.last_sdp_out != out) {
+        ++*sender.output_sdp_version;
+        session.set_origin_version(std::to_string(*sender.output_sdp_version));
+        out = rewrite_sdp(std::move(session), targets, options);
+    }
+    sender.last_sdp_out = out;
+    return out;
 }
 
 MediaSide& CallService::media_at(Participant& side, std::size_t index, const Participant& other) {
@@ -300,6 +307,147 @@ MediaTarget CallService::target_of(const MediaSide& out, const CallRequest& requ
     return t;
 }
 
+namespace {
+
+const MediaSide* existing_media(const Participant& side, std::size_t index) {
+    return index < side.medias.size() ? side.medias[index].get() : nullptr;
+}
+
+// a=setup of a DTLS-capable peer, as upstream reports our role towards it.
+void dtls_roles_of(const sdp::MediaSection& section, bool& active, bool& passive) {
+    active = passive = false;
+    if (auto setup = section.attribute("setup"); setup && setup->value) {
+        const std::string& v = *setup->value;
+        active = v == "passive" || v == "actpass";
+        passive = v == "active" || v == "actpass";
+    }
+}
+
+}  // namespace
+
+// Negotiation: what each m= line needs, read from the SDP and the call as it is; nothing
+// is bound, wired or changed here.
+SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& sender, const Participant& receiver,
+                               const CallRequest& request, bool is_offer) const {
+    SdpPlan plan;
+    plan.is_offer = is_offer;
+    plan.sender_interface = request.direction[is_offer ? 0 : 1];
+    plan.receiver_interface = request.direction[is_offer ? 1 : 0];
+    plan.policy = relay_policy(request);
+
+    std::optional<net::IpAddress> sip_source;
+    if (request.sip_source_address && !request.trust_address && request.received_from_address)
+        sip_source = net::IpAddress::parse(*request.received_from_address);
+
+    for (std::size_t i = 0; i < session.media().size(); ++i) {
+        const auto& section = session.media()[i];
+        const auto description = section.media();
+        MediaPlan mp;
+        mp.index = i;
+        mp.type = description.media;
+        mp.formats = description.formats;
+        mp.endpoints = endpoints_of(session, i);
+        mp.receiver_family = request.address_family ? family_of(*request.address_family) : mp.endpoints.family;
+        if (sip_source && !mp.endpoints.rtp.ip().is_unspecified()) {
+            mp.endpoints.rtp = net::SocketAddress(*sip_source, mp.endpoints.rtp.port());
+            mp.endpoints.rtcp = net::SocketAddress(*sip_source, mp.endpoints.rtcp.port());
+        }
+        dtls_roles_of(section, mp.dtls_active, mp.dtls_passive);
+        const MediaSide* m = existing_media(sender, i);
+        const MediaSide* out = existing_media(receiver, i);
+        if (description.is_rejected()) {
+            mp.ports = MediaPlan::Ports::retired;
+        } else {
+            // A sender that moved to a new address (or a new media type) gets a fresh port
+            // pair towards the other side, in offers and answers alike, unless port-latching
+            // keeps the ports. A hold (zero address) is not a move.
+            mp.moved = m && !request.port_latching && m->sdp_rtp.port() != 0 && !m->sdp_rtp.ip().is_unspecified() &&
+                       !mp.endpoints.rtp.ip().is_unspecified() &&
+                       (!(m->sdp_rtp == mp.endpoints.rtp) || m->type != description.media);
+            mp.fresh_sender = !m || !m->sockets;
+            mp.fresh_receiver = mp.moved || !out || !out->sockets;
+            mp.ports = mp.moved || mp.fresh_sender || mp.fresh_receiver ? MediaPlan::Ports::fresh
+                                                                         : MediaPlan::Ports::kept;
+        }
+        if (is_offer) {
+            mp.offered = offered_media(section);
+            // The side answering the first offer of this m= line is the ICE controlling one.
+            mp.receiver_ice_controlling = !(m && m->ice_controlling);
+            mp.receiver_protocol = request.transport_protocol ? *request.transport_protocol : description.proto;
+        } else if (out) {
+            mp.answer_to = out->offered;
+        }
+        plan.media.push_back(std::move(mp));
+    }
+    return plan;
+}
+
+// Application: binds, wires and retires what the plan says, through MediaChanges; returns
+// where the receiver of the rewritten SDP is to send each m= line's media.
+std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Participant& receiver,
+                                            const sdp::Session& session, const SdpPlan& plan,
+                                            const CallRequest& request) {
+    if (request.tos)
+        call.tos = request.tos;
+    MediaChanges changes(workers_, graves_);
+    std::vector<MediaTarget> targets;
+    for (const MediaPlan& mp : plan.media) {
+        const std::size_t i = mp.index;
+        MediaSide& m = media_at(sender, i, receiver);
+        MediaSide& out = media_at(receiver, i, sender);
+        if (mp.ports == MediaPlan::Ports::retired) {
+            // A rejected stream needs no sockets on either side.
+            changes.retire(m);
+            changes.retire(out);
+        } else {
+            if (mp.moved) {
+                unlink(changes, m);
+                changes.retire(out);
+            }
+            if (mp.fresh_sender)
+                bind_media(call, m, plan.sender_interface, mp.endpoints.family);
+            if (mp.fresh_receiver)
+                bind_media(call, out, plan.receiver_interface, mp.receiver_family);
+            if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
+                for (MediaSide* side : {&m, &out})
+                    for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
+                        net::set_tos(fd, side->local->local.family(), tos);
+            wire(changes, m, out);
+        }
+
+        auto payloads = take_sender_sdp(changes, m, session, i, mp.endpoints, plan.policy);
+        // Payload types either side's SDP named are expected from both (added, never removed,
+        // as upstream keeps them).
+        if (out.rtp && !payloads.empty()) {
+            media::PacketStream* rtp = out.rtp.get();
+            changes.update(out, [rtp, payloads = std::move(payloads)] { rtp->payloads().allow(payloads); });
+        }
+        // What each side's media carries once negotiated: what subscribers will be offered.
+        m.negotiated = mp.formats;
+        if (!plan.is_offer)
+            out.negotiated = mp.formats;
+        m.dtls_active = mp.dtls_active;
+        m.dtls_passive = mp.dtls_passive;
+        if (!plan.is_offer)
+            out.dtls_active = out.dtls_passive = false;  // the answer settled the roles
+        changes.activate(m);
+        changes.activate(out);
+        if (plan.is_offer) {
+            m.offered = mp.offered;
+            if (mp.receiver_ice_controlling)
+                out.ice_controlling = true;
+            out.type = mp.type;
+            out.protocol = mp.receiver_protocol;
+        }
+
+        MediaTarget t = target_of(out, request);
+        if (!plan.is_offer)
+            t.offered = mp.answer_to;
+        targets.push_back(t);
+    }
+    return targets;
+}
+
 std::string CallService::process_sdp(Call& call, Participant& sender, Participant& receiver,
                                      const CallRequest& request, bool is_offer) {
     std::string error;
@@ -316,84 +464,9 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
             return *request.sdp;
     }
 
-    const std::string& sender_if = request.direction[is_offer ? 0 : 1];
-    const std::string& receiver_if = request.direction[is_offer ? 1 : 0];
+    const SdpPlan plan = negotiate(*session, sender, receiver, request, is_offer);
+    const std::vector<MediaTarget> targets = apply(call, sender, receiver, *session, plan, request);
 
-    const media::RelayPolicy policy = relay_policy(request);
-
-    std::optional<net::IpAddress> sip_source;
-    if (request.sip_source_address && !request.trust_address && request.received_from_address)
-        sip_source = net::IpAddress::parse(*request.received_from_address);
-
-    if (request.tos)
-        call.tos = request.tos;
-
-    MediaChanges changes(workers_, graves_);
-    std::vector<MediaTarget> targets;
-    for (std::size_t i = 0; i < count; ++i) {
-        const auto& section = session->media()[i];
-        const auto description = section.media();
-        SdpEndpoints e = endpoints_of(*session, i);
-        const int receiver_family = request.address_family ? family_of(*request.address_family) : e.family;
-        if (sip_source && !e.rtp.ip().is_unspecified()) {
-            e.rtp = net::SocketAddress(*sip_source, e.rtp.port());
-            e.rtcp = net::SocketAddress(*sip_source, e.rtcp.port());
-        }
-
-        MediaSide& m = media_at(sender, i, receiver);
-        MediaSide& out = media_at(receiver, i, sender);
-        if (description.is_rejected()) {
-            // A rejected stream needs no sockets on either side.
-            changes.retire(m);
-            changes.retire(out);
-        } else {
-            // A re-offer from a new address gets a fresh port pair towards the other side,
-            // unless port-latching keeps the ports. A hold (zero address) is not a move.
-            const bool moved = is_offer && !request.port_latching && m.sdp_rtp.port() != 0 &&
-                               !m.sdp_rtp.ip().is_unspecified() &&
-                               !e.rtp.ip().is_unspecified() &&
-                               (!(m.sdp_rtp == e.rtp) || m.type != description.media);
-            if (moved) {
-                unlink(changes, m);
-                changes.retire(out);
-            }
-            const bool fresh_m = !m.sockets, fresh_out = !out.sockets;
-            if (fresh_m)
-                bind_media(call, m, sender_if, e.family);
-            if (fresh_out)
-                bind_media(call, out, receiver_if, receiver_family);
-            if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
-                for (MediaSide* side : {&m, &out})
-                    for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
-                        net::set_tos(fd, side->local->local.family(), tos);
-            wire(changes, m, out);
-        }
-
-        auto payloads = take_sender_sdp(changes, m, *session, i, e, policy);
-        // Payload types either side's SDP named are expected from both (added, never removed,
-        // as upstream keeps them).
-        if (out.rtp && !payloads.empty()) {
-            media::PacketStream* rtp = out.rtp.get();
-            changes.update(out, [rtp, payloads = std::move(payloads)] { rtp->payloads().allow(payloads); });
-        }
-        // What each side's media carries once negotiated: what subscribers will be offered.
-        m.negotiated = description.formats;
-        if (!is_offer)
-            out.negotiated = description.formats;
-        changes.activate(m);
-        changes.activate(out);
-        if (is_offer) {
-            m.offered = offered_media(section);
-            out.ice_controlling = true;
-            out.type = description.media;
-            out.protocol = request.transport_protocol ? *request.transport_protocol : description.proto;
-        }
-
-        MediaTarget t = target_of(out, request);
-        if (!is_offer)
-            t.offered = out.offered;
-        targets.push_back(t);
-    }
     sender.sdp_seen = true;
     sender.last_sdp = *request.sdp;
     if (!request.label.empty())
@@ -402,6 +475,7 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 
     RewriteOptions options;
     options.replace_origin = request.replace_origin;
+    options.replace_session_connection = request.replace_session_connection;
     options.no_rtcp_attribute = request.no_rtcp_attribute;
     options.full_rtcp_attribute = request.full_rtcp_attribute;
     options.original_sendrecv = request.original_sendrecv;
@@ -412,9 +486,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
         options.loop_protect_token = settings_.instance_id;
     if (count == 0)
         throw CallError("Error rewriting SDP");
-    if (request.replace_sdp_version)
-        renumber_origin(sender, *session);
-    return rewrite_sdp(std::move(*session), targets, options);
+    keep_origin_fields(sender, *session, request);
+    if (!request.replace_sdp_version)
+        return rewrite_sdp(std::move(*session), targets, options);
+    return renumber_origin(sender, std::move(*session), targets, options);
 }
 
 std::shared_ptr<Call> CallService::call_for_offer(const CallRequest& request, bool& created) {

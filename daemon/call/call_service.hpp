@@ -31,6 +31,42 @@ struct CallSettings {
     std::string sdp_session_name = "rtpengine";  // s= of SDPs written from scratch
 };
 
+// What one m= line of an offer or answer needs, as negotiation decides it before anything
+// is bound: which ports, where the sender's media goes, what it carries, and what the
+// rewritten SDP is measured against.
+struct MediaPlan {
+    enum class Ports {
+        kept,     // both sides keep their socket pairs
+        fresh,    // a side without a pair, or the receiver's after a move, gets a new one
+        retired,  // rejected (port 0): both sides' pairs go
+    };
+    std::size_t index = 0;
+    Ports ports = Ports::kept;
+    bool moved = false;           // the sender moved: the receiver's old pair is retired first
+    bool fresh_sender = false;    // the sender's side is bound anew
+    bool fresh_receiver = false;  // the receiver's side is bound anew
+    SdpEndpoints endpoints;       // where the sender's SDP says its media is to go
+    int receiver_family = AF_INET;
+    std::string type;                   // audio, image, application, ...
+    std::vector<std::string> formats;   // the m= line's formats, negotiated for subscribers
+    bool dtls_active = false;           // the sender's a=setup, as our DTLS role towards it
+    bool dtls_passive = false;
+    // Offers: what the answer will be measured against, and the receiver's media as offered.
+    std::optional<OfferedMedia> offered;
+    bool receiver_ice_controlling = false;
+    std::string receiver_protocol;
+    // Answers: the offer the rewritten answer is measured against (the rewrite target's).
+    std::optional<OfferedMedia> answer_to;
+};
+
+struct SdpPlan {
+    bool is_offer = true;
+    std::string sender_interface;    // direction: the interface facing the sender
+    std::string receiver_interface;  // and the one facing the receiver
+    media::RelayPolicy policy;
+    std::vector<MediaPlan> media;    // one per m= line, in order
+};
+
 // What a subscribe request answers: the offer for the subscriber, and who is who.
 struct Subscription {
     std::string sdp;
@@ -99,12 +135,22 @@ private:
     // they are released (one worker's are released in order; the timer gets the rest).
     void bury_oldest_released();
 
+    // An offer's or answer's SDP: negotiate() decides per m= line, apply() binds, wires and
+    // retires accordingly, and the SDP is rewritten towards the targets apply() returns.
     std::string process_sdp(Call& call, Participant& sender, Participant& receiver, const CallRequest& request,
                             bool is_offer);
+    SdpPlan negotiate(const sdp::Session& session, const Participant& sender, const Participant& receiver,
+                      const CallRequest& request, bool is_offer) const;
+    std::vector<MediaTarget> apply(Call& call, Participant& sender, Participant& receiver,
+                                   const sdp::Session& session, const SdpPlan& plan, const CallRequest& request);
     // A new call, unless a limit refuses it (LimitReached); an existing one as it is.
     std::shared_ptr<Call> call_for_offer(const CallRequest& request, bool& created);
-    // replace: sdp-version: our own o= version, raised when the sender's SDP changed.
-    void renumber_origin(Participant& sender, sdp::Session& session);
+    // The o= username and s= of the sender's first SDP (replace: username, session-name).
+    void keep_origin_fields(Participant& sender, sdp::Session& session, const CallRequest& request);
+    // replace: sdp-version: the SDP rewritten with our own o= version, raised when what we
+    // write differs from what we last wrote with the flag.
+    std::string renumber_origin(Participant& sender, sdp::Session session, const std::vector<MediaTarget>& targets,
+                                const RewriteOptions& options);
     // The media side for m= line index, created (unbound) when new.
     MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
     // What one signalling operation does to the media plane: changes to streams a worker

@@ -36,6 +36,21 @@ std::string_view leading_token(const std::optional<std::string>& value) {
     return v.substr(0, v.find(' '));
 }
 
+// An rtpmap as upstream prints it: a channel count of one is left out
+// ("0 PCMU/8000/1" -> "0 PCMU/8000", "96 opus/48000/2" stays).
+std::string normalized_rtpmap(const std::string& value) {
+    const auto space = value.find(' ');
+    if (space == std::string::npos)
+        return value;
+    const auto first = value.find('/', space);
+    if (first == std::string::npos)
+        return value;
+    const auto second = value.find('/', first + 1);
+    if (second != std::string::npos && std::string_view(value).substr(second + 1) == "1")
+        return value.substr(0, second);
+    return value;
+}
+
 Line attribute_line(std::string_view name, const std::optional<std::string>& value) {
     // Upstream writes every media-level attribute itself, always with CRLF.
     return Line{'a', sdp::format_attribute(name, value ? std::optional<std::string_view>(*value) : std::nullopt),
@@ -110,6 +125,8 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
 
     std::optional<std::string> mid, ptime;
     bool rtcp_mux = false;
+    // With original-sendrecv the direction attribute stays where it was, as it came.
+    const bool keep_direction = options.original_sendrecv && !options.direction;
     for (const auto& a : attributes) {
         const bool codec = rtp && (a.name == "rtpmap" || a.name == "fmtp" ||
                                    (a.name == "rtcp-fb" && leading_token(a.value) != "*"));
@@ -119,7 +136,9 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             ptime = a.value;
         else if (a.name == "rtcp-mux")
             rtcp_mux = true;
-        else if (codec || a.name == "rtcp" || sdp::parse_direction(a.name))
+        else if (codec || a.name == "rtcp" || a.name == "setup")
+            continue;  // setup: DTLS roles are the daemon's own (none on plain media)
+        else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
         else if ((options.ice_remove && is_ice_attribute(a.name)) || (options.sdes_off && a.name == "crypto"))
             continue;
@@ -140,7 +159,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             bool mapped = false;
             for (const auto& a : attributes)
                 if (a.name == "rtpmap" && leading_token(a.value) == pt && !mapped) {
-                    out.push_back(attribute_line("rtpmap", a.value));
+                    out.push_back(attribute_line("rtpmap", normalized_rtpmap(*a.value)));
                     mapped = true;
                 }
             if (!mapped)
@@ -152,7 +171,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
                         out.push_back(attribute_line(a.name, a.value));
         }
     }
-    if (had_direction || !options.original_sendrecv)
+    if (!keep_direction && (had_direction || !options.original_sendrecv))
         out.push_back(attribute_line(sdp::direction_name(direction), std::nullopt));
     if (rtp && !options.no_rtcp_attribute) {
         // An answer that accepted rtcp-mux sends RTCP to the RTP port.
@@ -162,9 +181,10 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             value += " IN " + addr_type_of(target.address) + " " + target.address.to_string();
         out.push_back(attribute_line("rtcp", value));
     }
-    if (rtcp_mux)
+    // rtcp-mux and ptime are RTP's: other media (udptl, BFCP) lose them.
+    if (rtcp_mux && rtp)
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
-    if (ptime)
+    if (ptime && rtp)
         out.push_back(attribute_line("ptime", ptime));
     section.set_lines(std::move(out));
 }
@@ -209,19 +229,30 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     }
 
     const MediaTarget* first = nullptr;
+    std::optional<sdp::Connection> first_connection;  // its c=, own or the session's
     for (std::size_t i = 0; i < count && !first; ++i)
-        if (!session.media()[i].is_rejected())
+        if (!session.media()[i].is_rejected()) {
             first = &targets[i];
+            first_connection = session.connection(i);
+        }
 
     auto& top = session.session();
     if (first && options.replace_origin)
         session.set_origin_address(addr_type_of(first->address), first->address.to_string());
-    if (first && some_media_lacks_connection)
-        if (auto c = top.connection(); c && (!address_is_hold(*c) || first->address_overridden))
-            top.set_connection(local_connection(*first));
-    // A session-level direction becomes each media's own.
-    for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
-        top.remove_attributes(name);
+    // The session c= says what the first media's c= says: our address, or its hold address
+    // (replace: session-connection rewrites it even when every media has its own c=).
+    if (first && (some_media_lacks_connection || options.replace_session_connection))
+        if (top.connection()) {
+            if (first_connection && address_is_hold(*first_connection) && !first->address_overridden) {
+                if (!(*top.connection() == *first_connection))
+                    top.set_connection(*first_connection);
+            } else
+                top.set_connection(local_connection(*first));
+        }
+    // A session-level direction becomes each media's own (original-sendrecv leaves it).
+    if (!options.original_sendrecv || options.direction)
+        for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
+            top.remove_attributes(name);
     if (options.ice_remove)
         for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
             top.remove_attributes(name);
@@ -245,7 +276,7 @@ std::vector<std::string> codec_attributes(const sdp::MediaSection& section, cons
         bool mapped = false;
         for (const auto& a : attributes)
             if (a.name == "rtpmap" && leading_token(a.value) == pt && !mapped) {
-                out.push_back("rtpmap:" + *a.value);
+                out.push_back("rtpmap:" + normalized_rtpmap(*a.value));
                 mapped = true;
             }
         if (!mapped)

@@ -32,6 +32,7 @@ struct MediaTarget {
 
 struct RewriteOptions {
     bool replace_origin = false;
+    bool replace_session_connection = false;  // the session c= is rewritten even when every media has its own
     bool no_rtcp_attribute = false;
     bool full_rtcp_attribute = false;
     bool original_sendrecv = false;

@@ -9,6 +9,17 @@ namespace {
 using bencode::Value;
 using bencode::Writer;
 
+bool known_protocol(std::string_view protocol) {
+    static constexpr std::string_view kKnown[] = {
+        "RTP/AVP",          "RTP/SAVP",          "RTP/AVPF",         "RTP/SAVPF",
+        "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF", "udptl",            "UDP/TLS/RTP/AVP",
+        "UDP/TLS/RTP/AVPF", "DTLS/SCTP",         "UDP/DTLS/SCTP",    "TCP/DTLS/SCTP"};
+    for (auto k : kKnown)
+        if (k == protocol)
+            return true;
+    return false;
+}
+
 void write_endpoint(Writer& w, const net::SocketAddress& address) {
     w.dict()
         .entry("family", address.family() == AF_INET6 ? "IPv6" : "IPv4")
@@ -153,6 +164,8 @@ void write_ssrc_quality(Writer& w, const media::QualityLog& log) {
 
 void write_participant(Writer& w, const call::Participant& p, int64_t call_created, ReportDetail detail) {
     w.dict().entry("tag", p.tag);
+    if (!p.via_branch.empty())
+        w.entry("via-branch", p.via_branch);
     if (!p.label.empty())
         w.entry("label", p.label);
     w.integer_entry("created", p.created);
@@ -167,7 +180,10 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
     }
     w.key("medias").list();
     for (const auto& m : p.medias) {
-        w.dict().integer_entry("index", m->index).entry("type", m->type).entry("protocol", m->protocol);
+        w.dict().integer_entry("index", m->index).entry("type", m->type);
+        // Upstream names only the transport protocols it knows (not UDP/BFCP, TCP/MSRP, ...).
+        if (known_protocol(m->protocol))
+            w.entry("protocol", m->protocol);
         if (auto codec = call::shown_codec(*m))
             w.entry("codec", *codec);
         w.key("streams").list();
@@ -181,6 +197,10 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("send");
         if (m->recv)
             w.string("recv");
+        if (m->dtls_active)
+            w.string("DTLS role active");
+        if (m->dtls_passive)
+            w.string("DTLS role passive");
         if (m->ice_controlling)
             w.string("ICE controlling");
         w.end().end();

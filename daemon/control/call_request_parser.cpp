@@ -78,9 +78,15 @@ CallRequest parse_call_request(const bencode::Value& d) {
         if (w == "origin")
             r.replace_origin = true;
         else if (w == "session-connection" || w == "session-c-line")
-            continue;  // known: the session-level c= is rewritten by the same rules either way
+            r.replace_session_connection = true;
         else if (w == "sdp-version")
             r.replace_sdp_version = true;
+        else if (w == "username")
+            r.replace_username = true;
+        else if (w == "session-name")
+            r.replace_session_name = true;
+        else if (w == "origin-full")
+            continue;  // known: upstream 10.5 gives it no effect
         else
             RTPE_LOG(control, log::kWarning, "Unknown 'replace' flag encountered: '%s'", what.c_str());
     }

@@ -219,6 +219,31 @@ void Session::set_origin_version(std::string_view version) {
     }
 }
 
+void Session::set_origin_username(std::string_view username) {
+    for (auto& line : session_.lines_) {
+        if (line.type == 'o') {
+            replace_field(line.value, 0, username);
+            return;
+        }
+    }
+}
+
+std::string Session::session_name() const {
+    for (const auto& line : session_.lines_)
+        if (line.type == 's')
+            return line.value;
+    return {};
+}
+
+void Session::set_session_name(std::string_view name) {
+    for (auto& line : session_.lines_) {
+        if (line.type == 's') {
+            line.value = std::string(name);
+            return;
+        }
+    }
+}
+
 std::optional<Connection> Session::connection(std::size_t media_index) const {
     if (media_index < media_.size())
         if (auto c = media_[media_index].connection())

@@ -116,6 +116,10 @@ public:
     // Rewrites only the address type and address fields of o=.
     void set_origin_address(std::string_view addr_type, std::string_view address);
     void set_origin_version(std::string_view version);
+    void set_origin_username(std::string_view username);
+    // The s= value (empty when there is no s= line).
+    std::string session_name() const;
+    void set_session_name(std::string_view name);
 
     // The media section's c=, else the session's.
     std::optional<Connection> connection(std::size_t media_index) const;

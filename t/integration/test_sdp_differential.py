@@ -14,9 +14,10 @@ legitimately differ are normalized:
 The o= line is compared literally: upstream never generates session ids or versions (it only
 increments the version with replace: sdp-version, deterministically).
 
-The other keys of the offer/answer replies are compared literally; delete replies are
-compared in shape (keys, list lengths, strings), with every integer (timestamps, ports,
-counters) normalized.
+The other keys of the offer/answer replies are compared literally; query steps and the
+delete reply that ends every case are compared in shape (keys, list lengths, strings), with
+every integer (timestamps, ports, counters) normalized. A step "from": "callee" is the
+callee's re-INVITE (from-tag and to-tag swapped).
 
 RTPE_DIFF_SELFTEST=1 runs the oracle on both sides, which proves the normalization.
 The oracle must exist at /usr/bin/rtpengine: without it the test fails.
@@ -240,18 +241,27 @@ def test_corpus_is_well_formed():
             data = open(os.path.join(CORPUS, n), "rb").read()
             assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b""), n
             assert b"a=candidate" not in data and b"a=fingerprint" not in data and b"a=ice-" not in data, n
-    used = {s["sdp"] for c in CASES for s in c["steps"]}
+    used = {s["sdp"] for c in CASES for s in c["steps"] if "sdp" in s}
     assert used <= names, used - names
     assert len({c["name"] for c in CASES}) == len(CASES)
 
 
 def run_case(daemon, case, call_id, tokens):
+    """Plays the steps of a case. A step is an offer or answer (by default from the caller,
+    from-tag ft-...; with "from": "callee" the callee's re-INVITE, the tags swapped) or a
+    query, whose reply is kept in shape like the delete reply."""
     replies = []
+    caller, callee = "ft-" + call_id[-8:], "tt-" + call_id[-8:]
     for step in case["steps"]:
-        req = {"command": step["command"], "call-id": call_id, "from-tag": "ft-" + call_id[-8:],
+        if step["command"] == "query":
+            reply = daemon.request({"command": "query", "call-id": call_id})
+            replies.append({"command": "query", "sdp_file": "-", "keys": shape(reply)})
+            continue
+        from_tag, to_tag = (callee, caller) if step.get("from") == "callee" else (caller, callee)
+        req = {"command": step["command"], "call-id": call_id, "from-tag": from_tag,
                "sdp": read_corpus(step["sdp"])}
-        if step["command"] == "answer":
-            req["to-tag"] = "tt-" + call_id[-8:]
+        if step["command"] == "answer" or step.get("from") == "callee":
+            req["to-tag"] = to_tag
         req.update(step["keys"])
         reply = daemon.request(req)
         entry = {"command": step["command"], "sdp_file": step["sdp"],
@@ -259,7 +269,7 @@ def run_case(daemon, case, call_id, tokens):
         if "sdp" in reply:
             entry["sdp"] = normalize_sdp(reply["sdp"], tokens)
         replies.append(entry)
-    delete = daemon.request({"command": "delete", "call-id": call_id, "from-tag": "ft-" + call_id[-8:]})
+    delete = daemon.request({"command": "delete", "call-id": call_id, "from-tag": caller})
     return replies, shape(delete)
 
 
@@ -285,7 +295,13 @@ def test_sdp_matches_oracle(daemons, case):
         if w["keys"].get("result") != b"ok":
             problems.append("%s: the oracle itself answered %r" % (what, w["keys"]))
         if g["keys"] != w["keys"]:
-            problems.append("%s: reply keys differ: oracle %r, ours %r" % (what, w["keys"], g["keys"]))
+            if w["command"] == "query":
+                problems.append("%s: query reply differs:\n%s" % (what, "".join(difflib.unified_diff(
+                    json.dumps(w["keys"], indent=1, sort_keys=True, default=repr).splitlines(True),
+                    json.dumps(g["keys"], indent=1, sort_keys=True, default=repr).splitlines(True),
+                    "oracle query", "ours query"))))
+            else:
+                problems.append("%s: reply keys differ: oracle %r, ours %r" % (what, w["keys"], g["keys"]))
         if w.get("sdp") != g.get("sdp"):
             if "sdp" not in g or "sdp" not in w:
                 problems.append("%s: sdp present in oracle reply: %s, in ours: %s"
