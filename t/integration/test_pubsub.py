@@ -54,7 +54,7 @@ def masked(value, tags):
     """Ports, o= ids, our own version in s=, and generated tags made comparable."""
     if isinstance(value, dict):
         return {masked(k, tags): masked(v, tags) for k, v in value.items()
-                if k not in ("created", "created_us", "last signal", "last packet")}
+                if k not in ("created", "created_us", "last signal", "last packet", "learning")}
     if isinstance(value, (list, tuple)):
         return [masked(v, tags) for v in value]
     if isinstance(value, str):

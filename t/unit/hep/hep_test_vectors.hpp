@@ -20,6 +20,10 @@ inline std::vector<uint8_t> from_hex(std::string_view hex) {
     return out;
 }
 
+inline std::span<const uint8_t> bytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
 inline uint32_t be(std::span<const uint8_t> d) {
     uint32_t v = 0;
     for (uint8_t b : d)

@@ -108,10 +108,6 @@ std::vector<std::string> read_hep_stream(int fd, std::size_t count, std::chrono:
     return messages;
 }
 
-std::span<const uint8_t> bytes(const std::string& s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
 std::string correlation_id(const std::string& hep) {
     const auto chunks = hep::decode_hep3(bytes(hep));
     if (!chunks)
