@@ -1,8 +1,10 @@
 #pragma once
 // What a batch of received packets sends: entries of (socket, destination, bytes), kept
 // in the order the sinks queued them and sent with one sendmmsg per run of entries that
-// leave through the same socket. The bytes are not copied: they stay in the receive
-// buffers until flush(), which the relay calls before it receives again.
+// leave through the same socket. Consecutive packets of one size to one destination go as
+// one message the kernel cuts into datagrams (UDP segmentation offload, UDP_SEGMENT), which
+// saves it the per-datagram routing and socket work. The bytes are not copied: they stay in
+// the receive buffers until flush(), which the relay calls before it receives again.
 
 #include <sys/socket.h>
 
@@ -31,14 +33,25 @@ public:
     static void set_plain_io(bool plain);
 
 private:
-    // Sends entries [first, first + n), all through fd; returns how many went out, in order.
-    std::size_t send_run(int fd, std::size_t first, std::size_t n);
+    // Sends entries [first, first + n), all through fd; what does not go out is counted on
+    // each entry's failures.
+    void send_run(int fd, std::size_t first, std::size_t n);
+    // Builds gathered_ from entries [first, first + n): one message per group of packets
+    // that can be segmented together; returns how many messages.
+    std::size_t gather(std::size_t first, std::size_t n);
+    bool same_destination(std::size_t a, std::size_t b) const;
 
     std::array<mmsghdr, kCapacity> messages_;
     std::array<iovec, kCapacity> iovs_;
     std::array<int, kCapacity> fds_;
     std::array<std::atomic<uint64_t>*, kCapacity> failures_;
     std::size_t count_ = 0;
+    // The segmented form of one run: messages, their UDP_SEGMENT control data, and which
+    // entries each carries.
+    std::array<mmsghdr, kCapacity> gathered_;
+    alignas(cmsghdr) unsigned char control_[kCapacity][CMSG_SPACE(sizeof(uint16_t))];
+    std::array<std::size_t, kCapacity> first_of_;
+    std::array<std::size_t, kCapacity> segments_;
 };
 
 }  // namespace rtpe::media

@@ -74,6 +74,29 @@ TEST(Egress, SendsThroughEachSocketInOrder) {
     EXPECT_EQ(failures.load(), 0u);
 }
 
+TEST(Egress, SegmentedSendsArriveAsSeparateDatagrams) {
+    // 70 equal packets and a shorter last one to one peer: more than one segmented message
+    // (64 segments at most), each cut back into its datagrams, in order, sizes kept.
+    Udp out, peer, other;
+    std::atomic<uint64_t> failures{0};
+    Egress e;
+    std::vector<std::string> packets;
+    for (int i = 0; i < 70; ++i)
+        packets.push_back(std::string(172, static_cast<char>('A' + i % 26)) + std::to_string(1000 + i));
+    packets.push_back("short");
+    for (const auto& p : packets)
+        e.queue(out.fd, peer.address, bytes(p), p.size(), failures);
+    const std::string between = "to another";
+    e.queue(out.fd, other.address, bytes(between), between.size(), failures);
+    e.flush();
+    auto got = peer.drain();
+    ASSERT_EQ(got.size(), packets.size());
+    for (std::size_t i = 0; i < packets.size(); ++i)
+        EXPECT_EQ(got[i].first, packets[i]) << i;
+    EXPECT_EQ(other.drain().size(), 1u);
+    EXPECT_EQ(failures.load(), 0u);
+}
+
 TEST(Egress, FullQueueFlushesItself) {
     Udp out, peer;
     std::atomic<uint64_t> failures{0};
