@@ -47,31 +47,13 @@ struct Totals {
 // What a worker learned comes from its events (CallService::apply_media_events, run by the
 // caller first); nothing here reads worker state. A stream of a rejected m= line has no
 // socket and shows no local port, as upstream shows it.
-const char* learning_state_name(media::LearningState state) {
-    switch (state) {
-    case media::LearningState::waiting:
-        return "waiting";
-    case media::LearningState::learning:
-        return "learning";
-    case media::LearningState::sdp_address:
-        return "SDP address";
-    case media::LearningState::other_address:
-        return "learned address";
-    case media::LearningState::fixed:
-        return "not learning";
-    case media::LearningState::handover:
-        return "handover";
-    }
-    return "unknown";
-}
-
 // Our addition to query: where endpoint learning stands, how often it changed its mind,
 // and how many packets strict-source refused; enough to tell why audio is one-way.
 void write_learning(Writer& w, const media::PacketStream& stream) {
     const auto& c = stream.counters();
     w.key("learning")
         .dict()
-        .entry("state", learning_state_name(media::peek(stream.learning_state)))
+        .entry("state", media::learning_state_name(media::peek(stream.learning_state)))
         .integer_entry("candidates", static_cast<int64_t>(media::peek(c.learning_candidates)))
         .integer_entry("refused sources", static_cast<int64_t>(media::peek(c.refused_sources)))
         .end();

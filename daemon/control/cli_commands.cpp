@@ -67,6 +67,12 @@ void describe_port(std::string& out, const call::MediaSide& m, bool rtcp, int64_
             static_cast<unsigned long long>(counters.bytes.load(std::memory_order_relaxed)),
             static_cast<unsigned long long>(counters.errors.load(std::memory_order_relaxed)),
             static_cast<long long>(last ? last : never));
+    // Our addition: where endpoint learning stands (docs/cli.md), for one-way audio.
+    const media::PacketStream& stream = *(rtcp ? m.rtcp : m.rtp);
+    appendf(out, "---------- Learning: %s, %llu candidates, %llu refused sources\n",
+            media::learning_state_name(media::peek(stream.learning_state)),
+            static_cast<unsigned long long>(media::peek(counters.learning_candidates)),
+            static_cast<unsigned long long>(media::peek(counters.refused_sources)));
 }
 
 void describe_call(std::string& out, call::Call& call) {

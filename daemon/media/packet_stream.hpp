@@ -61,6 +61,25 @@ enum class LearningState : uint8_t {
     handover,        // media-handover: the latest source
 };
 
+// How query and the CLI name it.
+inline const char* learning_state_name(LearningState state) {
+    switch (state) {
+    case LearningState::waiting:
+        return "waiting";
+    case LearningState::learning:
+        return "learning";
+    case LearningState::sdp_address:
+        return "SDP address";
+    case LearningState::other_address:
+        return "learned address";
+    case LearningState::fixed:
+        return "not learning";
+    case LearningState::handover:
+        return "handover";
+    }
+    return "unknown";
+}
+
 struct RelayPolicy {
     EndpointLearning learning = EndpointLearning::delayed;
     bool asymmetric = false;     // never learn: the SDP address is where media goes

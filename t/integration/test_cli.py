@@ -95,6 +95,10 @@ def test_lists_describe_the_calls(daemon, calls, client):
     assert len(re.findall(r"-------- Port +127\.0\.0\.1:3\d{4} <> +127\.0\.0\.1:\d+, SSRC \w+, 3 p, 516 b, 0 e, \d+ ts",
                           detail)) == 2, detail
     assert len(re.findall(r"\(RTCP\), SSRC \w+, 0 p, 0 b, 0 e", detail)) == 2
+    # Ours adds where endpoint learning stands, for each port.
+    assert len(re.findall(r"---------- Learning: SDP address, 0 candidates, 0 refused sources\n",
+                          detail)) == 2, detail
+    assert detail.count("---------- Learning: waiting, 0 candidates, 0 refused sources\n") == 2
     assert "--- Tag '', type: UNKNOWN" in client(port, "list sessions call-two")
     assert client(port, "list sessions nope") == "\nCall ID not found (nope).\n\n"
 
