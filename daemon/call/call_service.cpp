@@ -493,32 +493,34 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 }
 
 std::shared_ptr<Call> CallService::call_for_offer(const CallRequest& request, bool& created) {
-    // Only new calls are refused: a re-INVITE of a running call must keep working.
-    if (!registry_.find(request.call_id))
-        if (const char* reason = limits_.refusal(registry_.size())) {
-            stats_.session_rejected();
-            throw LimitReached(reason);
-        }
-    return registry_.find_or_create(request.call_id, &created);
-}
-
-std::string CallService::offer(const CallRequest& request) {
-    bury_oldest_released();
     if (!request.sdp)
         throw CallError("No SDP body in message");
     if (request.call_id.empty())
         throw CallError("No call-id in message");
     if (request.from_tag.empty())
         throw CallError("No from-tag in message");
-    bool created = false;
-    auto call = call_for_offer(request, created);
-    std::lock_guard lock(call->mutex());
-    log::ScopedPrefix prefix(call->id());
+    // Only new calls are refused: a re-INVITE of a running call must keep working.
+    if (!registry_.find(request.call_id))
+        if (const char* reason = limits_.refusal(registry_.size())) {
+            stats_.session_rejected();
+            throw LimitReached(reason);
+        }
+    auto call = registry_.find_or_create(request.call_id, &created);
     if (created) {
+        log::ScopedPrefix prefix(call->id());
         RTPE_LOG(core, log::kNotice, "Creating new call");
         call->created_from = request.source;
         call->callback_ip = request.source_ip;
     }
+    return call;
+}
+
+std::string CallService::offer(const CallRequest& request) {
+    bury_oldest_released();
+    bool created = false;
+    auto call = call_for_offer(request, created);
+    std::lock_guard lock(call->mutex());
+    log::ScopedPrefix prefix(call->id());
     if (!request.xmlrpc_callback.empty()) {
         // As upstream: an address literal, IPv6 shown in brackets; anything else is ignored.
         if (auto ip = net::IpAddress::parse(request.xmlrpc_callback))

@@ -143,7 +143,8 @@ private:
                       const CallRequest& request, bool is_offer) const;
     std::vector<MediaTarget> apply(Call& call, Participant& sender, Participant& receiver,
                                    const sdp::Session& session, const SdpPlan& plan, const CallRequest& request);
-    // A new call, unless a limit refuses it (LimitReached); an existing one as it is.
+    // The call an offer or publish names: a new one (unless a limit refuses it with
+    // LimitReached), or the existing one as it is. Checks the keys both need.
     std::shared_ptr<Call> call_for_offer(const CallRequest& request, bool& created);
     // The o= username and s= of the sender's first SDP (replace: username, session-name).
     void keep_origin_fields(Participant& sender, sdp::Session& session, const CallRequest& request);

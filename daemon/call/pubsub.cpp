@@ -122,30 +122,18 @@ void CallService::detach_pubsub(MediaChanges& changes, Participant& leaving) {
 
 std::string CallService::publish(const CallRequest& request) {
     bury_oldest_released();
-    if (!request.sdp)
-        throw CallError("No SDP body in message");
-    if (request.call_id.empty())
-        throw CallError("No call-id in message");
-    if (request.from_tag.empty())
-        throw CallError("No from-tag in message");
-    std::string error;
-    auto session = sdp::parse(*request.sdp, &error);
-    if (!session || session->media().empty()) {
-        RTPE_LOG(control, log::kWarning, "Failed to parse SDP: %s", error.c_str());
-        throw CallError("Failed to parse SDP");
-    }
-
     bool created = false;
     auto call = call_for_offer(request, created);
     std::lock_guard lock(call->mutex());
     log::ScopedPrefix prefix(call->id());
-    if (created) {
-        RTPE_LOG(core, log::kNotice, "Creating new call");
-        call->created_from = request.source;
-        call->callback_ip = request.source_ip;
-    }
     call->delete_at.reset();
     try {
+        std::string error;
+        auto session = sdp::parse(*request.sdp, &error);
+        if (!session || session->media().empty()) {
+            RTPE_LOG(control, log::kWarning, "Failed to parse SDP: %s", error.c_str());
+            throw CallError("Failed to parse SDP");
+        }
         Participant* publisher = call->find(request.from_tag);
         if (!publisher)
             publisher = &call->add(request.from_tag);
