@@ -180,7 +180,9 @@ void CallService::apply_media_events() {
 
 bool CallService::reclaim_released_ports() {
     // No waiting for the workers: pairs they have not closed yet give up their ports at once
-    // (SocketPair::release_ports_now); the workers close what is left after their batch.
+    // (SocketPair::release_ports_now); the workers, woken now, close what is left after their
+    // batch, so the graves do not pile up until the timer's next kick.
+    kick_workers();
     bool freed = false;
     for (auto& grave : graves_)
         if (!Grave::is_released(grave))
