@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace rtpe::media {
 
@@ -16,33 +17,43 @@ SocketPair::SocketPair(LocalAddress& owner, uint16_t rtp_port, net::Fd rtp, net:
       rtcp_number_(rtcp_.get()) {}
 
 SocketPair::~SocketPair() {
-    // Close before releasing so that the next owner of the ports can bind them (after a
-    // take-over these are the placeholder's duplicates, which nobody closed yet).
+    // Close before releasing so that the next owner of the ports can bind them. After a
+    // take-over these are the placeholder's duplicates; after the worker's close, nothing is
+    // left to do.
+    const int state = state_.load(std::memory_order_acquire);
+    if (state == kClosedByWorker)
+        return;
     rtp_.reset();
     rtcp_.reset();
-    if (!ports_released_)
+    if (state == kOpen)
         owner_.ports->release(rtp_port_);
 }
 
 void SocketPair::close_sockets() {
     int expected = kOpen;
-    if (state_.compare_exchange_strong(expected, kClosedByWorker)) {
-        rtp_.reset();
-        rtcp_.reset();
-    }
+    if (!state_.compare_exchange_strong(expected, kClosing))
+        return;  // taken over: the control thread freed the ports, the placeholders stay
+    rtp_.reset();
+    rtcp_.reset();
+    // The pool is shared and locked: the ports are free for the next offer at once.
+    owner_.ports->release(rtp_port_);
+    state_.store(kClosedByWorker, std::memory_order_release);
 }
 
 bool SocketPair::release_ports_now(int placeholder_fd) {
     int expected = kOpen;
-    if (!state_.compare_exchange_strong(expected, kTakenOver))
-        return false;
-    // Replacing the descriptors drops the sockets' last reference: they unbind and leave
-    // every epoll set, while the numbers stay ours until the pair is destroyed.
-    dup2(placeholder_fd, rtp_number_);
-    dup2(placeholder_fd, rtcp_number_);
-    owner_.ports->release(rtp_port_);
-    ports_released_ = true;
-    return true;
+    if (state_.compare_exchange_strong(expected, kTakenOver)) {
+        // Replacing the descriptors drops the sockets' last reference: they unbind and leave
+        // every epoll set, while the numbers stay ours until the pair is destroyed.
+        dup2(placeholder_fd, rtp_number_);
+        dup2(placeholder_fd, rtcp_number_);
+        owner_.ports->release(rtp_port_);
+        return true;
+    }
+    // The worker got there first; it gives the ports back within moments of closing.
+    while (state_.load(std::memory_order_acquire) == kClosing)
+        std::this_thread::yield();
+    return expected != kTakenOver;
 }
 
 LocalInterfaces::LocalInterfaces(const std::vector<net::InterfaceSpec>& specs, uint16_t port_min,

@@ -41,22 +41,21 @@ public:
     uint16_t rtp_port() const { return rtp_port_; }
     int rtp_fd() const { return rtp_.get(); }
     int rtcp_fd() const { return rtcp_.get(); }
-    // Closes both sockets (which also takes them out of any epoll set) while the ports stay
-    // taken until the pair is destroyed. Only the thread polling them may call it.
+    // Closes both sockets (which also takes them out of any epoll set) and gives the ports
+    // back. Only the thread polling them may call it.
     void close_sockets();
-    // Control thread, for a pair its worker may not have closed yet: frees the ports now
-    // (see above). False when the worker had closed the sockets already.
+    // Control thread, for a pair its worker may not have closed yet: makes sure the ports
+    // are free now (see above). False only when they had been taken over before.
     bool release_ports_now(int placeholder_fd);
 
 private:
-    enum State : int { kOpen, kClosedByWorker, kTakenOver };
+    enum State : int { kOpen, kClosing, kClosedByWorker, kTakenOver };
     LocalAddress& owner_;
     uint16_t rtp_port_;
     net::Fd rtp_;
     net::Fd rtcp_;
     const int rtp_number_, rtcp_number_;  // the descriptors, readable without touching rtp_/rtcp_
     std::atomic<int> state_{kOpen};
-    bool ports_released_ = false;  // control thread
 };
 
 class LocalInterfaces {

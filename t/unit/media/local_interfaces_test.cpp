@@ -87,12 +87,17 @@ TEST(LocalInterfaces, PortsCanBeTakenOverBeforeTheWorkerCloses) {
     EXPECT_EQ(ifs.allocate(address), nullptr);
 }
 
-TEST(LocalInterfaces, NoTakeOverOnceTheWorkerClosed) {
+TEST(LocalInterfaces, TheWorkersCloseGivesThePortsBackAtOnce) {
     LocalInterfaces ifs(specs({"127.0.0.1"}), 47310, 47311);
-    auto pair = ifs.allocate(*ifs.find(""));
+    auto& address = *ifs.find("");
+    auto pair = ifs.allocate(address);
     ASSERT_NE(pair, nullptr);
     pair->close_sockets();
-    EXPECT_FALSE(pair->release_ports_now(ifs.placeholder_fd()));
+    EXPECT_TRUE(pair->release_ports_now(ifs.placeholder_fd())) << "nothing to take over, but free";
+    auto next = ifs.allocate(address);  // before the closed pair is destroyed
+    ASSERT_NE(next, nullptr);
+    pair.reset();  // and destroying it does not give them back a second time
+    EXPECT_EQ(ifs.allocate(address), nullptr);
 }
 
 }  // namespace rtpe::media
