@@ -20,14 +20,21 @@ void add_call_command(NgCommandTable& table, std::string name, NgCommandTable::H
     });
 }
 
+// A request that may create a call, which remembers the ng client that sent it (for
+// list and for --b2b-url's %%: its IP, IPv6 in brackets).
+call::CallRequest request_creating_calls(const NgRequest& r) {
+    auto request = parse_call_request(r.dictionary);
+    request.source = r.sender.to_string();
+    const auto ip = r.sender.ip();
+    request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
+    return request;
+}
+
 }  // namespace
 
 void add_call_commands(NgCommandTable& table, call::CallService& service) {
     add_call_command(table, "offer", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto request = parse_call_request(r.dictionary);
-        request.source = r.sender.to_string();
-        const auto ip = r.sender.ip();
-        request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
+        auto request = request_creating_calls(r);
         try {
             reply.set("sdp", bencode::Value::adopt_string(service.offer(request)));
         } catch (const call::LimitReached& e) {
@@ -44,10 +51,7 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         reply.set("sdp", bencode::Value::adopt_string(service.answer(parse_call_request(r.dictionary))));
     });
     add_call_command(table, "publish", [&service](const NgRequest& r, bencode::Value& reply) {
-        auto request = parse_call_request(r.dictionary);
-        request.source = r.sender.to_string();
-        const auto ip = r.sender.ip();
-        request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
+        auto request = request_creating_calls(r);
         try {
             reply.set("sdp", bencode::Value::adopt_string(service.publish(request)));
         } catch (const call::LimitReached&) {

@@ -1,17 +1,10 @@
 #include "rtp/rtcp.hpp"
 
+#include "rtp/byte_order.hpp"
+
 namespace rtpe::rtp {
 
 namespace {
-
-uint16_t be16(const uint8_t* p) {
-    return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-uint32_t be32(const uint8_t* p) {
-    return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-           (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
 
 constexpr std::size_t kHeaderSize = 4;
 constexpr std::size_t kSenderInfoSize = 20;
