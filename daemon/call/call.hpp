@@ -40,6 +40,13 @@ struct MediaSide {
     bool sdp_filled = false;               // this participant's SDP has described the m= line
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
+    // RFC 5761: this participant sends and takes RTCP on the RTP port.
+    bool rtcp_mux = false;
+    bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it
+    // Mux was settled before the pair was bound (demux/accept towards an offerer, require
+    // towards an answerer): upstream binds no RTCP port then and shows port 0. We keep the
+    // pair (a port pair is the unit we allocate) but advertise and show none.
+    bool rtcp_port_unused = false;
     bool dtls_active = false;              // DTLS roles its a=setup allows us (query flags)
     bool dtls_passive = false;
     // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec

@@ -12,6 +12,15 @@ namespace rtpe::call {
 
 enum class IceMode { absent, remove };
 
+// The rtcp-mux key's values (RFC 5761 multiplexing), as upstream reads them in an offer.
+struct RtcpMuxRequest {
+    bool offer = false;    // offer mux to the answerer even when the offerer did not
+    bool require = false;  // offer mux to the answerer without a separate RTCP port
+    bool demux = false;    // accept the offerer's mux ourselves and offer none onwards
+    bool accept = false;   // accept the offerer's mux ourselves and still offer it onwards
+    bool reject = false;   // never accept the offerer's mux, whatever the answerer does
+};
+
 struct CallRequest {
     std::string source;  // the ng client's address, remembered by the call it creates
     std::string source_ip;        // its IP alone (IPv6 in brackets), for --b2b-url's %%
@@ -54,6 +63,7 @@ struct CallRequest {
     std::optional<std::string> media_address;
     std::optional<std::string> transport_protocol;
     IceMode ice = IceMode::absent;
+    RtcpMuxRequest rtcp_mux;
     bool sdes_off = false;  // SDES: ["off"]: no SDES crypto attributes in the rewritten SDP
     std::optional<int> tos;
     std::optional<std::string> received_from_address;

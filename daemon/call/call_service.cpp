@@ -206,6 +206,7 @@ void CallService::bind_media(Call& call, MediaSide& m, const std::string& interf
     if (!m.local)
         throw CallError(interface_name.empty() ? "No usable interface" : "Unknown interface '" + interface_name + "'");
     m.sockets = interfaces_.allocate(*m.local);
+    m.rtcp_port_unused = false;
     if (!m.sockets && reclaim_released_ports())
         m.sockets = interfaces_.allocate(*m.local);
     if (!m.sockets)
@@ -226,12 +227,25 @@ void CallService::bind_media(Call& call, MediaSide& m, const std::string& interf
 void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
     if (!a.rtp || !b.rtp)
         return;
-    media::PacketStream* streams[] = {a.rtp.get(), a.rtcp.get(), b.rtp.get(), b.rtcp.get()};
-    auto link = [streams] {
-        // Each stream's one sink forwards to the stream of the same kind facing the peer.
-        for (int i = 0; i < 4; ++i) {
-            streams[i]->forwarder.set_target(streams[(i + 2) % 4]);
-            streams[i]->rebuild_sinks();
+    struct Side {
+        media::PacketStream* rtp;
+        media::PacketStream* rtcp;
+        bool mux;
+    };
+    const Side sides[] = {{a.rtp.get(), a.rtcp.get(), a.rtcp_mux}, {b.rtp.get(), b.rtcp.get(), b.rtcp_mux}};
+    auto link = [sides] {
+        // RTP goes to the peer's RTP stream. RTCP goes to the peer's RTCP stream, or its RTP
+        // stream when the peer multiplexes (RFC 5761); RTCP a multiplexing participant sends
+        // on its RTP port is split off towards a peer that does not. Otherwise what arrives
+        // on an RTP port goes on as it is, as upstream relays it.
+        for (int i = 0; i < 2; ++i) {
+            const Side& here = sides[i];
+            const Side& peer = sides[1 - i];
+            media::PacketStream* peer_rtcp = peer.mux ? peer.rtp : peer.rtcp;
+            here.rtp->forwarder.set_targets(peer.rtp, here.mux && !peer.mux ? peer_rtcp : nullptr);
+            here.rtcp->forwarder.set_targets(peer_rtcp, nullptr);
+            here.rtp->rebuild_sinks();
+            here.rtcp->rebuild_sinks();
         }
     };
     // Both sides share a worker; one task covers them whichever of them is active.
@@ -248,7 +262,7 @@ void CallService::unlink(MediaChanges& changes, MediaSide& m) {
     media::PacketStream* rtcp = m.rtcp.get();
     changes.update(m, [rtp, rtcp] {
         for (auto* stream : {rtp, rtcp}) {
-            stream->forwarder.set_target(nullptr);
+            stream->forwarder.set_targets(nullptr, nullptr);
             stream->rebuild_sinks();
         }
     });
@@ -327,6 +341,36 @@ void dtls_roles_of(const sdp::MediaSection& section, bool& active, bool& passive
 
 }  // namespace
 
+namespace {
+
+// RFC 5761 as upstream 10.5 settles it. An offer's rtcp-mux is accepted by us at once
+// with demux or accept, else only by the answerer (unless reject); the answerer's own
+// a=rtcp-mux makes it multiplex whatever was offered.
+void settle_rtcp_mux(MediaSide& sender, MediaSide& receiver, bool sdp_mux, const RtcpMuxRequest& flags,
+                     bool is_offer) {
+    if (is_offer) {
+        sender.rtcp_mux = sdp_mux && (flags.demux || flags.accept || sender.rtcp_mux);
+        sender.rtcp_mux_refused = flags.reject;
+        return;
+    }
+    sender.rtcp_mux = sdp_mux;
+    if (sdp_mux && receiver.offered && receiver.offered->rtcp_mux && !receiver.rtcp_mux_refused)
+        receiver.rtcp_mux = true;
+}
+
+// What the receiver of the rewritten SDP is told about multiplexing.
+void rtcp_mux_target(MediaTarget& t, const MediaSide& receiver, bool sdp_mux, const RtcpMuxRequest& flags,
+                     bool is_offer) {
+    if (is_offer) {
+        t.rtcp_mux = (sdp_mux && !flags.demux) || flags.offer || flags.require;
+        t.rtcp_on_rtp_port = flags.require;
+    } else {
+        t.rtcp_mux = t.rtcp_on_rtp_port = receiver.rtcp_mux;
+    }
+}
+
+}  // namespace
+
 // Negotiation: what each m= line needs, read from the SDP and the call as it is; nothing
 // is bound, wired or changed here.
 SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& sender, const Participant& receiver,
@@ -355,6 +399,7 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
             mp.endpoints.rtcp = net::SocketAddress(*sip_source, mp.endpoints.rtcp.port());
         }
         dtls_roles_of(section, mp.dtls_active, mp.dtls_passive);
+        mp.sdp_rtcp_mux = section.attribute("rtcp-mux").has_value();
         const MediaSide* m = existing_media(sender, i);
         const MediaSide* out = existing_media(receiver, i);
         if (description.is_rejected()) {
@@ -397,6 +442,7 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         const std::size_t i = mp.index;
         MediaSide& m = media_at(sender, i, receiver);
         MediaSide& out = media_at(receiver, i, sender);
+        settle_rtcp_mux(m, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
         if (mp.ports == MediaPlan::Ports::retired) {
             // A rejected stream needs no sockets on either side.
             changes.retire(m);
@@ -410,6 +456,10 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
                 bind_media(call, m, plan.sender_interface, mp.endpoints.family);
             if (mp.fresh_receiver)
                 bind_media(call, out, plan.receiver_interface, mp.receiver_family);
+            if (plan.is_offer) {
+                m.rtcp_port_unused = m.rtcp_port_unused || (mp.fresh_sender && m.rtcp_mux);
+                out.rtcp_port_unused = out.rtcp_port_unused || (mp.fresh_receiver && request.rtcp_mux.require);
+            }
             if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
                 for (MediaSide* side : {&m, &out})
                     for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
@@ -443,6 +493,7 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         }
 
         MediaTarget t = target_of(out, request);
+        rtcp_mux_target(t, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
         if (!plan.is_offer)
             t.offered = mp.answer_to;
         targets.push_back(t);

@@ -49,6 +49,7 @@ struct MediaPlan {
     int receiver_family = AF_INET;
     std::string type;                   // audio, image, application, ...
     std::vector<std::string> formats;   // the m= line's formats, negotiated for subscribers
+    bool sdp_rtcp_mux = false;          // the sender's SDP has a=rtcp-mux
     bool dtls_active = false;           // the sender's a=setup, as our DTLS role towards it
     bool dtls_passive = false;
     // Offers: what the answer will be measured against, and the receiver's media as offered.

@@ -267,6 +267,9 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
                 changes.activate(m);
             }
             MediaTarget t = target_of(m, request);
+            // The publisher's own SDP is the offer: its rtcp-mux stays, as an accepted one.
+            if (session && i < session->media().size() && session->media()[i].attribute("rtcp-mux"))
+                t.rtcp_mux = t.rtcp_on_rtp_port = true;
             OfferedMedia offered;
             offered.protocol = source.protocol;
             offered.formats = source.negotiated;

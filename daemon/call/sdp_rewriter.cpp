@@ -124,7 +124,6 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
     }
 
     std::optional<std::string> mid, ptime;
-    bool rtcp_mux = false;
     // With original-sendrecv the direction attribute stays where it was, as it came.
     const bool keep_direction = options.original_sendrecv && !options.direction;
     for (const auto& a : attributes) {
@@ -134,9 +133,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             mid = a.value;
         else if (a.name == "ptime")
             ptime = a.value;
-        else if (a.name == "rtcp-mux")
-            rtcp_mux = true;
-        else if (codec || a.name == "rtcp" || a.name == "setup")
+        else if (codec || a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "setup")
             continue;  // setup: DTLS roles are the daemon's own (none on plain media)
         else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
@@ -174,15 +171,14 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
     if (!keep_direction && (had_direction || !options.original_sendrecv))
         out.push_back(attribute_line(sdp::direction_name(direction), std::nullopt));
     if (rtp && !options.no_rtcp_attribute) {
-        // An answer that accepted rtcp-mux sends RTCP to the RTP port.
-        const uint16_t port = rtcp_mux && target.offered ? target.rtp_port : target.rtcp_port;
+        const uint16_t port = target.rtcp_on_rtp_port ? target.rtp_port : target.rtcp_port;
         std::string value = std::to_string(port);
         if (options.full_rtcp_attribute)
             value += " IN " + addr_type_of(target.address) + " " + target.address.to_string();
         out.push_back(attribute_line("rtcp", value));
     }
     // rtcp-mux and ptime are RTP's: other media (udptl, BFCP) lose them.
-    if (rtcp_mux && rtp)
+    if (target.rtcp_mux && rtp)
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
     if (ptime && rtp)
         out.push_back(attribute_line("ptime", ptime));
@@ -211,6 +207,7 @@ OfferedMedia offered_media(const sdp::MediaSection& section) {
         o.mid = mid->value;
     if (auto ptime = section.attribute("ptime"))
         o.ptime = ptime->value;
+    o.rtcp_mux = section.attribute("rtcp-mux").has_value();
     return o;
 }
 

@@ -19,6 +19,7 @@ struct OfferedMedia {
     std::vector<std::string> formats;
     std::optional<std::string> mid;
     std::optional<std::string> ptime;
+    bool rtcp_mux = false;  // a=rtcp-mux
 };
 
 // Where the receiver of the rewritten SDP is to send one m= line's media.
@@ -27,6 +28,8 @@ struct MediaTarget {
     bool address_overridden = false;  // media-address: also replaces hold addresses
     uint16_t rtp_port = 0;
     uint16_t rtcp_port = 0;
+    bool rtcp_mux = false;           // write a=rtcp-mux
+    bool rtcp_on_rtp_port = false;   // a=rtcp names the RTP port: mux without a fallback port
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
 };
 

@@ -63,7 +63,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
                   const net::SocketAddress& sdp, int64_t call_created, ReportDetail detail) {
     w.dict();
     if (media.sockets) {
-        w.integer_entry("local port", media.sockets->rtp_port() + (rtcp ? 1 : 0))
+        const bool unused = rtcp && media.rtcp_port_unused;
+        w.integer_entry("local port", unused ? 0 : media.sockets->rtp_port() + (rtcp ? 1 : 0))
             .entry("local address", media.local->local.to_string())
             .entry("family", media.local->local.is_v6() ? "IPv6" : "IPv4");
     }
@@ -78,7 +79,10 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     known ? write_endpoint(w, sdp) : void(w.dict().end());
     const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
     w.integer_entry("last packet", last ? last : call_created);
+    // A multiplexing participant's RTP port carries RTCP too; its RTCP port is a fallback.
     w.key("flags").list().string(rtcp ? "RTCP" : "RTP");
+    if (media.rtcp_mux)
+        w.string(rtcp ? "fallback RTCP" : "RTCP");
     if (known)
         w.string("filled");
     w.end();
@@ -179,6 +183,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("send");
         if (m->recv)
             w.string("recv");
+        if (m->rtcp_mux)
+            w.string("rtcp-mux");
         if (m->dtls_active)
             w.string("DTLS role active");
         if (m->dtls_passive)

@@ -113,6 +113,21 @@ CallRequest parse_call_request(const bencode::Value& d) {
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
     }
+    // Upstream matches these values exactly (no case folding, no flags- spelling).
+    for (const auto& mux : strings_of(d, "rtcp-mux")) {
+        if (mux == "offer")
+            r.rtcp_mux.offer = true;
+        else if (mux == "require")
+            r.rtcp_mux.require = true;
+        else if (mux == "demux")
+            r.rtcp_mux.demux = true;
+        else if (mux == "accept")
+            r.rtcp_mux.accept = true;
+        else if (mux == "reject")
+            r.rtcp_mux.reject = true;
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown 'rtcp-mux' flag encountered: '%s'", mux.c_str());
+    }
     for (const auto& sdes : strings_of(d, "SDES"))
         if (canonical_flag(sdes) == "off" || canonical_flag(sdes) == "no")
             r.sdes_off = true;

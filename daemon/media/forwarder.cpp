@@ -7,9 +7,10 @@ namespace rtpe::media {
 
 void Forwarder::consume(const Packet& packet, Egress& egress) {
     // No answer yet, or the other side is on hold (0.0.0.0): nowhere to send to.
-    if (!target_ || !target_->sendable())
+    PacketStream* to = packet.is_rtcp && rtcp_target_ ? rtcp_target_ : target_;
+    if (!to || !to->sendable())
         return;
-    egress.queue(target_->fd(), target_->endpoint, packet.data, packet.length, packet.ingress->counters().errors);
+    egress.queue(to->fd(), to->endpoint, packet.data, packet.length, packet.ingress->counters().errors);
 }
 
 }  // namespace rtpe::media

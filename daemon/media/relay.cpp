@@ -105,7 +105,7 @@ void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length, int6
         bump(s.counters().malformed);
     if (summary.sender_info && summary.sender_ssrc)
         s.rtcp_quality.remember_sender_report(*summary.sender_ssrc, summary.sender_info->ntp_middle(), now_us);
-    PacketStream* peer = s.forwarder.target();
+    PacketStream* peer = s.forwarder.rtcp_target();
     EventOutbox* events = this_worker().events;
     if (!peer || !events || !summary.report_block_count)
         return;

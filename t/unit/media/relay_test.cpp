@@ -60,7 +60,7 @@ TEST(ForwardingRule, OnlyForEstablishedSingleForwarder) {
     in.advertised = in.endpoint = addr("127.0.0.1", 4000);
     out.advertised = out.endpoint = addr("127.0.0.1", 6000);
     in.payloads().allow({{0, 8000}, {101, 8000}});
-    in.forwarder.set_target(&out);
+    in.forwarder.set_targets(&out, nullptr);
     in.sinks.add(&in.forwarder);
     EXPECT_FALSE(describe_forwarding(in));  // still learning
     in.endpoint_confirmed = true;

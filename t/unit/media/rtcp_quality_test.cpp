@@ -43,8 +43,8 @@ rtp::RtcpSummary rr(uint32_t from, uint32_t about, uint32_t lsr, uint8_t fractio
 // with DLSR 350 ms, so each leg is 250 ms; a sample needs both legs.
 TEST(RtcpQuality, BothLegsMakeOneSample) {
     Side a(kA), b(kB);
-    a.rtcp.forwarder.set_target(&b.rtcp);
-    b.rtcp.forwarder.set_target(&a.rtcp);
+    a.rtcp.forwarder.set_targets(&b.rtcp, nullptr);
+    b.rtcp.forwarder.set_targets(&a.rtcp, nullptr);
     const int64_t t0 = 5'000'000;
     a.rtcp.rtcp_quality.remember_sender_report(kA, 0x1111, t0);
     b.rtcp.rtcp_quality.remember_sender_report(kB, 0x2222, t0);
