@@ -17,6 +17,7 @@ namespace rtpe::media {
 namespace {
 
 constexpr int kBatch = 32;
+constexpr int kRoundsPerTurn = 4;  // batches one socket gets before the others' turn
 constexpr std::size_t kMaxPacket = 2048;  // larger datagrams are truncated and counted as errors
 
 // One buffer set per worker thread: the packet path allocates nothing.
@@ -311,7 +312,7 @@ void relay_readable(PacketStream& stream) {
     Batch& b = t_batch;
     Egress& egress = t_egress;
     StreamCounters& in = stream.counters();
-    for (int round = 0; round < 4; ++round) {
+    for (int round = 0; round < kRoundsPerTurn; ++round) {
         const int n = receive_batch(stream.fd(), b);
         if (n <= 0)
             return;
@@ -365,8 +366,11 @@ void relay_readable(PacketStream& stream) {
             bump(in.errors, errors);
         egress.flush();
         if (n < kBatch)
-            return;
+            return;  // drained: the next packet raises a new edge
     }
+    // A flood: the rest waits until the other ready sockets have had their turn.
+    if (net::Poller* poller = this_worker().poller)
+        poller->rearm(stream.fd(), stream, PacketStream::kPollEvents);
 }
 
 }  // namespace rtpe::media
