@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
@@ -40,6 +41,7 @@ struct MediaSide {
     bool sdp_filled = false;               // this participant's SDP has described the m= line
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
+    IceSide ice;                           // ICE between this participant and us
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

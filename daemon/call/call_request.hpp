@@ -10,7 +10,8 @@
 
 namespace rtpe::call {
 
-enum class IceMode { absent, remove };
+// The ICE key. absent behaves as default: ICE towards the answerer if the offer had it.
+enum class IceMode { absent, default_mode, force, remove };
 
 // The rtcp-mux key's values (RFC 5761 multiplexing), as upstream reads them in an offer.
 struct RtcpMuxRequest {
@@ -48,6 +49,7 @@ struct CallRequest {
     bool loop_protect = false;
     bool original_sendrecv = false;
     bool reset = false;
+    bool trickle_ice = false;  // offers ICE with a=ice-options:trickle
     bool all = false;  // subscribe request: every participant of the offer/answer exchange
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
 

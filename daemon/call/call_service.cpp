@@ -300,6 +300,26 @@ std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& ch
     return payloads;
 }
 
+void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const SdpIce& sdp, const CallRequest& request,
+                             bool is_offer, MediaTarget& t) {
+    sender.ice.take(sdp);
+    bool advertise = receiver.ice.enabled;  // an answer: what the offerer said
+    bool trickle = receiver.ice.trickle;
+    if (is_offer) {
+        // The answerer is offered ICE as the key says, and taken to speak it until it answers.
+        advertise = request.ice == IceMode::force ||
+                    ((request.ice == IceMode::absent || request.ice == IceMode::default_mode) && sdp.present);
+        trickle = request.trickle_ice;
+        receiver.ice.enabled = advertise;
+    }
+    if (!advertise)
+        return;
+    auto [foundation, fresh] = ice_foundations_.try_emplace(receiver.local);
+    if (fresh)
+        foundation->second = new_ice_foundation();
+    t.ice = IceAdvert{receiver.ice.local_credentials(), trickle, foundation->second};
+}
+
 media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {
     media::RelayPolicy policy = settings_.relay;
     policy.asymmetric = request.asymmetric;
@@ -400,6 +420,7 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
         }
         dtls_roles_of(section, mp.dtls_active, mp.dtls_passive);
         mp.sdp_rtcp_mux = section.attribute("rtcp-mux").has_value();
+        mp.ice = ice_of(session, i);
         const MediaSide* m = existing_media(sender, i);
         const MediaSide* out = existing_media(receiver, i);
         if (description.is_rejected()) {
@@ -494,6 +515,11 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
 
         MediaTarget t = target_of(out, request);
         rtcp_mux_target(t, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
+        // Until the answer says otherwise, the answerer is taken to do what it was offered.
+        if (plan.is_offer)
+            out.rtcp_mux = t.rtcp_mux;
+        if (out.sockets)
+            settle_ice(m, out, mp.ice, request, plan.is_offer, t);
         if (!plan.is_offer)
             t.offered = mp.answer_to;
         targets.push_back(t);
@@ -532,7 +558,6 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     options.no_rtcp_attribute = request.no_rtcp_attribute;
     options.full_rtcp_attribute = request.full_rtcp_attribute;
     options.original_sendrecv = request.original_sendrecv;
-    options.ice_remove = request.ice == IceMode::remove;
     options.sdes_off = request.sdes_off;
     options.transport_protocol = request.transport_protocol;
     if (request.loop_protect)

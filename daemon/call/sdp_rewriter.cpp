@@ -66,8 +66,29 @@ sdp::Connection local_connection(const MediaTarget& target) {
     return {"IN", addr_type_of(target.address), target.address.to_string(), ""};
 }
 
+// Our ICE attributes: credentials, then one host candidate per component (the RTCP one
+// only while RTCP may still come to its own port).
+void append_ice(std::vector<Line>& out, const MediaTarget& target) {
+    const IceAdvert& ice = *target.ice;
+    out.push_back(attribute_line("ice-ufrag", ice.credentials.ufrag));
+    out.push_back(attribute_line("ice-pwd", ice.credentials.pwd));
+    if (ice.trickle)
+        out.push_back(attribute_line("ice-options", std::string("trickle")));
+    const unsigned components = target.rtcp_on_rtp_port ? 1 : 2;
+    for (unsigned component = 1; component <= components; ++component) {
+        const uint16_t port = component == 1 ? target.rtp_port : target.rtcp_port;
+        out.push_back(attribute_line("candidate", ice.foundation + " " + std::to_string(component) + " UDP " +
+                                                      std::to_string(host_candidate_priority(component)) + " " +
+                                                      target.address.to_string() + " " + std::to_string(port) +
+                                                      " typ host"));
+    }
+    if (ice.trickle)
+        out.push_back(attribute_line("end-of-candidates", std::nullopt));
+}
+
 // The media section in upstream's order: m= and its other non-attribute lines, then
-// uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, a=ptime.
+// uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, a=ptime,
+// and ICE. The participant's own ICE attributes never pass: we are its only candidate.
 void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::Direction direction,
                    bool had_direction, const RewriteOptions& options) {
     auto description = section.media();
@@ -137,7 +158,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             continue;  // setup: DTLS roles are the daemon's own (none on plain media)
         else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
-        else if ((options.ice_remove && is_ice_attribute(a.name)) || (options.sdes_off && a.name == "crypto"))
+        else if (is_ice_attribute(a.name) || (options.sdes_off && a.name == "crypto"))
             continue;
         else
             out.push_back(attribute_line(a.name, a.value));
@@ -182,6 +203,8 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
     if (ptime && rtp)
         out.push_back(attribute_line("ptime", ptime));
+    if (target.ice)
+        append_ice(out, target);
     section.set_lines(std::move(out));
 }
 
@@ -250,9 +273,8 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     if (!options.original_sendrecv || options.direction)
         for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
             top.remove_attributes(name);
-    if (options.ice_remove)
-        for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
-            top.remove_attributes(name);
+    for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
+        top.remove_attributes(name);
     if (options.loop_protect_token) {
         auto lines = top.lines();
         lines.push_back(Line{'a', std::string(kLoopProtectAttribute) + ":" + *options.loop_protect_token,

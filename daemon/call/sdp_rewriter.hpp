@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/ice_negotiation.hpp"
 #include "net/address.hpp"
 #include "sdp/session.hpp"
 
@@ -30,6 +31,7 @@ struct MediaTarget {
     uint16_t rtcp_port = 0;
     bool rtcp_mux = false;           // write a=rtcp-mux
     bool rtcp_on_rtp_port = false;   // a=rtcp names the RTP port: mux without a fallback port
+    std::optional<IceAdvert> ice;    // we speak ICE with the receiver: our attributes and candidates
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
 };
 
@@ -39,7 +41,6 @@ struct RewriteOptions {
     bool no_rtcp_attribute = false;
     bool full_rtcp_attribute = false;
     bool original_sendrecv = false;
-    bool ice_remove = false;
     bool sdes_off = false;
     std::optional<std::string> transport_protocol;
     std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>

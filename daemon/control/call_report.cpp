@@ -85,6 +85,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
         w.string(rtcp ? "fallback RTCP" : "RTCP");
     if (known)
         w.string("filled");
+    if (media.ice.enabled)
+        w.string("ICE");
     w.end();
     if (stream && media::peek(stream->counters().ssrc_seen))
         w.integer_entry("SSRC", media::peek(stream->counters().last_ssrc));
@@ -189,8 +191,14 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("DTLS role active");
         if (m->dtls_passive)
             w.string("DTLS role passive");
+        if (m->ice.enabled)
+            w.string("ICE");
+        if (m->ice.trickle)
+            w.string("trickle ICE");
         if (m->ice_controlling)
             w.string("ICE controlling");
+        if (m->ice.lite_peer)
+            w.string("ICE-lite peer");
         w.end().end();
     }
     w.end().end();

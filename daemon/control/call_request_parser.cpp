@@ -42,6 +42,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"loop-protect", &CallRequest::loop_protect},
         {"original-sendrecv", &CallRequest::original_sendrecv},
         {"reset", &CallRequest::reset},
+        {"trickle-ice", &CallRequest::trickle_ice},
         {"all", &CallRequest::all},
     };
     for (const auto& e : kFlags) {
@@ -108,8 +109,13 @@ CallRequest parse_call_request(const bencode::Value& d) {
         r.transport_protocol = tp;
     }
     if (auto ice = string_of(d, "ICE"); !ice.empty()) {
-        if (canonical_flag(ice) == "remove")
+        const std::string mode = canonical_flag(ice);
+        if (mode == "remove")
             r.ice = IceMode::remove;
+        else if (mode == "force")
+            r.ice = IceMode::force;
+        else if (mode == "default")
+            r.ice = IceMode::default_mode;
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
     }
