@@ -114,6 +114,7 @@ public:
         ByteView datagram;  // valid only during the call
     };
 
+    // Called from inside the agent's methods: queue, do not call back into the agent.
     class Listener {
     public:
         virtual ~Listener() = default;

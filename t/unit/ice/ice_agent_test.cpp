@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <string>
@@ -28,6 +29,7 @@ struct Packet {
     SocketAddress from;
     SocketAddress to;
     std::vector<uint8_t> bytes;
+    TimePoint at{};
 };
 
 class Network;
@@ -102,7 +104,7 @@ public:
 };
 
 void Peer::send(const Agent::Transmit& t) {
-    Packet p{locals.at(t.local), *t.to, std::vector<uint8_t>(t.datagram.begin(), t.datagram.end())};
+    Packet p{locals.at(t.local), *t.to, std::vector<uint8_t>(t.datagram.begin(), t.datagram.end()), net_.now};
     sent.push_back(p);
     net_.in_flight.push_back(std::move(p));
 }
@@ -211,6 +213,41 @@ TEST(IceAgent, ChecksArePacedByTa) {
     EXPECT_LE(p.a.sent_of_class(rtpe::stun::MessageClass::request).size(), 1u);
     p.net.run_for(2s);
     p.expect_completed_with_matching_pairs();
+}
+
+TEST(IceAgent, NewChecksAreTaApartAndRetransmissionsBackOff) {
+    Pair p(config(Role::controlling), config(Role::controlled), 1);
+    p.a.agent.set_remote_credentials(kCredsB);
+    for (uint16_t port = 6000; port < 6005; ++port) {
+        Candidate c;
+        c.foundation = std::to_string(port);
+        c.priority = 2130706431 - port;
+        c.address = "10.9.9.9";
+        c.port = port;
+        ASSERT_TRUE(p.a.agent.add_remote_candidate(c));
+    }
+    p.net.run_for(30s);
+    // First transmissions by transaction, in order; then each one's retransmissions.
+    std::vector<std::pair<stun::TransactionId, std::vector<TimePoint>>> by_id;
+    for (const auto& pkt : p.a.sent) {
+        stun::Message m;
+        ASSERT_EQ(stun::Message::parse(pkt.bytes, m), stun::ParseStatus::ok);
+        auto it = std::find_if(by_id.begin(), by_id.end(), [&](const auto& e) { return e.first == m.transaction_id(); });
+        if (it == by_id.end())
+            by_id.push_back({m.transaction_id(), {pkt.at}});
+        else
+            it->second.push_back(pkt.at);
+    }
+    ASSERT_EQ(by_id.size(), 5u);
+    for (std::size_t i = 1; i < by_id.size(); ++i)
+        EXPECT_GE(by_id[i].second[0] - by_id[i - 1].second[0], 20ms);
+    for (const auto& [id, times] : by_id) {
+        ASSERT_EQ(times.size(), 7u);
+        for (std::size_t i = 1; i < times.size(); ++i)
+            EXPECT_EQ(times[i] - times[i - 1], 100ms * (1 << (i - 1)));
+    }
+    // Highest priority first.
+    EXPECT_EQ(p.a.sent[0].to.port(), 6000);
 }
 
 TEST(IceAgent, OneSideLearnsPeerReflexiveCandidates) {
