@@ -15,6 +15,7 @@ libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 libwebsockets-dev libssl-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
+zlib1g-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3

@@ -1,0 +1,232 @@
+#include "ice/candidate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "crypto/hmac.hpp"
+
+namespace rtpe::ice {
+
+namespace {
+
+// Splits on runs of spaces; SDP uses single spaces but tolerance costs nothing here.
+std::vector<std::string_view> split_words(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+            ++i;
+        std::size_t j = i;
+        while (j < s.size() && s[j] != ' ' && s[j] != '\t')
+            ++j;
+        if (j > i)
+            out.push_back(s.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+template <typename T>
+std::optional<T> parse_number(std::string_view s) {
+    T v{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+        return std::nullopt;
+    return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return (x | 0x20) == (y | 0x20);
+           });
+}
+
+std::optional<CandidateType> parse_type(std::string_view s) {
+    if (s == "host")
+        return CandidateType::host;
+    if (s == "srflx")
+        return CandidateType::srflx;
+    if (s == "prflx")
+        return CandidateType::prflx;
+    if (s == "relay")
+        return CandidateType::relay;
+    return std::nullopt;
+}
+
+constexpr std::string_view kIceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+std::string_view to_string(CandidateType type) {
+    switch (type) {
+    case CandidateType::host: return "host";
+    case CandidateType::srflx: return "srflx";
+    case CandidateType::prflx: return "prflx";
+    case CandidateType::relay: return "relay";
+    }
+    return "host";
+}
+
+std::optional<net::SocketAddress> Candidate::socket_address() const {
+    const auto ip = net::IpAddress::parse(address);
+    if (!ip)
+        return std::nullopt;
+    return net::SocketAddress(*ip, port);
+}
+
+std::optional<std::string_view> Candidate::extension(std::string_view name) const {
+    for (const auto& [key, value] : extensions)
+        if (key == name)
+            return std::string_view(value);
+    return std::nullopt;
+}
+
+std::optional<Candidate> parse_candidate(std::string_view value) {
+    if (value.starts_with("a="))
+        value.remove_prefix(2);
+    if (value.starts_with("candidate:"))
+        value.remove_prefix(10);
+    const auto w = split_words(value);
+    // foundation component transport priority address port "typ" type
+    if (w.size() < 8 || w[6] != "typ")
+        return std::nullopt;
+    Candidate c;
+    if (w[0].size() > 32 || !is_ice_chars(w[0]))
+        return std::nullopt;
+    c.foundation = w[0];
+    const auto component = parse_number<unsigned>(w[1]);
+    if (!component || *component < 1 || *component > 256)
+        return std::nullopt;
+    c.component = *component;
+    c.transport_name = w[2];
+    c.transport = iequals(w[2], "udp") ? Transport::udp : iequals(w[2], "tcp") ? Transport::tcp : Transport::other;
+    const auto priority = parse_number<uint32_t>(w[3]);
+    if (!priority || *priority == 0)
+        return std::nullopt;
+    c.priority = *priority;
+    c.address = w[4];
+    const auto port = parse_number<uint16_t>(w[5]);
+    if (!port)
+        return std::nullopt;
+    c.port = *port;
+    const auto type = parse_type(w[7]);
+    if (!type)
+        return std::nullopt;
+    c.type = *type;
+
+    std::size_t i = 8;
+    if (i + 1 < w.size() && w[i] == "raddr") {
+        c.related_address = std::string(w[i + 1]);
+        i += 2;
+    }
+    if (i + 1 < w.size() && w[i] == "rport") {
+        const auto rport = parse_number<uint16_t>(w[i + 1]);
+        if (!rport)
+            return std::nullopt;
+        c.related_port = *rport;
+        i += 2;
+    }
+    // extension-att-name SP extension-att-value, in pairs.
+    if ((w.size() - i) % 2)
+        return std::nullopt;
+    for (; i < w.size(); i += 2)
+        c.extensions.emplace_back(std::string(w[i]), std::string(w[i + 1]));
+    return c;
+}
+
+std::string format_candidate(const Candidate& c) {
+    std::string out;
+    out.reserve(96);
+    out += c.foundation;
+    out += ' ';
+    out += std::to_string(c.component);
+    out += ' ';
+    out += c.transport_name.empty() ? std::string_view("UDP") : std::string_view(c.transport_name);
+    out += ' ';
+    out += std::to_string(c.priority);
+    out += ' ';
+    out += c.address;
+    out += ' ';
+    out += std::to_string(c.port);
+    out += " typ ";
+    out += to_string(c.type);
+    if (c.related_address) {
+        out += " raddr ";
+        out += *c.related_address;
+    }
+    if (c.related_port) {
+        out += " rport ";
+        out += std::to_string(*c.related_port);
+    }
+    for (const auto& [name, value] : c.extensions) {
+        out += ' ';
+        out += name;
+        out += ' ';
+        out += value;
+    }
+    return out;
+}
+
+uint32_t type_preference(CandidateType type) {
+    switch (type) {
+    case CandidateType::host: return 126;
+    case CandidateType::prflx: return 110;
+    case CandidateType::srflx: return 100;
+    case CandidateType::relay: return 0;
+    }
+    return 0;
+}
+
+uint32_t candidate_priority(CandidateType type, uint16_t local_preference, unsigned component) {
+    const unsigned comp = std::clamp(component, 1u, 256u);
+    return (type_preference(type) << 24) + (static_cast<uint32_t>(local_preference) << 8) + (256 - comp);
+}
+
+uint64_t pair_priority(uint32_t g, uint32_t d) {
+    const uint64_t lo = std::min(g, d);
+    const uint64_t hi = std::max(g, d);
+    return (lo << 32) + 2 * hi + (g > d ? 1 : 0);
+}
+
+std::string host_foundation(const net::IpAddress& base) {
+    // FNV-1a over the family and address bytes: no secret involved, only distinctness.
+    uint32_t h = 2166136261u;
+    auto mix = [&h](const void* p, std::size_t n) {
+        const auto* b = static_cast<const uint8_t*>(p);
+        for (std::size_t i = 0; i < n; ++i) {
+            h ^= b[i];
+            h *= 16777619u;
+        }
+    };
+    const uint8_t family = base.is_v6() ? 6 : 4;
+    mix(&family, 1);
+    if (base.is_v6())
+        mix(&base.v6(), sizeof(in6_addr));
+    else
+        mix(&base.v4(), sizeof(in_addr));
+    return std::to_string(h);
+}
+
+bool is_ice_chars(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return kIceChars.find(c) != std::string_view::npos;
+    });
+}
+
+std::string random_ice_chars(std::size_t count) {
+    std::string out(count, 'A');
+    std::array<uint8_t, 64> random;
+    for (std::size_t done = 0; done < count;) {
+        crypto::random_bytes(random);
+        for (std::size_t i = 0; i < random.size() && done < count; ++i)
+            out[done++] = kIceChars[random[i] & 63];  // 64 characters: no bias
+    }
+    return out;
+}
+
+Credentials generate_credentials() {
+    return Credentials{random_ice_chars(kUfragLength), random_ice_chars(kPwdLength)};
+}
+
+}  // namespace rtpe::ice
