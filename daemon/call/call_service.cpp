@@ -300,7 +300,7 @@ std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& ch
     return payloads;
 }
 
-void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const SdpIce& sdp, const CallRequest& request,
+void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::SdpIce& sdp, const CallRequest& request,
                              bool is_offer, MediaTarget& t) {
     sender.ice.take(sdp);
     bool advertise = receiver.ice.enabled;  // an answer: what the offerer said
@@ -308,16 +308,13 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const SdpIc
     if (is_offer) {
         // The answerer is offered ICE as the key says, and taken to speak it until it answers.
         advertise = request.ice == IceMode::force ||
-                    ((request.ice == IceMode::absent || request.ice == IceMode::default_mode) && sdp.present);
+                    ((request.ice == IceMode::absent || request.ice == IceMode::default_mode) && speaks_ice(sdp));
         trickle = request.trickle_ice;
         receiver.ice.enabled = advertise;
     }
     if (!advertise)
         return;
-    auto [foundation, fresh] = ice_foundations_.try_emplace(receiver.local);
-    if (fresh)
-        foundation->second = new_ice_foundation();
-    t.ice = IceAdvert{receiver.ice.local_credentials(), trickle, foundation->second};
+    t.ice = IceAdvert{receiver.ice.local_credentials(), trickle};
 }
 
 media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {

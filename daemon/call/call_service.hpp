@@ -5,7 +5,6 @@
 #include <atomic>
 #include <functional>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -51,7 +50,7 @@ struct MediaPlan {
     std::string type;                   // audio, image, application, ...
     std::vector<std::string> formats;   // the m= line's formats, negotiated for subscribers
     bool sdp_rtcp_mux = false;          // the sender's SDP has a=rtcp-mux
-    SdpIce ice;                         // what the sender's SDP says about ICE
+    ice::SdpIce ice;                    // what the sender's SDP says about ICE
     bool dtls_active = false;           // the sender's a=setup, as our DTLS role towards it
     bool dtls_passive = false;
     // Offers: what the answer will be measured against, and the receiver's media as offered.
@@ -204,7 +203,7 @@ private:
     MediaTarget target_of(const MediaSide& out, const CallRequest& request) const;
     // ICE as the offer or answer settles it for both sides of an m= line; advertises ours
     // in t when the receiver of the rewritten SDP speaks ICE with us.
-    void settle_ice(MediaSide& sender, MediaSide& receiver, const SdpIce& sdp, const CallRequest& request,
+    void settle_ice(MediaSide& sender, MediaSide& receiver, const ice::SdpIce& sdp, const CallRequest& request,
                     bool is_offer, MediaTarget& t);
     media::RelayPolicy relay_policy(const CallRequest& request) const;
     // Hands each of publisher's streams the subscriber streams that are to get a copy.
@@ -233,8 +232,6 @@ private:
     CallSettings settings_;
     std::size_t next_worker_ = 0;
     std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
-    // The foundation of our host candidates on each local address, made when first used.
-    std::map<const media::LocalAddress*, std::string> ice_foundations_;
     stats::Statistics& stats_;
 };
 

@@ -66,6 +66,8 @@ sdp::Connection local_connection(const MediaTarget& target) {
     return {"IN", addr_type_of(target.address), target.address.to_string(), ""};
 }
 
+constexpr uint16_t kHostLocalPreference = 65535;
+
 // Our ICE attributes: credentials, then one host candidate per component (the RTCP one
 // only while RTCP may still come to its own port).
 void append_ice(std::vector<Line>& out, const MediaTarget& target) {
@@ -76,11 +78,14 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target) {
         out.push_back(attribute_line("ice-options", std::string("trickle")));
     const unsigned components = target.rtcp_on_rtp_port ? 1 : 2;
     for (unsigned component = 1; component <= components; ++component) {
-        const uint16_t port = component == 1 ? target.rtp_port : target.rtcp_port;
-        out.push_back(attribute_line("candidate", ice.foundation + " " + std::to_string(component) + " UDP " +
-                                                      std::to_string(host_candidate_priority(component)) + " " +
-                                                      target.address.to_string() + " " + std::to_string(port) +
-                                                      " typ host"));
+        ice::Candidate c;
+        c.foundation = ice::host_foundation(target.address);
+        c.component = component;
+        c.priority = ice::candidate_priority(ice::CandidateType::host, kHostLocalPreference, component);
+        c.address = target.address.to_string();
+        c.port = component == 1 ? target.rtp_port : target.rtcp_port;
+        c.type = ice::CandidateType::host;
+        out.push_back(attribute_line("candidate", ice::format_candidate(c)));
     }
     if (ice.trickle)
         out.push_back(attribute_line("end-of-candidates", std::nullopt));

@@ -55,6 +55,8 @@ std::optional<CandidateType> parse_type(std::string_view s) {
 }
 
 constexpr std::string_view kIceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kAlphanumeric = kIceChars.substr(0, 62);
+constexpr std::size_t kFoundationLength = 16;
 
 }  // namespace
 
@@ -190,22 +192,20 @@ uint64_t pair_priority(uint32_t g, uint32_t d) {
 }
 
 std::string host_foundation(const net::IpAddress& base) {
-    // FNV-1a over the family and address bytes: no secret involved, only distinctness.
-    uint32_t h = 2166136261u;
-    auto mix = [&h](const void* p, std::size_t n) {
-        const auto* b = static_cast<const uint8_t*>(p);
-        for (std::size_t i = 0; i < n; ++i) {
-            h ^= b[i];
-            h *= 16777619u;
-        }
-    };
+    static const std::array<uint8_t, 20> kKey = [] {
+        std::array<uint8_t, 20> key{};
+        crypto::random_bytes(key);
+        return key;
+    }();
     const uint8_t family = base.is_v6() ? 6 : 4;
-    mix(&family, 1);
-    if (base.is_v6())
-        mix(&base.v6(), sizeof(in6_addr));
-    else
-        mix(&base.v4(), sizeof(in_addr));
-    return std::to_string(h);
+    const auto* address = base.is_v6() ? reinterpret_cast<const uint8_t*>(&base.v6())
+                                        : reinterpret_cast<const uint8_t*>(&base.v4());
+    const std::size_t length = base.is_v6() ? sizeof(in6_addr) : sizeof(in_addr);
+    const auto digest = crypto::hmac_sha1(kKey, {{&family, 1}, {address, length}});
+    std::string out;
+    for (std::size_t i = 0; i < kFoundationLength; ++i)
+        out.push_back(kAlphanumeric[digest[i] % kAlphanumeric.size()]);
+    return out;
 }
 
 bool is_ice_chars(std::string_view text) {
@@ -214,19 +214,21 @@ bool is_ice_chars(std::string_view text) {
     });
 }
 
-std::string random_ice_chars(std::size_t count) {
-    std::string out(count, 'A');
+std::string random_alphanumeric(std::size_t count) {
+    std::string out;
     std::array<uint8_t, 64> random;
-    for (std::size_t done = 0; done < count;) {
+    while (out.size() < count) {
         crypto::random_bytes(random);
-        for (std::size_t i = 0; i < random.size() && done < count; ++i)
-            out[done++] = kIceChars[random[i] & 63];  // 64 characters: no bias
+        for (uint8_t b : random)
+            // 248 = 4 * 62: what lies above would favour the first characters.
+            if (b < 248 && out.size() < count)
+                out.push_back(kAlphanumeric[b % kAlphanumeric.size()]);
     }
     return out;
 }
 
 Credentials generate_credentials() {
-    return Credentials{random_ice_chars(kUfragLength), random_ice_chars(kPwdLength)};
+    return Credentials{random_alphanumeric(kUfragLength), random_alphanumeric(kPwdLength)};
 }
 
 }  // namespace rtpe::ice

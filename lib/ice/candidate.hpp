@@ -59,12 +59,15 @@ uint64_t pair_priority(uint32_t controlling, uint32_t controlled);
 
 // A foundation for our host candidates: the same for every candidate on one base
 // address (RFC 8445 5.1.1.3), different between addresses, stable across calls so that
-// a re-offer does not look like new candidates.
+// a re-offer does not look like new candidates. Shaped as upstream's (16 letters and
+// digits, random per run): a keyed hash of the address with a key made at start.
 std::string host_foundation(const net::IpAddress& base);
 
 // ice-char = ALPHA / DIGIT / "+" / "/"
 bool is_ice_chars(std::string_view text);
-std::string random_ice_chars(std::size_t count);
+// Random letters and digits (a subset of ice-chars, and what upstream's credentials and
+// foundations are made of).
+std::string random_alphanumeric(std::size_t count);
 
 struct Credentials {
     std::string ufrag;  // >= 4 ice-chars (RFC 8839 5.4)
@@ -75,7 +78,7 @@ struct Credentials {
 };
 
 inline constexpr std::size_t kUfragLength = 8;
-inline constexpr std::size_t kPwdLength = 24;
+inline constexpr std::size_t kPwdLength = 26;
 Credentials generate_credentials();
 
 }  // namespace rtpe::ice
