@@ -15,10 +15,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALLOWED = {
     "media": set(),
     "stats": {"media"},
-    "call": {"media", "stats"},
+    "ice": {"media"},
+    "call": {"media", "ice", "stats"},
     "homer": {"media"},
     "mqtt": {"call", "media", "stats"},
-    "control": {"call", "media", "stats", "homer", "mqtt"},
+    "control": {"call", "ice", "media", "stats", "homer", "mqtt"},
 }
 # Top-level daemon files every layer may use: the options and the version string.
 SHARED = {"daemon/options.hpp", "daemon/version.hpp"}

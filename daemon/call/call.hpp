@@ -16,6 +16,7 @@
 
 #include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
+#include "daemon/ice/side_agent.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
 #include "net/address.hpp"
@@ -42,6 +43,7 @@ struct MediaSide {
     std::optional<OfferedMedia> offered;  // this participant's last offer for the m= line
     bool ice_controlling = false;          // the answering side, as upstream marks it
     IceSide ice;                           // ICE between this participant and us
+    std::unique_ptr<ice::SideAgent> ice_agent;  // its agent on the streams' worker, once both know credentials
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

@@ -121,6 +121,10 @@ void CallService::MediaChanges::update(const MediaSide& m, std::function<void()>
         change();  // not in any poller yet: nothing else can be looking at it
 }
 
+void CallService::MediaChanges::on_worker(const MediaSide& m, std::function<void()> task) {
+    tasks_[m.worker].push_back(std::move(task));
+}
+
 void CallService::MediaChanges::retire(MediaSide& m) {
     if (!m.rtp)
         return;
@@ -128,7 +132,7 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     m.rtcp->retire();
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
-    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets)});
+    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent)});
     m.active = false;
 }
 
@@ -315,6 +319,33 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
     if (!advertise)
         return;
     t.ice = IceAdvert{receiver.ice.local_credentials(), trickle};
+}
+
+void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
+    if (!side.rtp)
+        return;
+    ice::SideSetup setup;
+    // Checks need both credentials: ours reach the participant with our SDP, its own with its.
+    setup.enabled = side.ice.enabled && !side.ice.local.ufrag.empty() && !side.ice.remote.ufrag.empty();
+    if (!setup.enabled && !side.ice_agent)
+        return;
+    if (!side.ice_agent)
+        side.ice_agent = std::make_unique<ice::SideAgent>(*side.rtp, *side.rtcp);
+    // Upstream controls towards the answerer (its "ICE controlling" side) and ICE-lite peers.
+    setup.role = side.ice_controlling ? ice::Role::controlling : ice::Role::controlled;
+    setup.remote_lite = side.ice.lite_peer;
+    setup.local = side.ice.local;
+    setup.remote = side.ice.remote;
+    setup.remote_candidates = side.ice.remote_candidates;
+    setup.remote_done = side.ice.remote_done;
+    setup.rtcp_mux = side.rtcp_mux;
+    ice::SideAgent* agent = side.ice_agent.get();
+    media::PacketStream* rtp = side.rtp.get();
+    media::PacketStream* rtcp = side.rtcp.get();
+    changes.on_worker(side, [agent, rtp, rtcp, setup = std::move(setup)] {
+        agent->configure(setup);
+        rtp->ice = rtcp->ice = setup.enabled ? agent : nullptr;
+    });
 }
 
 media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {
@@ -515,8 +546,11 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         // Until the answer says otherwise, the answerer is taken to do what it was offered.
         if (plan.is_offer)
             out.rtcp_mux = t.rtcp_mux;
-        if (out.sockets)
+        if (out.sockets) {
             settle_ice(m, out, mp.ice, request, plan.is_offer, t);
+            sync_ice_agent(changes, m);
+            sync_ice_agent(changes, out);
+        }
         if (!plan.is_offer)
             t.offered = mp.answer_to;
         targets.push_back(t);

@@ -165,6 +165,7 @@ private:
     struct Retired {
         std::unique_ptr<media::PacketStream> rtp, rtcp;
         std::unique_ptr<media::SocketPair> sockets;
+        std::unique_ptr<ice::SideAgent> ice_agent;
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -181,6 +182,9 @@ private:
         MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves);
         ~MediaChanges();
         void update(const MediaSide& m, std::function<void()> change);
+        // Runs task on m's worker, whether or not m is serving yet (for what needs the
+        // worker's own timers).
+        void on_worker(const MediaSide& m, std::function<void()> task);
         // Stops m's streams now (what arrives is dropped); their worker closes the sockets
         // after its current batch, and they are freed once it has.
         void retire(MediaSide& m);
@@ -205,6 +209,8 @@ private:
     // in t when the receiver of the rewritten SDP speaks ICE with us.
     void settle_ice(MediaSide& sender, MediaSide& receiver, const ice::SdpIce& sdp, const CallRequest& request,
                     bool is_offer, MediaTarget& t);
+    // Hands side's agent (made when first needed) what the signalling settled, on its worker.
+    void sync_ice_agent(MediaChanges& changes, MediaSide& side);
     media::RelayPolicy relay_policy(const CallRequest& request) const;
     // Hands each of publisher's streams the subscriber streams that are to get a copy.
     void refresh_fan_out(MediaChanges& changes, Participant& publisher);

@@ -17,6 +17,7 @@
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
 #include "daemon/media/forwarder.hpp"
+#include "daemon/media/ice_endpoint.hpp"
 #include "daemon/media/payload_counts.hpp"
 #include "daemon/media/rtcp_quality.hpp"
 #include "daemon/media/sink.hpp"
@@ -59,6 +60,8 @@ enum class LearningState : uint8_t {
     other_address,   // settled on another source (NAT), after the window
     fixed,           // not learning: asymmetric or --endpoint-learning=off
     handover,        // media-handover: the latest source
+    ice,             // the pair ICE selected (ICE decides, not traffic)
+    ice_no_consent,  // ICE consent expired (RFC 7675): nothing is sent
 };
 
 // How query and the CLI name it.
@@ -76,6 +79,10 @@ inline const char* learning_state_name(LearningState state) {
         return "not learning";
     case LearningState::handover:
         return "handover";
+    case LearningState::ice:
+        return "ICE";
+    case LearningState::ice_no_consent:
+        return "ICE consent expired";
     }
     return "unknown";
 }
@@ -160,6 +167,7 @@ public:
     RelayPolicy policy;
     RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
     PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
+    IceEndpoint* ice = nullptr;         // the side's ICE agent, when its participant speaks ICE
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
     // Delayed learning's deadline on the worker's timer queue; stop_timers() before the

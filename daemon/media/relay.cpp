@@ -293,6 +293,22 @@ void PacketStream::start_learning_timer(int64_t due_ms) {
 void PacketStream::stop_timers() {
     if (WorkerTimers* timers = this_worker().timers)
         timers->cancel(learning_timer_);
+    if (ice)
+        ice->stop();
+}
+
+void take_ice_endpoint(PacketStream& s, const net::SocketAddress& selected) {
+    if (s.endpoint == selected && s.endpoint_confirmed && peek(s.learning_state) == LearningState::ice)
+        return;
+    s.endpoint = selected;
+    settle(s, LearningState::ice);
+    publish_endpoint(s);
+}
+
+void lose_ice_consent(PacketStream& s) {
+    s.endpoint = {};
+    settle(s, LearningState::ice_no_consent);
+    publish_endpoint(s);
 }
 
 void set_rtcp_tap(RtcpTap* tap) {
@@ -333,6 +349,12 @@ void relay_readable(PacketStream& stream) {
                                                             b.in[i].msg_hdr.msg_namelen);
             if (!source || (b.in[i].msg_hdr.msg_flags & MSG_TRUNC)) {
                 ++errors;
+                continue;
+            }
+            // STUN to a participant speaking ICE is its agent's (RFC 7983: first byte 0-3).
+            if (stream.ice && len >= 20 && b.data[i][0] < 4) {
+                bump(in.stun);
+                stream.ice->on_stun(stream, b.data[i], len, *source);
                 continue;
             }
             const net::SocketAddress endpoint_before = stream.endpoint;

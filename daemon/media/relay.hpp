@@ -25,6 +25,12 @@ constexpr int64_t kDelayedLearningMs = 3000;
 // Returns false when the packet must be dropped (strict source mismatch).
 bool learn_source(PacketStream& stream, const net::SocketAddress& source, int64_t now_ms);
 
+// ICE decides where a participant speaking ICE is: the selected pair's remote address
+// becomes the stream's endpoint (learning is over) and the control thread hears of it.
+void take_ice_endpoint(PacketStream& stream, const net::SocketAddress& selected);
+// Consent expired (RFC 7675): nothing more goes to the participant until ICE selects again.
+void lose_ice_consent(PacketStream& stream);
+
 // Ends delayed learning on the first source seen once its time is up, packet or not (the
 // stream's learning timer calls it). True when that settled the endpoint.
 bool settle_learning(PacketStream& stream, int64_t now_ms);
