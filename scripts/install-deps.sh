@@ -29,6 +29,7 @@ rtpengine-daemon rtpengine-utils
 lintian systemd man-db
 prometheus openssl
 mosquitto mosquitto-clients
+python3-aioice
 "
 fi
 
