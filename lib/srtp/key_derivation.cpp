@@ -16,13 +16,15 @@ KeyDeriver::KeyDeriver(std::span<const uint8_t> master_key, std::span<const uint
     std::copy(master_salt.begin(), master_salt.end(), salt_.begin());
 }
 
-void KeyDeriver::derive(Label label, uint64_t r, std::span<uint8_t> out) {
-    // x = (label || r) XOR master salt, right-aligned in 14 bytes: the label at byte 7,
-    // r (48 bits) in bytes 8..13; the PRF input block is x * 2^16.
+void KeyDeriver::derive(Label label, uint64_t r, std::span<uint8_t> out, unsigned r_bytes) {
+    // x = (label || r) XOR master salt, right-aligned in 14 bytes: the label just before
+    // r, r in the last r_bytes of x; the PRF input block is x * 2^16.
+    if (r_bytes < 1 || r_bytes > 6)
+        throw std::invalid_argument("SRTP key id width");
     crypto::AesBlock counter{};
     std::copy(salt_.begin(), salt_.end(), counter.begin());
-    counter[7] ^= static_cast<uint8_t>(label);
-    for (int i = 0; i < 6; ++i)
+    counter[13 - r_bytes] ^= static_cast<uint8_t>(label);
+    for (unsigned i = 0; i < r_bytes; ++i)
         counter[13 - i] ^= static_cast<uint8_t>(r >> (8 * i));
     uint8_t block[16];
     for (std::size_t done = 0, n = 0; done < out.size(); ++n) {

@@ -48,8 +48,11 @@ public:
     KeyDeriver(std::span<const uint8_t> master_key, std::span<const uint8_t> master_salt);
 
     // The PRF output for one label; out may be of any length (the auth key in RFC 3711
-    // B.3 is 94 bytes).
-    void derive(Label label, uint64_t r, std::span<uint8_t> out);
+    // B.3 is 94 bytes). r_bytes is the width of r in key_id = label || r: 6 (48 bits)
+    // puts the label at byte 7 of x, which is what libsrtp and upstream do for SRTP and
+    // SRTCP alike; RFC 3711 read literally (and NIST's ACVP vectors) make r as wide as the
+    // SRTCP index for SRTCP labels, 4 bytes, which no deployed peer does.
+    void derive(Label label, uint64_t r, std::span<uint8_t> out, unsigned r_bytes = 6);
 
     // The keys the suite needs for SRTP (rtcp false) or SRTCP (rtcp true).
     SessionKeys session_keys(const CryptoSuite& suite, bool rtcp, uint64_t r = 0);

@@ -14,7 +14,8 @@ class ReplayWindow {
 public:
     static constexpr unsigned kMaxSize = 128;
 
-    explicit ReplayWindow(unsigned size = kMaxSize) : size_(size == 64 ? 64 : kMaxSize) {}
+    ReplayWindow() = default;
+    explicit ReplayWindow(unsigned size) : size_(size == 64 ? 64 : kMaxSize) {}
 
     unsigned size() const { return size_; }
     bool empty() const { return !started_; }
@@ -75,7 +76,7 @@ private:
 
     uint64_t bits_[2] = {0, 0};  // bit n: highest_ - n was accepted
     uint64_t highest_ = 0;
-    unsigned size_;
+    unsigned size_ = kMaxSize;
     bool started_ = false;
 };
 

@@ -24,7 +24,7 @@ protected:
 };
 
 TEST_P(SrtpEverySuite, RtpRoundTripKeepsHeaderCsrcsAndExtensionInClear) {
-    for (unsigned csrcs : {0u, 2u})
+    for (unsigned csrcs : {0u, 2u}) {
         for (bool extension : {false, true}) {
             Context sender = make_context(suite()), receiver = make_context(suite());
             for (uint16_t seq = 1000; seq < 1010; ++seq) {
@@ -34,12 +34,14 @@ TEST_P(SrtpEverySuite, RtpRoundTripKeepsHeaderCsrcsAndExtensionInClear) {
                 ASSERT_EQ(packet.size(), plain.size() + sender.rtp_overhead());
                 const std::size_t header = 12 + 4 * csrcs + (extension ? 12 : 0);
                 EXPECT_TRUE(std::equal(plain.begin(), plain.begin() + header, packet.begin()));
-                if (suite().cipher != rtpe::srtp::Cipher::null)
+                if (suite().cipher != rtpe::srtp::Cipher::null) {
                     EXPECT_FALSE(std::equal(plain.begin() + header, plain.end(), packet.begin() + header));
+                }
                 ASSERT_EQ(apply(&Context::unprotect_rtp, receiver, packet), Status::ok) << suite().name;
                 EXPECT_EQ(packet, plain);
             }
         }
+    }
 }
 
 TEST_P(SrtpEverySuite, RtcpRoundTrip) {
