@@ -41,6 +41,13 @@ TEST(SrtpKeyDerivation, Rfc6188Aes256Prf) {
     EXPECT_EQ(derive(d, Label::rtp_auth, 20), hex_of("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05"));
 }
 
+// RFC 6188 7.4: AES_192_CM_PRF (the first 16 bytes of the cipher key, as quoted in
+// libsrtp issue #763).
+TEST(SrtpKeyDerivation, Rfc6188Aes192Prf) {
+    KeyDeriver d(unhex("73edc66c4fa15776fb57f9505c171365 50ffda71f3e8e5f1"), unhex("c8522f3acd4ce86d5add78edbb11"));
+    EXPECT_EQ(derive(d, Label::rtp_encryption, 24).substr(0, 32), hex_of("31874736a8f1143870c26e4857d8a5b2"));
+}
+
 // Key derivation rates: NIST ACVP SRTP KDF cases as OpenSSL's evpkdf_srtp.txt carries
 // them (the rate as a number, r = index DIV rate). ACVP makes r 32 bits wide for the
 // SRTCP labels; contexts use 48 bits for both, as libsrtp does (see key_derivation.hpp).
