@@ -92,7 +92,8 @@ public:
             ContextOptions options = {});
     explicit Context(const ContextSnapshot& snapshot);
 
-    // With session keys given directly (RFC 7714's test vectors): no key derivation rate.
+    // With session keys given directly (RFC 7714's test vectors): no key derivation rate,
+    // and no master key, so its snapshot cannot rebuild it.
     static Context with_session_keys(const CryptoSuite& suite, const SessionKeys& rtp, const SessionKeys& rtcp,
                                      ContextOptions options = {});
 
