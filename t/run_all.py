@@ -30,8 +30,23 @@ class Tally:
         self.lines.append("%-12s %d passed, %d failed, %d skipped" % (suite, passed, failed, skipped))
 
 
-def run_unit(build_dir, tally, label="unit"):
-    binary = os.path.join(build_dir, "bin", "unit-tests")
+def srtp_interop_expected(build_dir):
+    """srtp-interop-tests is built whenever CMake found libsrtp2 (a --test dependency)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            if any(l.startswith("SRTP2_FOUND:") and l.strip().endswith("=1") for l in f):
+                return True
+    except OSError:
+        pass
+    return subprocess.call(["pkg-config", "--exists", "libsrtp2"]) == 0
+
+
+def run_unit(build_dir, tally, label="unit", binary_name="unit-tests"):
+    binary = os.path.join(build_dir, "bin", binary_name)
+    if not os.path.exists(binary):
+        print("%s: %s is missing" % (label, binary))
+        tally.add(label, 0, 1)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "unit.json")
         rc = subprocess.call([binary, "--gtest_output=json:" + report])
@@ -115,6 +130,8 @@ def main():
     tally = Tally()
     if "unit" in only:
         run_unit(args.build_dir, tally)
+        if srtp_interop_expected(args.build_dir):
+            run_unit(args.build_dir, tally, "srtp-interop", "srtp-interop-tests")
     pytest_suites = [s for s in ("integration", "e2e") if s in only]
     if pytest_suites:
         run_pytest(args.build_dir, pytest_suites, tally)

@@ -1,62 +1,84 @@
 #include "crypto/hmac.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+// The keyed HMAC keeps two SHA-1 states (key XOR ipad, key XOR opad absorbed) and
+// copies them per message. SHA_CTX is a plain struct, so that copy is a memcpy; the
+// EVP_MAC and EVP_MD_CTX routes of OpenSSL 3.0 duplicate provider contexts on every
+// message (a malloc and a free each time), which the packet path must not do. The
+// low-level SHA-1 calls are deprecated in OpenSSL 3 but still the assembler (SHA-NI)
+// implementation; this file alone uses them.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
 namespace rtpe::crypto {
 
-// HMAC_CTX is deprecated in OpenSSL 3, so the keyed state is an EVP_MAC_CTX: one keyed
-// template and one working context that is refreshed from it (EVP_MAC_CTX_dup would
-// allocate per message; copying into an existing context does not).
 struct HmacSha1::State {
-    EVP_MAC* mac = nullptr;
-    EVP_MAC_CTX* keyed = nullptr;
-    ~State() {
-        EVP_MAC_CTX_free(keyed);
-        EVP_MAC_free(mac);
-    }
+    SHA_CTX inner;
+    SHA_CTX outer;
 };
 
 namespace {
 [[noreturn]] void fail(const char* what) {
     throw std::runtime_error(std::string("OpenSSL: ") + what);
 }
+
+constexpr std::size_t kBlock = 64;
+
+void key_states(ByteView key, SHA_CTX& inner, SHA_CTX& outer) {
+    uint8_t block[kBlock] = {};
+    if (key.size() > kBlock) {
+        SHA_CTX hashed;
+        SHA1_Init(&hashed);
+        SHA1_Update(&hashed, key.data(), key.size());
+        SHA1_Final(block, &hashed);
+    } else if (!key.empty()) {
+        std::memcpy(block, key.data(), key.size());
+    }
+    uint8_t pad[kBlock];
+    for (std::size_t i = 0; i < kBlock; ++i)
+        pad[i] = block[i] ^ 0x36;
+    SHA1_Init(&inner);
+    SHA1_Update(&inner, pad, kBlock);
+    for (std::size_t i = 0; i < kBlock; ++i)
+        pad[i] = block[i] ^ 0x5c;
+    SHA1_Init(&outer);
+    SHA1_Update(&outer, pad, kBlock);
+    OPENSSL_cleanse(block, sizeof(block));
+    OPENSSL_cleanse(pad, sizeof(pad));
+}
 }  // namespace
 
 HmacSha1::HmacSha1(ByteView key) : state_(std::make_unique<State>()) {
-    state_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (!state_->mac)
-        fail("no HMAC");
-    state_->keyed = EVP_MAC_CTX_new(state_->mac);
-    if (!state_->keyed)
-        fail("EVP_MAC_CTX_new");
-    char digest[] = "SHA1";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-    static const uint8_t kEmpty = 0;
-    if (!EVP_MAC_init(state_->keyed, key.empty() ? &kEmpty : key.data(), key.size(), params))
-        fail("EVP_MAC_init");
+    rekey(key);
 }
 
-HmacSha1::~HmacSha1() = default;
+HmacSha1::~HmacSha1() {
+    if (state_)
+        OPENSSL_cleanse(state_.get(), sizeof(State));
+}
 HmacSha1::HmacSha1(HmacSha1&&) noexcept = default;
 HmacSha1& HmacSha1::operator=(HmacSha1&&) noexcept = default;
 
+void HmacSha1::rekey(ByteView key) {
+    key_states(key, state_->inner, state_->outer);
+}
+
 Sha1Digest HmacSha1::tag(std::initializer_list<ByteView> parts) {
-    // Re-initialising with a null key restarts the MAC with the key already set.
-    EVP_MAC_CTX* ctx = state_->keyed;
-    Sha1Digest out{};
-    if (!EVP_MAC_init(ctx, nullptr, 0, nullptr))
-        fail("EVP_MAC_init");
+    SHA_CTX ctx = state_->inner;
     for (ByteView p : parts)
-        if (!p.empty() && !EVP_MAC_update(ctx, p.data(), p.size()))
-            fail("EVP_MAC_update");
-    std::size_t length = 0;
-    if (!EVP_MAC_final(ctx, out.data(), &length, out.size()) || length != out.size())
-        fail("EVP_MAC_final");
+        if (!p.empty())
+            SHA1_Update(&ctx, p.data(), p.size());
+    Sha1Digest out{};
+    SHA1_Final(out.data(), &ctx);
+    ctx = state_->outer;
+    SHA1_Update(&ctx, out.data(), out.size());
+    SHA1_Final(out.data(), &ctx);
     return out;
 }
 

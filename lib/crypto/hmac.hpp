@@ -27,6 +27,10 @@ public:
     // The tag over the concatenation of the parts.
     Sha1Digest tag(std::initializer_list<ByteView> parts);
 
+    // Replaces the key (SRTP re-derives session keys with a key derivation rate);
+    // allocates nothing.
+    void rekey(ByteView key);
+
 private:
     struct State;
     std::unique_ptr<State> state_;
