@@ -56,10 +56,14 @@ def run_unit(build_dir, tally, label="unit", binary_name="unit-tests"):
         with open(report) as f:
             data = json.load(f)
     total, failures = data.get("tests", 0), data.get("failures", 0)
-    skipped = data.get("disabled", 0)
+    # GTEST_SKIP()ped tests are in "tests" and not in "failures": they count as skipped,
+    # never as passed.
+    skipped_run = sum(1 for suite in data.get("testsuites", []) for t in suite.get("testsuite", [])
+                      if t.get("result") == "SKIPPED")
+    skipped = data.get("disabled", 0) + skipped_run
     # A crash after some tests ran still has to count as a failure.
     crashed = 1 if rc != 0 and failures == 0 else 0
-    tally.add(label, total - failures, failures + crashed, skipped)
+    tally.add(label, total - failures - skipped_run, failures + crashed, skipped)
 
 
 def run_pytest(build_dir, suites, tally, label=None):
