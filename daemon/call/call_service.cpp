@@ -140,8 +140,8 @@ void CallService::MediaChanges::activate(MediaSide& m) {
     if (m.active || !m.rtp)
         return;
     auto& poller = workers_.poller(m.worker);
-    poller.add(m.rtp->fd(), *m.rtp, media::PacketStream::kPollEvents);
-    poller.add(m.rtcp->fd(), *m.rtcp, media::PacketStream::kPollEvents);
+    poller.add(m.rtp->fd(), *m.rtp);
+    poller.add(m.rtcp->fd(), *m.rtcp);
     m.active = true;
 }
 

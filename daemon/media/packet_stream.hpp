@@ -121,11 +121,6 @@ public:
                  std::shared_ptr<const std::string> call_id = nullptr)
         : fd_(fd), rtcp_(rtcp), local_(local), call_id_(std::move(call_id)) {}
 
-    // How the socket sits in its worker's poller: edge-triggered, so a drained socket is
-    // not polled again until a packet arrives (the relay reads it until a short batch, or
-    // re-arms it when it stops early to let other sockets have their turn).
-    static constexpr uint32_t kPollEvents = EPOLLIN | EPOLLET;
-
     // The worker's poller calls this when the socket is readable (defined with the relay).
     void on_ready(uint32_t events) override;
 

@@ -17,7 +17,6 @@ namespace rtpe::media {
 namespace {
 
 constexpr int kBatch = 32;
-constexpr int kRoundsPerTurn = 4;  // batches one socket gets before the others' turn
 constexpr std::size_t kMaxPacket = 2048;  // larger datagrams are truncated and counted as errors
 
 // One buffer set per worker thread: the packet path allocates nothing.
@@ -328,7 +327,7 @@ void relay_readable(PacketStream& stream) {
     Batch& b = t_batch;
     Egress& egress = t_egress;
     StreamCounters& in = stream.counters();
-    for (int round = 0; round < kRoundsPerTurn; ++round) {
+    for (int round = 0; round < 4; ++round) {
         const int n = receive_batch(stream.fd(), b);
         if (n <= 0)
             return;
@@ -388,11 +387,8 @@ void relay_readable(PacketStream& stream) {
             bump(in.errors, errors);
         egress.flush();
         if (n < kBatch)
-            return;  // drained: the next packet raises a new edge
+            return;
     }
-    // A flood: the rest waits until the other ready sockets have had their turn.
-    if (net::Poller* poller = this_worker().poller)
-        poller->rearm(stream.fd(), stream, PacketStream::kPollEvents);
 }
 
 }  // namespace rtpe::media

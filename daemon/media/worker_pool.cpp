@@ -18,7 +18,7 @@ WorkerPool::WorkerPool(unsigned count, std::size_t stack_bytes) {
         Worker* w = worker.get();
         EventOutbox* events = &events_;
         w->thread = Thread("media " + std::to_string(i), stack_bytes, [w, events] {
-            this_worker() = WorkerContext{&w->timers, events, &w->poller};
+            this_worker() = WorkerContext{&w->timers, events};
             w->poller.run();
         });
         workers_.push_back(std::move(worker));

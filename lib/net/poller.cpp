@@ -30,13 +30,6 @@ bool Poller::add(int fd, EventHandler& handler, uint32_t events) {
     return epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
-void Poller::rearm(int fd, EventHandler& handler, uint32_t events) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.ptr = &handler;
-    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
-}
-
 void Poller::remove(int fd) {
     epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }

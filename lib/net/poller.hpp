@@ -35,9 +35,6 @@ public:
     // from a task posted afterwards, which runs only between batches of events.
     bool add(int fd, EventHandler& handler, uint32_t events = EPOLLIN);
     void remove(int fd);
-    // For an edge-triggered fd its handler stopped reading before it was drained: an
-    // event comes again (after the others fetched with it) if data is still waiting.
-    void rearm(int fd, EventHandler& handler, uint32_t events);
 
     // Runs task on the poller's thread before the events of the next batch it fetches.
     // Callable from any thread. Without wake, an idle poller is not disturbed for it: that
