@@ -1,45 +1,24 @@
 #include "ice/sdp_attributes.hpp"
+#include "util/parse.hpp"
 
 #include <algorithm>
 #include <charconv>
 
 namespace rtpe::ice {
 
-namespace {
-
-std::vector<std::string_view> words(std::string_view s) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && s[i] == ' ')
-            ++i;
-        std::size_t j = i;
-        while (j < s.size() && s[j] != ' ')
-            ++j;
-        if (j > i)
-            out.push_back(s.substr(i, j - i));
-        i = j;
-    }
-    return out;
-}
-
-template <typename T>
-bool to_number(std::string_view s, T& v) {
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-}  // namespace
-
 std::optional<std::vector<RemoteCandidateRef>> parse_remote_candidates(std::string_view value) {
-    const auto w = words(value);
+    const auto w = split_words(value);
     if (w.empty() || w.size() % 3)
         return std::nullopt;
     std::vector<RemoteCandidateRef> out;
     for (std::size_t i = 0; i < w.size(); i += 3) {
         RemoteCandidateRef r;
-        if (!to_number(w[i], r.component) || r.component < 1 || r.component > 256 || !to_number(w[i + 2], r.port))
+        const auto component = parse_number<unsigned>(w[i]);
+        const auto port = parse_number<uint16_t>(w[i + 2]);
+        if (!component || *component < 1 || *component > 256 || !port)
             return std::nullopt;
+        r.component = *component;
+        r.port = *port;
         r.address = w[i + 1];
         out.push_back(std::move(r));
     }
@@ -78,7 +57,7 @@ bool SdpIce::absorb(std::string_view name, std::string_view value) {
     }
     if (name == "ice-options") {
         options.clear();
-        for (auto w : words(value))
+        for (auto w : split_words(value))
             options.emplace_back(w);
         return true;
     }

@@ -2,6 +2,7 @@
 
 #include "crypto/base64.hpp"
 #include "crypto/hmac.hpp"
+#include "util/parse.hpp"
 
 #include <charconv>
 
@@ -14,54 +15,16 @@ bool fail(std::string* error, std::string why) {
     return false;
 }
 
-template <typename T>
-std::optional<T> decimal(std::string_view s) {
-    T v{};
-    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
-        return std::nullopt;
-    return v;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t end = s.find(sep, start);
-        out.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-        if (end == std::string_view::npos)
-            return out;
-        start = end + 1;
-    }
-}
-
-// Words separated by runs of spaces or tabs.
-std::vector<std::string_view> words(std::string_view s) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
-            ++i;
-        std::size_t j = i;
-        while (j < s.size() && s[j] != ' ' && s[j] != '\t')
-            ++j;
-        if (j > i)
-            out.push_back(s.substr(i, j - i));
-        i = j;
-    }
-    return out;
-}
-
 bool parse_lifetime(std::string_view s, SdesKey& key) {
     if (s.starts_with("2^")) {
-        auto n = decimal<unsigned>(s.substr(2));
+        auto n = parse_number<unsigned>(s.substr(2));
         if (!n || *n > 63)
             return false;
         key.lifetime = uint64_t{1} << *n;
         key.lifetime_as_power = true;
         return true;
     }
-    auto n = decimal<uint64_t>(s);
+    auto n = parse_number<uint64_t>(s);
     if (!n)
         return false;
     key.lifetime = *n;
@@ -95,8 +58,8 @@ bool parse_key(std::string_view param, const CryptoSuite& suite, SdesKey& key, s
         }
         if (i != parts.size() - 1)
             return fail(error, "MKI must be last");
-        auto value = decimal<uint64_t>(p.substr(0, colon));
-        auto length = decimal<unsigned>(p.substr(colon + 1));
+        auto value = parse_number<uint64_t>(p.substr(0, colon));
+        auto length = parse_number<unsigned>(p.substr(colon + 1));
         if (!value || !length || *length < 1 || *length > 128)
             return fail(error, "bad MKI");
         if (*length < 8 && (*value >> (8 * *length)) != 0)
@@ -132,13 +95,13 @@ ContextOptions SdesCrypto::context_options(std::size_t index) const {
 }
 
 std::optional<SdesCrypto> parse_sdes(std::string_view value, std::string* error) {
-    const auto w = words(value);
+    const auto w = split_words(value);
     if (w.size() < 3) {
         fail(error, "a=crypto needs a tag, a suite and key params");
         return std::nullopt;
     }
     SdesCrypto out;
-    auto tag = decimal<uint32_t>(w[0]);
+    auto tag = parse_number<uint32_t>(w[0]);
     if (!tag || w[0].size() > 9) {
         fail(error, "bad tag");
         return std::nullopt;
@@ -171,7 +134,7 @@ std::optional<SdesCrypto> parse_sdes(std::string_view value, std::string* error)
         } else if (p == "UNAUTHENTICATED_SRTP") {
             out.unauthenticated_srtp = true;
         } else if (p.starts_with("KDR=")) {
-            auto n = decimal<unsigned>(p.substr(4));
+            auto n = parse_number<unsigned>(p.substr(4));
             if (!n || *n > 24) {
                 fail(error, "bad KDR");
                 return std::nullopt;
@@ -180,7 +143,7 @@ std::optional<SdesCrypto> parse_sdes(std::string_view value, std::string* error)
         } else if (p.starts_with("FEC_ORDER=")) {
             out.fec_order = std::string(p.substr(10));
         } else if (p.starts_with("WSH=")) {
-            auto n = decimal<uint32_t>(p.substr(4));
+            auto n = parse_number<uint32_t>(p.substr(4));
             if (!n || *n < 64) {
                 fail(error, "bad WSH");
                 return std::nullopt;

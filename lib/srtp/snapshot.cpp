@@ -3,6 +3,7 @@
 
 #include "crypto/base64.hpp"
 #include "srtp/context.hpp"
+#include "util/parse.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -35,15 +36,6 @@ std::optional<std::vector<uint8_t>> unhex(std::string_view s) {
 }
 
 template <typename T>
-std::optional<T> number(std::string_view s, int base = 10) {
-    T v{};
-    auto r = std::from_chars(s.data(), s.data() + s.size(), v, base);
-    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
-        return std::nullopt;
-    return v;
-}
-
-template <typename T>
 std::string optional_text(const std::optional<T>& v) {
     return v ? std::to_string(*v) : std::string("-");
 }
@@ -54,24 +46,13 @@ bool read_optional(std::string_view s, std::optional<T>& out) {
         out.reset();
         return true;
     }
-    auto v = number<T>(s);
+    auto v = parse_number<T>(s);
     if (!v)
         return false;
     out = *v;
     return true;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t end = s.find(sep, start);
-        out.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-        if (end == std::string_view::npos)
-            return out;
-        start = end + 1;
-    }
-}
 }  // namespace
 
 std::string ContextSnapshot::to_string() const {
@@ -120,19 +101,19 @@ std::optional<ContextSnapshot> ContextSnapshot::parse(std::string_view text) {
                 out.options.mki = std::move(*bytes);
             }
         } else if (key == "flags") {
-            auto f = number<unsigned>(value);
+            auto f = parse_number<unsigned>(value);
             if (!f || *f > 7)
                 return std::nullopt;
             out.options.unencrypted_srtp = *f & 1;
             out.options.unencrypted_srtcp = *f & 2;
             out.options.unauthenticated_srtp = *f & 4;
         } else if (key == "kdr") {
-            auto v = number<uint64_t>(value);
+            auto v = parse_number<uint64_t>(value);
             if (!v)
                 return std::nullopt;
             out.options.key_derivation_rate = *v;
         } else if (key == "win") {
-            auto v = number<unsigned>(value);
+            auto v = parse_number<unsigned>(value);
             if (!v)
                 return std::nullopt;
             out.options.replay_window = *v;
@@ -141,8 +122,8 @@ std::optional<ContextSnapshot> ContextSnapshot::parse(std::string_view text) {
             if (f.size() != 5)
                 return std::nullopt;
             StreamState s;
-            auto ssrc = number<uint32_t>(f[0], 16);
-            auto next = number<uint32_t>(f[2]);
+            auto ssrc = parse_number<uint32_t>(f[0], 16);
+            auto next = parse_number<uint32_t>(f[2]);
             if (!ssrc || !next || !read_optional(f[1], s.sent_index) || !read_optional(f[3], s.received_index) ||
                 !read_optional(f[4], s.received_srtcp))
                 return std::nullopt;
