@@ -29,7 +29,7 @@ rtpengine-daemon rtpengine-utils
 lintian systemd man-db
 prometheus openssl
 mosquitto mosquitto-clients
-python3-aioice
+python3-aioice python3-pylibsrtp
 libsrtp2-dev
 "
 fi

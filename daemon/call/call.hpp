@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/call/ice_negotiation.hpp"
+#include "daemon/call/sdes_negotiation.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/ice/side_agent.hpp"
 #include "daemon/media/local_interfaces.hpp"
@@ -44,6 +45,10 @@ struct MediaSide {
     bool ice_controlling = false;          // the answering side, as upstream marks it
     IceSide ice;                           // ICE between this participant and us
     std::unique_ptr<ice::SideAgent> ice_agent;  // its agent on the streams' worker, once both know credentials
+    SdesSide sdes;                         // SDES-SRTP between this participant and us
+    // The SRTP contexts its streams use (the last one); earlier ones stay until the streams
+    // go, since the worker may still be using them when a re-INVITE brings new keys.
+    std::vector<std::unique_ptr<SideSrtp>> srtp;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

@@ -132,7 +132,9 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     m.rtcp->retire();
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
-    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent)});
+    retired_[m.worker].push_back(
+        {std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent), std::move(m.srtp)});
+    m.srtp.clear();
     m.active = false;
 }
 
@@ -348,6 +350,73 @@ void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
     });
 }
 
+void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp::MediaSection& section,
+                              const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t) {
+    const std::string protocol = section.media().proto;
+    std::vector<srtp::SdesCrypto> lines = is_srtp_profile(protocol) ? sdes_of(section) : std::vector<srtp::SdesCrypto>{};
+    if (is_offer) {
+        sender.sdes.offered_by = std::move(lines);
+        const bool receiver_srtp = is_srtp_profile(plan.receiver_protocol) && !request.sdes_off;
+        receiver.sdes.offered_to = receiver_srtp ? sdes_offer(sender.sdes.offered_by) : std::vector<srtp::SdesCrypto>{};
+        for (const auto& c : receiver.sdes.offered_to)
+            t.crypto.push_back(srtp::format_sdes(c));
+        return;
+    }
+    // The answerer took one of the lines we offered it (by tag) and gave its own key.
+    SdesSide& answerer = sender.sdes;
+    answerer.in.reset();
+    answerer.out.reset();
+    if (!lines.empty())
+        for (const auto& offered : answerer.offered_to)
+            if (offered.tag == lines.front().tag && offered.suite == lines.front().suite) {
+                answerer.in = lines.front();
+                answerer.out = offered;
+            }
+    // Towards the offerer we answer its first usable line with a key of our own (kept while
+    // it keeps offering the same line, so a re-INVITE does not re-key).
+    SdesSide& offerer = receiver.sdes;
+    if (offerer.offered_by.empty()) {
+        offerer.in.reset();
+        offerer.out.reset();
+        return;
+    }
+    // The answerer took one of the offerer's own lines: both ends agree on it, and the
+    // offerer gets the answerer's line as it is (its key too), as upstream passes it.
+    for (const auto& line : offerer.offered_by)
+        if (answerer.in && line.tag == answerer.in->tag && line.suite == answerer.in->suite) {
+            offerer.in = line;
+            offerer.out = *answerer.in;
+            t.crypto.push_back(srtp::format_sdes(*offerer.out));
+            return;
+        }
+    const srtp::SdesCrypto& chosen = offerer.offered_by.front();
+    if (!offerer.out || offerer.out->tag != chosen.tag || offerer.out->suite != chosen.suite ||
+        (answerer.in && offerer.out->keys == answerer.in->keys))
+        offerer.out = srtp::make_sdes(chosen.tag, *chosen.suite);
+    offerer.in = chosen;
+    t.crypto.push_back(srtp::format_sdes(*offerer.out));
+}
+
+void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
+    if (!side.rtp)
+        return;
+    const bool running = !side.srtp.empty() && side.srtp.back();
+    if (running && same_keys(*side.srtp.back(), side.sdes))
+        return;
+    if (!running && !side.sdes.active())
+        return;
+    auto contexts = make_side_srtp(side.sdes);
+    srtp::Context* in = contexts ? &contexts->in : nullptr;
+    srtp::Context* out = contexts ? &contexts->out : nullptr;
+    media::PacketStream* rtp = side.rtp.get();
+    media::PacketStream* rtcp = side.rtcp.get();
+    changes.update(side, [rtp, rtcp, in, out] {
+        rtp->srtp_in = rtcp->srtp_in = in;
+        rtp->srtp_out = rtcp->srtp_out = out;
+    });
+    side.srtp.push_back(std::move(contexts));
+}
+
 media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {
     media::RelayPolicy policy = settings_.relay;
     policy.asymmetric = request.asymmetric;
@@ -550,6 +619,9 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             settle_ice(m, out, mp.ice, request, plan.is_offer, t);
             sync_ice_agent(changes, m);
             sync_ice_agent(changes, out);
+            settle_sdes(m, out, session.media()[i], mp, request, plan.is_offer, t);
+            sync_srtp(changes, m);
+            sync_srtp(changes, out);
         }
         if (!plan.is_offer)
             t.offered = mp.answer_to;
@@ -589,7 +661,6 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     options.no_rtcp_attribute = request.no_rtcp_attribute;
     options.full_rtcp_attribute = request.full_rtcp_attribute;
     options.original_sendrecv = request.original_sendrecv;
-    options.sdes_off = request.sdes_off;
     options.transport_protocol = request.transport_protocol;
     if (request.loop_protect)
         options.loop_protect_token = settings_.instance_id;

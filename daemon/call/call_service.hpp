@@ -166,6 +166,7 @@ private:
         std::unique_ptr<media::PacketStream> rtp, rtcp;
         std::unique_ptr<media::SocketPair> sockets;
         std::unique_ptr<ice::SideAgent> ice_agent;
+        std::vector<std::unique_ptr<SideSrtp>> srtp;
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -211,6 +212,12 @@ private:
                     bool is_offer, MediaTarget& t);
     // Hands side's agent (made when first needed) what the signalling settled, on its worker.
     void sync_ice_agent(MediaChanges& changes, MediaSide& side);
+    // SDES as the offer or answer settles it for both sides of an m= line; our a=crypto
+    // lines for the receiver of the rewritten SDP go into t.
+    void settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp::MediaSection& section,
+                     const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);
+    // Gives side's streams the SRTP contexts its keys call for (none without SRTP).
+    void sync_srtp(MediaChanges& changes, MediaSide& side);
     media::RelayPolicy relay_policy(const CallRequest& request) const;
     // Hands each of publisher's streams the subscriber streams that are to get a copy.
     void refresh_fan_out(MediaChanges& changes, Participant& publisher);

@@ -99,7 +99,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
     auto description = section.media();
     if (target.offered)
         section.set_proto(target.offered->protocol);
-    else if (options.transport_protocol && (description.proto == "RTP/AVP" || description.proto == "RTP/AVPF"))
+    else if (options.transport_protocol && is_rtp_protocol(description.proto))
         section.set_proto(*options.transport_protocol);
 
     if (description.is_rejected()) {
@@ -159,11 +159,11 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             mid = a.value;
         else if (a.name == "ptime")
             ptime = a.value;
-        else if (codec || a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "setup")
+        else if (codec || a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "setup" || a.name == "crypto")
             continue;  // setup: DTLS roles are the daemon's own (none on plain media)
         else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
-        else if (is_ice_attribute(a.name) || (options.sdes_off && a.name == "crypto"))
+        else if (is_ice_attribute(a.name))
             continue;
         else
             out.push_back(attribute_line(a.name, a.value));
@@ -208,6 +208,8 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
     if (ptime && rtp)
         out.push_back(attribute_line("ptime", ptime));
+    for (const auto& crypto : target.crypto)
+        out.push_back(attribute_line("crypto", crypto));
     if (target.ice)
         append_ice(out, target);
     section.set_lines(std::move(out));

@@ -32,6 +32,7 @@ struct MediaTarget {
     bool rtcp_mux = false;           // write a=rtcp-mux
     bool rtcp_on_rtp_port = false;   // a=rtcp names the RTP port: mux without a fallback port
     std::optional<IceAdvert> ice;    // we speak ICE with the receiver: our attributes and candidates
+    std::vector<std::string> crypto;  // our a=crypto values for the receiver (SDES)
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
 };
 
@@ -41,7 +42,6 @@ struct RewriteOptions {
     bool no_rtcp_attribute = false;
     bool full_rtcp_attribute = false;
     bool original_sendrecv = false;
-    bool sdes_off = false;
     std::optional<std::string> transport_protocol;
     std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>
     std::optional<sdp::Direction> direction;        // every media gets this one (subscriptions)

@@ -77,6 +77,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     known ? write_endpoint(w, current) : void(w.dict().end());
     w.key("advertised endpoint");
     known ? write_endpoint(w, sdp) : void(w.dict().end());
+    if (media.sdes.active())
+        w.entry("crypto suite", std::string(media.sdes.out->suite->name));
     const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
     w.integer_entry("last packet", last ? last : call_created);
     // A multiplexing participant's RTP port carries RTCP too; its RTCP port is a fallback.
@@ -191,6 +193,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("DTLS role active");
         if (m->dtls_passive)
             w.string("DTLS role passive");
+        if (m->sdes.active())
+            w.string("SDES");
         if (m->ice.enabled)
             w.string("ICE");
         if (m->ice.trickle)

@@ -104,7 +104,7 @@ CallRequest parse_call_request(const bencode::Value& d) {
     if (auto ma = string_of(d, "media-address"); !ma.empty())
         r.media_address = ma;
     if (auto tp = string_of(d, "transport-protocol"); !tp.empty()) {
-        if (tp != "RTP/AVP" && tp != "RTP/AVPF")
+        if (tp != "RTP/AVP" && tp != "RTP/AVPF" && tp != "RTP/SAVP" && tp != "RTP/SAVPF")
             throw NgError("Transport protocol " + tp + " is not supported yet");
         r.transport_protocol = tp;
     }

@@ -38,6 +38,12 @@ void Egress::queue(int fd, const net::SocketAddress& destination, const uint8_t*
     failures_[i] = &failures;
 }
 
+std::span<uint8_t> Egress::scratch() {
+    if (count_ == kCapacity)
+        flush();
+    return scratch_[count_];  // the slot the next queue() takes
+}
+
 bool Egress::same_destination(std::size_t a, std::size_t b) const {
     const msghdr& x = messages_[a].msg_hdr;
     const msghdr& y = messages_[b].msg_hdr;

@@ -11,6 +11,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "daemon/media/counter.hpp"
 #include "net/address.hpp"
@@ -21,10 +23,16 @@ class Egress {
 public:
     static constexpr std::size_t kCapacity = 128;
 
+    static constexpr std::size_t kScratchBytes = 2048;
+
     // Queues data for destination through fd; a failed send is added to failures. When
     // full, what is queued goes out first.
     void queue(int fd, const net::SocketAddress& destination, const uint8_t* data, std::size_t length,
                std::atomic<uint64_t>& failures);
+    // A buffer for a packet rewritten on its way out (SRTP protect), valid until flush():
+    // fill it, then queue() it. Each entry has its own, so a packet going to several
+    // destinations can be rewritten for each.
+    std::span<uint8_t> scratch();
     // Sends everything queued; failed sends are counted on each entry's failures.
     void flush();
     std::size_t pending() const { return count_; }
@@ -46,6 +54,9 @@ private:
     std::array<int, kCapacity> fds_;
     std::array<std::atomic<uint64_t>*, kCapacity> failures_;
     std::size_t count_ = 0;
+    // On the heap, made once per thread: a thread's static TLS must stay small (it comes
+    // out of every thread's stack).
+    std::vector<std::array<uint8_t, kScratchBytes>> scratch_ = std::vector<std::array<uint8_t, kScratchBytes>>(kCapacity);
     // The segmented form of one run: messages, their UDP_SEGMENT control data, and which
     // entries each carries.
     std::array<mmsghdr, kCapacity> gathered_;

@@ -1,6 +1,6 @@
 #include "daemon/media/fan_out.hpp"
 
-#include "daemon/media/egress.hpp"
+#include "daemon/media/deliver.hpp"
 #include "daemon/media/packet_stream.hpp"
 
 namespace rtpe::media {
@@ -9,7 +9,7 @@ void FanOut::consume(const Packet& packet, Egress& egress) {
     // A subscriber that has not answered yet has no endpoint: it gets nothing.
     for (PacketStream* target : targets_)
         if (target->sendable())
-            egress.queue(target->fd(), target->endpoint, packet.data, packet.length, packet.ingress->counters().errors);
+            deliver(*target, packet, egress);
 }
 
 }  // namespace rtpe::media

@@ -1,6 +1,6 @@
 #include "daemon/media/forwarder.hpp"
 
-#include "daemon/media/egress.hpp"
+#include "daemon/media/deliver.hpp"
 #include "daemon/media/packet_stream.hpp"
 
 namespace rtpe::media {
@@ -10,7 +10,7 @@ void Forwarder::consume(const Packet& packet, Egress& egress) {
     PacketStream* to = packet.is_rtcp && rtcp_target_ ? rtcp_target_ : target_;
     if (!to || !to->sendable())
         return;
-    egress.queue(to->fd(), to->endpoint, packet.data, packet.length, packet.ingress->counters().errors);
+    deliver(*to, packet, egress);
 }
 
 }  // namespace rtpe::media

@@ -26,6 +26,10 @@
 #include "net/address.hpp"
 #include "net/poller.hpp"
 
+namespace rtpe::srtp {
+class Context;
+}
+
 namespace rtpe::media {
 
 enum class EndpointLearning { delayed, immediate, off, heuristic };
@@ -38,6 +42,7 @@ struct StreamCounters {
     std::atomic<uint64_t> stun{0};       // RFC 7983 classes other than RTP/RTCP
     std::atomic<uint64_t> dtls{0};
     std::atomic<uint64_t> other{0};
+    std::atomic<uint64_t> srtp_failures{0};  // SRTP/SRTCP that did not authenticate (dropped)
     std::atomic<uint64_t> refused_sources{0};    // packets strict-source dropped
     std::atomic<uint64_t> learning_candidates{0};  // times learning moved to another source
     std::atomic<int64_t> last_packet{0};  // wall-clock seconds; 0 = never
@@ -163,6 +168,10 @@ public:
     RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
     PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     IceEndpoint* ice = nullptr;         // the side's ICE agent, when its participant speaks ICE
+    // SRTP with the participant (RFC 3711), owned by the call's media side: what it sends
+    // is unprotected with srtp_in, what goes to it protected with srtp_out.
+    srtp::Context* srtp_in = nullptr;
+    srtp::Context* srtp_out = nullptr;
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
     // Delayed learning's deadline on the worker's timer queue; stop_timers() before the

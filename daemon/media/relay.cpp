@@ -5,6 +5,7 @@
 #include "daemon/media/worker_context.hpp"
 #include "rtp/header.hpp"
 #include "rtp/rtcp.hpp"
+#include "srtp/context.hpp"
 
 #include <sys/socket.h>
 #include <time.h>
@@ -135,6 +136,17 @@ void tap_rtcp(const PacketStream& s, const Packet& p, const net::SocketAddress& 
     c.data = p.data;
     c.length = p.length;
     g_rtcp_tap->on_rtcp(c);
+}
+
+// SRTP or SRTCP from a participant we speak SRTP with, unprotected in place (the receive
+// buffer has room); false when it does not authenticate (dropped and counted). What is
+// not RTP or RTCP passes: STUN and DTLS have their own handlers.
+bool unprotect(srtp::Context& srtp, uint8_t* data, std::size_t& length) {
+    if (rtp::demux(data, length) != rtp::Demux::rtp_or_rtcp)
+        return true;
+    const std::span<uint8_t> buffer(data, kMaxPacket);
+    const bool rtcp = rtp::classify(data, length) == rtp::PacketKind::rtcp;
+    return (rtcp ? srtp.unprotect_rtcp(buffer, length) : srtp.unprotect_rtp(buffer, length)) == srtp::Status::ok;
 }
 
 // Classification (RFC 7983) and ingress accounting; fills what the sinks see.
@@ -342,7 +354,7 @@ void relay_readable(PacketStream& stream) {
         const int64_t now_ms = now_us / 1000;
         uint64_t bytes = 0, errors = 0;
         for (int i = 0; i < n; ++i) {
-            const std::size_t len = b.in[i].msg_len;
+            std::size_t len = b.in[i].msg_len;
             bytes += len;
             auto source = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&b.sources[i]),
                                                             b.in[i].msg_hdr.msg_namelen);
@@ -368,6 +380,11 @@ void relay_readable(PacketStream& stream) {
             if (stream.endpoint_confirmed != confirmed_before || !(stream.endpoint == endpoint_before))
                 publish_endpoint(stream);
 
+            if (stream.srtp_in && !unprotect(*stream.srtp_in, b.data[i], len)) {
+                bump(in.srtp_failures);
+                ++errors;
+                continue;
+            }
             Packet p;
             p.data = b.data[i];
             p.length = len;

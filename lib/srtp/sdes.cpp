@@ -175,7 +175,11 @@ std::string format_sdes(const SdesCrypto& c) {
                 out += ';';
             std::vector<uint8_t> material = k.key;
             material.insert(material.end(), k.salt.begin(), k.salt.end());
-            out += "inline:" + crypto::base64_encode(material);
+            // Without the '=' padding, as upstream writes keys (and accepts them back).
+            std::string encoded = crypto::base64_encode(material);
+            while (!encoded.empty() && encoded.back() == '=')
+                encoded.pop_back();
+            out += "inline:" + encoded;
             if (k.lifetime) {
                 out += '|';
                 const uint64_t v = *k.lifetime;

@@ -60,7 +60,11 @@ TEST(SdesParse, SessionParamsAndSeveralKeys) {
     EXPECT_EQ(c->kdr, 10);
     EXPECT_EQ(c->wsh, 128u);
     EXPECT_EQ(c->other_params, (std::vector<std::string>{"FEC_KEY=inline:abc", "X-FOO=1"}));
-    EXPECT_EQ(format_sdes(*c), line);
+    // Written back as upstream writes keys: without the base64 padding.
+    std::string unpadded = line;
+    for (auto at = unpadded.find("==|"); at != std::string::npos; at = unpadded.find("==|"))
+        unpadded.erase(at, 2);
+    EXPECT_EQ(format_sdes(*c), unpadded);
     const auto o = c->context_options(1);
     EXPECT_EQ(o.key_derivation_rate, 1024u);
     EXPECT_EQ(o.mki, std::vector<uint8_t>{3});

@@ -1,0 +1,34 @@
+#include "daemon/media/deliver.hpp"
+
+#include <cstring>
+
+#include "daemon/media/packet_stream.hpp"
+#include "srtp/context.hpp"
+
+namespace rtpe::media {
+
+void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
+    std::atomic<uint64_t>& failures = packet.ingress->counters().errors;
+    srtp::Context* srtp = to.srtp_out;
+    // What is not RTP or RTCP (STUN, DTLS, garbage) goes as it is, as on a plain port.
+    if (!srtp || packet.demux != rtp::Demux::rtp_or_rtcp) {
+        egress.queue(to.fd(), to.endpoint, packet.data, packet.length, failures);
+        return;
+    }
+    std::span<uint8_t> buffer = egress.scratch();
+    if (packet.length > buffer.size()) {
+        bump(failures);
+        return;
+    }
+    std::memcpy(buffer.data(), packet.data, packet.length);
+    std::size_t length = packet.length;
+    const srtp::Status status =
+        packet.is_rtcp ? srtp->protect_rtcp(buffer, length) : srtp->protect_rtp(buffer, length);
+    if (status != srtp::Status::ok) {
+        bump(failures);
+        return;
+    }
+    egress.queue(to.fd(), to.endpoint, buffer.data(), length, failures);
+}
+
+}  // namespace rtpe::media

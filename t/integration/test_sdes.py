@@ -1,0 +1,246 @@
+"""SDES-SRTP (RFC 4568, RFC 3711) against Debian's rtpengine 10.5 as the oracle, and
+against an independent SRTP implementation (libsrtp2 through Debian's python3-pylibsrtp)
+as the participant.
+
+Signalling: plain RTP <-> SRTP in both directions (transport-protocol) and SRTP <-> SRTP;
+the rewritten SDPs' m= lines and a=crypto lines (keys, which are random, normalized) and
+query's "SDES" flag and "crypto suite" must be the oracle's. The oracle also offers
+DTLS-SRTP (a=setup, a=fingerprint), which this build does not have yet: those two lines
+are compared apart (test_dtls_lines_are_still_missing, strict xfail).
+
+Media: the SRTP participant protects with its key and unprotects with the key our SDP gave
+it, with libsrtp; the plain one sends and receives RTP; both must get what the other sent,
+through both daemons. A packet with a broken tag is dropped and counted.
+"""
+
+import re
+import socket
+import struct
+import time
+
+import pytest
+
+from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+
+pylibsrtp = pytest.importorskip("pylibsrtp", reason="needs Debian's python3-pylibsrtp")
+
+KEY_80 = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+KEY_32 = "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj"
+
+
+@pytest.fixture(scope="module")
+def daemons():
+    pair = start_with_oracle([])
+    yield pair
+    stop_with_oracle(pair)
+
+
+def sdp(origin, port, protocol, cryptos=()):
+    lines = ["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+             "m=audio %d %s 0" % (port, protocol)]
+    lines += ["a=crypto:%s" % c for c in cryptos]
+    return "\r\n".join(lines) + "\r\n"
+
+
+SCENARIOS = {
+    # offerer plain, answerer SRTP: we offer every suite, the answerer takes one
+    "rtp-to-srtp": ({"transport-protocol": "RTP/SAVP"}, ("RTP/AVP", []),
+                    ("RTP/SAVP", ["7 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_80])),
+    # offerer SRTP, answerer plain: we answer the offerer's first line with a key of our own
+    "srtp-to-rtp": ({"transport-protocol": "RTP/AVP"},
+                    ("RTP/SAVP", ["1 AES_CM_128_HMAC_SHA1_32 inline:" + KEY_32,
+                                  "2 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_80]),
+                    ("RTP/AVP", [])),
+    # both SRTP: the offerer's lines are passed on (with their tags) before ours
+    "srtp-to-srtp": ({}, ("RTP/SAVP", ["1 AES_CM_128_HMAC_SHA1_80 inline:%s|2^20|1:4" % KEY_80,
+                                       "2 AES_CM_128_HMAC_SHA1_32 inline:" + KEY_32]),
+                     ("RTP/SAVP", ["2 AES_CM_128_HMAC_SHA1_32 inline:" + KEY_80])),
+}
+
+
+def sdes_view(sdp_text):
+    """m= and a=crypto lines, keys normalized (our passed-on keys are kept as they are)."""
+    out = []
+    for line in sdp_text.split("\r\n"):
+        if line.startswith("m="):
+            out.append(re.sub(r"\d{4,5}", "PORT", line))
+        elif line.startswith("a=crypto:"):
+            out.append(re.sub(r"inline:(?!%s|%s)[A-Za-z0-9+/=]+" % (re.escape(KEY_80), re.escape(KEY_32)),
+                              "inline:NEW", line))
+    return out
+
+
+def dtls_lines(sdp_text):
+    return [line.split(" ")[0] for line in sdp_text.split("\r\n") if line.startswith(("a=setup", "a=fingerprint"))]
+
+
+def observe(daemon, call_id, scenario):
+    keys, (offer_proto, offer_crypto), (answer_proto, answer_crypto) = SCENARIOS[scenario]
+    offer = {"command": "offer", "call-id": call_id, "from-tag": "ft", "sdp": sdp("a", 6000, offer_proto, offer_crypto)}
+    offer.update(keys)
+    r1 = decoded(daemon.ng.request(offer))
+    r2 = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                                    "sdp": sdp("b", 7000, answer_proto, answer_crypto)}))
+    q = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
+    daemon.ng.request({"command": "delete", "call-id": call_id})
+    seen = {"offer": sdes_view(r1["sdp"]), "answer": sdes_view(r2["sdp"])}
+    for tag in ("ft", "tt"):
+        m = q["tags"][tag]["medias"][0]
+        seen[tag] = (m.get("protocol"), [f for f in m["flags"] if f in ("SDES",)],
+                     [s.get("crypto suite") for s in m["streams"]])
+    return seen, (dtls_lines(r1["sdp"]), dtls_lines(r2["sdp"]))
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_signalling_matches_oracle(daemons, scenario):
+    ours, oracle = daemons
+    expected, _ = observe(oracle, "sdes-" + scenario, scenario)
+    got, _ = observe(ours, "sdes-" + scenario, scenario)
+    assert got == expected
+
+
+@pytest.mark.xfail(strict=True, reason="DTLS-SRTP is not offered yet: no a=setup/a=fingerprint beside SDES")
+def test_dtls_lines_are_still_missing(daemons):
+    ours, oracle = daemons
+    _, expected = observe(oracle, "sdes-dtls-lines", "rtp-to-srtp")
+    _, got = observe(ours, "sdes-dtls-lines", "rtp-to-srtp")
+    assert got == expected
+
+
+# ---- media through libsrtp ----
+
+def rtp(seq, ssrc, fill):
+    return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + bytes([fill]) * 160
+
+
+def rtcp_sr(ssrc):
+    return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0xE0000000, 0x80000000, 12345, 10, 1720)
+
+
+def srtp_session(key_b64, outbound):
+    import base64
+    raw = base64.b64decode(key_b64 + "=" * (-len(key_b64) % 4))
+    policy = pylibsrtp.Policy(key=raw, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
+                              ssrc_type=(pylibsrtp.Policy.SSRC_ANY_OUTBOUND if outbound
+                                         else pylibsrtp.Policy.SSRC_ANY_INBOUND))
+    return pylibsrtp.Session(policy=policy)
+
+
+class Peer:
+    def __init__(self):
+        while True:
+            self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.rtp.bind(("127.0.0.1", 0))
+            self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.rtcp.bind(("127.0.0.1", self.rtp.getsockname()[1] + 1))
+                break
+            except OSError:
+                self.rtp.close()
+                self.rtcp.close()
+        for s in (self.rtp, self.rtcp):
+            s.setblocking(False)
+
+    def port(self):
+        return self.rtp.getsockname()[1]
+
+    def drain(self, s):
+        got = []
+        try:
+            while True:
+                got.append(s.recv(4096))
+        except BlockingIOError:
+            pass
+        return got
+
+    def close(self):
+        self.rtp.close()
+        self.rtcp.close()
+
+
+def offered_key(sdp_text, suite):
+    m = re.search(r"a=crypto:(\d+) %s inline:([A-Za-z0-9+/=]+)" % suite, sdp_text)
+    return int(m.group(1)), m.group(2)
+
+
+@pytest.mark.parametrize("which", ["ours", "oracle"])
+def test_rtp_and_srtp_endpoints_hear_each_other(daemons, which):
+    """Plain offerer, SRTP answerer (transport-protocol=RTP/SAVP), RTP and RTCP both ways."""
+    daemon = daemons[0 if which == "ours" else 1]
+    a, b = Peer(), Peer()
+    call_id = "sdes-media-" + which
+    try:
+        r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
+                                       "transport-protocol": "RTP/SAVP", "sdp": sdp("a", a.port(), "RTP/AVP")}))
+        to_b = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        tag, our_key = offered_key(r["sdp"], "AES_CM_128_HMAC_SHA1_80")
+        r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                                       "sdp": sdp("b", b.port(), "RTP/SAVP",
+                                                  ["%d AES_CM_128_HMAC_SHA1_80 inline:%s" % (tag, KEY_80)])}))
+        to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        b_tx, b_rx = srtp_session(KEY_80, True), srtp_session(our_key, False)
+        got_a, got_b, got_b_rtcp = [], [], []
+        for seq in range(1, 6):
+            a.rtp.sendto(rtp(seq, 0x1111, 0xAA), ("127.0.0.1", to_a))
+            a.rtcp.sendto(rtcp_sr(0x1111), ("127.0.0.1", to_a + 1))
+            b.rtp.sendto(b_tx.protect(rtp(seq, 0x2222, 0xBB)), ("127.0.0.1", to_b))
+            b.rtcp.sendto(b_tx.protect_rtcp(rtcp_sr(0x2222)), ("127.0.0.1", to_b + 1))
+            time.sleep(0.05)
+            got_a += a.drain(a.rtp)
+            got_b += [b_rx.unprotect(p) for p in b.drain(b.rtp)]
+            got_b_rtcp += [b_rx.unprotect_rtcp(p) for p in b.drain(b.rtcp)]
+        assert any(p[12:] == b"\xbb" * 160 for p in got_a), "the plain side did not get the SRTP side's RTP"
+        assert any(p[12:] == b"\xaa" * 160 for p in got_b), "the SRTP side did not get protected RTP it can read"
+        assert any(p[1] == 200 for p in got_b_rtcp), "the SRTP side did not get protected RTCP it can read"
+        # A broken authentication tag is dropped (the plain side gets nothing for it).
+        bad = bytearray(b_tx.protect(rtp(99, 0x2222, 0xCC)))
+        bad[-1] ^= 0xFF
+        b.rtp.sendto(bytes(bad), ("127.0.0.1", to_b))
+        time.sleep(0.1)
+        assert not any(p[12:] == b"\xcc" * 160 for p in a.drain(a.rtp))
+    finally:
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("which", ["ours", "oracle"])
+def test_srtp_to_srtp_is_rekeyed(daemons, which):
+    """Both SRTP with their own keys; each reads what the other sent with the key our SDP gave it."""
+    daemon = daemons[0 if which == "ours" else 1]
+    a, b = Peer(), Peer()
+    call_id = "sdes-rekey-" + which
+    try:
+        r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
+                                       "sdp": sdp("a", a.port(), "RTP/SAVP",
+                                                  ["1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_32])}))
+        to_b = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        # The answerer takes a suite of ours, not the offerer's line, so we must re-key.
+        tag, key_for_b = offered_key(r["sdp"], "AES_CM_128_HMAC_SHA1_32")
+        r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                                       "sdp": sdp("b", b.port(), "RTP/SAVP",
+                                                  ["%d AES_CM_128_HMAC_SHA1_32 inline:%s" % (tag, KEY_80)])}))
+        to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        _, key_for_a = offered_key(r["sdp"], "AES_CM_128_HMAC_SHA1_80")
+        a_tx, a_rx = srtp_session(KEY_32, True), srtp_session(key_for_a, False)
+        # b speaks the _32 suite: pylibsrtp needs its own profile for it
+        import base64
+        def session(key, outbound):
+            raw = base64.b64decode(key + "=" * (-len(key) % 4))
+            return pylibsrtp.Session(policy=pylibsrtp.Policy(
+                key=raw, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_32,
+                ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND if outbound else pylibsrtp.Policy.SSRC_ANY_INBOUND))
+        b_tx, b_rx = session(KEY_80, True), session(key_for_b, False)
+        got_a, got_b = [], []
+        for seq in range(1, 6):
+            a.rtp.sendto(a_tx.protect(rtp(seq, 0x1111, 0xAA)), ("127.0.0.1", to_a))
+            b.rtp.sendto(b_tx.protect(rtp(seq, 0x2222, 0xBB)), ("127.0.0.1", to_b))
+            time.sleep(0.05)
+            got_a += [a_rx.unprotect(p) for p in a.drain(a.rtp)]
+            got_b += [b_rx.unprotect(p) for p in b.drain(b.rtp)]
+        assert any(p[12:] == b"\xbb" * 160 for p in got_a)
+        assert any(p[12:] == b"\xaa" * 160 for p in got_b)
+    finally:
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        a.close()
+        b.close()
