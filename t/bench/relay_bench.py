@@ -12,6 +12,7 @@ Only the processes this script starts are ended, each by its PID.
 """
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -107,9 +108,26 @@ class Ng:
         raise TimeoutError("no ng reply to %r" % dictionary.get("command"))
 
 
-def make_sdp(port):
+def make_sdp(port, protocol="RTP/AVP", crypto=None):
     return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n" % port)
+            "m=audio %d %s 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n" % (port, protocol)
+            + ("a=crypto:%s\r\n" % crypto if crypto else ""))
+
+
+# SRTP phases: which suite each side speaks, and how much longer its packets are.
+SRTP_TAG_BYTES = {80: 10, 32: 4}
+SRTP_SUITE = {80: "AES_CM_128_HMAC_SHA1_80", 32: "AES_CM_128_HMAC_SHA1_32"}
+
+
+def random_sdes_key():
+    return base64.b64encode(os.urandom(30)).decode()
+
+
+def offered_tag(sdp, suite):
+    m = re.search(rb"a=crypto:(\d+) " + suite.encode() + rb" inline:", sdp)
+    if not m:
+        raise RuntimeError("no %s offered" % suite)
+    return int(m.group(1))
 
 
 def sdp_port(sdp):
@@ -245,11 +263,15 @@ def make_peer_socket():
     return s
 
 
-def setup_media_calls(daemon, count, pool_size, tag):
+def setup_media_calls(daemon, count, pool_size, tag, srtp=None):
     """count calls whose A and B sides use a small pool of sockets.
 
     Returns (sockets, streams, call_ids); each call gives two streams: A -> B (A sends to
     the port in the answer reply, arrives at B from the port in the offer reply) and B -> A.
+    srtp: None (plain RTP both sides), "rtp-srtp" (A plain, B SDES-SRTP through
+    transport-protocol: the daemon protects A's packets and unprotects B's) or "rekey" (both
+    SRTP with their own keys and suites, _80 and _32: the daemon unprotects and protects
+    every packet).
     """
     pool = max(1, min(pool_size, count))
     a_socks = [make_peer_socket() for _ in range(pool)]
@@ -258,21 +280,40 @@ def setup_media_calls(daemon, count, pool_size, tag):
     for i in range(count):
         a, b = a_socks[i % pool], b_socks[i % pool]
         call_id = "media-%s-%d" % (tag, i)
-        o = daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
-                               "sdp": make_sdp(a.getsockname()[1])})
+        key_a, key_b = random_sdes_key(), random_sdes_key()
+        offer = {"command": "offer", "call-id": call_id, "from-tag": "ft", "sdp": make_sdp(a.getsockname()[1])}
+        if srtp == "rtp-srtp":
+            offer["transport-protocol"] = "RTP/SAVP"
+        elif srtp == "rekey":
+            offer["sdp"] = make_sdp(a.getsockname()[1], "RTP/SAVP", "1 %s inline:%s" % (SRTP_SUITE[80], key_a))
+        o = daemon.ng.request(offer)
         if o.get("result") != b"ok":
             raise RuntimeError("%s offer failed: %r" % (daemon.label, o))
+        answer_sdp = make_sdp(b.getsockname()[1])
+        b_suite = 80 if srtp == "rtp-srtp" else 32
+        if srtp:
+            # B takes a line of the daemon's (not A's own), so its keys differ from A's.
+            answer_sdp = make_sdp(b.getsockname()[1], "RTP/SAVP", "%d %s inline:%s" % (
+                offered_tag(o["sdp"], SRTP_SUITE[b_suite]), SRTP_SUITE[b_suite], key_b))
         r = daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
-                               "sdp": make_sdp(b.getsockname()[1])})
+                               "sdp": answer_sdp})
         if r.get("result") != b"ok":
             raise RuntimeError("%s answer failed: %r" % (daemon.label, r))
         call_ids.append(call_id)
         to_b_side = sdp_port(o["sdp"])   # B sends here; A's packets reach B from here
         to_a_side = sdp_port(r["sdp"])   # A sends here; B's packets reach A from here
-        streams.append({"send": a.fileno(), "dst": to_a_side, "recv": b.fileno(), "src": to_b_side,
-                        "ssrc": 0x10000000 + 2 * i})
-        streams.append({"send": b.fileno(), "dst": to_b_side, "recv": a.fileno(), "src": to_a_side,
-                        "ssrc": 0x10000001 + 2 * i})
+        plain = RTP_HEADER + PCMU_PAYLOAD
+        a_to_b = {"send": a.fileno(), "dst": to_a_side, "recv": b.fileno(), "src": to_b_side,
+                  "ssrc": 0x10000000 + 2 * i, "expect_len": plain}
+        b_to_a = {"send": b.fileno(), "dst": to_b_side, "recv": a.fileno(), "src": to_a_side,
+                  "ssrc": 0x10000001 + 2 * i, "expect_len": plain}
+        if srtp:
+            a_to_b["expect_len"] = plain + SRTP_TAG_BYTES[b_suite]
+            b_to_a["srtp"] = {"key": key_b, "suite": b_suite}
+        if srtp == "rekey":
+            a_to_b["srtp"] = {"key": key_a, "suite": 80}
+            b_to_a["expect_len"] = plain + SRTP_TAG_BYTES[80]
+        streams += [a_to_b, b_to_a]
     return a_socks + b_socks, streams, call_ids
 
 
@@ -334,9 +375,9 @@ def phase_paced(daemon, calls, seconds, pps, pool, tag):
             "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
 
 
-def phase_max(daemon, streams_wanted, seconds, window, tag):
+def phase_max(daemon, streams_wanted, seconds, window, tag, srtp=None):
     calls = max(1, (streams_wanted + 1) // 2)
-    sockets, streams, call_ids = setup_media_calls(daemon, calls, calls, tag)
+    sockets, streams, call_ids = setup_media_calls(daemon, calls, calls, tag, srtp)
     streams = streams[:streams_wanted]
     try:
         result, m = run_helper(daemon, sockets, {"mode": "max", "seconds": seconds, "window": window,
@@ -365,6 +406,17 @@ def helper_main():
     send_sock = [socks[s["send"]] for s in specs]
     dst = [("127.0.0.1", s["dst"]) for s in specs]
     by_source = {(s["recv"], s["src"]): k for k, s in enumerate(specs)}
+    protectors = [None] * n
+    for k, s in enumerate(specs):
+        if s.get("srtp"):
+            import pylibsrtp  # only the SRTP phases need it (Debian's python3-pylibsrtp)
+            profile = (pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80 if s["srtp"]["suite"] == 80
+                       else pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_32)
+            session = pylibsrtp.Session(policy=pylibsrtp.Policy(
+                key=base64.b64decode(s["srtp"]["key"]), srtp_profile=profile,
+                ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+            protectors[k] = session.protect
+    expect_len = [s.get("expect_len", RTP_HEADER + PCMU_PAYLOAD) for s in specs]
     packets = []
     for s in specs:
         buf = bytearray(RTP_HEADER + PCMU_PAYLOAD)
@@ -384,7 +436,8 @@ def helper_main():
         seq = sent[k]
         pack_into("!HI", packets[k], 2, seq & 0xffff, (seq * PCMU_PAYLOAD) & 0xffffffff)
         try:
-            send_sock[k].sendto(packets[k], dst[k])
+            protect = protectors[k]
+            send_sock[k].sendto(protect(bytes(packets[k])) if protect else packets[k], dst[k])
         except (BlockingIOError, ConnectionRefusedError):
             return False
         sent[k] = seq + 1
@@ -401,7 +454,7 @@ def helper_main():
                 except (BlockingIOError, ConnectionRefusedError):
                     break
                 k = by_source.get((fd, source[1]))
-                if k is None or len(data) != RTP_HEADER + PCMU_PAYLOAD:
+                if k is None or len(data) != expect_len[k]:
                     misrouted += 1
                 else:
                     received[k] += 1
@@ -496,6 +549,10 @@ FIGURES = [
     ("max_loss", "max", "loss_pct", "loss (max rate)", "%", "{:.3f}", False),
     ("max_dcpu", "max", "daemon_cpu_pct", "daemon CPU use at max rate", "%", "{:.0f}", False),
     ("max_scpu", "max", "sender_cpu_pct", "sender CPU use at max rate", "%", "{:.0f}", False),
+    ("rtp_srtp_cpu", "max_rtp_srtp", "us_per_packet", "CPU per packet, RTP<->SRTP (max rate)", "µs", "{:.2f}", True),
+    ("rtp_srtp_loss", "max_rtp_srtp", "loss_pct", "loss, RTP<->SRTP", "%", "{:.3f}", False),
+    ("rekey_cpu", "max_rekey", "us_per_packet", "CPU per packet, SRTP<->SRTP re-keying", "µs", "{:.2f}", True),
+    ("rekey_loss", "max_rekey", "loss_pct", "loss, SRTP<->SRTP re-keying", "%", "{:.3f}", False),
 ]
 
 
@@ -535,6 +592,13 @@ def report(results, daemons, args):
     print()
     for line in ratios:
         print(line)
+    # SRTP against our own plain relay, at the same rate and window.
+    plain = [r["us_per_packet"] for r in results[ours.label].get("max", [])]
+    for phase, label in (("max_rtp_srtp", "RTP<->SRTP"), ("max_rekey", "SRTP<->SRTP re-keying")):
+        values = [r["us_per_packet"] for r in results[ours.label].get(phase, [])]
+        if values and plain:
+            print("%s CPU per packet against our plain relay: ours %.2f µs / %.2f µs = %.2f"
+                  % (label, median(values), median(plain), median(values) / median(plain)))
 
     # Who limited the max-rate phase?
     print()
@@ -599,11 +663,13 @@ def main():
     parser.add_argument("--idle-seconds", type=float, default=2.0, help="idle measurement per round (default 2)")
     parser.add_argument("--pool", type=int, default=8, help="sockets per side in the paced phase (default 8)")
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds, medians taken (default 3)")
-    parser.add_argument("--time-limit", type=float, default=290.0,
-                        help="start no new round after this many seconds (default 290)")
+    parser.add_argument("--time-limit", type=float, default=420.0,
+                        help="start no new round after this many seconds (default 420)")
     parser.add_argument("--quick", action="store_true",
                         help="about 30 s: --calls 200 --streams 10 --seconds 1.5 --idle-seconds 0.5")
     parser.add_argument("--json", help="also write all per-round figures to this file")
+    parser.add_argument("--no-srtp", action="store_true",
+                        help="skip the SRTP phases (they need Debian's python3-pylibsrtp for the load generator)")
     args = parser.parse_args()
     if args.quick:
         args.calls, args.streams, args.seconds, args.idle_seconds = 200, 10, 1.5, 0.5
@@ -654,6 +720,13 @@ def main():
                 ("paced", lambda d: phase_paced(d, args.streams, args.seconds, args.pps, args.pool, "r%d" % rnd)),
                 ("max", lambda d: phase_max(d, args.max_streams, args.seconds, args.window, "r%d" % rnd)),
             ]
+            if not args.no_srtp:
+                phases += [
+                    ("max_rtp_srtp", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
+                                                         "s%d" % rnd, "rtp-srtp")),
+                    ("max_rekey", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
+                                                      "k%d" % rnd, "rekey")),
+                ]
             for name, run in phases:
                 for d in order:
                     if not d.alive():
