@@ -12,6 +12,8 @@ namespace rtpe::call {
 
 // The ICE key. absent behaves as default: ICE towards the answerer if the offer had it.
 enum class IceMode { absent, default_mode, force, remove };
+// The ICE-lite key: towards whom we are an ICE-lite agent (RFC 8445 2.5) from now on.
+enum class IceLite { forward, backward, both, off };
 
 // The rtcp-mux key's values (RFC 5761 multiplexing), as upstream reads them in an offer.
 struct RtcpMuxRequest {
@@ -50,6 +52,7 @@ struct CallRequest {
     bool original_sendrecv = false;
     bool reset = false;
     bool trickle_ice = false;  // offers ICE with a=ice-options:trickle
+    bool reject_ice = false;   // the offerer's ICE is not taken up: it gets no ICE back
     bool all = false;  // subscribe request: every participant of the offer/answer exchange
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
 
@@ -65,6 +68,7 @@ struct CallRequest {
     std::optional<std::string> media_address;
     std::optional<std::string> transport_protocol;
     IceMode ice = IceMode::absent;
+    std::optional<IceLite> ice_lite;  // absent: as it was
     RtcpMuxRequest rtcp_mux;
     bool sdes_off = false;  // SDES: ["off"]: no SDES crypto attributes in the rewritten SDP
     std::optional<int> tos;

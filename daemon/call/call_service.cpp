@@ -309,6 +309,8 @@ std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& ch
 void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::SdpIce& sdp, const CallRequest& request,
                              bool is_offer, MediaTarget& t) {
     sender.ice.take(sdp);
+    if (is_offer && request.reject_ice)
+        sender.ice.enabled = false;
     bool advertise = receiver.ice.enabled;  // an answer: what the offerer said
     bool trickle = receiver.ice.trickle;
     if (is_offer) {
@@ -320,7 +322,7 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
     }
     if (!advertise)
         return;
-    t.ice = IceAdvert{receiver.ice.local_credentials(), trickle};
+    t.ice = IceAdvert{receiver.ice.local_credentials(), trickle, receiver.ice.lite_self};
 }
 
 void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
@@ -336,6 +338,7 @@ void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
     // Upstream controls towards the answerer (its "ICE controlling" side) and ICE-lite peers.
     setup.role = side.ice_controlling ? ice::Role::controlling : ice::Role::controlled;
     setup.remote_lite = side.ice.lite_peer;
+    setup.lite = side.ice.lite_self;
     setup.local = side.ice.local;
     setup.remote = side.ice.remote;
     setup.remote_candidates = side.ice.remote_candidates;
@@ -561,6 +564,11 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         MediaSide& m = media_at(sender, i, receiver);
         MediaSide& out = media_at(receiver, i, sender);
         settle_rtcp_mux(m, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
+        if (plan.is_offer && request.ice_lite) {
+            const IceLite lite = *request.ice_lite;
+            out.ice.lite_self = lite == IceLite::forward || lite == IceLite::both;
+            m.ice.lite_self = lite == IceLite::backward || lite == IceLite::both;
+        }
         if (mp.ports == MediaPlan::Ports::retired) {
             // A rejected stream needs no sockets on either side.
             changes.retire(m);
@@ -606,6 +614,9 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             m.offered = mp.offered;
             if (mp.receiver_ice_controlling)
                 out.ice_controlling = true;
+            // An ICE-lite agent never controls.
+            if (out.ice.lite_self)
+                out.ice_controlling = false;
             out.type = mp.type;
             out.protocol = mp.receiver_protocol;
         }

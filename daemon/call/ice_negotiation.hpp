@@ -24,6 +24,7 @@ struct IceSide {
     bool enabled = false;    // it speaks ICE with us (query: "ICE")
     bool trickle = false;    // it trickles (query: "trickle ICE")
     bool lite_peer = false;  // it is ICE lite, so we control (query: "ICE-lite peer")
+    bool lite_self = false;  // we are ICE lite towards it (the ICE-lite key): it controls
     ice::Credentials local;   // what we gave it
     ice::Credentials remote;  // its own
     std::vector<ice::Candidate> remote_candidates;
@@ -39,6 +40,7 @@ struct IceSide {
 struct IceAdvert {
     ice::Credentials credentials;
     bool trickle = false;  // a=ice-options:trickle and a=end-of-candidates
+    bool lite = false;     // a=ice-lite (session level): we are ICE lite towards the receiver
 };
 
 }  // namespace rtpe::call

@@ -282,6 +282,12 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
             top.remove_attributes(name);
     for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
         top.remove_attributes(name);
+    if (std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(count),
+                    [](const MediaTarget& t) { return t.ice && t.ice->lite; })) {
+        auto lines = top.lines();
+        lines.push_back(Line{'a', "ice-lite", LineEnding::crlf});
+        top.set_lines(std::move(lines));
+    }
     if (options.loop_protect_token) {
         auto lines = top.lines();
         lines.push_back(Line{'a', std::string(kLoopProtectAttribute) + ":" + *options.loop_protect_token,

@@ -43,6 +43,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"original-sendrecv", &CallRequest::original_sendrecv},
         {"reset", &CallRequest::reset},
         {"trickle-ice", &CallRequest::trickle_ice},
+        {"reject-ice", &CallRequest::reject_ice},
         {"all", &CallRequest::all},
     };
     for (const auto& e : kFlags) {
@@ -118,6 +119,19 @@ CallRequest parse_call_request(const bencode::Value& d) {
             r.ice = IceMode::default_mode;
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
+    }
+    if (auto lite = string_of(d, "ICE-lite"); !lite.empty()) {
+        const std::string mode = canonical_flag(lite);
+        if (mode == "forward")
+            r.ice_lite = call::IceLite::forward;
+        else if (mode == "backward")
+            r.ice_lite = call::IceLite::backward;
+        else if (mode == "both")
+            r.ice_lite = call::IceLite::both;
+        else if (mode == "off")
+            r.ice_lite = call::IceLite::off;
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown 'ICE-lite' flag encountered: '%s'", lite.c_str());
     }
     // Upstream matches these values exactly (no case folding, no flags- spelling).
     for (const auto& mux : strings_of(d, "rtcp-mux")) {

@@ -22,7 +22,8 @@ int64_t to_ms(TimePoint t) {
 }
 
 bool same_agent(const SideSetup& a, const SideSetup& b) {
-    return a.enabled == b.enabled && a.role == b.role && a.remote_lite == b.remote_lite && a.local == b.local &&
+    return a.enabled == b.enabled && a.role == b.role && a.remote_lite == b.remote_lite && a.lite == b.lite &&
+           a.local == b.local &&
            a.remote == b.remote && a.rtcp_mux == b.rtcp_mux;
 }
 
@@ -44,7 +45,8 @@ void SideAgent::configure(const SideSetup& setup) {
     if (restart) {
         stop();
         AgentConfig config;
-        config.role = setup.remote_lite ? Role::controlling : setup.role;
+        config.lite = setup.lite;
+        config.role = setup.lite ? Role::controlled : setup.remote_lite ? Role::controlling : setup.role;
         agent_ = std::make_unique<Agent>(config, *this);
         rtp_id_ = agent_->add_local_candidate(1, rtp_.local_address());
         if (!setup.rtcp_mux)

@@ -22,6 +22,7 @@ struct SideSetup {
     bool enabled = false;    // the participant speaks ICE with us
     Role role = Role::controlled;
     bool remote_lite = false;
+    bool lite = false;         // we are ICE lite towards this participant
     Credentials local;
     Credentials remote;
     std::vector<Candidate> remote_candidates;

@@ -63,11 +63,12 @@ def normalized(sdp_text, names):
     return out
 
 
-def observe(daemon, call_id, mode, offer_ice, answer_ice, trickle):
+def observe(daemon, call_id, mode, offer_ice, answer_ice, trickle, keys=None):
     offer = {"command": "offer", "call-id": call_id, "from-tag": "ft",
              "sdp": sdp("a", 6000, offer_ice, trickle)}
     if mode:
         offer["ICE"] = mode
+    offer.update(keys or {})
     r1 = decoded(daemon.ng.request(offer))
     q_offer = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
     r2 = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
@@ -97,6 +98,19 @@ def test_signalling_matches_oracle(daemons, mode, offer_ice, answer_ice, trickle
     call_id = "ice-%s-%d%d%d" % (mode, offer_ice, answer_ice, trickle)
     expected = observe(oracle, call_id, mode, offer_ice, answer_ice, trickle)
     assert observe(ours, call_id, mode, offer_ice, answer_ice, trickle) == expected
+
+
+EXTRA = [{"ICE-lite": v} for v in ("forward", "backward", "both", "off")] + [{"flags": ["reject ICE"]}]
+
+
+@pytest.mark.parametrize("keys", EXTRA, ids=[str(k) for k in EXTRA])
+@pytest.mark.parametrize("mode", ["", "force"])
+def test_lite_and_reject_match_oracle(daemons, keys, mode):
+    ours, oracle = daemons
+    for offer_ice, answer_ice in ((True, True), (True, False), (False, True)):
+        call_id = "ice-extra-%s-%s-%d%d" % (mode, sorted(keys.items()), offer_ice, answer_ice)
+        expected = observe(oracle, call_id, mode, offer_ice, answer_ice, True, keys)
+        assert observe(ours, call_id, mode, offer_ice, answer_ice, True, keys) == expected
 
 
 def test_trickle_flag_matches_oracle(daemons):
@@ -172,23 +186,29 @@ def run(coroutine):
     return asyncio.new_event_loop().run_until_complete(asyncio.wait_for(coroutine, 20))
 
 
+@pytest.mark.parametrize("lite", [False, True], ids=["full", "we-are-lite"])
 @pytest.mark.parametrize("which", ["ours", "oracle"])
-def test_ice_offerer_reaches_plain_answerer(daemons, which):
+def test_ice_offerer_reaches_plain_answerer(daemons, which, lite):
+    """The offerer controls; we answer its checks (and, as a full agent, check it too)."""
     daemon = daemons[0 if which == "ours" else 1]
 
     async def scenario():
         conn = aioice.Connection(ice_controlling=True, components=1)
         plain = PlainPeer()
-        call_id = "ice-media-offerer-" + which
+        call_id = "ice-media-offerer-%s-%d" % (which, lite)
         try:
             await conn.gather_candidates()
-            r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
-                                           "rtcp-mux": ["demux"], "sdp": ice_sdp("a", conn)}))
+            offer = {"command": "offer", "call-id": call_id, "from-tag": "ft", "rtcp-mux": ["demux"],
+                     "sdp": ice_sdp("a", conn)}
+            if lite:
+                offer["ICE-lite"] = "backward"
+            r = decoded(daemon.ng.request(offer))
             to_plain = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
             answer = sdp("b", plain.port(), False)
             r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft",
                                            "to-tag": "tt", "sdp": answer}))
             assert "a=ice-ufrag" in r["sdp"] and "a=rtcp-mux" in r["sdp"], r["sdp"]
+            assert ("a=ice-lite" in r["sdp"]) == lite
             assert len(re.findall(r"a=candidate:", r["sdp"])) == 1  # mux: component 1 only
             await give_remote(conn, r["sdp"])
             await conn.connect()
