@@ -11,7 +11,7 @@
 namespace rtpe::call {
 
 // The ICE key. absent behaves as default: ICE towards the answerer if the offer had it.
-enum class IceMode { absent, default_mode, force, remove };
+enum class IceMode { absent, default_mode, force, remove, optional };
 // The ICE-lite key: towards whom we are an ICE-lite agent (RFC 8445 2.5) from now on.
 enum class IceLite { forward, backward, both, off };
 

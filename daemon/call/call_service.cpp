@@ -315,10 +315,19 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
     bool trickle = receiver.ice.trickle;
     if (is_offer) {
         // The answerer is offered ICE as the key says, and taken to speak it until it answers.
-        advertise = request.ice == IceMode::force ||
+        advertise = request.ice == IceMode::force || request.ice == IceMode::optional ||
                     ((request.ice == IceMode::absent || request.ice == IceMode::default_mode) && speaks_ice(sdp));
         trickle = request.trickle_ice;
         receiver.ice.enabled = advertise;
+        sender.ice.passthrough = receiver.ice.passthrough = request.ice == IceMode::optional && speaks_ice(sdp);
+        if (sender.ice.passthrough) {
+            t.ice = IceAdvert{{}, false, false, true, true};
+            return;
+        }
+    } else if (receiver.ice.passthrough) {
+        // The answerer's own ICE (if any) goes back as it is; we rank below it.
+        t.ice = IceAdvert{{}, false, false, true, speaks_ice(sdp)};
+        return;
     }
     if (!advertise)
         return;
@@ -330,7 +339,9 @@ void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
         return;
     ice::SideSetup setup;
     // Checks need both credentials: ours reach the participant with our SDP, its own with its.
-    setup.enabled = side.ice.enabled && !side.ice.local.ufrag.empty() && !side.ice.remote.ufrag.empty();
+    // In passthrough the ends check each other, through us as a plain relay.
+    setup.enabled = side.ice.enabled && !side.ice.passthrough && !side.ice.local.ufrag.empty() &&
+                    !side.ice.remote.ufrag.empty();
     if (!setup.enabled && !side.ice_agent)
         return;
     if (!side.ice_agent)

@@ -25,6 +25,9 @@ struct IceSide {
     bool trickle = false;    // it trickles (query: "trickle ICE")
     bool lite_peer = false;  // it is ICE lite, so we control (query: "ICE-lite peer")
     bool lite_self = false;  // we are ICE lite towards it (the ICE-lite key): it controls
+    // ICE=optional with an offer that had ICE: the two ends do ICE with each other, we are
+    // only one more (low-priority) candidate and run no agent (query: "passthrough").
+    bool passthrough = false;
     ice::Credentials local;   // what we gave it
     ice::Credentials remote;  // its own
     std::vector<ice::Candidate> remote_candidates;
@@ -41,6 +44,10 @@ struct IceAdvert {
     ice::Credentials credentials;
     bool trickle = false;  // a=ice-options:trickle and a=end-of-candidates
     bool lite = false;     // a=ice-lite (session level): we are ICE lite towards the receiver
+    // The receiver's peer's own ICE attributes stay in the SDP; ours are extra candidates
+    // (without credentials), ranked below the peer's when low_priority.
+    bool passthrough = false;
+    bool low_priority = false;
 };
 
 }  // namespace rtpe::call

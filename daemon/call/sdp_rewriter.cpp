@@ -67,13 +67,16 @@ sdp::Connection local_connection(const MediaTarget& target) {
 }
 
 constexpr uint16_t kHostLocalPreference = 65535;
+constexpr uint32_t kPassthroughTypePreference = 125;
 
 // Our ICE attributes: credentials, then one host candidate per component (the RTCP one
 // only while RTCP may still come to its own port).
-void append_ice(std::vector<Line>& out, const MediaTarget& target) {
+void append_ice(std::vector<Line>& out, const MediaTarget& target, bool input_ended_candidates) {
     const IceAdvert& ice = *target.ice;
-    out.push_back(attribute_line("ice-ufrag", ice.credentials.ufrag));
-    out.push_back(attribute_line("ice-pwd", ice.credentials.pwd));
+    if (!ice.credentials.ufrag.empty()) {
+        out.push_back(attribute_line("ice-ufrag", ice.credentials.ufrag));
+        out.push_back(attribute_line("ice-pwd", ice.credentials.pwd));
+    }
     if (ice.trickle)
         out.push_back(attribute_line("ice-options", std::string("trickle")));
     const unsigned components = target.rtcp_on_rtp_port ? 1 : 2;
@@ -81,13 +84,15 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target) {
         ice::Candidate c;
         c.foundation = ice::host_foundation(target.address);
         c.component = component;
-        c.priority = ice::candidate_priority(ice::CandidateType::host, kHostLocalPreference, component);
+        // Below every candidate of the peer's own (upstream's 125 type preference, local 0).
+        c.priority = ice.low_priority ? (kPassthroughTypePreference << 24) + (256 - component)
+                                      : ice::candidate_priority(ice::CandidateType::host, kHostLocalPreference, component);
         c.address = target.address.to_string();
         c.port = component == 1 ? target.rtp_port : target.rtcp_port;
         c.type = ice::CandidateType::host;
         out.push_back(attribute_line("candidate", ice::format_candidate(c)));
     }
-    if (ice.trickle)
+    if (ice.trickle || (ice.passthrough && input_ended_candidates))
         out.push_back(attribute_line("end-of-candidates", std::nullopt));
 }
 
@@ -150,6 +155,12 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
     }
 
     std::optional<std::string> mid, ptime;
+    // ICE passthrough keeps the participant's own ICE attributes where they were (its
+    // a=end-of-candidates moves behind our candidates).
+    const bool passthrough = target.ice && target.ice->passthrough;
+    const bool ended_candidates = std::any_of(attributes.begin(), attributes.end(), [](const Attribute& a) {
+        return a.name == "end-of-candidates";
+    });
     // With original-sendrecv the direction attribute stays where it was, as it came.
     const bool keep_direction = options.original_sendrecv && !options.direction;
     for (const auto& a : attributes) {
@@ -163,7 +174,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             continue;  // setup: DTLS roles are the daemon's own (none on plain media)
         else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
-        else if (is_ice_attribute(a.name))
+        else if (is_ice_attribute(a.name) && !(passthrough && a.name != "end-of-candidates"))
             continue;
         else
             out.push_back(attribute_line(a.name, a.value));
@@ -211,7 +222,7 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
     for (const auto& crypto : target.crypto)
         out.push_back(attribute_line("crypto", crypto));
     if (target.ice)
-        append_ice(out, target);
+        append_ice(out, target, ended_candidates);
     section.set_lines(std::move(out));
 }
 
@@ -280,8 +291,11 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     if (!options.original_sendrecv || options.direction)
         for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
             top.remove_attributes(name);
-    for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
-        top.remove_attributes(name);
+    const bool passthrough = std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(count),
+                                         [](const MediaTarget& t) { return t.ice && t.ice->passthrough; });
+    if (!passthrough)
+        for (const char* name : {"ice-ufrag", "ice-pwd", "ice-options", "ice-lite"})
+            top.remove_attributes(name);
     if (std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(count),
                     [](const MediaTarget& t) { return t.ice && t.ice->lite; })) {
         auto lines = top.lines();

@@ -117,6 +117,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
             r.ice = IceMode::force;
         else if (mode == "default")
             r.ice = IceMode::default_mode;
+        else if (mode == "optional")
+            r.ice = IceMode::optional;
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
     }

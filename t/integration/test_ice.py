@@ -87,7 +87,7 @@ def observe(daemon, call_id, mode, offer_ice, answer_ice, trickle, keys=None):
     return seen
 
 
-CASES = [(mode, o, a, t) for mode in ("", "force", "default", "remove")
+CASES = [(mode, o, a, t) for mode in ("", "force", "default", "remove", "optional")
          for o, a in itertools.product((False, True), repeat=2) for t in (False, True) if o or a or t]
 
 
