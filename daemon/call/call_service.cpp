@@ -321,11 +321,14 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
         receiver.ice.enabled = advertise;
         sender.ice.passthrough = receiver.ice.passthrough = request.ice == IceMode::optional && speaks_ice(sdp);
         if (sender.ice.passthrough) {
+            // Upstream marks the answerer's side controlling only once it has answered.
+            receiver.ice_controlling = false;
             t.ice = IceAdvert{{}, false, false, true, true};
             return;
         }
     } else if (receiver.ice.passthrough) {
         // The answerer's own ICE (if any) goes back as it is; we rank below it.
+        sender.ice_controlling = true;
         t.ice = IceAdvert{{}, false, false, true, speaks_ice(sdp)};
         return;
     }
