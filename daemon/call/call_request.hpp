@@ -12,6 +12,18 @@ namespace rtpe::call {
 
 // The ICE key. absent behaves as default: ICE towards the answerer if the offer had it.
 enum class IceMode { absent, default_mode, force, remove, optional };
+// The SDES key's values (and SDES-... flags), as upstream 10.5 reads them.
+struct SdesRequest {
+    bool off = false;       // off, no, disable: no SDES offered
+    bool pad = false;       // keys written with their base64 '=' padding
+    bool lifetime = false;  // every key gets the lifetime 2^31
+    bool keep = false;      // static: an answer keeps what was negotiated before
+    std::vector<std::string> excluded_suites;  // no-SUITE
+    // unencrypted_srtp / encrypted_srtp and the like: set or clear that session parameter
+    // on every line we offer; absent: the offerer's own lines keep theirs, ours have none.
+    std::optional<bool> unencrypted_srtp, unencrypted_srtcp, unauthenticated_srtp;
+};
+
 // The ICE-lite key: towards whom we are an ICE-lite agent (RFC 8445 2.5) from now on.
 enum class IceLite { forward, backward, both, off };
 
@@ -70,7 +82,7 @@ struct CallRequest {
     IceMode ice = IceMode::absent;
     std::optional<IceLite> ice_lite;  // absent: as it was
     RtcpMuxRequest rtcp_mux;
-    bool sdes_off = false;  // SDES: ["off"]: no SDES crypto attributes in the rewritten SDP
+    SdesRequest sdes;
     std::optional<int> tos;
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;

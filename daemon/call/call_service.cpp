@@ -373,14 +373,21 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
     std::vector<srtp::SdesCrypto> lines = is_srtp_profile(protocol) ? sdes_of(section) : std::vector<srtp::SdesCrypto>{};
     if (is_offer) {
         sender.sdes.offered_by = std::move(lines);
-        const bool receiver_srtp = is_srtp_profile(plan.receiver_protocol) && !request.sdes_off;
-        receiver.sdes.offered_to = receiver_srtp ? sdes_offer(sender.sdes.offered_by) : std::vector<srtp::SdesCrypto>{};
+        const bool receiver_srtp = is_srtp_profile(plan.receiver_protocol) && !request.sdes.off;
+        receiver.sdes.offered_to =
+            receiver_srtp ? sdes_offer(sender.sdes.offered_by, request.sdes) : std::vector<srtp::SdesCrypto>{};
         for (const auto& c : receiver.sdes.offered_to)
-            t.crypto.push_back(srtp::format_sdes(c));
+            t.crypto.push_back(format_sdes_line(c, request.sdes));
+        return;
+    }
+    SdesSide& answerer = sender.sdes;
+    SdesSide& offerer = receiver.sdes;
+    // static: a re-INVITE's answer leaves what was negotiated before as it is.
+    if (request.sdes.keep && answerer.active() && offerer.active()) {
+        t.crypto.push_back(format_sdes_line(*offerer.out, request.sdes));
         return;
     }
     // The answerer took one of the lines we offered it (by tag) and gave its own key.
-    SdesSide& answerer = sender.sdes;
     answerer.in.reset();
     answerer.out.reset();
     if (!lines.empty())
@@ -391,7 +398,6 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
             }
     // Towards the offerer we answer its first usable line with a key of our own (kept while
     // it keeps offering the same line, so a re-INVITE does not re-key).
-    SdesSide& offerer = receiver.sdes;
     if (offerer.offered_by.empty()) {
         offerer.in.reset();
         offerer.out.reset();
@@ -403,7 +409,7 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
         if (answerer.in && line.tag == answerer.in->tag && line.suite == answerer.in->suite) {
             offerer.in = line;
             offerer.out = *answerer.in;
-            t.crypto.push_back(srtp::format_sdes(*offerer.out));
+            t.crypto.push_back(format_sdes_line(*offerer.out, request.sdes));
             return;
         }
     const srtp::SdesCrypto& chosen = offerer.offered_by.front();
@@ -411,7 +417,7 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
         (answerer.in && offerer.out->keys == answerer.in->keys))
         offerer.out = srtp::make_sdes(chosen.tag, *chosen.suite);
     offerer.in = chosen;
-    t.crypto.push_back(srtp::format_sdes(*offerer.out));
+    t.crypto.push_back(format_sdes_line(*offerer.out, request.sdes));
 }
 
 void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {

@@ -29,24 +29,59 @@ std::vector<srtp::SdesCrypto> sdes_of(const sdp::MediaSection& section) {
     return out;
 }
 
-std::vector<srtp::SdesCrypto> sdes_offer(const std::vector<srtp::SdesCrypto>& from_offerer) {
+namespace {
+
+bool excluded(const srtp::CryptoSuite& suite, const SdesRequest& options) {
+    return std::any_of(options.excluded_suites.begin(), options.excluded_suites.end(),
+                       [&](const std::string& name) { return srtp::find_suite(name) == &suite; });
+}
+
+// The SDES options' session parameters and key lifetime on one of our lines.
+void apply_options(srtp::SdesCrypto& c, const SdesRequest& options) {
+    for (auto& key : c.keys) {
+        // Passed on as upstream writes them: a key lifetime only with the lifetime option.
+        key.lifetime.reset();
+        if (options.lifetime) {
+            key.lifetime = uint64_t{1} << 31;
+            key.lifetime_as_power = true;
+        }
+    }
+    if (options.unencrypted_srtp)
+        c.unencrypted_srtp = *options.unencrypted_srtp;
+    if (options.unencrypted_srtcp)
+        c.unencrypted_srtcp = *options.unencrypted_srtcp;
+    if (options.unauthenticated_srtp)
+        c.unauthenticated_srtp = *options.unauthenticated_srtp;
+}
+
+}  // namespace
+
+std::vector<srtp::SdesCrypto> sdes_offer(const std::vector<srtp::SdesCrypto>& from_offerer,
+                                         const SdesRequest& options) {
     std::vector<srtp::SdesCrypto> out;
     uint32_t last_tag = 0;
     for (srtp::SdesCrypto c : from_offerer) {
-        // Passed on as upstream writes them: the key lifetime is left out.
-        for (auto& key : c.keys)
-            key.lifetime.reset();
+        if (excluded(*c.suite, options))
+            continue;
         last_tag = std::max(last_tag, c.tag);
+        apply_options(c, options);
         out.push_back(std::move(c));
     }
     for (const srtp::CryptoSuite& suite : srtp::crypto_suites()) {
         const bool offered = std::any_of(out.begin(), out.end(), [&](const srtp::SdesCrypto& c) {
             return c.suite == &suite;
         });
-        if (!offered)
-            out.push_back(srtp::make_sdes(++last_tag, suite));
+        if (offered || excluded(suite, options))
+            continue;
+        srtp::SdesCrypto c = srtp::make_sdes(++last_tag, suite);
+        apply_options(c, options);
+        out.push_back(std::move(c));
     }
     return out;
+}
+
+std::string format_sdes_line(const srtp::SdesCrypto& crypto, const SdesRequest& options) {
+    return srtp::format_sdes(crypto, options.pad);
 }
 
 std::unique_ptr<SideSrtp> make_side_srtp(const SdesSide& side) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/call/call_request.hpp"
 #include "sdp/session.hpp"
 #include "srtp/context.hpp"
 #include "srtp/sdes.hpp"
@@ -22,8 +23,11 @@ bool is_srtp_profile(std::string_view protocol);
 // The a=crypto lines of an m= line we can use (known suites), in order.
 std::vector<srtp::SdesCrypto> sdes_of(const sdp::MediaSection& section);
 
-// Our offer's lines for a participant, given what the offerer offered.
-std::vector<srtp::SdesCrypto> sdes_offer(const std::vector<srtp::SdesCrypto>& from_offerer);
+// Our offer's lines for a participant, given what the offerer offered and the SDES options.
+std::vector<srtp::SdesCrypto> sdes_offer(const std::vector<srtp::SdesCrypto>& from_offerer,
+                                         const SdesRequest& options);
+// Our lines as the SDP carries them (pad: keys keep their base64 padding).
+std::string format_sdes_line(const srtp::SdesCrypto& crypto, const SdesRequest& options);
 
 // A participant's SDES with us, on one m= line.
 struct SdesSide {

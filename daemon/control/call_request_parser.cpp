@@ -55,6 +55,32 @@ void apply_flag(CallRequest& r, const std::string& flag) {
     RTPE_LOG(control, log::kWarning, "Unknown flag encountered: '%s'", flag.c_str());
 }
 
+// One SDES option. Session parameter options come in all lower or all upper case, suite
+// names as written (compared without case, as upstream does).
+void apply_sdes_option(call::SdesRequest& s, const std::string& option) {
+    std::string lower = option;
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "off" || lower == "no" || lower == "disable")
+        s.off = true;
+    else if (lower == "pad")
+        s.pad = true;
+    else if (lower == "lifetime")
+        s.lifetime = true;
+    else if (lower == "static")
+        s.keep = true;
+    else if (lower.rfind("no-", 0) == 0)
+        s.excluded_suites.push_back(option.substr(3));
+    else if (lower == "unencrypted_srtp" || lower == "encrypted_srtp")
+        s.unencrypted_srtp = lower[0] == 'u';
+    else if (lower == "unencrypted_srtcp" || lower == "encrypted_srtcp")
+        s.unencrypted_srtcp = lower[0] == 'u';
+    else if (lower == "unauthenticated_srtp" || lower == "authenticated_srtp")
+        s.unauthenticated_srtp = lower[0] == 'u';
+    else
+        RTPE_LOG(control, log::kWarning, "Unknown 'SDES' flag encountered: '%s'", option.c_str());
+}
+
 }  // namespace
 
 CallRequest parse_call_request(const bencode::Value& d) {
@@ -70,8 +96,13 @@ CallRequest parse_call_request(const bencode::Value& d) {
     if (const std::string* sdp = d.find_string("sdp"))
         r.sdp = *sdp;
 
-    for (const auto& flag : strings_of(d, "flags"))
-        apply_flag(r, canonical_flag(flag));
+    for (const auto& flag : strings_of(d, "flags")) {
+        // SDES-... flags carry SDES options, suite names included, so they are not folded.
+        if (flag.size() > 5 && canonical_flag(flag.substr(0, 5)) == "sdes-")
+            apply_sdes_option(r.sdes, flag.substr(5));
+        else
+            apply_flag(r, canonical_flag(flag));
+    }
     for (const auto& feature : strings_of(d, "supports"))
         if (feature == "load limit")
             r.supports_load_limit = true;
@@ -151,8 +182,7 @@ CallRequest parse_call_request(const bencode::Value& d) {
             RTPE_LOG(control, log::kWarning, "Unknown 'rtcp-mux' flag encountered: '%s'", mux.c_str());
     }
     for (const auto& sdes : strings_of(d, "SDES"))
-        if (canonical_flag(sdes) == "off" || canonical_flag(sdes) == "no")
-            r.sdes_off = true;
+        apply_sdes_option(r.sdes, sdes);
     if (d.find("TOS")) {
         auto value = integer_of(d, "TOS");
         if (!value || *value < 0 || *value > 255)

@@ -166,7 +166,7 @@ std::optional<SdesCrypto> parse_sdes(std::string_view value, std::string* error)
     return out;
 }
 
-std::string format_sdes(const SdesCrypto& c) {
+std::string format_sdes(const SdesCrypto& c, bool padded) {
     std::string out = std::to_string(c.tag) + " " + c.suite_name + " ";
     if (c.suite && !c.keys.empty()) {
         for (std::size_t i = 0; i < c.keys.size(); ++i) {
@@ -175,9 +175,9 @@ std::string format_sdes(const SdesCrypto& c) {
                 out += ';';
             std::vector<uint8_t> material = k.key;
             material.insert(material.end(), k.salt.begin(), k.salt.end());
-            // Without the '=' padding, as upstream writes keys (and accepts them back).
+            // Without the '=' padding by default, as upstream writes keys (and accepts them back).
             std::string encoded = crypto::base64_encode(material);
-            while (!encoded.empty() && encoded.back() == '=')
+            while (!padded && !encoded.empty() && encoded.back() == '=')
                 encoded.pop_back();
             out += "inline:" + encoded;
             if (k.lifetime) {

@@ -52,7 +52,8 @@ struct SdesCrypto {
 std::optional<SdesCrypto> parse_sdes(std::string_view value, std::string* error = nullptr);
 
 // The attribute value, from the parsed keys (known suite) or key_params (unknown suite).
-std::string format_sdes(const SdesCrypto& crypto);
+// Keys without base64 '=' padding unless padded (upstream's default and its "pad" option).
+std::string format_sdes(const SdesCrypto& crypto, bool padded = false);
 
 // A fresh random master key and salt for an offer or answer.
 SdesKey generate_sdes_key(const CryptoSuite& suite);
