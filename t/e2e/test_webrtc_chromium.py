@@ -53,8 +53,9 @@ CONNECT_TIMEOUT = 10.0   # oracle: about 1 s on loopback
 MEASURE_S = 2.0          # counters must rise over this window
 MIN_PACKETS = 30         # of the ~100 20 ms frames in the window; slack for 2 busy cores
 
-NO_DTLS = "our daemon has no DTLS-SRTP yet: the browser's DTLS handshake gets no answer, so no SRTP"
-NO_SDES = "our daemon has no SDES-SRTP (a=crypto, RTP/SAVP) yet, nor DTLS-SRTP for the browser leg"
+NO_DTLS = ("our daemon has no DTLS-SRTP yet: it passes a browser's fingerprint on without a=setup instead "
+           "of terminating DTLS with its own, and refuses UDP/TLS/RTP/SAVPF towards a browser")
+NO_SDES = "our daemon has no SDES-SRTP (RTP/SAVP with a=crypto) yet, nor DTLS-SRTP for the browser leg"
 
 
 def both(reason):
