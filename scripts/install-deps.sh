@@ -2,7 +2,8 @@
 # Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
 # builds the packages of `make deb`); with --test also what the test suites drive
 # (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, the mosquitto
-# MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests, and Debian's
+# MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests, headless chromium and
+# python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query.
@@ -31,6 +32,7 @@ prometheus openssl
 mosquitto mosquitto-clients
 python3-aioice python3-pylibsrtp
 libsrtp2-dev
+chromium python3-pylibsrtp
 "
 fi
 
