@@ -32,7 +32,7 @@ prometheus openssl
 mosquitto mosquitto-clients
 python3-aioice python3-pylibsrtp
 libsrtp2-dev
-chromium python3-pylibsrtp
+chromium
 "
 fi
 
