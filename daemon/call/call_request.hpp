@@ -62,6 +62,8 @@ struct CallRequest {
     bool full_rtcp_attribute = false;
     bool loop_protect = false;
     bool original_sendrecv = false;
+    bool generate_mid = false;
+    bool strip_extmap = false;
     bool reset = false;
     bool trickle_ice = false;  // offers ICE with a=ice-options:trickle
     bool reject_ice = false;   // the offerer's ICE is not taken up: it gets no ICE back

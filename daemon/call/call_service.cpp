@@ -692,6 +692,8 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     options.no_rtcp_attribute = request.no_rtcp_attribute;
     options.full_rtcp_attribute = request.full_rtcp_attribute;
     options.original_sendrecv = request.original_sendrecv;
+    options.generate_mid = request.generate_mid;
+    options.strip_extmap = request.strip_extmap;
     options.transport_protocol = request.transport_protocol;
     if (request.loop_protect)
         options.loop_protect_token = settings_.instance_id;

@@ -99,7 +99,7 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target, bool input_en
 // The media section in upstream's order: m= and its other non-attribute lines, then
 // uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, a=ptime,
 // and ICE. The participant's own ICE attributes never pass: we are its only candidate.
-void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::Direction direction,
+void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTarget& target, sdp::Direction direction,
                    bool had_direction, const RewriteOptions& options) {
     auto description = section.media();
     if (target.offered)
@@ -176,6 +176,8 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             continue;
         else if (is_ice_attribute(a.name) && !(passthrough && a.name != "end-of-candidates"))
             continue;
+        else if (options.strip_extmap && a.name == "extmap")
+            continue;
         else
             out.push_back(attribute_line(a.name, a.value));
     }
@@ -186,6 +188,9 @@ void rewrite_media(sdp::MediaSection& section, const MediaTarget& target, sdp::D
             ptime = target.offered->ptime;
     }
 
+    // generate-mid: media without one are named by their position, from 1 (as upstream).
+    if (!mid && options.generate_mid)
+        mid = std::to_string(index + 1);
     if (mid)
         out.push_back(attribute_line("mid", mid));
     if (rtp) {
@@ -291,6 +296,13 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     if (!options.original_sendrecv || options.direction)
         for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
             top.remove_attributes(name);
+    // Bundled transports are not kept together here (as in upstream 10.5): each media goes on
+    // its own ports, so the grouping is not passed on.
+    {
+        auto lines = top.lines();
+        std::erase_if(lines, [](const Line& l) { return l.type == 'a' && l.value.rfind("group:BUNDLE", 0) == 0; });
+        top.set_lines(std::move(lines));
+    }
     const bool passthrough = std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(count),
                                          [](const MediaTarget& t) { return t.ice && t.ice->passthrough; });
     if (!passthrough)
@@ -310,7 +322,7 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     }
 
     for (std::size_t i = 0; i < count; ++i)
-        rewrite_media(session.media()[i], targets[i], options.direction.value_or(directions[i]),
+        rewrite_media(session.media()[i], i, targets[i], options.direction.value_or(directions[i]),
                       had_direction[i] || options.direction, options);
     return sdp::print(session);
 }

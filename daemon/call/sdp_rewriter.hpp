@@ -42,6 +42,8 @@ struct RewriteOptions {
     bool no_rtcp_attribute = false;
     bool full_rtcp_attribute = false;
     bool original_sendrecv = false;
+    bool generate_mid = false;  // a=mid for media without one
+    bool strip_extmap = false;  // no a=extmap passed on
     std::optional<std::string> transport_protocol;
     std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>
     std::optional<sdp::Direction> direction;        // every media gets this one (subscriptions)

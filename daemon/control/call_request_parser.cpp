@@ -41,6 +41,8 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"full-rtcp-attribute", &CallRequest::full_rtcp_attribute},
         {"loop-protect", &CallRequest::loop_protect},
         {"original-sendrecv", &CallRequest::original_sendrecv},
+        {"generate-mid", &CallRequest::generate_mid},
+        {"strip-extmap", &CallRequest::strip_extmap},
         {"reset", &CallRequest::reset},
         {"trickle-ice", &CallRequest::trickle_ice},
         {"reject-ice", &CallRequest::reject_ice},
