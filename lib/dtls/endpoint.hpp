@@ -84,8 +84,8 @@ struct EndpointCounters {
 
 class Endpoint {
 public:
-    // Called from inside the endpoint's methods: queue, do not call back into it or
-    // destroy it from there.
+    // Called from inside the endpoint's methods (send: from inside OpenSSL): queue, do
+    // not call back into the endpoint, destroy it or throw from there.
     class Listener {
     public:
         virtual ~Listener() = default;
