@@ -16,10 +16,11 @@ ALLOWED = {
     "media": set(),
     "stats": {"media"},
     "ice": {"media"},
-    "call": {"media", "ice", "stats"},
+    "dtls": {"media"},
+    "call": {"media", "ice", "dtls", "stats"},
     "homer": {"media"},
     "mqtt": {"call", "media", "stats"},
-    "control": {"call", "ice", "media", "stats", "homer", "mqtt"},
+    "control": {"call", "ice", "dtls", "media", "stats", "homer", "mqtt"},
 }
 # Top-level daemon files every layer may use: the options and the version string.
 SHARED = {"daemon/options.hpp", "daemon/version.hpp"}

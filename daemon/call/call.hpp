@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/dtls_negotiation.hpp"
 #include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdes_negotiation.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
+#include "daemon/dtls/side_dtls.hpp"
 #include "daemon/ice/side_agent.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
@@ -46,6 +48,8 @@ struct MediaSide {
     IceSide ice;                           // ICE between this participant and us
     std::unique_ptr<ice::SideAgent> ice_agent;  // its agent on the streams' worker, once both know credentials
     SdesSide sdes;                         // SDES-SRTP between this participant and us
+    DtlsSide dtls;                         // DTLS-SRTP between this participant and us
+    std::unique_ptr<dtls::SideDtls> dtls_endpoint;  // its endpoint on the streams' worker
     // The SRTP contexts its streams use (the last one); earlier ones stay until the streams
     // go, since the worker may still be using them when a re-INVITE brings new keys.
     std::vector<std::unique_ptr<SideSrtp>> srtp;

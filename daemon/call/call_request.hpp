@@ -58,6 +58,7 @@ struct CallRequest {
     bool strict_source = false;
     bool media_handover = false;
     bool port_latching = false;
+    bool no_port_latching = false;
     bool no_rtcp_attribute = false;
     bool full_rtcp_attribute = false;
     bool loop_protect = false;
@@ -85,6 +86,8 @@ struct CallRequest {
     std::optional<IceLite> ice_lite;  // absent: as it was
     RtcpMuxRequest rtcp_mux;
     SdesRequest sdes;
+    bool dtls_off = false;      // DTLS: off, no, disable: no DTLS-SRTP offered or accepted
+    bool dtls_passive = false;  // DTLS: passive: the passive role where we may choose
     std::optional<int> tos;
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;

@@ -27,7 +27,8 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
       workers_(workers),
       limits_(limits),
       settings_(std::move(settings)),
-      stats_(stats) {}
+      stats_(stats),
+      dtls_context_(dtls::Certificate::generate()) {}
 
 void CallService::keep_origin_fields(Participant& sender, sdp::Session& session, const CallRequest& request) {
     // The participant's first SDP gives the username, session name and version its later
@@ -132,8 +133,8 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     m.rtcp->retire();
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
-    retired_[m.worker].push_back(
-        {std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent), std::move(m.srtp)});
+    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent),
+                                  std::move(m.srtp), std::move(m.dtls_endpoint)});
     m.srtp.clear();
     m.active = false;
 }
@@ -420,6 +421,61 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
     t.crypto.push_back(format_sdes_line(*offerer.out, request.sdes));
 }
 
+std::string CallService::our_fingerprint(dtls::HashFunction hash) const {
+    return dtls_context_.certificate().fingerprint(hash).to_string();
+}
+
+void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp::Session& session, std::size_t index,
+                              const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t) {
+    const std::string protocol = session.media()[index].media().proto;
+    sender.dtls.remote_fingerprint = is_srtp_profile(protocol) ? fingerprint_of(session, index) : std::nullopt;
+    sender.dtls.remote_setup = setup_of(session, index);
+    if (is_offer) {
+        // Offered beside SDES to a participant whose profile is SRTP.
+        if (is_srtp_profile(plan.receiver_protocol) && !request.dtls_off)
+            t.dtls = DtlsAdvert{"actpass", our_fingerprint(dtls::HashFunction::sha_256)};
+        return;
+    }
+    // The answerer answered our offer with a fingerprint: DTLS-SRTP with it, not SDES. (The
+    // answer's own DTLS key is about the offerer's side, where the rewritten SDP goes.)
+    DtlsSide& answerer = sender.dtls;
+    answerer.active = answerer.remote_fingerprint.has_value();
+    if (answerer.active) {
+        answerer.role = role_towards(answerer.remote_setup, false);
+        sender.sdes.in.reset();
+        sender.sdes.out.reset();
+    }
+    // The offerer offered a fingerprint: it gets DTLS-SRTP back, with our fingerprint in
+    // its own hash, and no SDES.
+    DtlsSide& offerer = receiver.dtls;
+    offerer.active = offerer.remote_fingerprint.has_value() && !request.dtls_off;
+    if (!offerer.active)
+        return;
+    offerer.role = role_towards(offerer.remote_setup, request.dtls_passive);
+    receiver.sdes.in.reset();
+    receiver.sdes.out.reset();
+    t.crypto.clear();
+    t.dtls = DtlsAdvert{std::string(dtls::to_string(offerer.role)), our_fingerprint(offerer.remote_fingerprint->hash)};
+}
+
+void CallService::sync_dtls(MediaChanges& changes, MediaSide& side) {
+    if (!side.rtp || (!side.dtls.active && !side.dtls_endpoint))
+        return;
+    if (!side.dtls_endpoint)
+        side.dtls_endpoint = std::make_unique<dtls::SideDtls>(dtls_context_, *side.rtp, *side.rtcp);
+    dtls::SideSetup setup;
+    setup.enabled = side.dtls.active;
+    setup.role = side.dtls.role;
+    setup.remote_fingerprint = side.dtls.remote_fingerprint;
+    dtls::SideDtls* endpoint = side.dtls_endpoint.get();
+    media::PacketStream* rtp = side.rtp.get();
+    media::PacketStream* rtcp = side.rtcp.get();
+    changes.on_worker(side, [endpoint, rtp, rtcp, setup] {
+        endpoint->configure(setup);
+        rtp->dtls = rtcp->dtls = setup.enabled ? endpoint : nullptr;
+    });
+}
+
 void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
     if (!side.rtp)
         return;
@@ -549,7 +605,10 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
             // A sender that moved to a new address (or a new media type) gets a fresh port
             // pair towards the other side, in offers and answers alike, unless port-latching
             // keeps the ports. A hold (zero address) is not a move.
-            mp.moved = m && !request.port_latching && m->sdp_rtp.port() != 0 && !m->sdp_rtp.ip().is_unspecified() &&
+            // Port latching is the default towards participants speaking ICE (their address
+            // changes with every ICE restart), unless no-port-latching says otherwise.
+            const bool latching = request.port_latching || (speaks_ice(mp.ice) && !request.no_port_latching);
+            mp.moved = m && !latching && m->sdp_rtp.port() != 0 && !m->sdp_rtp.ip().is_unspecified() &&
                        !mp.endpoints.rtp.ip().is_unspecified() &&
                        (!(m->sdp_rtp == mp.endpoints.rtp) || m->type != description.media);
             mp.fresh_sender = !m || !m->sockets;
@@ -651,8 +710,11 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             sync_ice_agent(changes, m);
             sync_ice_agent(changes, out);
             settle_sdes(m, out, session.media()[i], mp, request, plan.is_offer, t);
+            settle_dtls(m, out, session, i, mp, request, plan.is_offer, t);
             sync_srtp(changes, m);
             sync_srtp(changes, out);
+            sync_dtls(changes, m);
+            sync_dtls(changes, out);
         }
         if (!plan.is_offer)
             t.offered = mp.answer_to;

@@ -167,6 +167,7 @@ private:
         std::unique_ptr<media::SocketPair> sockets;
         std::unique_ptr<ice::SideAgent> ice_agent;
         std::vector<std::unique_ptr<SideSrtp>> srtp;
+        std::unique_ptr<dtls::SideDtls> dtls_endpoint;
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -218,6 +219,13 @@ private:
                      const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);
     // Gives side's streams the SRTP contexts its keys call for (none without SRTP).
     void sync_srtp(MediaChanges& changes, MediaSide& side);
+    // DTLS-SRTP as the offer or answer settles it (after SDES, which it wins over).
+    void settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp::Session& session, std::size_t index,
+                     const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);
+    // Hands side's DTLS endpoint (made when first needed) what the signalling settled.
+    void sync_dtls(MediaChanges& changes, MediaSide& side);
+    // Our certificate's fingerprint with hash, as a=fingerprint writes it.
+    std::string our_fingerprint(dtls::HashFunction hash) const;
     media::RelayPolicy relay_policy(const CallRequest& request) const;
     // Hands each of publisher's streams the subscriber streams that are to get a copy.
     void refresh_fan_out(MediaChanges& changes, Participant& publisher);
@@ -246,6 +254,9 @@ private:
     std::size_t next_worker_ = 0;
     std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
     stats::Statistics& stats_;
+    // The DTLS certificate (made at start, as upstream does) and the context every
+    // endpoint shares.
+    dtls::Context dtls_context_;
 };
 
 }  // namespace rtpe::call

@@ -97,15 +97,16 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target, bool input_en
 }
 
 // The media section in upstream's order: m= and its other non-attribute lines, then
-// uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, a=ptime,
-// and ICE. The participant's own ICE attributes never pass: we are its only candidate.
+// uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, SDES
+// a=crypto, DTLS a=setup and a=fingerprint, a=ptime, and ICE. The participant's own ICE attributes never pass: we are its only candidate.
 void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTarget& target, sdp::Direction direction,
                    bool had_direction, const RewriteOptions& options) {
     auto description = section.media();
-    if (target.offered)
-        section.set_proto(target.offered->protocol);
-    else if (options.transport_protocol && is_rtp_protocol(description.proto))
+    // An answer goes back in the offer's protocol, unless transport-protocol names another.
+    if (options.transport_protocol && is_rtp_protocol(description.proto))
         section.set_proto(*options.transport_protocol);
+    else if (target.offered)
+        section.set_proto(target.offered->protocol);
 
     if (description.is_rejected()) {
         // A rejected stream is answered with its bare m= line.
@@ -170,7 +171,8 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
             mid = a.value;
         else if (a.name == "ptime")
             ptime = a.value;
-        else if (codec || a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "setup" || a.name == "crypto")
+        else if (codec || a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "setup" || a.name == "crypto" ||
+                 a.name == "fingerprint")
             continue;  // setup: DTLS roles are the daemon's own (none on plain media)
         else if (sdp::parse_direction(a.name) && !keep_direction)
             continue;
@@ -222,10 +224,14 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
     // rtcp-mux and ptime are RTP's: other media (udptl, BFCP) lose them.
     if (target.rtcp_mux && rtp)
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
-    if (ptime && rtp)
-        out.push_back(attribute_line("ptime", ptime));
     for (const auto& crypto : target.crypto)
         out.push_back(attribute_line("crypto", crypto));
+    if (target.dtls) {
+        out.push_back(attribute_line("setup", target.dtls->setup));
+        out.push_back(attribute_line("fingerprint", target.dtls->fingerprint));
+    }
+    if (ptime && rtp)
+        out.push_back(attribute_line("ptime", ptime));
     if (target.ice)
         append_ice(out, target, ended_candidates);
     section.set_lines(std::move(out));

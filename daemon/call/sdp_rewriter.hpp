@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/dtls_negotiation.hpp"
 #include "daemon/call/ice_negotiation.hpp"
 #include "net/address.hpp"
 #include "sdp/session.hpp"
@@ -33,6 +34,7 @@ struct MediaTarget {
     bool rtcp_on_rtp_port = false;   // a=rtcp names the RTP port: mux without a fallback port
     std::optional<IceAdvert> ice;    // we speak ICE with the receiver: our attributes and candidates
     std::vector<std::string> crypto;  // our a=crypto values for the receiver (SDES)
+    std::optional<DtlsAdvert> dtls;   // our a=setup and a=fingerprint for the receiver
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
 };
 

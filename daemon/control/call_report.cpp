@@ -191,6 +191,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("rtcp-mux");
         if (m->ice.passthrough)
             w.string("passthrough");
+        if (m->dtls.active)
+            w.string("DTLS-SRTP");
         if (m->dtls_active)
             w.string("DTLS role active");
         if (m->dtls_passive)

@@ -37,6 +37,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"strict-source", &CallRequest::strict_source},
         {"media-handover", &CallRequest::media_handover},
         {"port-latching", &CallRequest::port_latching},
+        {"no-port-latching", &CallRequest::no_port_latching},
         {"no-rtcp-attribute", &CallRequest::no_rtcp_attribute},
         {"full-rtcp-attribute", &CallRequest::full_rtcp_attribute},
         {"loop-protect", &CallRequest::loop_protect},
@@ -138,7 +139,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
     if (auto ma = string_of(d, "media-address"); !ma.empty())
         r.media_address = ma;
     if (auto tp = string_of(d, "transport-protocol"); !tp.empty()) {
-        if (tp != "RTP/AVP" && tp != "RTP/AVPF" && tp != "RTP/SAVP" && tp != "RTP/SAVPF")
+        if (tp != "RTP/AVP" && tp != "RTP/AVPF" && tp != "RTP/SAVP" && tp != "RTP/SAVPF" &&
+            tp != "UDP/TLS/RTP/SAVP" && tp != "UDP/TLS/RTP/SAVPF")
             throw NgError("Transport protocol " + tp + " is not supported yet");
         r.transport_protocol = tp;
     }
@@ -182,6 +184,17 @@ CallRequest parse_call_request(const bencode::Value& d) {
             r.rtcp_mux.reject = true;
         else
             RTPE_LOG(control, log::kWarning, "Unknown 'rtcp-mux' flag encountered: '%s'", mux.c_str());
+    }
+    if (auto dtls = string_of(d, "DTLS"); !dtls.empty()) {
+        const std::string mode = canonical_flag(dtls);
+        if (mode == "off" || mode == "no" || mode == "disable")
+            r.dtls_off = true;
+        else if (mode == "passive")
+            r.dtls_passive = true;
+        else if (mode == "active")
+            r.dtls_passive = false;
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown 'DTLS' flag encountered: '%s'", dtls.c_str());
     }
     for (const auto& sdes : strings_of(d, "SDES"))
         apply_sdes_option(r.sdes, sdes);

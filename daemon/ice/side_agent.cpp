@@ -104,8 +104,10 @@ void SideAgent::settle() {
         switch (e.kind) {
         case AgentEvent::Kind::selected:
             media::take_ice_endpoint(stream_of(e.component), e.remote);
-            // With rtcp-mux the RTCP stream sends nowhere of its own; without it, its own
-            // component selects its own pair.
+            // With rtcp-mux there is no component 2: RTCP comes from and goes to the pair
+            // of component 1.
+            if (setup_.rtcp_mux && e.component == 1)
+                media::take_ice_endpoint(rtcp_, e.remote);
             break;
         case AgentEvent::Kind::consent_expired:
             media::lose_ice_consent(stream_of(e.component));

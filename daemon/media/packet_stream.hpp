@@ -16,6 +16,7 @@
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
+#include "daemon/media/dtls_handler.hpp"
 #include "daemon/media/forwarder.hpp"
 #include "daemon/media/ice_endpoint.hpp"
 #include "daemon/media/payload_counts.hpp"
@@ -168,6 +169,7 @@ public:
     RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
     PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     IceEndpoint* ice = nullptr;         // the side's ICE agent, when its participant speaks ICE
+    DtlsHandler* dtls = nullptr;        // the side's DTLS endpoint, when it speaks DTLS-SRTP with us
     // SRTP with the participant (RFC 3711), owned by the call's media side: what it sends
     // is unprotected with srtp_in, what goes to it protected with srtp_out.
     srtp::Context* srtp_in = nullptr;

@@ -306,6 +306,8 @@ void PacketStream::stop_timers() {
         timers->cancel(learning_timer_);
     if (ice)
         ice->stop();
+    if (dtls)
+        dtls->stop();
 }
 
 void take_ice_endpoint(PacketStream& s, const net::SocketAddress& selected) {
@@ -366,6 +368,12 @@ void relay_readable(PacketStream& stream) {
             if (stream.ice && len >= 20 && b.data[i][0] < 4) {
                 bump(in.stun);
                 stream.ice->on_stun(stream, b.data[i], len, *source);
+                continue;
+            }
+            // DTLS to a participant speaking DTLS-SRTP is its endpoint's (RFC 7983: 20-63).
+            if (stream.dtls && len >= 13 && b.data[i][0] >= 20 && b.data[i][0] <= 63) {
+                bump(in.dtls);
+                stream.dtls->on_dtls(stream, b.data[i], len, *source);
                 continue;
             }
             const net::SocketAddress endpoint_before = stream.endpoint;

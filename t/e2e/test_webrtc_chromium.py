@@ -53,17 +53,8 @@ CONNECT_TIMEOUT = 10.0   # oracle: about 1 s on loopback
 MEASURE_S = 2.0          # counters must rise over this window
 MIN_PACKETS = 30         # of the ~100 20 ms frames in the window; slack for 2 busy cores
 
-NO_DTLS = ("our daemon has no DTLS-SRTP yet: it passes a browser's fingerprint on without a=setup instead "
-           "of terminating DTLS with its own, and refuses UDP/TLS/RTP/SAVPF towards a browser")
-NO_SDES = "our daemon has no SDES-SRTP (RTP/SAVP with a=crypto) yet, nor DTLS-SRTP for the browser leg"
-
-
-def both(reason):
-    """The scenario against the oracle (must pass) and ours (strict xfail until `reason` is gone)."""
-    return pytest.mark.parametrize("which", [
-        pytest.param("oracle"),
-        pytest.param("ours", marks=pytest.mark.xfail(strict=True, reason=reason)),
-    ])
+# Every scenario runs against the oracle and against ours, alike.
+both = pytest.mark.parametrize("which", DAEMONS)
 
 
 assert DAEMONS == ["oracle", "ours"]
@@ -208,7 +199,7 @@ def browser_to_browser_call(page, proxy, call_id):
     return a_side, b_side
 
 
-@both(NO_DTLS)
+@both
 def test_a_browser_to_browser(which, cleanup_stack):
     proxy = start_proxy(which, cleanup_stack)
     page = open_browser(cleanup_stack)
@@ -221,7 +212,7 @@ def test_a_browser_to_browser(which, cleanup_stack):
     ng(proxy, "delete", call_id, **{"from-tag": "A"})
 
 
-@both(NO_DTLS)
+@both
 def test_d_ice_restart_mid_call(which, cleanup_stack):
     proxy = start_proxy(which, cleanup_stack)
     page = open_browser(cleanup_stack)
@@ -319,13 +310,13 @@ def run_browser_sip_call(which, cleanup_stack, direction, sdes):
     ng(proxy, "delete", call_id, **{"from-tag": "A" if direction == "browser-calls" else "S"})
 
 
-@both(NO_DTLS)
+@both
 @pytest.mark.parametrize("direction", ["browser-calls", "sip-calls"])
 def test_b_browser_and_plain_rtp(which, direction, cleanup_stack):
     run_browser_sip_call(which, cleanup_stack, direction, sdes=False)
 
 
-@both(NO_SDES)
+@both
 @pytest.mark.parametrize("direction", ["browser-calls", "sip-calls"])
 def test_c_browser_and_sdes_srtp(which, direction, cleanup_stack):
     run_browser_sip_call(which, cleanup_stack, direction, sdes=True)
@@ -352,7 +343,7 @@ def ua(cleanup_stack, user):
     return agent
 
 
-@both(NO_DTLS)
+@both
 @pytest.mark.parametrize("direction", ["browser-calls", "sip-calls"])
 def test_e_kamailio_webrtc_gateway(which, direction, cleanup_stack):
     """A call between a browser and a plain RTP phone, both UAs speaking SIP (Python) to a

@@ -4,9 +4,8 @@ as the participant.
 
 Signalling: plain RTP <-> SRTP in both directions (transport-protocol) and SRTP <-> SRTP;
 the rewritten SDPs' m= lines and a=crypto lines (keys, which are random, normalized) and
-query's "SDES" flag and "crypto suite" must be the oracle's. The oracle also offers
-DTLS-SRTP (a=setup, a=fingerprint), which this build does not have yet: those two lines
-are compared apart (test_dtls_lines_are_still_missing, strict xfail).
+query's "SDES" flag and "crypto suite" must be the oracle's; so must the DTLS-SRTP lines
+offered beside SDES (a=setup, a=fingerprint; compared by name, the fingerprints differ).
 
 Media: the SRTP participant protects with its key and unprotects with the key our SDP gave
 it, with libsrtp; the plain one sends and receives RTP; both must get what the other sent,
@@ -99,11 +98,11 @@ def test_signalling_matches_oracle(daemons, scenario):
     assert got == expected
 
 
-@pytest.mark.xfail(strict=True, reason="DTLS-SRTP is not offered yet: no a=setup/a=fingerprint beside SDES")
-def test_dtls_lines_are_still_missing(daemons):
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_dtls_offered_beside_sdes_as_the_oracle_does(daemons, scenario):
     ours, oracle = daemons
-    _, expected = observe(oracle, "sdes-dtls-lines", "rtp-to-srtp")
-    _, got = observe(ours, "sdes-dtls-lines", "rtp-to-srtp")
+    _, expected = observe(oracle, "sdes-dtls-lines-" + scenario, scenario)
+    _, got = observe(ours, "sdes-dtls-lines-" + scenario, scenario)
     assert got == expected
 
 
