@@ -66,6 +66,12 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     call::CallSettings s;
     s.delete_delay = o.delete_delay;
     s.tos = o.tos;
+    s.dtls_certificate.key_type = *dtls::parse_key_type(o.dtls_cert_cipher);  // checked when parsed
+    s.dtls_certificate.rsa_key_bits = static_cast<unsigned>(o.dtls_rsa_key_size);
+    s.dtls_certificate.signature = *dtls::parse_signature_hash(o.dtls_signature);
+    s.dtls_context.ciphers = o.dtls_ciphers;
+    s.dtls_mtu = static_cast<std::size_t>(o.dtls_mtu);
+    s.dtls_passive = o.dtls_passive;
     if (!o.log_facility_cdr.empty())
         s.cdr_facility = *log::facility_by_name(o.log_facility_cdr);
     if (o.endpoint_learning == "immediate")

@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "daemon/call/timeout_notifier.hpp"
+#include "dtls/certificate.hpp"
 #include "net/endpoint_spec.hpp"
 #include "util/parse.hpp"
 
@@ -54,6 +55,19 @@ OptionSpec hundredths(const char* name, const char* description, int& target) {
                 if (!n || *n < -1e7 || *n > 1e7)
                     bad_value(option, v.back(), "not a number");
                 target = static_cast<int>(*n * 100.0);
+            }};
+}
+
+// A value the predicate accepts (its spellings are the arg text's).
+OptionSpec choice(const char* name, const char* arg, const char* description, bool (*valid)(const std::string&),
+                  std::string& target) {
+    std::string option = name;
+    std::string allowed = arg;
+    return {name, 0, ArgKind::value, arg, description,
+            [&target, valid, option, allowed](const std::vector<std::string>& v) {
+                if (!valid(v.back()))
+                    bad_value(option, v.back(), "must be one of " + allowed);
+                target = v.back();
             }};
 }
 
@@ -222,7 +236,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(integer("delete-delay", 'd', "INT", "seconds a deleted call is kept before it is freed", o.delete_delay, 0,
                         INT_MAX));
     t.push_back(unsupported("sip-source", 0, ArgKind::flag, nullptr, "use the SIP source address rather than SDP's by default"));
-    t.push_back(unsupported("dtls-passive", 0, ArgKind::flag, nullptr, "prefer the passive DTLS role"));
+    t.push_back(flag("dtls-passive", 0, "prefer the passive DTLS role", o.dtls_passive));
     t.push_back(integer("max-sessions", 0, "INT", "refuse new calls above this many", o.max_sessions,
                         -1, INT_MAX));
     t.push_back(hundredths("max-load", "refuse new calls above this load average", o.max_load_centi));
@@ -284,11 +298,15 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("debug-srtp", 0, ArgKind::flag, nullptr, "log SRTP internals (for debugging only)"));
     t.push_back(unsupported("reject-invalid-sdp", 0, ArgKind::flag, nullptr,
                             "refuse SDP bodies with syntax errors"));
-    t.push_back(unsupported("dtls-rsa-key-size", 0, ArgKind::value, "INT", "RSA key size of the DTLS certificate"));
-    t.push_back(unsupported("dtls-cert-cipher", 0, ArgKind::value, "RSA", "key type of the DTLS certificate"));
-    t.push_back(unsupported("dtls-mtu", 0, ArgKind::value, "INT", "MTU used for DTLS records"));
-    t.push_back(unsupported("dtls-ciphers", 0, ArgKind::value, "STRING", "OpenSSL cipher list for DTLS"));
-    t.push_back(unsupported("dtls-signature", 0, ArgKind::value, "SHA-256|SHA-1", "fingerprint hash announced for DTLS"));
+    t.push_back(integer("dtls-rsa-key-size", 0, "INT", "RSA key size of the DTLS certificate", o.dtls_rsa_key_size,
+                        1024, 16384));
+    t.push_back(choice("dtls-cert-cipher", "prime256v1|RSA", "key type of the DTLS certificate",
+                       [](const std::string& v) { return dtls::parse_key_type(v).has_value(); }, o.dtls_cert_cipher));
+    t.push_back(integer("dtls-mtu", 0, "INT", "largest DTLS datagram", o.dtls_mtu, 576, 65507));
+    t.push_back(text("dtls-ciphers", 0, "STRING", "OpenSSL cipher list for DTLS", o.dtls_ciphers));
+    t.push_back(choice("dtls-signature", "SHA-256|SHA-1", "signature hash of the DTLS certificate",
+                       [](const std::string& v) { return dtls::parse_signature_hash(v).has_value(); },
+                       o.dtls_signature));
     t.push_back(listen("listen-http", 0, "address for HTTP and WebSocket control; repeatable", o.listen_http));
     t.push_back(listen("listen-https", 0, "address for HTTPS and secure WebSocket control; repeatable", o.listen_https));
     t.push_back(text("https-cert", 0, "FILE", "certificate file for HTTPS", o.https_cert));

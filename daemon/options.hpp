@@ -77,6 +77,13 @@ struct DaemonOptions {
 
     // call lifetime, seconds
     int delete_delay = 30;
+    // DTLS-SRTP: the certificate made at start and the handshake (upstream's defaults).
+    std::string dtls_cert_cipher = "prime256v1";
+    int dtls_rsa_key_size = 2048;
+    std::string dtls_signature = "SHA-256";
+    std::string dtls_ciphers = "DEFAULT:!NULL:!aNULL:!SHA256:!SHA384:!aECDH:!AESGCM+AES256:!aPSK";
+    int dtls_mtu = 1200;
+    bool dtls_passive = false;
     int timeout = 60;
     int silent_timeout = 3600;
     int final_timeout = 0;

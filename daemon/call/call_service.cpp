@@ -28,7 +28,7 @@ CallService::CallService(CallRegistry& registry, media::LocalInterfaces& interfa
       limits_(limits),
       settings_(std::move(settings)),
       stats_(stats),
-      dtls_context_(dtls::Certificate::generate()) {}
+      dtls_context_(dtls::Certificate::generate(settings_.dtls_certificate), settings_.dtls_context) {}
 
 void CallService::keep_origin_fields(Participant& sender, sdp::Session& session, const CallRequest& request) {
     // The participant's first SDP gives the username, session name and version its later
@@ -451,7 +451,7 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     offerer.active = offerer.remote_fingerprint.has_value() && !request.dtls_off;
     if (!offerer.active)
         return;
-    offerer.role = role_towards(offerer.remote_setup, request.dtls_passive);
+    offerer.role = role_towards(offerer.remote_setup, request.dtls_passive || settings_.dtls_passive);
     receiver.sdes.in.reset();
     receiver.sdes.out.reset();
     t.crypto.clear();
@@ -467,6 +467,7 @@ void CallService::sync_dtls(MediaChanges& changes, MediaSide& side) {
     setup.enabled = side.dtls.active;
     setup.role = side.dtls.role;
     setup.remote_fingerprint = side.dtls.remote_fingerprint;
+    setup.mtu = settings_.dtls_mtu;
     dtls::SideDtls* endpoint = side.dtls_endpoint.get();
     media::PacketStream* rtp = side.rtp.get();
     media::PacketStream* rtcp = side.rtcp.get();

@@ -18,6 +18,8 @@
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/stats/statistics.hpp"
+#include "dtls/certificate.hpp"
+#include "dtls/context.hpp"
 #include "sdp/session.hpp"
 
 namespace rtpe::call {
@@ -29,6 +31,12 @@ struct CallSettings {
     std::string instance_id;  // identifies this daemon in loop-protect attributes
     std::optional<int> cdr_facility;  // --log-facility-cdr: a CDR per ended call goes there
     std::string sdp_session_name = "rtpengine";  // s= of SDPs written from scratch
+    // --dtls-*: the certificate made at start, the handshake's ciphers, datagram size and
+    // the role preferred where we may choose.
+    dtls::CertificateOptions dtls_certificate;
+    dtls::ContextOptions dtls_context;
+    std::size_t dtls_mtu = 1200;
+    bool dtls_passive = false;
 };
 
 // What one m= line of an offer or answer needs, as negotiation decides it before anything

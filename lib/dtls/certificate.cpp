@@ -1,4 +1,5 @@
 #include "dtls/certificate.hpp"
+#include "dtls/openssl_error.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -13,13 +14,14 @@
 
 namespace rtpe::dtls {
 
-namespace {
-[[noreturn]] void openssl_failed(const char* what) {
+void throw_openssl_error(const char* what) {
     const unsigned long code = ERR_get_error();
     ERR_clear_error();
     const char* reason = code ? ERR_reason_error_string(code) : nullptr;
     throw std::runtime_error(std::string("OpenSSL: ") + what + (reason ? std::string(": ") + reason : ""));
 }
+
+namespace {
 
 struct X509Free {
     void operator()(X509* x) const { X509_free(x); }
@@ -117,7 +119,7 @@ Fingerprint fingerprint_of(X509* certificate, HashFunction hash) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     if (X509_digest(certificate, digest_of(hash), md, &length) != 1)
-        openssl_failed("X509_digest");
+        throw_openssl_error("X509_digest");
     out.digest.assign(md, md + length);
     return out;
 }
@@ -132,20 +134,20 @@ Certificate Certificate::generate(const CertificateOptions& options) {
     impl->key.reset(options.key_type == KeyType::rsa ? EVP_RSA_gen(options.rsa_key_bits)
                                                      : EVP_EC_gen("prime256v1"));
     if (!impl->key)
-        openssl_failed("key generation");
+        throw_openssl_error("key generation");
     impl->x509.reset(X509_new());
     X509* x = impl->x509.get();
     if (!x || X509_set_pubkey(x, impl->key.get()) != 1)
-        openssl_failed("X509_set_pubkey");
+        throw_openssl_error("X509_set_pubkey");
 
     // A random 64-bit serial with its top bit set, as upstream's BN_rand(64, 0, 0).
     std::unique_ptr<BIGNUM, BnFree> serial(BN_new());
     if (!serial || BN_rand(serial.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
         !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x)))
-        openssl_failed("serial number");
+        throw_openssl_error("serial number");
     // Version 1 (the value 0): no extensions, as upstream.
     if (X509_set_version(x, 0) != 1)
-        openssl_failed("X509_set_version");
+        throw_openssl_error("X509_set_version");
 
     const std::string cn = options.common_name.substr(0, 63);
     std::unique_ptr<X509_NAME, NameFree> name(X509_NAME_new());
@@ -154,15 +156,15 @@ Certificate Certificate::generate(const CertificateOptions& options) {
                                    reinterpret_cast<const unsigned char*>(cn.data()), static_cast<int>(cn.size()),
                                    -1, 0) != 1 ||
         X509_set_subject_name(x, name.get()) != 1 || X509_set_issuer_name(x, name.get()) != 1)
-        openssl_failed("subject name");
+        throw_openssl_error("subject name");
 
     if (!X509_gmtime_adj(X509_getm_notBefore(x), -static_cast<long>(options.not_before_offset.count())) ||
         !X509_gmtime_adj(X509_getm_notAfter(x), static_cast<long>(options.lifetime.count())))
-        openssl_failed("validity");
+        throw_openssl_error("validity");
 
     const EVP_MD* md = options.signature == SignatureHash::sha_1 ? EVP_sha1() : EVP_sha256();
     if (X509_sign(x, impl->key.get(), md) <= 0)
-        openssl_failed("X509_sign");
+        throw_openssl_error("X509_sign");
     impl->finish();
     return Certificate(std::move(impl));
 }
@@ -194,7 +196,7 @@ Certificate Certificate::from_pem(std::string_view pem) {
 std::string Certificate::certificate_pem() const {
     BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || PEM_write_bio_X509(bio.get(), impl_->x509.get()) != 1)
-        openssl_failed("PEM_write_bio_X509");
+        throw_openssl_error("PEM_write_bio_X509");
     return bio_text(bio.get());
 }
 
@@ -202,7 +204,7 @@ std::string Certificate::to_pem() const {
     BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || PEM_write_bio_X509(bio.get(), impl_->x509.get()) != 1 ||
         PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        openssl_failed("PEM_write_bio");
+        throw_openssl_error("PEM_write_bio");
     return bio_text(bio.get());
 }
 

@@ -1,4 +1,5 @@
 #include "dtls/context.hpp"
+#include "dtls/openssl_error.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,13 +10,6 @@
 #include "dtls/endpoint.hpp"
 
 namespace rtpe::dtls {
-
-namespace {
-[[noreturn]] void openssl_failed(const char* what) {
-    ERR_clear_error();
-    throw std::runtime_error(std::string("OpenSSL: ") + what);
-}
-}  // namespace
 
 struct Context::Impl {
     explicit Impl(Certificate c) : certificate(std::move(c)) {}
@@ -50,10 +44,10 @@ Context::Context(Certificate certificate, ContextOptions options) {
     impl->ctx = SSL_CTX_new(DTLS_method());
     SSL_CTX* ctx = impl->ctx;
     if (!ctx)
-        openssl_failed("SSL_CTX_new");
+        throw_openssl_error("SSL_CTX_new");
     if (SSL_CTX_use_certificate(ctx, impl->certificate.x509()) != 1 ||
         SSL_CTX_use_PrivateKey(ctx, impl->certificate.private_key()) != 1)
-        openssl_failed("certificate");
+        throw_openssl_error("certificate");
     // Both sides must show a certificate: it is what the SDP fingerprint authenticates
     // (RFC 5763 5). The chain is not checked against any CA; the fingerprint is the check.
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
