@@ -452,6 +452,9 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     if (!offerer.active)
         return;
     offerer.role = role_towards(offerer.remote_setup, request.dtls_passive || settings_.dtls_passive);
+    // Query shows the role the answer settled.
+    receiver.dtls_active = offerer.role == dtls::Role::active;
+    receiver.dtls_passive = offerer.role == dtls::Role::passive;
     receiver.sdes.in.reset();
     receiver.sdes.out.reset();
     t.crypto.clear();

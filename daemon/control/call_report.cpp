@@ -59,6 +59,16 @@ void write_learning(Writer& w, const media::PacketStream& stream) {
         .end();
 }
 
+// The SDES suite query shows for a media: the one in use; or, as upstream shows it, the
+// first one we offered a participant that took DTLS-SRTP instead.
+const srtp::CryptoSuite* shown_sdes_suite(const call::MediaSide& media) {
+    if (media.sdes.active())
+        return media.sdes.out->suite;
+    if (media.dtls.active && !media.sdes.offered_to.empty())
+        return media.sdes.offered_to.front().suite;
+    return nullptr;
+}
+
 void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const call::MediaSide& media,
                   const net::SocketAddress& sdp, int64_t call_created, ReportDetail detail) {
     w.dict();
@@ -77,8 +87,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     known ? write_endpoint(w, current) : void(w.dict().end());
     w.key("advertised endpoint");
     known ? write_endpoint(w, sdp) : void(w.dict().end());
-    if (media.sdes.active())
-        w.entry("crypto suite", std::string(media.sdes.out->suite->name));
+    if (const srtp::CryptoSuite* suite = shown_sdes_suite(media))
+        w.entry("crypto suite", std::string(suite->name));
     const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
     w.integer_entry("last packet", last ? last : call_created);
     // A multiplexing participant's RTP port carries RTCP too; its RTCP port is a fallback.
@@ -197,7 +207,7 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("DTLS role active");
         if (m->dtls_passive)
             w.string("DTLS role passive");
-        if (m->sdes.active())
+        if (shown_sdes_suite(*m))
             w.string("SDES");
         if (m->ice.enabled)
             w.string("ICE");
