@@ -177,6 +177,9 @@ void CallService::apply_media_events() {
             if (e.stream->published.quality)
                 e.stream->published.quality->add(e.ssrc, e.quality);
             break;
+        case media::MediaEvent::Kind::dtls_verified:
+            e.stream->published.dtls_verified = true;
+            break;
         case media::MediaEvent::Kind::new_ssrc:
             RTPE_LOG(core, log::kDebug, "New SSRC %08x on %s%s", e.ssrc,
                      e.stream->local_address().to_string().c_str(), e.stream->is_rtcp() ? " (RTCP)" : "");

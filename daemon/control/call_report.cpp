@@ -97,6 +97,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
         w.string(rtcp ? "fallback RTCP" : "RTCP");
     if (known)
         w.string("filled");
+    if (stream && stream->published.dtls_verified)
+        w.string("DTLS fingerprint verified");
     if (media.ice.enabled)
         w.string("ICE");
     w.end();

@@ -124,6 +124,13 @@ void SideDtls::settle() {
             RTPE_LOG(crypto, log::kInfo, "DTLS-SRTP connected on %s (%s)", rtp_.local_address().to_string().c_str(),
                      e.keys && e.keys->suite ? std::string(e.keys->suite->name).c_str() : "?");
             use_srtp(e.keys);
+            if (media::EventOutbox* events = media::this_worker().events)
+                for (media::PacketStream* s : {&rtp_, &rtcp_}) {
+                    media::MediaEvent verified;
+                    verified.kind = media::MediaEvent::Kind::dtls_verified;
+                    verified.stream = s;
+                    events->post(verified);
+                }
             break;
         case EndpointEvent::Kind::failed:
             RTPE_LOG(crypto, log::kWarning, "DTLS failed on %s: %.*s", rtp_.local_address().to_string().c_str(),

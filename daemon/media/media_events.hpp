@@ -22,7 +22,8 @@ class PacketStream;
 // events posted before it saw the release (CallService::bury_*), so the pointer is live
 // whenever an event is applied.
 struct MediaEvent {
-    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample };
+    // dtls_verified: the stream's DTLS peer showed the certificate its SDP's fingerprint names.
+    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample, dtls_verified };
     Kind kind = Kind::endpoint_learned;
     PacketStream* stream = nullptr;
     net::SocketAddress address;     // endpoint_learned: the endpoint now in use

@@ -105,6 +105,7 @@ struct PublishedEndpoint {
     net::SocketAddress advertised;  // the SDP address the worker had when it learned
     net::SocketAddress learned;     // port 0: nothing learned yet
     QualityLog* quality = nullptr;  // the call's MOS samples; null once the stream is retired
+    bool dtls_verified = false;     // query: "DTLS fingerprint verified"
 };
 
 class PacketStream;

@@ -208,6 +208,11 @@ def test_a_browser_to_browser(which, cleanup_stack):
     media = check_media_rising(page, proxy, {"A": a_side, "B": b_side})
     packets = query_packets(proxy, call_id)
     assert packets.get("A", 0) > 0 and packets.get("B", 0) > 0, (packets, proxy.log()[-4000:])
+    # Both browsers' certificates matched the fingerprints their SDPs named.
+    reply = ng(proxy, "query", call_id)
+    for tag, info in reply["tags"].items():
+        rtp_flags = [f.decode() for f in info["medias"][0]["streams"][0]["flags"]]
+        assert "DTLS fingerprint verified" in rtp_flags, (tag, rtp_flags)
     print("\n%s: %s; proxy received per tag %s" % (which, media, packets))
     ng(proxy, "delete", call_id, **{"from-tag": "A"})
 
