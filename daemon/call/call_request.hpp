@@ -88,6 +88,7 @@ struct CallRequest {
     SdesRequest sdes;
     bool dtls_off = false;      // DTLS: off, no, disable: no DTLS-SRTP offered or accepted
     bool dtls_passive = false;  // DTLS: passive: the passive role where we may choose
+    std::optional<std::string> dtls_fingerprint;  // DTLS-fingerprint: the hash our a=fingerprint uses
     std::optional<int> tos;
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;

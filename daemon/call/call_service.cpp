@@ -433,10 +433,18 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     const std::string protocol = session.media()[index].media().proto;
     sender.dtls.remote_fingerprint = is_srtp_profile(protocol) ? fingerprint_of(session, index) : std::nullopt;
     sender.dtls.remote_setup = setup_of(session, index);
+    // DTLS-fingerprint names the hash; else SHA-256 in offers, the peer's own in answers.
+    bool hash_requested = false;
+    dtls::HashFunction requested_hash = dtls::HashFunction::sha_256;
+    if (request.dtls_fingerprint)
+        if (auto hash = dtls::find_hash_function(*request.dtls_fingerprint)) {
+            requested_hash = *hash;
+            hash_requested = true;
+        }
     if (is_offer) {
         // Offered beside SDES to a participant whose profile is SRTP.
         if (is_srtp_profile(plan.receiver_protocol) && !request.dtls_off)
-            t.dtls = DtlsAdvert{"actpass", our_fingerprint(dtls::HashFunction::sha_256)};
+            t.dtls = DtlsAdvert{"actpass", our_fingerprint(requested_hash)};
         return;
     }
     // The answerer answered our offer with a fingerprint: DTLS-SRTP with it, not SDES. (The
@@ -461,7 +469,8 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     receiver.sdes.in.reset();
     receiver.sdes.out.reset();
     t.crypto.clear();
-    t.dtls = DtlsAdvert{std::string(dtls::to_string(offerer.role)), our_fingerprint(offerer.remote_fingerprint->hash)};
+    t.dtls = DtlsAdvert{std::string(dtls::to_string(offerer.role)),
+                        our_fingerprint(hash_requested ? requested_hash : offerer.remote_fingerprint->hash)};
 }
 
 void CallService::sync_dtls(MediaChanges& changes, MediaSide& side) {

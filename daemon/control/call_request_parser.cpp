@@ -196,6 +196,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
         else
             RTPE_LOG(control, log::kWarning, "Unknown 'DTLS' flag encountered: '%s'", dtls.c_str());
     }
+    if (auto hash = string_of(d, "DTLS-fingerprint"); !hash.empty())
+        r.dtls_fingerprint = hash;
     for (const auto& sdes : strings_of(d, "SDES"))
         apply_sdes_option(r.sdes, sdes);
     if (d.find("TOS")) {

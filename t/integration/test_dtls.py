@@ -38,6 +38,10 @@ CASES = {
                  {"transport-protocol": "UDP/TLS/RTP/SAVPF"}, sdp("b", 7000, "RTP/AVP")),
     "from-plain": ({"transport-protocol": "UDP/TLS/RTP/SAVPF", "SDES": ["off"]}, sdp("a", 6000, "RTP/AVP"),
                    {"transport-protocol": "RTP/AVP"}, sdp("b", 7000, "UDP/TLS/RTP/SAVPF", "active")),
+    "fingerprint-hash-offer": ({"DTLS-fingerprint": "SHA-1", "transport-protocol": "UDP/TLS/RTP/SAVPF"},
+                               sdp("a", 6000, "RTP/AVP"), {}, sdp("b", 7000, "UDP/TLS/RTP/SAVPF", "active")),
+    "fingerprint-hash-both": ({"DTLS-fingerprint": "SHA-512"}, sdp("a", 6000, "UDP/TLS/RTP/SAVPF", "actpass"),
+                              {}, sdp("b", 7000, "UDP/TLS/RTP/SAVPF", "active", FP1)),
     "dtls-off": ({"DTLS": "off"}, sdp("a", 6000, "RTP/SAVP", "actpass", crypto="1 AES_CM_128_HMAC_SHA1_80 "
                                        "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"),
                  {}, sdp("b", 7000, "RTP/SAVP", crypto="1 AES_CM_128_HMAC_SHA1_80 "
