@@ -52,6 +52,26 @@ def process_group_members(pgid):
     return members
 
 
+def end_process_group_leftovers(pgid, timeout):
+    """Ends, by PID, what is left of a process group we started once its leader is gone:
+    SIGTERM, then SIGKILL for what is still there after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    leftovers = process_group_members(pgid)
+    for pid in leftovers:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    while leftovers and time.monotonic() < deadline:
+        time.sleep(0.05)
+        leftovers = process_group_members(pgid)
+    for pid in leftovers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def parse_kamcmd_structs(text):
     """kamcmd prints each RPC struct as '{', 'key: value' lines, '}'. Returns a list of dicts."""
     structs = []
@@ -176,21 +196,7 @@ class Kamailio:
                     self.proc.wait(STOP_TIMEOUT)
             # Kamailio's main process normally takes its children down with it; kill by PID
             # any of its tree that outlived it.
-            deadline = time.time() + STOP_TIMEOUT
-            leftovers = process_group_members(pgid)
-            for pid in leftovers:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            while leftovers and time.time() < deadline:
-                time.sleep(0.05)
-                leftovers = process_group_members(pgid)
-            for pid in leftovers:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            end_process_group_leftovers(pgid, STOP_TIMEOUT)
             self.proc = None
         if self.log_file is not None:
             self.log_file.close()

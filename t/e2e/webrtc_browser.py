@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from kamailio_runner import process_group_members
+from kamailio_runner import end_process_group_leftovers
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -152,21 +152,7 @@ class Chromium:
                         self.proc.wait(STOP_TIMEOUT)
             # Renderer, GPU and utility processes normally go with the browser; any left
             # of the process group we started are ended by PID.
-            deadline = time.monotonic() + STOP_TIMEOUT
-            leftovers = process_group_members(pgid)
-            for pid in leftovers:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            while leftovers and time.monotonic() < deadline:
-                time.sleep(0.05)
-                leftovers = process_group_members(pgid)
-            for pid in leftovers:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            end_process_group_leftovers(pgid, STOP_TIMEOUT)
             self.proc = None
         for fd in (self._to_chrome, self._from_chrome):
             if fd is not None:
