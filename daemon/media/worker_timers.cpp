@@ -88,6 +88,11 @@ void WorkerTimers::run_due(int64_t now) {
         Timer* t = heap_.front();
         remove_at(0);
         t->on_timer(now);  // may schedule again
+        // A timer that asks to run again right away (an ICE pacing slot, a DTLS timeout
+        // OpenSSL does not see as expired yet) waits for the next tick: this loop always
+        // ends, and the worker gets back to its sockets and tasks in between.
+        if (t->scheduled() && t->due_ms_ <= now)
+            schedule(*t, now + 1);
     }
     arm();
 }

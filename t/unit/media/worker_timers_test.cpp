@@ -68,6 +68,28 @@ TEST(WorkerTimers, CancelAndRescheduleAndRearmFromCallback) {
     EXPECT_EQ(log, (std::vector<int>{2, 2, 1}));
 }
 
+// A timer that keeps asking for "now" (or the past) must not hold the worker in run_due:
+// it runs once per call and waits for the next millisecond.
+TEST(WorkerTimers, TimerAskingForNowAgainWaitsForTheNextTick) {
+    net::Poller poller;
+    WorkerTimers timers(poller);
+    struct Eager : Timer {
+        WorkerTimers* timers = nullptr;
+        int runs = 0;
+        void on_timer(int64_t now) override {
+            ++runs;
+            timers->schedule(*this, now - 5);
+        }
+    } eager;
+    eager.timers = &timers;
+    timers.schedule(eager, 100);
+    timers.run_due(100);
+    EXPECT_EQ(eager.runs, 1);
+    EXPECT_EQ(eager.due_ms(), 101);
+    timers.run_due(101);
+    EXPECT_EQ(eager.runs, 2);
+}
+
 TEST(WorkerTimers, TimerfdFiresThroughThePoller) {
     net::Poller poller;
     WorkerTimers timers(poller);
