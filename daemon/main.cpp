@@ -23,6 +23,7 @@
 #include "daemon/media/relay.hpp"
 #include "daemon/media/rtcp_quality.hpp"
 #include "daemon/media/rtcp_tap.hpp"
+#include "daemon/media/srtp_logging.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/mqtt/publisher.hpp"
 #include "daemon/mqtt/snapshot.hpp"
@@ -116,6 +117,7 @@ int run(int argc, char** argv) {
                  "Kernel forwarding (table %d) is not available in this build, continuing in userspace only",
                  options.table);
 
+    media::set_srtp_logging(options.log_srtp_keys, options.debug_srtp);
     if (const char* plain = getenv("RTPENGINE_PLAIN_IO"); plain && *plain == '1') {
         media::set_plain_io(true);
         RTPE_LOG(core, log::kInfo, "Using plain recvmsg/sendmsg for media (RTPENGINE_PLAIN_IO)");

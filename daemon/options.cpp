@@ -280,7 +280,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("idle-scheduling", 0, ArgKind::value, "default|none|fifo|rr|other|batch|idle",
                             "scheduling policy of idle threads"));
     t.push_back(unsupported("idle-priority", 0, ArgKind::value, "INT", "scheduling priority of idle threads"));
-    t.push_back(unsupported("log-srtp-keys", 0, ArgKind::flag, nullptr, "log SRTP keys (for debugging only)"));
+    t.push_back(flag("log-srtp-keys", 0, "log SRTP keys to the error log instead of the debug log", o.log_srtp_keys));
     t.push_back(unsupported("mysql-host", 0, ArgKind::value, "HOST|IP", "MySQL server holding media files to play"));
     t.push_back(unsupported("mysql-port", 0, ArgKind::value, "INT", "MySQL port"));
     t.push_back(unsupported("mysql-user", 0, ArgKind::value, "USERNAME", "MySQL user"));
@@ -295,7 +295,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                  }});
     t.push_back(unsupported("jitter-buffer", 0, ArgKind::value, "INT", "jitter buffer size in packets"));
     t.push_back(unsupported("jb-clock-drift", 0, ArgKind::flag, nullptr, "compensate senders' clock drift in the jitter buffer"));
-    t.push_back(unsupported("debug-srtp", 0, ArgKind::flag, nullptr, "log SRTP internals (for debugging only)"));
+    t.push_back(flag("debug-srtp", 0, "log SRTP packets (every RTCP one, every 512th RTP one)", o.debug_srtp));
     t.push_back(unsupported("reject-invalid-sdp", 0, ArgKind::flag, nullptr,
                             "refuse SDP bodies with syntax errors"));
     t.push_back(integer("dtls-rsa-key-size", 0, "INT", "RSA key size of the DTLS certificate", o.dtls_rsa_key_size,

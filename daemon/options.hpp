@@ -84,6 +84,8 @@ struct DaemonOptions {
     std::string dtls_ciphers = "DEFAULT:!NULL:!aNULL:!SHA256:!SHA384:!aECDH:!AESGCM+AES256:!aPSK";
     int dtls_mtu = 1200;
     bool dtls_passive = false;
+    bool log_srtp_keys = false;  // SRTP keys to the error log instead of the debug log
+    bool debug_srtp = false;     // SRTP packets to the debug log
     int timeout = 60;
     int silent_timeout = 3600;
     int final_timeout = 0;

@@ -1,5 +1,7 @@
 #include "daemon/call/call_service.hpp"
 
+#include "daemon/media/srtp_logging.hpp"
+
 #include <sys/time.h>
 
 #include <algorithm>
@@ -506,6 +508,13 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
     if (!running && !side.sdes.active())
         return;
     auto contexts = make_side_srtp(side.sdes);
+    if (contexts) {
+        const auto& in_key = side.sdes.in->keys.front();
+        const auto& out_key = side.sdes.out->keys.front();
+        media::log_srtp_key("SDES", side.rtp->local_address(), *side.sdes.in->suite, in_key.key, in_key.salt, true);
+        media::log_srtp_key("SDES", side.rtp->local_address(), *side.sdes.out->suite, out_key.key, out_key.salt,
+                            false);
+    }
     srtp::Context* in = contexts ? &contexts->in : nullptr;
     srtp::Context* out = contexts ? &contexts->out : nullptr;
     media::PacketStream* rtp = side.rtp.get();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "daemon/media/srtp_logging.hpp"
 #include "daemon/media/worker_context.hpp"
 #include "util/log.hpp"
 
@@ -104,6 +105,10 @@ void SideDtls::use_srtp(const SrtpKeys* keys) {
     srtp_out_.reset();
     if (!keys)
         return;
+    if (keys->suite) {
+        media::log_srtp_key("DTLS", rtp_.local_address(), *keys->suite, keys->receive_key, keys->receive_salt, true);
+        media::log_srtp_key("DTLS", rtp_.local_address(), *keys->suite, keys->send_key, keys->send_salt, false);
+    }
     try {
         srtp_in_.emplace(keys->receive_context());
         srtp_out_.emplace(keys->send_context());

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "daemon/media/packet_stream.hpp"
+#include "daemon/media/srtp_logging.hpp"
 #include "srtp/context.hpp"
 
 namespace rtpe::media {
@@ -28,6 +29,8 @@ void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
         bump(failures);
         return;
     }
+    if (srtp_debug_packets())
+        debug_srtp_packet(to.local_address(), "protected", buffer.data(), length, packet.is_rtcp, to.srtp_debug_out);
     egress.queue(to.fd(), to.endpoint, buffer.data(), length, failures);
 }
 

@@ -175,6 +175,7 @@ public:
     // is unprotected with srtp_in, what goes to it protected with srtp_out.
     srtp::Context* srtp_in = nullptr;
     srtp::Context* srtp_out = nullptr;
+    uint32_t srtp_debug_in = 0, srtp_debug_out = 0;  // --debug-srtp: RTP packets seen, per way
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
     // Delayed learning's deadline on the worker's timer queue; stop_timers() before the

@@ -2,6 +2,7 @@
 
 #include "daemon/media/egress.hpp"
 #include "daemon/media/rtcp_tap.hpp"
+#include "daemon/media/srtp_logging.hpp"
 #include "daemon/media/worker_context.hpp"
 #include "rtp/header.hpp"
 #include "rtp/rtcp.hpp"
@@ -141,12 +142,21 @@ void tap_rtcp(const PacketStream& s, const Packet& p, const net::SocketAddress& 
 // SRTP or SRTCP from a participant we speak SRTP with, unprotected in place (the receive
 // buffer has room); false when it does not authenticate (dropped and counted). What is
 // not RTP or RTCP passes: STUN and DTLS have their own handlers.
-bool unprotect(srtp::Context& srtp, uint8_t* data, std::size_t& length) {
+bool unprotect(PacketStream& s, uint8_t* data, std::size_t& length) {
     if (rtp::demux(data, length) != rtp::Demux::rtp_or_rtcp)
         return true;
     const std::span<uint8_t> buffer(data, kMaxPacket);
     const bool rtcp = rtp::classify(data, length) == rtp::PacketKind::rtcp;
-    return (rtcp ? srtp.unprotect_rtcp(buffer, length) : srtp.unprotect_rtp(buffer, length)) == srtp::Status::ok;
+    const bool debug = srtp_debug_packets();
+    if (debug)
+        debug_srtp_packet(s.local_address(), "received", data, length, rtcp, s.srtp_debug_in);
+    srtp::Context& srtp = *s.srtp_in;
+    const bool ok =
+        (rtcp ? srtp.unprotect_rtcp(buffer, length) : srtp.unprotect_rtp(buffer, length)) == srtp::Status::ok;
+    if (debug && rtcp)  // RTP's counter moved on above; only RTCP is shown both ways
+        debug_srtp_packet(s.local_address(), ok ? "unprotected" : "failed to authenticate", data, length, rtcp,
+                          s.srtp_debug_in);
+    return ok;
 }
 
 // Classification (RFC 7983) and ingress accounting; fills what the sinks see.
@@ -388,7 +398,7 @@ void relay_readable(PacketStream& stream) {
             if (stream.endpoint_confirmed != confirmed_before || !(stream.endpoint == endpoint_before))
                 publish_endpoint(stream);
 
-            if (stream.srtp_in && !unprotect(*stream.srtp_in, b.data[i], len)) {
+            if (stream.srtp_in && !unprotect(stream, b.data[i], len)) {
                 bump(in.srtp_failures);
                 ++errors;
                 continue;
