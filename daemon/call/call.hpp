@@ -49,7 +49,9 @@ struct MediaSide {
     std::unique_ptr<ice::SideAgent> ice_agent;  // its agent on the streams' worker, once both know credentials
     SdesSide sdes;                         // SDES-SRTP between this participant and us
     DtlsSide dtls;                         // DTLS-SRTP between this participant and us
-    std::unique_ptr<dtls::SideDtls> dtls_endpoint;  // its endpoint on the streams' worker
+    // Its DTLS associations on the streams' worker: one per component (RTP, RTCP), the RTP
+    // one alone with rtcp-mux.
+    std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
     // The SRTP contexts its streams use (the last one); earlier ones stay until the streams
     // go, since the worker may still be using them when a re-INVITE brings new keys.
     std::vector<std::unique_ptr<SideSrtp>> srtp;

@@ -136,7 +136,7 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent),
-                                  std::move(m.srtp), std::move(m.dtls_endpoint)});
+                                  std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp)});
     m.srtp.clear();
     m.active = false;
 }
@@ -487,16 +487,30 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
 }
 
 void CallService::sync_dtls(MediaChanges& changes, MediaSide& side) {
-    if (!side.rtp || (!side.dtls.active && !side.dtls_endpoint))
+    if (!side.rtp)
         return;
-    if (!side.dtls_endpoint)
-        side.dtls_endpoint = std::make_unique<dtls::SideDtls>(dtls_context_, *side.rtp, *side.rtcp);
-    dtls::SideSetup setup;
-    setup.enabled = side.dtls.active;
-    setup.role = side.dtls.role;
-    setup.remote_fingerprint = side.dtls.remote_fingerprint;
-    setup.mtu = settings_.dtls_mtu;
-    configure_on_worker(changes, side, side.dtls_endpoint.get(), std::move(setup), &media::PacketStream::dtls);
+    auto sync = [&](std::unique_ptr<dtls::SideDtls>& endpoint, media::PacketStream& own, media::PacketStream& sibling,
+                    bool enabled, bool keys_sibling) {
+        if (!enabled && !endpoint)
+            return;
+        if (!endpoint)
+            endpoint = std::make_unique<dtls::SideDtls>(dtls_context_, own, sibling);
+        dtls::SideSetup setup;
+        setup.enabled = enabled;
+        setup.role = side.dtls.role;
+        setup.remote_fingerprint = side.dtls.remote_fingerprint;
+        setup.mtu = settings_.dtls_mtu;
+        setup.keys_sibling = keys_sibling;
+        dtls::SideDtls* handler = endpoint.get();
+        media::PacketStream* stream = &own;
+        changes.on_worker(side, [handler, stream, setup] {
+            handler->configure(setup);
+            stream->dtls = setup.enabled ? handler : nullptr;
+        });
+    };
+    // RTCP's first: with rtcp-mux the RTP association then keys the RTCP stream as well.
+    sync(side.dtls_rtcp, *side.rtcp, *side.rtp, side.dtls.active && !side.rtcp_mux, false);
+    sync(side.dtls_rtp, *side.rtp, *side.rtcp, side.dtls.active, side.rtcp_mux);
 }
 
 void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {

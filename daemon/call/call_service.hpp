@@ -175,7 +175,7 @@ private:
         std::unique_ptr<media::SocketPair> sockets;
         std::unique_ptr<ice::SideAgent> ice_agent;
         std::vector<std::unique_ptr<SideSrtp>> srtp;
-        std::unique_ptr<dtls::SideDtls> dtls_endpoint;
+        std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
     };
     struct Grave {
         std::vector<Retired> streams;

@@ -22,13 +22,14 @@ int64_t to_ms(TimePoint t) {
 }
 
 bool same_association(const SideSetup& a, const SideSetup& b) {
-    return a.enabled == b.enabled && a.role == b.role && a.remote_fingerprint == b.remote_fingerprint;
+    return a.enabled == b.enabled && a.role == b.role && a.remote_fingerprint == b.remote_fingerprint &&
+           a.keys_sibling == b.keys_sibling;
 }
 
 }  // namespace
 
-SideDtls::SideDtls(Context context, media::PacketStream& rtp, media::PacketStream& rtcp)
-    : context_(std::move(context)), rtp_(rtp), rtcp_(rtcp) {}
+SideDtls::SideDtls(Context context, media::PacketStream& own, media::PacketStream& sibling)
+    : context_(std::move(context)), own_(own), sibling_(sibling) {}
 
 SideDtls::~SideDtls() = default;
 
@@ -39,6 +40,9 @@ void SideDtls::configure(const SideSetup& setup) {
     stop();
     endpoint_.reset();
     use_srtp(nullptr);
+    own_.srtp_required = setup.enabled;
+    if (setup.keys_sibling)
+        sibling_.srtp_required = setup.enabled;
     if (!setup.enabled)
         return;
     EndpointConfig config;
@@ -80,11 +84,11 @@ void SideDtls::stop() {
 }
 
 void SideDtls::send(std::span<const uint8_t> datagram) {
-    const net::SocketAddress& to = peer_.port() ? peer_ : rtp_.endpoint;
+    const net::SocketAddress& to = peer_.port() ? peer_ : own_.endpoint;
     if (!to.port() || to.ip().is_unspecified())
         return;  // nowhere yet: the retransmission will try again
-    if (::sendto(rtp_.fd(), datagram.data(), datagram.size(), MSG_DONTWAIT, to.sockaddr_ptr(), to.length()) < 0)
-        media::bump(rtp_.counters().errors);
+    if (::sendto(own_.fd(), datagram.data(), datagram.size(), MSG_DONTWAIT, to.sockaddr_ptr(), to.length()) < 0)
+        media::bump(own_.counters().errors);
 }
 
 void SideDtls::on_event(const EndpointEvent& event) {
@@ -99,15 +103,21 @@ void SideDtls::on_timer(int64_t now_ms) {
 }
 
 void SideDtls::use_srtp(const SrtpKeys* keys) {
-    rtp_.srtp_in = rtcp_.srtp_in = nullptr;
-    rtp_.srtp_out = rtcp_.srtp_out = nullptr;
+    // Only what this association gave: a component without one leaves its stream alone.
+    if (srtp_in_) {
+        for (media::PacketStream* s : {&own_, &sibling_})
+            if (s->srtp_in == &*srtp_in_) {
+                s->srtp_in = nullptr;
+                s->srtp_out = nullptr;
+            }
+    }
     srtp_in_.reset();
     srtp_out_.reset();
     if (!keys)
         return;
     if (keys->suite) {
-        media::log_srtp_key("DTLS", rtp_.local_address(), *keys->suite, keys->receive_key, keys->receive_salt, true);
-        media::log_srtp_key("DTLS", rtp_.local_address(), *keys->suite, keys->send_key, keys->send_salt, false);
+        media::log_srtp_key("DTLS", own_.local_address(), *keys->suite, keys->receive_key, keys->receive_salt, true);
+        media::log_srtp_key("DTLS", own_.local_address(), *keys->suite, keys->send_key, keys->send_salt, false);
     }
     try {
         srtp_in_.emplace(keys->receive_context());
@@ -118,19 +128,25 @@ void SideDtls::use_srtp(const SrtpKeys* keys) {
         srtp_out_.reset();
         return;
     }
-    rtp_.srtp_in = rtcp_.srtp_in = &*srtp_in_;
-    rtp_.srtp_out = rtcp_.srtp_out = &*srtp_out_;
+    own_.srtp_in = &*srtp_in_;
+    own_.srtp_out = &*srtp_out_;
+    if (setup_.keys_sibling) {
+        sibling_.srtp_in = &*srtp_in_;
+        sibling_.srtp_out = &*srtp_out_;
+    }
 }
 
 void SideDtls::settle() {
     for (const EndpointEvent& e : events_) {
         switch (e.kind) {
         case EndpointEvent::Kind::connected:
-            RTPE_LOG(crypto, log::kInfo, "DTLS-SRTP connected on %s (%s)", rtp_.local_address().to_string().c_str(),
+            RTPE_LOG(crypto, log::kInfo, "DTLS-SRTP connected on %s (%s)", own_.local_address().to_string().c_str(),
                      e.keys && e.keys->suite ? std::string(e.keys->suite->name).c_str() : "?");
             use_srtp(e.keys);
             if (media::EventOutbox* events = media::this_worker().events)
-                for (media::PacketStream* s : {&rtp_, &rtcp_}) {
+                for (media::PacketStream* s : {&own_, &sibling_}) {
+                    if (s == &sibling_ && !setup_.keys_sibling)
+                        continue;
                     media::MediaEvent verified;
                     verified.kind = media::MediaEvent::Kind::dtls_verified;
                     verified.stream = s;
@@ -138,7 +154,7 @@ void SideDtls::settle() {
                 }
             break;
         case EndpointEvent::Kind::failed:
-            RTPE_LOG(crypto, log::kWarning, "DTLS failed on %s: %.*s", rtp_.local_address().to_string().c_str(),
+            RTPE_LOG(crypto, log::kWarning, "DTLS failed on %s: %.*s", own_.local_address().to_string().c_str(),
                      static_cast<int>(e.reason.size()), e.reason.data());
             break;
         case EndpointEvent::Kind::closed:

@@ -1,10 +1,11 @@
 #pragma once
-// The DTLS-SRTP endpoint (lib/dtls, RFC 5763/5764) of one participant's media side, run by
-// the worker that owns its streams: DTLS records from the relay go in, flights go out of
-// the side's RTP socket, retransmission runs on the worker's timers, and once connected
-// the exported keys become the side's SRTP contexts (what it sends is unprotected with its
-// key, what we send it protected with ours). One association on the RTP port serves RTCP
-// too (rtcp-mux, as WebRTC requires).
+// The DTLS-SRTP endpoint (lib/dtls, RFC 5763/5764) of one component of a participant's
+// media side, run by the worker that owns its streams: DTLS records from the relay go in,
+// flights go out of the component's own socket, retransmission runs on the worker's
+// timers, and once connected the exported keys become that stream's SRTP contexts (what
+// the participant sends is unprotected with its key, what we send it protected with ours).
+// Each component has its association (RFC 5764 4.1); with rtcp-mux the RTP one keys the
+// RTCP stream too.
 //
 // Threading: the control thread creates it and owns it with the media side; configure()
 // and everything else run on the worker.
@@ -28,11 +29,13 @@ struct SideSetup {
     Role role = Role::passive;
     std::optional<Fingerprint> remote_fingerprint;
     std::size_t mtu = 1200;
+    bool keys_sibling = false;  // rtcp-mux: the keys serve the side's other stream too
 };
 
 class SideDtls final : public media::DtlsHandler, public Endpoint::Listener, private media::Timer {
 public:
-    SideDtls(Context context, media::PacketStream& rtp, media::PacketStream& rtcp);
+    // own: the stream whose socket carries the association; sibling: the side's other one.
+    SideDtls(Context context, media::PacketStream& own, media::PacketStream& sibling);
     ~SideDtls() override;
 
     // Worker: a new role or fingerprint starts a new association; the same again keeps
@@ -57,8 +60,8 @@ private:
     void use_srtp(const SrtpKeys* keys);
 
     Context context_;
-    media::PacketStream& rtp_;
-    media::PacketStream& rtcp_;
+    media::PacketStream& own_;
+    media::PacketStream& sibling_;
     std::unique_ptr<Endpoint> endpoint_;
     SideSetup setup_;
     net::SocketAddress peer_;  // where its DTLS comes from: where ours goes

@@ -11,6 +11,8 @@ namespace rtpe::media {
 void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
     std::atomic<uint64_t>& failures = packet.ingress->counters().errors;
     srtp::Context* srtp = to.srtp_out;
+    if (!srtp && to.srtp_required && packet.demux == rtp::Demux::rtp_or_rtcp)
+        return;  // never in clear towards a participant that speaks SRTP
     // What is not RTP or RTCP (STUN, DTLS, garbage) goes as it is, as on a plain port.
     if (!srtp || packet.demux != rtp::Demux::rtp_or_rtcp) {
         egress.queue(to.fd(), to.endpoint, packet.data, packet.length, failures);

@@ -175,6 +175,9 @@ public:
     // is unprotected with srtp_in, what goes to it protected with srtp_out.
     srtp::Context* srtp_in = nullptr;
     srtp::Context* srtp_out = nullptr;
+    // The participant speaks SRTP but its keys are not there yet (DTLS still handshaking):
+    // no RTP or RTCP goes to it in clear, and none from it is taken.
+    bool srtp_required = false;
     uint32_t srtp_debug_in = 0, srtp_debug_out = 0;  // --debug-srtp: RTP packets seen, per way
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }

@@ -398,7 +398,8 @@ void relay_readable(PacketStream& stream) {
             if (stream.endpoint_confirmed != confirmed_before || !(stream.endpoint == endpoint_before))
                 publish_endpoint(stream);
 
-            if (stream.srtp_in && !unprotect(stream, b.data[i], len)) {
+            if ((stream.srtp_in && !unprotect(stream, b.data[i], len)) ||
+                (!stream.srtp_in && stream.srtp_required && rtp::demux(b.data[i], len) == rtp::Demux::rtp_or_rtcp)) {
                 bump(in.srtp_failures);
                 ++errors;
                 continue;
