@@ -1,5 +1,6 @@
 #include "dtls/certificate.hpp"
 #include "dtls/openssl_error.hpp"
+#include "util/parse.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -58,20 +59,6 @@ const EVP_MD* digest_of(HashFunction hash) {
     return EVP_sha256();
 }
 
-bool equal_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = static_cast<char>(x - 32);
-        if (y >= 'a' && y <= 'z')
-            y = static_cast<char>(y - 32);
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 std::string bio_text(BIO* bio) {
     char* data = nullptr;
@@ -98,17 +85,17 @@ struct Certificate::Impl {
 };
 
 std::optional<KeyType> parse_key_type(std::string_view text) {
-    if (equal_nocase(text, "prime256v1"))
+    if (equals_ignoring_case(text, "prime256v1"))
         return KeyType::prime256v1;
-    if (equal_nocase(text, "RSA"))
+    if (equals_ignoring_case(text, "RSA"))
         return KeyType::rsa;
     return std::nullopt;
 }
 
 std::optional<SignatureHash> parse_signature_hash(std::string_view text) {
-    if (equal_nocase(text, "SHA-256"))
+    if (equals_ignoring_case(text, "SHA-256"))
         return SignatureHash::sha_256;
-    if (equal_nocase(text, "SHA-1"))
+    if (equals_ignoring_case(text, "SHA-1"))
         return SignatureHash::sha_1;
     return std::nullopt;
 }

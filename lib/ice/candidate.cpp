@@ -11,12 +11,6 @@ namespace rtpe::ice {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x | 0x20) == (y | 0x20);
-           });
-}
-
 std::optional<CandidateType> parse_type(std::string_view s) {
     if (s == "host")
         return CandidateType::host;
@@ -77,7 +71,7 @@ std::optional<Candidate> parse_candidate(std::string_view value) {
         return std::nullopt;
     c.component = *component;
     c.transport_name = w[2];
-    c.transport = iequals(w[2], "udp") ? Transport::udp : iequals(w[2], "tcp") ? Transport::tcp : Transport::other;
+    c.transport = equals_ignoring_case(w[2], "udp") ? Transport::udp : equals_ignoring_case(w[2], "tcp") ? Transport::tcp : Transport::other;
     const auto priority = parse_number<uint32_t>(w[3]);
     if (!priority || *priority == 0)
         return std::nullopt;

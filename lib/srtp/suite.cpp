@@ -1,4 +1,5 @@
 #include "srtp/suite.hpp"
+#include "util/parse.hpp"
 
 #include <array>
 
@@ -37,20 +38,6 @@ constexpr std::array kSuites{
                 true, true},
 };
 
-bool equal_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = static_cast<char>(x - 32);
-        if (y >= 'a' && y <= 'z')
-            y = static_cast<char>(y - 32);
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 }  // namespace
 
 std::span<const CryptoSuite> crypto_suites() {
@@ -59,7 +46,7 @@ std::span<const CryptoSuite> crypto_suites() {
 
 const CryptoSuite* find_suite(std::string_view name) {
     for (const CryptoSuite& s : kSuites)
-        if (equal_nocase(s.name, name))
+        if (equals_ignoring_case(s.name, name))
             return &s;
     return nullptr;
 }

@@ -27,6 +27,9 @@ std::optional<T> parse_number(std::string_view text, int base = 10) {
     return value;
 }
 
+// ASCII letters compared without case ("rsa" == "RSA"), everything else exactly.
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+
 // Words separated by runs of spaces or tabs (SDP uses single spaces; tolerance is free).
 std::vector<std::string_view> split_words(std::string_view text);
 // The fields between separators, empty ones included ("a||b" -> "a", "", "b").
