@@ -52,6 +52,16 @@ def process_group_members(pgid):
     return members
 
 
+def end_process(proc, timeout):
+    """Ends a process we started, by its PID: SIGTERM, then SIGKILL after timeout seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
 def end_process_group_leftovers(pgid, timeout):
     """Ends, by PID, what is left of a process group we started once its leader is gone:
     SIGTERM, then SIGKILL for what is still there after timeout seconds."""
@@ -188,12 +198,7 @@ class Kamailio:
         if self.proc is not None:
             pgid = self.proc.pid
             if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(STOP_TIMEOUT)
+                end_process(self.proc, STOP_TIMEOUT)
             # Kamailio's main process normally takes its children down with it; kill by PID
             # any of its tree that outlived it.
             end_process_group_leftovers(pgid, STOP_TIMEOUT)

@@ -18,14 +18,13 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-from kamailio_runner import end_process_group_leftovers
+from kamailio_runner import end_process, end_process_group_leftovers
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -144,12 +143,7 @@ class Chromium:
                 try:
                     self.proc.wait(STOP_TIMEOUT)
                 except subprocess.TimeoutExpired:
-                    self.proc.send_signal(signal.SIGTERM)
-                    try:
-                        self.proc.wait(STOP_TIMEOUT)
-                    except subprocess.TimeoutExpired:
-                        self.proc.kill()
-                        self.proc.wait(STOP_TIMEOUT)
+                    end_process(self.proc, STOP_TIMEOUT)
             # Renderer, GPU and utility processes normally go with the browser; any left
             # of the process group we started are ended by PID.
             end_process_group_leftovers(pgid, STOP_TIMEOUT)
