@@ -343,23 +343,6 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
     t.ice = IceAdvert{receiver.ice.local_credentials(), trickle, receiver.ice.lite_self};
 }
 
-namespace {
-
-// Hands a side's ICE agent or DTLS endpoint its setup on the streams' worker, and points
-// the streams at it (or at nothing, when the setup turns it off).
-template <typename Changes, typename Handler, typename Setup, typename Interface>
-void configure_on_worker(Changes& changes, MediaSide& side, Handler* handler, Setup setup,
-                         Interface* media::PacketStream::*slot) {
-    media::PacketStream* rtp = side.rtp.get();
-    media::PacketStream* rtcp = side.rtcp.get();
-    changes.on_worker(side, [handler, rtp, rtcp, slot, setup = std::move(setup)] {
-        handler->configure(setup);
-        rtp->*slot = rtcp->*slot = setup.enabled ? handler : nullptr;
-    });
-}
-
-}  // namespace
-
 void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
     if (!side.rtp)
         return;
@@ -381,7 +364,13 @@ void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
     setup.remote_candidates = side.ice.remote_candidates;
     setup.remote_done = side.ice.remote_done;
     setup.rtcp_mux = side.rtcp_mux;
-    configure_on_worker(changes, side, side.ice_agent.get(), std::move(setup), &media::PacketStream::ice);
+    ice::SideAgent* agent = side.ice_agent.get();
+    media::PacketStream* rtp = side.rtp.get();
+    media::PacketStream* rtcp = side.rtcp.get();
+    changes.on_worker(side, [agent, rtp, rtcp, setup = std::move(setup)] {
+        agent->configure(setup);
+        rtp->ice = rtcp->ice = setup.enabled ? agent : nullptr;
+    });
 }
 
 void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp::MediaSection& section,
