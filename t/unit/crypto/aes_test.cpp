@@ -1,6 +1,6 @@
 #include "crypto/aes.hpp"
 #include "crypto/base64.hpp"
-#include "srtp/hex.hpp"
+#include "hex.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,7 @@
 #include "crypto/hmac.hpp"
 
+#include "hex.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,15 +15,7 @@ ByteView bytes(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-std::string hex(const rtpe::crypto::Sha1Digest& d) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (uint8_t b : d) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
+using rtpe::test::hex;
 
 // RFC 2202, section 3: test cases 1, 2 and 6 (a key longer than the block).
 TEST(HmacSha1, Rfc2202Vectors) {

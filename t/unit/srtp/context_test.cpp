@@ -1,5 +1,5 @@
 #include "srtp/context.hpp"
-#include "srtp/hex.hpp"
+#include "hex.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 #include "srtp/f8.hpp"
-#include "srtp/hex.hpp"
+#include "hex.hpp"
 #include "srtp/key_derivation.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "srtp/hex.hpp"
+#include "hex.hpp"
 #include "srtp/sdes.hpp"
 
 #include <gtest/gtest.h>

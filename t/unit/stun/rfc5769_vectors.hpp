@@ -6,39 +6,16 @@
 #include <string>
 #include <vector>
 
-namespace rtpe::stun::test {
+#include "hex.hpp"
 
-// Parses "00 01 0a ..." (whitespace ignored) into bytes.
-inline std::vector<uint8_t> from_hex(const std::string& text) {
-    std::vector<uint8_t> out;
-    int nibbles = 0;
-    uint8_t byte = 0;
-    for (char c : text) {
-        int v;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v = c - 'A' + 10;
-        else
-            continue;
-        byte = static_cast<uint8_t>((byte << 4) | v);
-        if (++nibbles == 2) {
-            out.push_back(byte);
-            nibbles = 0;
-            byte = 0;
-        }
-    }
-    return out;
-}
+namespace rtpe::stun::test {
 
 inline constexpr const char* kShortTermPassword = "VOkJxbRl1RmTxUk/WvJxBt";
 
 // 2.1: Binding request, SOFTWARE, PRIORITY, ICE-CONTROLLED, USERNAME "evtj:h6vY",
 // MESSAGE-INTEGRITY, FINGERPRINT.
 inline std::vector<uint8_t> sample_request() {
-    return from_hex(
+    return rtpe::test::unhex(
         "0001 0058 2112a442 b7e7a701 bc34d686 fa87dfae"
         "8022 0010 5354554e 20746573 7420636c 69656e74"
         "0024 0004 6e0001ff"
@@ -50,7 +27,7 @@ inline std::vector<uint8_t> sample_request() {
 
 // 2.2: success response, SOFTWARE "test vector", XOR-MAPPED-ADDRESS 192.0.2.1:32853.
 inline std::vector<uint8_t> sample_ipv4_response() {
-    return from_hex(
+    return rtpe::test::unhex(
         "0101 003c 2112a442 b7e7a701 bc34d686 fa87dfae"
         "8022 000b 74657374 20766563 746f7220"
         "0020 0008 0001a147 e112a643"
@@ -60,7 +37,7 @@ inline std::vector<uint8_t> sample_ipv4_response() {
 
 // 2.3: the same with XOR-MAPPED-ADDRESS [2001:db8:1234:5678:11:2233:4455:6677]:32853.
 inline std::vector<uint8_t> sample_ipv6_response() {
-    return from_hex(
+    return rtpe::test::unhex(
         "0101 0048 2112a442 b7e7a701 bc34d686 fa87dfae"
         "8022 000b 74657374 20766563 746f7220"
         "0020 0014 0002a147 0113a9fa a5d3f179 bc25f4b5 bed2b9d9"
@@ -71,7 +48,7 @@ inline std::vector<uint8_t> sample_ipv6_response() {
 // 2.4: request with long-term credentials: USERNAME (UTF-8 "マトリックス"), NONCE,
 // REALM "example.org", MESSAGE-INTEGRITY; no FINGERPRINT.
 inline std::vector<uint8_t> sample_long_term_request() {
-    return from_hex(
+    return rtpe::test::unhex(
         "0001 0060 2112a442 78ad3433 c6ad72c0 29da412e"
         "0006 0012 e3839ee3 8388e383 aae38383 e382afe3 82b90000"
         "0015 001c 662f2f34 39396b39 35346436 4f4c3334 6f4c3946 53547679 36347341"
