@@ -87,7 +87,11 @@ struct CallRequest {
     RtcpMuxRequest rtcp_mux;
     SdesRequest sdes;
     bool dtls_off = false;      // DTLS: off, no, disable: no DTLS-SRTP offered or accepted
-    bool dtls_passive = false;  // DTLS: passive: the passive role where we may choose
+    // DTLS: passive/active, the role we prefer where we may choose (absent: --dtls-passive).
+    std::optional<bool> dtls_passive;
+    // DTLS-reverse: passive/active, the same towards the participant whose offer this is,
+    // for the answer that goes back to it (absent: --dtls-passive).
+    std::optional<bool> dtls_reverse_passive;
     std::optional<std::string> dtls_fingerprint;  // DTLS-fingerprint: the hash our a=fingerprint uses
     std::optional<int> tos;
     std::optional<std::string> received_from_address;

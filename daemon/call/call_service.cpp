@@ -444,6 +444,7 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
             hash_requested = true;
         }
     if (is_offer) {
+        sender.dtls.reverse_passive = request.dtls_reverse_passive.value_or(settings_.dtls_passive);
         // Offered beside SDES to a participant whose profile is SRTP.
         if (is_srtp_profile(plan.receiver_protocol) && !request.dtls_off)
             t.dtls = DtlsAdvert{"actpass", our_fingerprint(requested_hash)};
@@ -464,7 +465,10 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     offerer.active = offerer.remote_fingerprint.has_value() && !request.dtls_off;
     if (!offerer.active)
         return;
-    offerer.role = role_towards(offerer.remote_setup, request.dtls_passive || settings_.dtls_passive);
+    // Passive when either the offer (DTLS-reverse) or this answer (DTLS) asks for it, each
+    // defaulting to --dtls-passive: upstream 10.5 answers so.
+    offerer.role = role_towards(offerer.remote_setup,
+                                offerer.reverse_passive || request.dtls_passive.value_or(settings_.dtls_passive));
     // Query shows the role the answer settled.
     receiver.dtls_active = offerer.role == dtls::Role::active;
     receiver.dtls_passive = offerer.role == dtls::Role::passive;

@@ -24,6 +24,8 @@ struct DtlsSide {
     std::optional<std::string> remote_setup;
     bool active = false;              // DTLS-SRTP chosen with it (query: "DTLS-SRTP")
     dtls::Role role = dtls::Role::passive;  // ours towards it
+    // Its offer asked (DTLS-reverse, else --dtls-passive) for the passive role in our answer.
+    bool reverse_passive = false;
 };
 
 // Our role towards a participant whose a=setup is setup (RFC 4145 / 5763).

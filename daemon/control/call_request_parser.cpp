@@ -189,12 +189,17 @@ CallRequest parse_call_request(const bencode::Value& d) {
         const std::string mode = canonical_flag(dtls);
         if (mode == "off" || mode == "no" || mode == "disable")
             r.dtls_off = true;
-        else if (mode == "passive")
-            r.dtls_passive = true;
-        else if (mode == "active")
-            r.dtls_passive = false;
+        else if (mode == "passive" || mode == "active")
+            r.dtls_passive = mode == "passive";
         else
             RTPE_LOG(control, log::kWarning, "Unknown 'DTLS' flag encountered: '%s'", dtls.c_str());
+    }
+    if (auto reverse = string_of(d, "DTLS-reverse"); !reverse.empty()) {
+        const std::string mode = canonical_flag(reverse);
+        if (mode == "passive" || mode == "active")
+            r.dtls_reverse_passive = mode == "passive";
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown 'DTLS-reverse' flag encountered: '%s'", reverse.c_str());
     }
     if (auto hash = string_of(d, "DTLS-fingerprint"); !hash.empty())
         r.dtls_fingerprint = hash;
