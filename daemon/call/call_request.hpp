@@ -11,7 +11,7 @@
 namespace rtpe::call {
 
 // The ICE key. absent behaves as default: ICE towards the answerer if the offer had it.
-enum class IceMode { absent, default_mode, force, remove, optional };
+enum class IceMode { absent, default_mode, force, remove, optional, force_relay };
 // The SDES key's values (and SDES-... flags), as upstream 10.5 reads them.
 struct SdesRequest {
     bool off = false;       // off, no, disable: no SDES offered

@@ -321,15 +321,22 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
     bool trickle = receiver.ice.trickle;
     if (is_offer) {
         // The answerer is offered ICE as the key says, and taken to speak it until it answers.
-        advertise = request.ice == IceMode::force || request.ice == IceMode::optional ||
+        // force-relay negotiates as optional does; only the offer it writes differs.
+        const bool optional = request.ice == IceMode::optional || request.ice == IceMode::force_relay;
+        const bool relay = request.ice == IceMode::force_relay;
+        advertise = request.ice == IceMode::force || optional ||
                     ((request.ice == IceMode::absent || request.ice == IceMode::default_mode) && speaks_ice(sdp));
         trickle = request.trickle_ice;
         receiver.ice.enabled = advertise;
-        sender.ice.passthrough = receiver.ice.passthrough = request.ice == IceMode::optional && speaks_ice(sdp);
+        sender.ice.passthrough = receiver.ice.passthrough = optional && speaks_ice(sdp);
         if (sender.ice.passthrough) {
             // Upstream marks the answerer's side controlling only once it has answered.
             receiver.ice_controlling = false;
-            t.ice = IceAdvert{{}, false, false, true, true};
+            t.ice = IceAdvert{{}, false, false, true, true, relay};
+            return;
+        }
+        if (relay && advertise) {
+            t.ice = IceAdvert{receiver.ice.local_credentials(), trickle, receiver.ice.lite_self, false, false, true};
             return;
         }
     } else if (receiver.ice.passthrough) {

@@ -48,6 +48,9 @@ struct IceAdvert {
     // (without credentials), ranked below the peer's when low_priority.
     bool passthrough = false;
     bool low_priority = false;
+    // ICE=force-relay: we are a relay candidate beside the sender's own (its relay ones
+    // dropped), and its c=, m=, o= and rtcp attributes pass unchanged.
+    bool relay = false;
 };
 
 }  // namespace rtpe::call

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "ice/candidate.hpp"
 #include "rtp/payload_types.hpp"
 
 namespace rtpe::call {
@@ -22,6 +23,11 @@ bool is_ice_attribute(std::string_view name) {
         "ice-ufrag", "ice-pwd", "candidate", "ice-options", "remote-candidates", "end-of-candidates",
         "ice-lite",  "ice-mismatch"};
     return std::find(kIce.begin(), kIce.end(), name) != kIce.end();
+}
+
+bool is_relay_candidate(const std::optional<std::string>& value) {
+    const auto candidate = value ? ice::parse_candidate(*value) : std::nullopt;
+    return candidate && candidate->type == ice::CandidateType::relay;
 }
 
 bool is_rtp_protocol(std::string_view proto) {
@@ -90,6 +96,14 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target, bool input_en
         c.address = target.address.to_string();
         c.port = component == 1 ? target.rtp_port : target.rtcp_port;
         c.type = ice::CandidateType::host;
+        if (ice.relay) {
+            // Upstream's relay candidate names itself as its base; beside the peer's own
+            // candidates it ranks last (local preference 0).
+            c.type = ice::CandidateType::relay;
+            c.priority = ice::candidate_priority(c.type, ice.passthrough ? 0 : kHostLocalPreference, component);
+            c.related_address = c.address;
+            c.related_port = c.port;
+        }
         out.push_back(attribute_line("candidate", ice::format_candidate(c)));
     }
     if (ice.trickle || (ice.passthrough && input_ended_candidates))
@@ -113,7 +127,10 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         section.set_lines({section.lines().front()});
         return;
     }
-    section.set_port(target.rtp_port);
+    // ICE=force-relay leaves the sender's own transport (port, c=, rtcp attributes) as it was.
+    const bool relay = target.ice && target.ice->relay;
+    if (!relay)
+        section.set_port(target.rtp_port);
 
     const bool rtp = is_rtp_protocol(description.proto);
     std::vector<std::string> formats = description.formats;
@@ -147,7 +164,7 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         }
         if (line.type == 'c') {
             auto c = sdp::parse_connection(line.value);
-            if (c && (!address_is_hold(*c) || target.address_overridden)) {
+            if (c && !relay && (!address_is_hold(*c) || target.address_overridden)) {
                 out.push_back(Line{'c', sdp::format_connection(local_connection(target)), line.ending});
                 continue;
             }
@@ -167,7 +184,11 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
     for (const auto& a : attributes) {
         const bool codec = rtp && (a.name == "rtpmap" || a.name == "fmtp" ||
                                    (a.name == "rtcp-fb" && leading_token(a.value) != "*"));
-        if (a.name == "mid")
+        if (relay && (a.name == "rtcp" || a.name == "rtcp-mux"))
+            out.push_back(attribute_line(a.name, a.value));
+        else if (relay && a.name == "candidate" && is_relay_candidate(a.value))
+            continue;  // we are the relay
+        else if (a.name == "mid")
             mid = a.value;
         else if (a.name == "ptime")
             ptime = a.value;
@@ -214,7 +235,7 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
     }
     if (!keep_direction && (had_direction || !options.original_sendrecv))
         out.push_back(attribute_line(sdp::direction_name(direction), std::nullopt));
-    if (rtp && !options.no_rtcp_attribute) {
+    if (rtp && !options.no_rtcp_attribute && !relay) {
         const uint16_t port = target.rtcp_on_rtp_port ? target.rtp_port : target.rtcp_port;
         std::string value = std::to_string(port);
         if (options.full_rtcp_attribute)
@@ -222,7 +243,7 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         out.push_back(attribute_line("rtcp", value));
     }
     // rtcp-mux and ptime are RTP's: other media (udptl, BFCP) lose them.
-    if (target.rtcp_mux && rtp)
+    if (target.rtcp_mux && rtp && !relay)
         out.push_back(attribute_line("rtcp-mux", std::nullopt));
     for (const auto& crypto : target.crypto)
         out.push_back(attribute_line("crypto", crypto));
@@ -286,6 +307,9 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
         }
 
     auto& top = session.session();
+    // ICE=force-relay leaves o= and c= as the sender wrote them.
+    if (first && first->ice && first->ice->relay)
+        first = nullptr;
     if (first && options.replace_origin)
         session.set_origin_address(addr_type_of(first->address), first->address.to_string());
     // The session c= says what the first media's c= says: our address, or its hold address

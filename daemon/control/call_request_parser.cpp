@@ -154,6 +154,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
             r.ice = IceMode::default_mode;
         else if (mode == "optional")
             r.ice = IceMode::optional;
+        else if (mode == "force-relay")
+            r.ice = IceMode::force_relay;
         else
             throw NgError("ICE option '" + ice + "' is not supported yet");
     }

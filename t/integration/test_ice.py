@@ -48,7 +48,9 @@ def sdp(origin, port, with_ice, trickle=True):
         lines += ["a=candidate:1 1 UDP 2130706431 127.0.0.1 %d typ host" % port,
                   "a=candidate:1 2 UDP 2130706430 127.0.0.1 %d typ host" % (port + 1),
                   "a=candidate:2 1 UDP 1694498815 192.0.2.1 %d typ srflx raddr 127.0.0.1 rport %d"
-                  % (port + 100, port)]
+                  % (port + 100, port),
+                  "a=candidate:3 1 UDP 16777215 192.0.2.9 %d typ relay raddr 192.0.2.1 rport %d"
+                  % (port + 200, port + 100)]
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -87,7 +89,7 @@ def observe(daemon, call_id, mode, offer_ice, answer_ice, trickle, keys=None):
     return seen
 
 
-CASES = [(mode, o, a, t) for mode in ("", "force", "default", "remove", "optional")
+CASES = [(mode, o, a, t) for mode in ("", "force", "default", "remove", "optional", "force-relay")
          for o, a in itertools.product((False, True), repeat=2) for t in (False, True) if o or a or t]
 
 
@@ -227,20 +229,26 @@ def test_ice_offerer_reaches_plain_answerer(daemons, which, lite):
     run(scenario())
 
 
+@pytest.mark.parametrize("mode", ["force", "force-relay"])
 @pytest.mark.parametrize("which", ["ours", "oracle"])
-def test_ice_answerer_is_nominated_by_us(daemons, which):
+def test_ice_answerer_is_nominated_by_us(daemons, which, mode):
+    """With force-relay the offer keeps the plain offerer's own c= and m=: the ICE answerer
+    reaches us only through our relay candidate."""
     daemon = daemons[0 if which == "ours" else 1]
 
     async def scenario():
         conn = aioice.Connection(ice_controlling=False, components=1)
         plain = PlainPeer()
-        call_id = "ice-media-answerer-" + which
+        call_id = "ice-media-answerer-%s-%s" % (which, mode)
         try:
             await conn.gather_candidates()
-            r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft", "ICE": "force",
+            r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft", "ICE": mode,
                                            "rtcp-mux": ["require"], "sdp": sdp("a", plain.port(), False)}))
             offer_to_ice = r["sdp"]
             assert "a=ice-ufrag" in offer_to_ice
+            if mode == "force-relay":
+                assert "m=audio %d " % plain.port() in offer_to_ice
+                assert re.search(r"a=candidate:\S+ 1 UDP \d+ 127\.0\.0\.1 \d+ typ relay", offer_to_ice), offer_to_ice
             r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft",
                                            "to-tag": "tt", "sdp": ice_sdp("b", conn)}))
             to_ice_side = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
