@@ -24,6 +24,13 @@ struct SdesRequest {
     std::optional<bool> unencrypted_srtp, unencrypted_srtcp, unauthenticated_srtp;
 };
 
+// The OSRTP key (opportunistic SRTP, RFC 8643: SDES offered on a plain RTP profile), as
+// upstream 10.5 reads it; without it an offerer's OSRTP offer is passed on as such.
+struct OsrtpRequest {
+    bool offer = false;   // offer: the answerer is offered OSRTP even when the offerer did not
+    bool accept = false;  // accept: we take the offerer's OSRTP offer whatever the answerer does
+};
+
 // The ICE-lite key: towards whom we are an ICE-lite agent (RFC 8445 2.5) from now on.
 enum class IceLite { forward, backward, both, off };
 
@@ -86,6 +93,7 @@ struct CallRequest {
     std::optional<IceLite> ice_lite;  // absent: as it was
     RtcpMuxRequest rtcp_mux;
     SdesRequest sdes;
+    OsrtpRequest osrtp;
     bool dtls_off = false;      // DTLS: off, no, disable: no DTLS-SRTP offered or accepted
     // DTLS: passive/active, the role we prefer where we may choose (absent: --dtls-passive).
     std::optional<bool> dtls_passive;

@@ -383,10 +383,14 @@ void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
 void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp::MediaSection& section,
                               const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t) {
     const std::string protocol = section.media().proto;
-    std::vector<srtp::SdesCrypto> lines = is_srtp_profile(protocol) ? sdes_of(section) : std::vector<srtp::SdesCrypto>{};
+    const bool srtp_profile = is_srtp_profile(protocol);
+    std::vector<srtp::SdesCrypto> lines =
+        srtp_profile || is_plain_rtp_profile(protocol) ? sdes_of(section) : std::vector<srtp::SdesCrypto>{};
     if (is_offer) {
+        sender.sdes.osrtp_offered = !srtp_profile && !lines.empty();
         sender.sdes.offered_by = std::move(lines);
-        const bool receiver_srtp = is_srtp_profile(plan.receiver_protocol) && !request.sdes.off;
+        const bool receiver_srtp =
+            (is_srtp_profile(plan.receiver_protocol) || plan.receiver_osrtp) && !request.sdes.off;
         receiver.sdes.offered_to =
             receiver_srtp ? sdes_offer(sender.sdes.offered_by, request.sdes) : std::vector<srtp::SdesCrypto>{};
         for (const auto& c : receiver.sdes.offered_to)
@@ -395,6 +399,7 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
     }
     SdesSide& answerer = sender.sdes;
     SdesSide& offerer = receiver.sdes;
+    answerer.answered_crypto = !lines.empty();
     // static: a re-INVITE's answer leaves what was negotiated before as it is.
     if (request.sdes.keep && answerer.active() && offerer.active()) {
         t.crypto.push_back(format_sdes_line(*offerer.out, request.sdes));
@@ -411,7 +416,12 @@ void CallService::settle_sdes(MediaSide& sender, MediaSide& receiver, const sdp:
             }
     // Towards the offerer we answer its first usable line with a key of our own (kept while
     // it keeps offering the same line, so a re-INVITE does not re-key).
-    if (offerer.offered_by.empty()) {
+    // An OSRTP offer (RFC 8643) is taken up when the answerer took SRTP, when it was offered
+    // none (we speak SRTP with the offerer ourselves), or with OSRTP=accept; otherwise the
+    // offerer stays on plain RTP, as the answerer did.
+    const bool osrtp_declined =
+        offerer.osrtp_offered && !answerer.active() && !answerer.offered_to.empty() && !request.osrtp.accept;
+    if (offerer.offered_by.empty() || osrtp_declined) {
         offerer.in.reset();
         offerer.out.reset();
         return;
@@ -453,7 +463,7 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
     if (is_offer) {
         sender.dtls.reverse_passive = request.dtls_reverse_passive.value_or(settings_.dtls_passive);
         // Offered beside SDES to a participant whose profile is SRTP.
-        if (is_srtp_profile(plan.receiver_protocol) && !request.dtls_off)
+        if ((is_srtp_profile(plan.receiver_protocol) || plan.receiver_osrtp) && !request.dtls_off)
             t.dtls = DtlsAdvert{"actpass", our_fingerprint(requested_hash)};
         return;
     }
@@ -665,6 +675,9 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
             // The side answering the first offer of this m= line is the ICE controlling one.
             mp.receiver_ice_controlling = !(m && m->ice_controlling);
             mp.receiver_protocol = request.transport_protocol ? *request.transport_protocol : description.proto;
+            const bool osrtp_offer = is_plain_rtp_profile(description.proto) && !sdes_of(section).empty();
+            mp.receiver_osrtp = is_plain_rtp_profile(mp.receiver_protocol) &&
+                                (request.osrtp.offer || (osrtp_offer && !request.transport_protocol));
         } else if (out) {
             mp.answer_to = out->offered;
         }

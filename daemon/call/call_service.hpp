@@ -65,6 +65,9 @@ struct MediaPlan {
     std::optional<OfferedMedia> offered;
     bool receiver_ice_controlling = false;
     std::string receiver_protocol;
+    // The receiver is offered SRTP on its plain profile (OSRTP): passed on from an OSRTP
+    // offer, or asked for with OSRTP=offer.
+    bool receiver_osrtp = false;
     // Answers: the offer the rewritten answer is measured against (the rewrite target's).
     std::optional<OfferedMedia> answer_to;
 };

@@ -12,6 +12,10 @@ bool is_srtp_profile(std::string_view protocol) {
            protocol == "UDP/TLS/RTP/SAVPF";
 }
 
+bool is_plain_rtp_profile(std::string_view protocol) {
+    return protocol == "RTP/AVP" || protocol == "RTP/AVPF";
+}
+
 std::vector<srtp::SdesCrypto> sdes_of(const sdp::MediaSection& section) {
     std::vector<srtp::SdesCrypto> out;
     for (const auto& a : section.attributes()) {

@@ -19,6 +19,8 @@ namespace rtpe::call {
 
 // RTP/SAVP, RTP/SAVPF and their UDP/TLS forms.
 bool is_srtp_profile(std::string_view protocol);
+// RTP/AVP and RTP/AVPF: where SDES lines make an OSRTP offer (RFC 8643).
+bool is_plain_rtp_profile(std::string_view protocol);
 
 // The a=crypto lines of an m= line we can use (known suites), in order.
 std::vector<srtp::SdesCrypto> sdes_of(const sdp::MediaSection& section);
@@ -35,6 +37,8 @@ struct SdesSide {
     std::vector<srtp::SdesCrypto> offered_by;  // what it offered us
     std::optional<srtp::SdesCrypto> in;        // its key: what it sends us is protected with it
     std::optional<srtp::SdesCrypto> out;       // ours: what we send it
+    bool osrtp_offered = false;  // its offer was OSRTP: SDES on a plain RTP profile
+    bool answered_crypto = false;  // its answer had a=crypto lines (query shows "SDES")
     bool active() const { return in && out; }
 };
 

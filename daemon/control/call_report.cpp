@@ -209,7 +209,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("DTLS role active");
         if (m->dtls_passive)
             w.string("DTLS role passive");
-        if (shown_sdes_suite(*m))
+        // As upstream: SDES once either side named keys (offered to it, or in its answer).
+        if (shown_sdes_suite(*m) || !m->sdes.offered_to.empty() || m->sdes.answered_crypto)
             w.string("SDES");
         if (m->ice.enabled)
             w.string("ICE");

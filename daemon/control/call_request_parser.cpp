@@ -84,6 +84,15 @@ void apply_sdes_option(call::SdesRequest& s, const std::string& option) {
         RTPE_LOG(control, log::kWarning, "Unknown 'SDES' flag encountered: '%s'", option.c_str());
 }
 
+void apply_osrtp_option(call::OsrtpRequest& o, const std::string& option) {
+    if (option == "offer")
+        o.offer = true;
+    else if (option == "accept")
+        o.accept = true;
+    else
+        RTPE_LOG(control, log::kWarning, "Unknown 'OSRTP' flag encountered: '%s'", option.c_str());
+}
+
 }  // namespace
 
 CallRequest parse_call_request(const bencode::Value& d) {
@@ -103,6 +112,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
         // SDES-... flags carry SDES options, suite names included, so they are not folded.
         if (flag.size() > 5 && canonical_flag(flag.substr(0, 5)) == "sdes-")
             apply_sdes_option(r.sdes, flag.substr(5));
+        else if (flag.size() > 6 && canonical_flag(flag.substr(0, 6)) == "osrtp-")
+            apply_osrtp_option(r.osrtp, flag.substr(6));
         else
             apply_flag(r, canonical_flag(flag));
     }
@@ -207,6 +218,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
         r.dtls_fingerprint = hash;
     for (const auto& sdes : strings_of(d, "SDES"))
         apply_sdes_option(r.sdes, sdes);
+    for (const auto& osrtp : strings_of(d, "OSRTP"))
+        apply_osrtp_option(r.osrtp, osrtp);
     if (d.find("TOS")) {
         auto value = integer_of(d, "TOS");
         if (!value || *value < 0 || *value > 255)

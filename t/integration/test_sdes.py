@@ -13,12 +13,11 @@ through both daemons. A packet with a broken tag is dropped and counted.
 """
 
 import re
-import socket
-import struct
 import time
 
 import pytest
 
+from media_testlib import PortPair as Peer, rtcp_sr, rtp, srtp_session
 from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
 
 pylibsrtp = pytest.importorskip("pylibsrtp", reason="needs Debian's python3-pylibsrtp")
@@ -108,55 +107,6 @@ def test_dtls_offered_beside_sdes_as_the_oracle_does(daemons, scenario):
 
 # ---- media through libsrtp ----
 
-def rtp(seq, ssrc, fill):
-    return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + bytes([fill]) * 160
-
-
-def rtcp_sr(ssrc):
-    return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0xE0000000, 0x80000000, 12345, 10, 1720)
-
-
-def srtp_session(key_b64, outbound):
-    import base64
-    raw = base64.b64decode(key_b64 + "=" * (-len(key_b64) % 4))
-    policy = pylibsrtp.Policy(key=raw, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
-                              ssrc_type=(pylibsrtp.Policy.SSRC_ANY_OUTBOUND if outbound
-                                         else pylibsrtp.Policy.SSRC_ANY_INBOUND))
-    return pylibsrtp.Session(policy=policy)
-
-
-class Peer:
-    def __init__(self):
-        while True:
-            self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.rtp.bind(("127.0.0.1", 0))
-            self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                self.rtcp.bind(("127.0.0.1", self.rtp.getsockname()[1] + 1))
-                break
-            except OSError:
-                self.rtp.close()
-                self.rtcp.close()
-        for s in (self.rtp, self.rtcp):
-            s.setblocking(False)
-
-    def port(self):
-        return self.rtp.getsockname()[1]
-
-    def drain(self, s):
-        got = []
-        try:
-            while True:
-                got.append(s.recv(4096))
-        except BlockingIOError:
-            pass
-        return got
-
-    def close(self):
-        self.rtp.close()
-        self.rtcp.close()
-
-
 def offered_key(sdp_text, suite):
     m = re.search(r"a=crypto:(\d+) %s inline:([A-Za-z0-9+/=]+)" % suite, sdp_text)
     return int(m.group(1)), m.group(2)
@@ -222,14 +172,7 @@ def test_srtp_to_srtp_is_rekeyed(daemons, which):
         to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
         _, key_for_a = offered_key(r["sdp"], "AES_CM_128_HMAC_SHA1_80")
         a_tx, a_rx = srtp_session(KEY_32, True), srtp_session(key_for_a, False)
-        # b speaks the _32 suite: pylibsrtp needs its own profile for it
-        import base64
-        def session(key, outbound):
-            raw = base64.b64decode(key + "=" * (-len(key) % 4))
-            return pylibsrtp.Session(policy=pylibsrtp.Policy(
-                key=raw, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_32,
-                ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND if outbound else pylibsrtp.Policy.SSRC_ANY_INBOUND))
-        b_tx, b_rx = session(KEY_80, True), session(key_for_b, False)
+        b_tx, b_rx = srtp_session(KEY_80, True, 32), srtp_session(key_for_b, False, 32)
         got_a, got_b = [], []
         for seq in range(1, 6):
             a.rtp.sendto(a_tx.protect(rtp(seq, 0x1111, 0xAA)), ("127.0.0.1", to_a))

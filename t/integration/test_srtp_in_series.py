@@ -12,11 +12,11 @@ or SDES lines) and every packet's protection cross the two implementations.
 
 import re
 import socket
-import struct
 import time
 
 import pytest
 
+from media_testlib import rtp
 from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
 
 
@@ -34,10 +34,6 @@ def sdp(port):
 
 def port_of(sdp_text):
     return int(re.search(r"m=audio (\d+)", sdp_text).group(1))
-
-
-def rtp(seq, ssrc, fill):
-    return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + bytes([fill]) * 160
 
 
 @pytest.mark.parametrize("keys", ["dtls", "sdes"])
