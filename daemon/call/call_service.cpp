@@ -550,6 +550,23 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
     side.srtp.push_back(std::move(contexts));
 }
 
+void CallService::sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b) {
+    auto sync = [&](MediaSide& from, MediaSide& to) {
+        if (!from.rtp)
+            return;
+        const SideSrtp* in = from.srtp.empty() ? nullptr : from.srtp.back().get();
+        const SideSrtp* out = to.srtp.empty() ? nullptr : to.srtp.back().get();
+        const srtp::Context* passthrough = in && out && srtp_passes_through(*in, *out) ? &out->out : nullptr;
+        media::PacketStream* rtp = from.rtp.get();
+        media::PacketStream* rtcp = from.rtcp.get();
+        changes.update(from, [rtp, rtcp, passthrough] {
+            rtp->srtp_passthrough_out = rtcp->srtp_passthrough_out = passthrough;
+        });
+    };
+    sync(a, b);
+    sync(b, a);
+}
+
 media::RelayPolicy CallService::relay_policy(const CallRequest& request) const {
     media::RelayPolicy policy = settings_.relay;
     policy.asymmetric = request.asymmetric;
@@ -770,6 +787,7 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             settle_dtls(m, out, session, i, mp, request, plan.is_offer, t);
             sync_srtp(changes, m);
             sync_srtp(changes, out);
+            sync_srtp_passthrough(changes, m, out);
             sync_dtls(changes, m);
             sync_dtls(changes, out);
         }

@@ -230,6 +230,8 @@ private:
                      const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);
     // Gives side's streams the SRTP contexts its keys call for (none without SRTP).
     void sync_srtp(MediaChanges& changes, MediaSide& side);
+    // SRTP passthrough both ways between the two sides of an m= line, where they agreed.
+    void sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b);
     // DTLS-SRTP as the offer or answer settles it (after SDES, which it wins over).
     void settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp::Session& session, std::size_t index,
                      const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);

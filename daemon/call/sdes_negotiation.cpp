@@ -115,4 +115,8 @@ bool same_keys(const SideSrtp& contexts, const SdesSide& side) {
     return side.active() && same_params(contexts.in_params, *side.in) && same_params(contexts.out_params, *side.out);
 }
 
+bool srtp_passes_through(const SideSrtp& from, const SideSrtp& to) {
+    return same_params(from.in_params, to.out_params);
+}
+
 }  // namespace rtpe::call

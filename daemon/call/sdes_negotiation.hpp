@@ -3,7 +3,8 @@
 // participant whose profile is SRTP (the offerer's own a=crypto lines first, with their
 // tags and keys, so both ends can agree on one suite; then every other suite we have,
 // with fresh keys), what an answer settles, and the keys each side's SRTP contexts use.
-// We always terminate SRTP: what one side sends is unprotected and protected anew.
+// SRTP is terminated: what one side sends is unprotected, and protected anew for the other
+// unless both agreed on the same keys (SRTP passthrough).
 
 #include <memory>
 #include <optional>
@@ -56,5 +57,8 @@ std::unique_ptr<SideSrtp> make_side_srtp(const SdesSide& side);
 // The same keys as what the contexts were made from (a re-INVITE repeating them keeps the
 // running contexts, with their rollover counters and replay windows).
 bool same_keys(const SideSrtp& contexts, const SdesSide& side);
+// What from sends us is protected with the keys we protect with towards to: the two ends
+// agreed on one line, and SRTP can pass between them as it is.
+bool srtp_passes_through(const SideSrtp& from, const SideSrtp& to);
 
 }  // namespace rtpe::call

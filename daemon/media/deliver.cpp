@@ -18,6 +18,10 @@ void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
         egress.queue(to.fd(), to.endpoint, packet.data, packet.length, failures);
         return;
     }
+    if (packet.protected_data && srtp == packet.ingress->srtp_passthrough_out) {
+        egress.queue(to.fd(), to.endpoint, packet.protected_data, packet.protected_length, failures);
+        return;
+    }
     std::span<uint8_t> buffer = egress.scratch();
     if (packet.length > buffer.size()) {
         bump(failures);

@@ -175,6 +175,10 @@ public:
     // is unprotected with srtp_in, what goes to it protected with srtp_out.
     srtp::Context* srtp_in = nullptr;
     srtp::Context* srtp_out = nullptr;
+    // SRTP passthrough: the egress context whose keys are srtp_in's (both ends agreed on one
+    // SDES line). What arrives here authenticated leaves for it as it came, not protected
+    // anew: the sender's own SRTCP index and MKI reach the other end.
+    const srtp::Context* srtp_passthrough_out = nullptr;
     // The participant speaks SRTP but its keys are not there yet (DTLS still handshaking):
     // no RTP or RTCP goes to it in clear, and none from it is taken.
     bool srtp_required = false;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 
 namespace rtpe::media {
 
@@ -29,6 +30,8 @@ struct Batch {
     alignas(16) unsigned char data[kBatch][kMaxPacket];
 };
 thread_local Batch t_batch;
+// SRTP passthrough keeps each packet as it arrived beside its unprotected form.
+thread_local unsigned char t_protected[kBatch][kMaxPacket];
 thread_local Egress t_egress;
 
 std::atomic<bool> g_plain_io{false};
@@ -127,7 +130,7 @@ void ingress_rtcp(PacketStream& s, const uint8_t* data, std::size_t length, int6
 // Whatever claims to be RTCP (version 2, an RTCP packet type) goes to the tap, even when a
 // later part of the compound is broken: the observer decides what it can use.
 void tap_rtcp(const PacketStream& s, const Packet& p, const net::SocketAddress& source) {
-    if (!g_rtcp_tap || p.length < 8 || (p.data[0] >> 6) != 2 || (p.data[1] & 0x7f) < 64 || (p.data[1] & 0x7f) > 95)
+    if (!g_rtcp_tap || !rtp::has_rtcp_header(p.data, p.length))
         return;
     RtcpCapture c;
     c.call_id = s.call_id();
@@ -146,7 +149,7 @@ bool unprotect(PacketStream& s, uint8_t* data, std::size_t& length) {
     if (rtp::demux(data, length) != rtp::Demux::rtp_or_rtcp)
         return true;
     const std::span<uint8_t> buffer(data, kMaxPacket);
-    const bool rtcp = rtp::classify(data, length) == rtp::PacketKind::rtcp;
+    const bool rtcp = rtp::has_rtcp_header(data, length);
     const bool debug = srtp_debug_packets();
     if (debug)
         debug_srtp_packet(s.local_address(), "received", data, length, rtcp, s.srtp_debug_in);
@@ -398,6 +401,9 @@ void relay_readable(PacketStream& stream) {
             if (stream.endpoint_confirmed != confirmed_before || !(stream.endpoint == endpoint_before))
                 publish_endpoint(stream);
 
+            const std::size_t protected_length = len;
+            if (stream.srtp_passthrough_out)
+                std::memcpy(t_protected[i], b.data[i], len);
             if ((stream.srtp_in && !unprotect(stream, b.data[i], len)) ||
                 (!stream.srtp_in && stream.srtp_required && rtp::demux(b.data[i], len) == rtp::Demux::rtp_or_rtcp)) {
                 bump(in.srtp_failures);
@@ -408,6 +414,10 @@ void relay_readable(PacketStream& stream) {
             p.data = b.data[i];
             p.length = len;
             p.ingress = &stream;
+            if (stream.srtp_passthrough_out) {
+                p.protected_data = t_protected[i];
+                p.protected_length = protected_length;
+            }
             classify_and_account(stream, p, now_us);
             if (p.demux == rtp::Demux::rtp_or_rtcp && !p.is_rtp)
                 tap_rtcp(stream, p, *source);

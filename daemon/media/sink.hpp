@@ -27,6 +27,10 @@ struct Packet {
     bool is_rtp = false;              // a well-formed RTP packet; header is valid
     bool is_rtcp = false;             // a well-formed RTCP compound
     rtp::RtpHeader header;
+    // SRTP passthrough: the packet as it arrived, before it was unprotected (data holds the
+    // clear form); set only when ingress->srtp_passthrough_out is.
+    const uint8_t* protected_data = nullptr;
+    std::size_t protected_length = 0;
 };
 
 class Sink {

@@ -63,6 +63,10 @@ Demux demux(const uint8_t* data, std::size_t length) {
     return Demux::other;
 }
 
+bool has_rtcp_header(const uint8_t* data, std::size_t length) {
+    return length >= 8 && (data[0] >> 6) == 2 && is_rtcp_type(data);
+}
+
 PacketKind classify(const uint8_t* data, std::size_t length) {
     if (length < 8 || (data[0] >> 6) != 2)
         return PacketKind::other;

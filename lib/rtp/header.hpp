@@ -17,6 +17,9 @@ enum class PacketKind { rtp, rtcp, other };
 // Version 2, a fixed header that fits, CSRCs, extension and padding within the length.
 // A payload type byte of 192-223 (with the marker bit: 64-95) is RTCP.
 PacketKind classify(const uint8_t* data, std::size_t length);
+// RTCP by its first header alone (RFC 5761 section 4: version 2, packet type 192-223): what
+// SRTCP is, whose encrypted compound cannot be checked further.
+bool has_rtcp_header(const uint8_t* data, std::size_t length);
 
 // The fields of a valid RTP header; payload is what lies between header and padding.
 struct RtpHeader {

@@ -13,6 +13,7 @@ through both daemons. A packet with a broken tag is dropped and counted.
 """
 
 import re
+import struct
 import time
 
 import pytest
@@ -128,7 +129,7 @@ def test_rtp_and_srtp_endpoints_hear_each_other(daemons, which):
                                                   ["%d AES_CM_128_HMAC_SHA1_80 inline:%s" % (tag, KEY_80)])}))
         to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
         b_tx, b_rx = srtp_session(KEY_80, True), srtp_session(our_key, False)
-        got_a, got_b, got_b_rtcp = [], [], []
+        got_a, got_a_rtcp, got_b, got_b_rtcp = [], [], [], []
         for seq in range(1, 6):
             a.rtp.sendto(rtp(seq, 0x1111, 0xAA), ("127.0.0.1", to_a))
             a.rtcp.sendto(rtcp_sr(0x1111), ("127.0.0.1", to_a + 1))
@@ -136,11 +137,13 @@ def test_rtp_and_srtp_endpoints_hear_each_other(daemons, which):
             b.rtcp.sendto(b_tx.protect_rtcp(rtcp_sr(0x2222)), ("127.0.0.1", to_b + 1))
             time.sleep(0.05)
             got_a += a.drain(a.rtp)
+            got_a_rtcp += a.drain(a.rtcp)
             got_b += [b_rx.unprotect(p) for p in b.drain(b.rtp)]
             got_b_rtcp += [b_rx.unprotect_rtcp(p) for p in b.drain(b.rtcp)]
         assert any(p[12:] == b"\xbb" * 160 for p in got_a), "the plain side did not get the SRTP side's RTP"
         assert any(p[12:] == b"\xaa" * 160 for p in got_b), "the SRTP side did not get protected RTP it can read"
         assert any(p[1] == 200 for p in got_b_rtcp), "the SRTP side did not get protected RTCP it can read"
+        assert rtcp_sr(0x2222) in got_a_rtcp, "the plain side did not get the SRTP side's RTCP in clear"
         # A broken authentication tag is dropped (the plain side gets nothing for it).
         bad = bytearray(b_tx.protect(rtp(99, 0x2222, 0xCC)))
         bad[-1] ^= 0xFF
@@ -182,6 +185,54 @@ def test_srtp_to_srtp_is_rekeyed(daemons, which):
             got_b += [b_rx.unprotect(p) for p in b.drain(b.rtp)]
         assert any(p[12:] == b"\xbb" * 160 for p in got_a)
         assert any(p[12:] == b"\xaa" * 160 for p in got_b)
+    finally:
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("which", ["ours", "oracle"])
+def test_an_agreed_line_passes_srtp_through_unchanged(daemons, which):
+    """The answerer takes the offerer's own line: both ends use the same keys. We pass SRTP
+    and SRTCP as they were sent: the sender's own SRTCP index (it protected a few reports
+    before the call was up) reaches the other end. Upstream 10.5 protects SRTCP anew (its
+    own index from 0), which the other end reads all the same."""
+    daemon = daemons[0 if which == "ours" else 1]
+    a, b = Peer(), Peer()
+    call_id = "sdes-passthrough-" + which
+    try:
+        r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "ft",
+                                       "sdp": sdp("a", a.port(), "RTP/SAVP",
+                                                  ["1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_32])}))
+        to_b = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_32 in r["sdp"]
+        r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
+                                       "sdp": sdp("b", b.port(), "RTP/SAVP",
+                                                  ["1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_80])}))
+        to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + KEY_80 in r["sdp"]
+        a_tx, b_rx = srtp_session(KEY_32, True), srtp_session(KEY_32, False)
+        b_tx, a_rx = srtp_session(KEY_80, True), srtp_session(KEY_80, False)
+        for _ in range(7):
+            a_tx.protect_rtcp(rtcp_sr(0x1111))  # never sent: the index moves on
+        sent_rtp, sent_rtcp, got_rtp, got_rtcp, got_a = [], [], [], [], []
+        for seq in range(1, 6):
+            sent_rtp.append(a_tx.protect(rtp(seq, 0x1111, 0xAA)))
+            sent_rtcp.append(a_tx.protect_rtcp(rtcp_sr(0x1111)))
+            a.rtp.sendto(sent_rtp[-1], ("127.0.0.1", to_a))
+            a.rtcp.sendto(sent_rtcp[-1], ("127.0.0.1", to_a + 1))
+            b.rtp.sendto(b_tx.protect(rtp(seq, 0x2222, 0xBB)), ("127.0.0.1", to_b))
+            time.sleep(0.05)
+            got_rtp += b.drain(b.rtp)
+            got_rtcp += b.drain(b.rtcp)
+            got_a += [a_rx.unprotect(p) for p in a.drain(a.rtp)]
+        assert got_rtp and set(got_rtp) <= set(sent_rtp)
+        assert got_rtcp and all(b_rx.unprotect_rtcp(p)[1] == 200 for p in got_rtcp)
+        if which == "ours":
+            assert set(got_rtcp) <= set(sent_rtcp), "SRTCP was protected anew"
+            # E flag and 31-bit index before the 10-byte tag; a new protection starts at 0.
+            assert all(struct.unpack("!I", p[-14:-10])[0] & 0x7FFFFFFF >= 7 for p in got_rtcp)
+        assert any(p[12:] == b"\xbb" * 160 for p in got_a)
     finally:
         daemon.ng.request({"command": "delete", "call-id": call_id})
         a.close()

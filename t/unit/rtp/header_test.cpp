@@ -56,6 +56,19 @@ TEST(RtpHeader, Rtcp) {
     EXPECT_EQ(kind(compound), PacketKind::other);
 }
 
+TEST(RtpHeader, SrtcpIsRtcpByItsHeaderAlone) {
+    // An SR whose compound is followed by SRTCP's E||index and a 10-byte tag: not a valid
+    // compound, still RTCP by its header (RFC 5761 section 4).
+    std::vector<uint8_t> srtcp = {0x80, 200, 0, 6};
+    srtcp.resize(28 + 4 + 10, 0xA5);
+    EXPECT_EQ(kind(srtcp), PacketKind::other);
+    EXPECT_TRUE(has_rtcp_header(srtcp.data(), srtcp.size()));
+    EXPECT_FALSE(has_rtcp_header(rtp().data(), rtp().size()));
+    EXPECT_FALSE(has_rtcp_header(srtcp.data(), 7));
+    srtcp[0] = 0x40;  // version 1
+    EXPECT_FALSE(has_rtcp_header(srtcp.data(), srtcp.size()));
+}
+
 TEST(RtpHeader, Garbage) {
     EXPECT_EQ(kind({}), PacketKind::other);
     EXPECT_EQ(kind({0x80, 0, 1}), PacketKind::other);
