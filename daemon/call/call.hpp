@@ -52,6 +52,10 @@ struct MediaSide {
     // Its DTLS associations on the streams' worker: one per component (RTP, RTCP), the RTP
     // one alone with rtcp-mux.
     std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
+    // What its streams were last told to hold back until its answer sets up the agent or
+    // endpoint (media::PacketStream::stun_expected and early_dtls).
+    bool holds_early_stun = false;
+    bool holds_early_dtls = false;
     // The SRTP contexts its streams use (the last one); earlier ones stay until the streams
     // go, since the worker may still be using them when a re-INVITE brings new keys.
     std::vector<std::unique_ptr<SideSrtp>> srtp;

@@ -234,6 +234,7 @@ void CallService::bind_media(Call& call, MediaSide& m, const std::string& interf
     m.rtp->rtp_sibling = m.rtp.get();
     m.rtcp->rtp_sibling = m.rtp.get();
     m.rtp->published.quality = m.rtcp->published.quality = &call.quality;
+    m.holds_early_stun = m.holds_early_dtls = false;  // new streams hold nothing yet
 }
 
 void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
@@ -353,6 +354,14 @@ void CallService::settle_ice(MediaSide& sender, MediaSide& receiver, const ice::
 void CallService::sync_ice_agent(MediaChanges& changes, MediaSide& side) {
     if (!side.rtp)
         return;
+    // We speak ICE with it: its checks are never the other side's, even before its agent runs.
+    const bool stun_expected = side.ice.enabled && !side.ice.passthrough;
+    if (stun_expected != side.holds_early_stun) {
+        side.holds_early_stun = stun_expected;
+        media::PacketStream* rtp = side.rtp.get();
+        media::PacketStream* rtcp = side.rtcp.get();
+        changes.on_worker(side, [rtp, rtcp, stun_expected] { rtp->stun_expected = rtcp->stun_expected = stun_expected; });
+    }
     ice::SideSetup setup;
     // Checks need both credentials: ours reach the participant with our SDP, its own with its.
     // In passthrough the ends check each other, through us as a plain relay.
@@ -465,6 +474,7 @@ void CallService::settle_dtls(MediaSide& sender, MediaSide& receiver, const sdp:
         // Offered beside SDES to a participant whose profile is SRTP.
         if ((is_srtp_profile(plan.receiver_protocol) || plan.receiver_osrtp) && !request.dtls_off)
             t.dtls = DtlsAdvert{"actpass", our_fingerprint(requested_hash)};
+        receiver.dtls.offered = t.dtls.has_value();
         return;
     }
     // The answerer answered our offer with a fingerprint: DTLS-SRTP with it, not SDES. (The
@@ -516,11 +526,27 @@ void CallService::sync_dtls(MediaChanges& changes, MediaSide& side) {
         changes.on_worker(side, [handler, stream, setup] {
             handler->configure(setup);
             stream->dtls = setup.enabled ? handler : nullptr;
+            if (setup.enabled && stream->early_dtls)
+                stream->early_dtls->hand_over([&](const uint8_t* data, std::size_t length,
+                                                  const net::SocketAddress& source) {
+                    handler->on_dtls(*stream, data, length, source);
+                });
         });
     };
     // RTCP's first: with rtcp-mux the RTP association then keys the RTCP stream as well.
     sync(side.dtls_rtcp, *side.rtcp, *side.rtp, side.dtls.active && !side.rtcp_mux, false);
     sync(side.dtls_rtp, *side.rtp, *side.rtcp, side.dtls.active, side.rtcp_mux);
+    // Offered our fingerprint and not answered yet: what DTLS it sends early is kept.
+    const bool hold = side.dtls.offered && !side.dtls.active;
+    if (hold != side.holds_early_dtls) {
+        side.holds_early_dtls = hold;
+        media::PacketStream* rtp = side.rtp.get();
+        media::PacketStream* rtcp = side.rtcp.get();
+        changes.on_worker(side, [rtp, rtcp, hold] {
+            for (media::PacketStream* s : {rtp, rtcp})
+                s->early_dtls = hold ? std::make_unique<media::EarlyDatagrams>() : nullptr;
+        });
+    }
 }
 
 void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {

@@ -26,6 +26,7 @@ struct DtlsSide {
     dtls::Role role = dtls::Role::passive;  // ours towards it
     // Its offer asked (DTLS-reverse, else --dtls-passive) for the passive role in our answer.
     bool reverse_passive = false;
+    bool offered = false;  // our offer to it carried our fingerprint
 };
 
 // Our role towards a participant whose a=setup is setup (RFC 4145 / 5763).

@@ -17,6 +17,7 @@
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
 #include "daemon/media/dtls_handler.hpp"
+#include "daemon/media/early_datagrams.hpp"
 #include "daemon/media/forwarder.hpp"
 #include "daemon/media/ice_endpoint.hpp"
 #include "daemon/media/payload_counts.hpp"
@@ -171,6 +172,10 @@ public:
     PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     IceEndpoint* ice = nullptr;         // the side's ICE agent, when its participant speaks ICE
     DtlsHandler* dtls = nullptr;        // the side's DTLS endpoint, when it speaks DTLS-SRTP with us
+    // We offered its participant ICE or DTLS and its answer has not set up the agent or
+    // endpoint yet: STUN is dropped (counted), DTLS kept for the endpoint, neither relayed.
+    bool stun_expected = false;
+    std::unique_ptr<EarlyDatagrams> early_dtls;
     // SRTP with the participant (RFC 3711), owned by the call's media side: what it sends
     // is unprotected with srtp_in, what goes to it protected with srtp_out.
     srtp::Context* srtp_in = nullptr;

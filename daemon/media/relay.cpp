@@ -384,9 +384,17 @@ void relay_readable(PacketStream& stream) {
                 continue;
             }
             // DTLS to a participant speaking DTLS-SRTP is its endpoint's (RFC 7983: 20-63).
-            if (stream.dtls && len >= 13 && b.data[i][0] >= 20 && b.data[i][0] <= 63) {
+            const bool dtls = len >= 13 && b.data[i][0] >= 20 && b.data[i][0] <= 63;
+            if (dtls && stream.dtls) {
                 bump(in.dtls);
                 stream.dtls->on_dtls(stream, b.data[i], len, *source);
+                continue;
+            }
+            // Before its answer set up the agent or endpoint: not for the other side.
+            if ((dtls && stream.early_dtls) || (stream.stun_expected && len >= 20 && b.data[i][0] < 4)) {
+                bump(dtls ? in.dtls : in.stun);
+                if (dtls && !stream.early_dtls->keep(b.data[i], len, *source))
+                    ++errors;
                 continue;
             }
             const net::SocketAddress endpoint_before = stream.endpoint;
