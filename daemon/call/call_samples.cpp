@@ -17,6 +17,10 @@ stats::Relayed relayed_by(const Call& call) {
                     r.packets += stream->counters().packets.load(std::memory_order_relaxed);
                     r.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
                     r.errors += stream->counters().errors.load(std::memory_order_relaxed);
+                    r.stun += stream->counters().stun.load(std::memory_order_relaxed);
+                    r.dtls += stream->counters().dtls.load(std::memory_order_relaxed);
+                    r.malformed += stream->counters().malformed.load(std::memory_order_relaxed);
+                    r.srtp_failures += stream->counters().srtp_failures.load(std::memory_order_relaxed);
                 }
     return r;
 }

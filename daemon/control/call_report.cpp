@@ -44,6 +44,20 @@ struct Totals {
     }
 };
 
+// Also ours: what arrived that was not plain RTP/RTCP (RFC 7983 classes), and what was
+// dropped for failing SRTP authentication; where a WebRTC leg's media went.
+void write_classified(Writer& w, const media::PacketStream& stream) {
+    const auto& c = stream.counters();
+    w.key("classified")
+        .dict()
+        .integer_entry("STUN", static_cast<int64_t>(media::peek(c.stun)))
+        .integer_entry("DTLS", static_cast<int64_t>(media::peek(c.dtls)))
+        .integer_entry("malformed", static_cast<int64_t>(media::peek(c.malformed)))
+        .integer_entry("other", static_cast<int64_t>(media::peek(c.other)))
+        .integer_entry("SRTP failures", static_cast<int64_t>(media::peek(c.srtp_failures)))
+        .end();
+}
+
 // What a worker learned comes from its events (CallService::apply_media_events, run by the
 // caller first); nothing here reads worker state. A stream of a rejected m= line has no
 // socket and shows no local port, as upstream shows it.
@@ -104,8 +118,10 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     w.end();
     if (stream && media::peek(stream->counters().ssrc_seen))
         w.integer_entry("SSRC", media::peek(stream->counters().last_ssrc));
-    if (stream && detail == ReportDetail::diagnostics)
+    if (stream && detail == ReportDetail::diagnostics) {
         write_learning(w, *stream);
+        write_classified(w, *stream);
+    }
     Totals t;
     if (stream)
         t.add(stream->counters());

@@ -14,13 +14,23 @@ inline constexpr std::size_t kEndReasonCount = 6;
 
 struct Relayed {
     uint64_t packets = 0, bytes = 0, errors = 0;
+    // What arrived classified (RFC 7983) or refused, ours beside upstream's figures: STUN
+    // and DTLS datagrams, RTP/RTCP that did not parse, SRTP/SRTCP that did not authenticate.
+    uint64_t stun = 0, dtls = 0, malformed = 0, srtp_failures = 0;
     Relayed& operator+=(const Relayed& o) {
         packets += o.packets;
         bytes += o.bytes;
         errors += o.errors;
+        stun += o.stun;
+        dtls += o.dtls;
+        malformed += o.malformed;
+        srtp_failures += o.srtp_failures;
         return *this;
     }
-    Relayed operator-(const Relayed& o) const { return {packets - o.packets, bytes - o.bytes, errors - o.errors}; }
+    Relayed operator-(const Relayed& o) const {
+        return {packets - o.packets, bytes - o.bytes, errors - o.errors, stun - o.stun, dtls - o.dtls,
+                malformed - o.malformed, srtp_failures - o.srtp_failures};
+    }
 };
 
 // MOS samples (from relayed RTCP) of one call or summed over calls. MOS in tenths, as

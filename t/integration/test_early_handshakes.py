@@ -128,6 +128,11 @@ def test_early_stun_to_an_ice_answerer_is_not_relayed(daemon):
             b.sendto(binding_request(), ("127.0.0.1", to_b))
         time.sleep(0.2)
         assert drain(a) == [], "the answerer's early connectivity checks were relayed to the offerer"
+        q = decoded(daemon.ng.request({"command": "query", "call-id": "early-stun"}))
+        # The answerer has no tag yet: it is the participant that is not the offerer.
+        answerer = [p for tag, p in q["tags"].items() if tag != "ft"][0]
+        rtp_stream = answerer["medias"][0]["streams"][0]
+        assert rtp_stream["classified"]["STUN"] == 3 and rtp_stream["classified"]["DTLS"] == 0
         # Plain RTP from it before the answer still goes through, as it did.
         b.sendto(struct.pack("!BBHII", 0x80, 0, 1, 160, 0x4242) + b"\xff" * 160, ("127.0.0.1", to_b))
         time.sleep(0.2)

@@ -234,6 +234,9 @@ def test_metrics_pass_promtool_and_count_what_was_sent(daemon, tmp_path):
     assert metric(text, "rtpengine_requests_total", 'proxy="127.0.0.1",request="delete"') == 1
     assert metric(text, "rtpengine_ports_used", 'name="default",address="127.0.0.1"') == 4
     assert metric(text, "rtpengine_uptime_seconds") >= 0
+    assert metric(text, "rtpengine_classified_packets_total", 'class="stun"') == 0
+    assert metric(text, "rtpengine_classified_packets_total", 'class="malformed"') == 0
+    assert metric(text, "rtpengine_srtp_failures_total") == 0
     assert "# TYPE rtpengine_packets_total counter" in text
     assert "# TYPE rtpengine_sessions gauge" in text
     # The same source as "list jsonstats".

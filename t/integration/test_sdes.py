@@ -150,6 +150,9 @@ def test_rtp_and_srtp_endpoints_hear_each_other(daemons, which):
         b.rtp.sendto(bytes(bad), ("127.0.0.1", to_b))
         time.sleep(0.1)
         assert not any(p[12:] == b"\xcc" * 160 for p in a.drain(a.rtp))
+        if which == "ours":  # our addition to query
+            q = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
+            assert q["tags"]["tt"]["medias"][0]["streams"][0]["classified"]["SRTP failures"] == 1
     finally:
         daemon.ng.request({"command": "delete", "call-id": call_id})
         a.close()
