@@ -19,10 +19,9 @@ def guest():
         yield {"error": str(e), "work": work}
     finally:
         if not keep:
-            # the staging tree and the image are large; console.log stays for a look afterwards
-            for name in ("src", "initramfs", "initramfs.cpio", "ktest"):
-                path = os.path.join(work, name)
-                if os.path.isdir(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                elif os.path.exists(path):
-                    os.unlink(path)
+            # the staging tree and the image are large: keep only the last console log
+            log = os.path.join(work, "console.log")
+            if os.path.exists(log):
+                os.makedirs(harness.CACHE, exist_ok=True)
+                shutil.copy(log, os.path.join(harness.CACHE, "last-console.log"))
+            shutil.rmtree(work, ignore_errors=True)

@@ -229,7 +229,7 @@ def boot(work, vmlinuz, initramfs):
     # well under a minute.
     use_kvm = os.environ.get("RTPE_KERNEL_KVM") == "1" and kvm_usable()
     accel = ["-accel", "kvm"] if use_kvm else ["-accel", "tcg"]
-    cmd = [qemu, "-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-no-reboot",
+    cmd = [qemu, "-m", "512", "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
            "-serial", "stdio", "-monitor", "none"] + accel + [
            "-kernel", vmlinuz, "-initrd", initramfs,
            "-append", "console=ttyS0 loglevel=1 oops=panic panic=-1 panic_on_warn=1 rdinit=/init"]

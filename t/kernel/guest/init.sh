@@ -55,6 +55,7 @@ check legacy_list_shows_rule "iptables-legacy -L prints RTPENGINE id:0" \
     sh -c 'iptables-legacy -n -L INPUT | grep -q "RTPENGINE .*id:0"'
 
 ktest forward 0
+ktest stress 0 4
 
 iptables-legacy-save > /tmp/s1; ip6tables-legacy-save > /tmp/s1v6
 norm < /tmp/s1 > /tmp/s1.n; norm < /tmp/s1v6 > /tmp/s1v6.n

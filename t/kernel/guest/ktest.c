@@ -9,6 +9,7 @@
  * ktest badwrites            malformed control messages and their errno
  * ktest forward TABLE        forwarding and counters (needs -j RTPENGINE --id TABLE in INPUT)
  * ktest quick TABLE PREFIX   v4 and v6 forwarding only, results named PREFIX_*
+ * ktest stress TABLE SECS    targets and the table churned under traffic
  * ktest populate TABLE       a table with targets, left behind with its control file closed
  * ktest maxtables N          only ids below N can be added
  */
@@ -1097,6 +1098,129 @@ static void cmd_populate(unsigned int table)
 		close(ctl);
 }
 
+/* Packets flow through a table while its targets are added, updated and deleted and
+ * the table itself is deleted and created again: every valid operation must succeed
+ * and the kernel must stay quiet (init.sh checks dmesg at the end). */
+static void cmd_stress(unsigned int table, int seconds)
+{
+	char add[32], del[32], why[300] = "";
+	int ctl = -1, bad = 0, e;
+	unsigned long iterations = 0, recreated = 0;
+	unsigned long long forwarded = 0;
+	static struct rtpe_kstats_record recs[64];
+	pid_t child;
+
+	snprintf(add, sizeof(add), "add %u", table);
+	snprintf(del, sizeof(del), "del %u", table);
+	main_ctl(add);
+
+	child = fork();
+	if (child == 0) {
+		int s4 = udp_bound("127.0.0.1", 9000), s6 = udp_bound("fd00::2", 9001);
+		unsigned char pkt[256];
+		unsigned int seq = 0;
+
+		for (;;) {
+			size_t len = rtp_packet(pkt, seq % 3 ? 0 : 96, seq, 0x5000 + seq % 6, 160);
+
+			send_to(s4, "127.0.0.1", 8000 + seq % 4, pkt, len);
+			send_to(s6, "fd00::1", 8100 + seq % 4, pkt, len);
+			seq++;
+		}
+	}
+
+	unsigned long long end = now_us() + (unsigned long long)seconds * 1000000ull;
+	while (now_us() < end && !bad) {
+		if (ctl < 0) {
+			ctl = open_table(table);
+			if (ctl < 0) {
+				bad++;
+				snprintf(why, sizeof(why), "open control: %s", strerror(errno));
+				break;
+			}
+		}
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		for (int i = 0; i < 8 && !bad; i++) {
+			int v6 = i >= 4;
+
+			m.cmd = RTPE_KCMD_ADD_TARGET;
+			m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+			m.target.src = kaddr(v6 ? "127.0.0.1" : "fd00::1", 8200 + i);
+			m.target.dst = kaddr(v6 ? "127.0.0.1" : "fd00::2", 8300 + i);
+			m.target.flags = 0;
+			m.target.num_pt = 0;
+			if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "add target %d: %s", i, strerror(-e));
+			}
+		}
+		usleep(2000);
+		for (int i = 0; i < 8 && !bad; i++) {
+			int v6 = i >= 4;
+
+			m.cmd = RTPE_KCMD_UPDATE_TARGET;
+			m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+			m.target.src = kaddr(v6 ? "127.0.0.1" : "fd00::1", 8200 + i);
+			m.target.dst = kaddr(v6 ? "127.0.0.1" : "fd00::2", 8300 + i);
+			m.target.flags = (iterations % 2) ? RTPE_KF_PT_FILTER : RTPE_KF_SSRC_CHECK;
+			m.target.num_pt = 1;
+			m.target.pt[0] = 0;
+			m.target.num_ssrc = 2;
+			m.target.ssrc[0] = 0x5000;
+			m.target.ssrc[1] = 0x5001 + iterations % 4;
+			if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "update target %d: %s", i, strerror(-e));
+			}
+		}
+		usleep(2000);
+		int n = read_blist(table, recs, 64);
+		if (n != 8 && !bad) {
+			bad++;
+			snprintf(why, sizeof(why), "blist has %d records, want 8", n);
+		}
+		for (int i = 0; i < n; i++)
+			forwarded += recs[i].packets;
+		{
+			static char list[65536];
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/rtpengine/%u/list", table);
+			read_file(path, list, sizeof(list));
+		}
+		if (iterations % 5 == 4) {
+			/* the table goes with its targets, while packets keep coming */
+			close(ctl);
+			ctl = -1;
+			if ((e = main_ctl(del)) != 0 || (e = main_ctl(add)) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "recreate table: %s", strerror(-e));
+			}
+			recreated++;
+		} else {
+			for (int i = 0; i < 8 && !bad; i++) {
+				int v6 = i >= 4;
+
+				m.cmd = RTPE_KCMD_DEL_TARGET;
+				m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+				if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+					bad++;
+					snprintf(why, sizeof(why), "delete target %d: %s", i, strerror(-e));
+				}
+			}
+		}
+		iterations++;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	if (ctl >= 0)
+		close(ctl);
+	if (!bad)
+		snprintf(why, sizeof(why), "%lu rounds of add/update/delete under traffic, %lu table re-creations, "
+				"%llu packets forwarded (summed over rounds)", iterations, recreated, forwarded);
+	result("stress_churn", !bad && iterations >= 5 && recreated >= 1 && forwarded > 0, "%s", why);
+}
+
 static void cmd_maxtables(unsigned int n)
 {
 	char cmd[32];
@@ -1127,6 +1251,8 @@ int main(int argc, char **argv)
 		cmd_quick(atoi(argv[2]), argv[3]);
 	else if (argc >= 3 && !strcmp(argv[1], "populate"))
 		cmd_populate(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "stress"))
+		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
 		cmd_maxtables(atoi(argv[2]));
 	else {
