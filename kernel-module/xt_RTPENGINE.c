@@ -74,7 +74,7 @@ static uint proc_gid;
 module_param(proc_gid, uint, 0444);
 MODULE_PARM_DESC(proc_gid, "group id of the /proc/rtpengine entries");
 
-static int proc_mask;
+static uint proc_mask;
 module_param(proc_mask, hexint, 0444);
 MODULE_PARM_DESC(proc_mask, "mode bits taken away from each table's /proc directory");
 
@@ -387,6 +387,11 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 	if (ulen < sizeof(*uh) || l4off + ulen > skb->len)
 		return XT_CONTINUE;
 	plen = ulen - sizeof(*uh);
+	/* A packet with a bad UDP checksum is not made whole by forwarding it: the stack
+	 * drops it on the way to the socket. (IPv4 checksum 0 means none.) */
+	if ((v6 || uh->check) && nf_checksum(skb, xt_hooknum(par), l4off, IPPROTO_UDP,
+				v6 ? AF_INET6 : AF_INET))
+		return XT_CONTINUE;
 	from.port = ntohs(uh->source);
 	to.port = ntohs(uh->dest);
 

@@ -23,7 +23,7 @@ GUEST_CHECKS = [
     "fwd_ipv4_to_ipv4", "fwd_ipv6_to_ipv6", "fwd_ipv4_to_ipv6", "fwd_ipv6_to_ipv4",
     "blist_record", "list_text", "expected_source_mismatch", "target_update", "tos", "target_delete",
     "payload_type_filter", "ssrc_check", "rtp_only", "rtcp_target", "error_counter", "no_target_passthrough",
-    "stress_churn",
+    "bad_udp_checksum", "stress_churn",
     "legacy_save_restore", "legacy_restored_fwd_ipv4_to_ipv4", "legacy_restored_fwd_ipv6_to_ipv6",
     "rule_bad_id", "rule_only_input", "legacy_chain_unchanged", "help_output",
     # iptables-nft (nf_tables + nft_compat)

@@ -1045,6 +1045,47 @@ static void cmd_forward(unsigned int table)
 		close(sp); close(sl);
 	}
 
+	/* a bad UDP checksum is not forwarded (nor delivered); the same packet with a right one is */
+	{
+		int raw = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+		int sl = udp_bound("127.0.0.1", 6700), sd = udp_bound("127.0.0.1", 7700);
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		struct rtpe_kaddr l = kaddr("127.0.0.1", 6700);
+		unsigned char dg[8 + 172];
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		unsigned long sum;
+		int fwd_bad, loc_bad, fwd_good;
+
+		m.target.local = l;
+		m.target.src = kaddr("127.0.0.1", 6702);
+		m.target.dst = kaddr("127.0.0.1", 7700);
+		e = send_msg(ctl, &m, sizeof(m));
+		len = rtp_packet(dg + 8, 0, 1, 7, 160);
+		dg[0] = 5701 >> 8; dg[1] = 5701 & 0xff; dg[2] = 6700 >> 8; dg[3] = 6700 & 0xff;
+		dg[4] = (8 + len) >> 8; dg[5] = (8 + len) & 0xff; dg[6] = dg[7] = 0;
+		/* checksum over the pseudo header (127.0.0.1 -> 127.0.0.1) and the datagram */
+		sum = 0x7f00 + 0x0001 + 0x7f00 + 0x0001 + IPPROTO_UDP + 8 + len;
+		for (size_t i = 0; i < 8 + len; i += 2)
+			sum += (dg[i] << 8) | (i + 1 < 8 + len ? dg[i + 1] : 0);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+		dg[6] = (sum ^ 0x5a5a) >> 8; dg[7] = (sum ^ 0x5a5a) & 0xff;
+		sendto(raw, dg, 8 + len, 0, (void *)&to, sizeof(to));
+		fwd_bad = drain(sd, 300);
+		loc_bad = drain(sl, 50);
+		dg[6] = sum >> 8; dg[7] = sum & 0xff;
+		sendto(raw, dg, 8 + len, 0, (void *)&to, sizeof(to));
+		fwd_good = drain(sd, 500);
+		ok = raw >= 0 && !e && fwd_bad == 0 && loc_bad == 0 && fwd_good == 1;
+		result("bad_udp_checksum", ok, "raw socket %d, add %d; bad checksum: %d forwarded, %d delivered; "
+				"right checksum: %d forwarded", raw, e, fwd_bad, loc_bad, fwd_good);
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		send_msg(ctl, &m, sizeof(m));
+		close(raw); close(sl); close(sd);
+	}
+
 	/* without a target nothing changes: the packet reaches the socket */
 	{
 		int sp = udp_bound("127.0.0.1", 5600), sl = udp_bound("127.0.0.1", 6600);
