@@ -12,7 +12,7 @@ BENCH_ARGS     ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps test-deps build build-asan build-tsan build-fuzz run check check-asan check-tsan fuzz bench deb clean
+.PHONY: all deps test-deps kernel-deps build build-asan build-tsan build-fuzz kernel-module iptables-extension run check check-asan check-tsan fuzz bench deb clean
 
 all: build
 
@@ -21,6 +21,17 @@ deps:
 
 test-deps:
 	@./scripts/install-deps.sh --test
+
+kernel-deps:
+	@./scripts/install-deps.sh --kernel
+
+# xt_RTPENGINE.ko against Debian's linux-headers-amd64 (or KSRC=...), and libxt_RTPENGINE.so
+# (docs/kernel.md). t/kernel builds its own copies from the sources and boots them in qemu.
+kernel-module: kernel-deps
+	$(MAKE) -C kernel-module RTPE_WERROR=1
+
+iptables-extension: kernel-deps
+	$(MAKE) -C iptables-extension
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER)
@@ -42,7 +53,7 @@ run: build
 	$(BUILD_DIR)/bin/rtpengine --config-file=etc/rtpengine.conf.sample --foreground --log-stderr
 
 # Everything, and the unit and integration suites once more on a ThreadSanitizer build.
-check: test-deps build build-fuzz build-tsan
+check: test-deps build build-fuzz build-tsan kernel-module iptables-extension
 	$(PYTHON) t/run_all.py --build-dir $(BUILD_DIR) --fuzz-build-dir $(FUZZ_BUILD_DIR) --tsan-build-dir $(TSAN_BUILD_DIR)
 
 check-asan: test-deps build-asan build-fuzz
@@ -67,3 +78,5 @@ deb: deps
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(DEB_DIR)
+	-$(MAKE) -C kernel-module clean
+	-$(MAKE) -C iptables-extension clean

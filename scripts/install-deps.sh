@@ -22,7 +22,18 @@ netcat-openbsd
 python3
 debhelper dpkg-dev
 "
+# The kernel module, the iptables plugin and t/kernel: Debian 12's kernel headers (the
+# ABI t/kernel boots), libxtables, iptables (legacy and nft), and qemu with a busybox
+# initramfs for the guest. `--kernel` installs only these (plus the build deps above).
+KERNEL_PACKAGES="
+linux-headers-amd64 libxtables-dev iptables
+qemu-system-x86 busybox-static cpio kmod
+"
+if [ "${1:-}" = "--kernel" ]; then
+    PACKAGES="$PACKAGES $KERNEL_PACKAGES"
+fi
 if [ "${1:-}" = "--test" ]; then
+    PACKAGES="$PACKAGES $KERNEL_PACKAGES"
     PACKAGES="$PACKAGES
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester

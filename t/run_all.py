@@ -2,7 +2,8 @@
 """Runs every test suite and ends with one line: 'N passed, M failed'.
 
 Suites: GoogleTest unit tests, pytest integration and e2e tests (real daemon, real
-sockets, real Kamailio), and each libFuzzer target for a bounded time.
+sockets, real Kamailio), the kernel suite (xt_RTPENGINE and its iptables plugin in
+Debian's kernel under qemu), and each libFuzzer target for a bounded time.
 """
 
 import argparse
@@ -124,12 +125,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--fuzz-build-dir", default="build-fuzz")
-    parser.add_argument("--only", choices=["unit", "integration", "e2e", "fuzz", "tsan"], action="append")
+    parser.add_argument("--only", choices=["unit", "integration", "e2e", "kernel", "fuzz", "tsan"], action="append")
     parser.add_argument("--fuzz-seconds", type=int, default=20)
     parser.add_argument("--tsan-build-dir", help="also run the unit and integration suites on this "
                         "ThreadSanitizer build; a data race stops the daemon and fails the test")
     args = parser.parse_args()
-    only = set(args.only or ["unit", "integration", "e2e", "fuzz", "tsan"])
+    only = set(args.only or ["unit", "integration", "e2e", "kernel", "fuzz", "tsan"])
 
     tally = Tally()
     if "unit" in only:
@@ -139,6 +140,9 @@ def main():
     pytest_suites = [s for s in ("integration", "e2e") if s in only]
     if pytest_suites:
         run_pytest(args.build_dir, pytest_suites, tally)
+    if "kernel" in only:
+        # xt_RTPENGINE and the iptables plugin in Debian's kernel under qemu (t/kernel)
+        run_pytest(args.build_dir, ["kernel"], tally, "kernel")
     if "fuzz" in only:
         run_fuzz(args.fuzz_build_dir, args.fuzz_seconds, tally)
     if "tsan" in only and args.tsan_build_dir:

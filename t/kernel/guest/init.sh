@@ -1,0 +1,145 @@
+#!/bin/sh
+# /init of the t/kernel guest (busybox). Loads Debian's netfilter modules and ours, runs
+# the checks and prints one "RESULT <name> PASS|FAIL <detail>" line per check on the
+# serial console, then powers off. t/kernel/test_kernel.py reads the lines.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /tmp /run
+mount -t tmpfs tmpfs /tmp
+export XTABLES_LIBDIR=/usr/lib/xtables
+
+res() { echo "RESULT $1 $2 $3"; }
+check() { # name, detail, command...
+    name=$1; detail=$2; shift 2
+    if "$@"; then res "$name" PASS "$detail"; else res "$name" FAIL "$detail"; fi
+}
+# iptables-save output without comments and counters, for comparing (a script, so that
+# the `sh -c` of check() finds it too)
+printf '#!/bin/sh\ngrep -v "^#" | sed "s/\\[[0-9]*:[0-9]*\\]//"\n' > /bin/norm
+chmod 755 /bin/norm
+
+echo "GUEST START $(uname -r)"
+ip link set lo up
+ip -6 addr add fd00::1/128 dev lo
+ip -6 addr add fd00::2/128 dev lo
+sleep 1
+
+for m in $(cat /modules.list); do
+    insmod "/modules/$m" || echo "insmod $m failed"
+done
+
+# ---- the module and its /proc tree ----
+if insmod /xt_RTPENGINE.ko proc_uid=1234 proc_gid=4321 proc_mask=0x7 && [ -d /proc/rtpengine ]; then
+    res module_load PASS "xt_RTPENGINE loaded with proc_uid=1234 proc_gid=4321 proc_mask=0x7"
+else
+    res module_load FAIL "insmod failed: $(dmesg | tail -3)"
+fi
+ktest perms 1234 4321 7
+ktest tables
+ktest badwrites
+
+# ---- iptables-legacy ----
+for v in "" 6; do
+    ip${v}tables-legacy -P INPUT DROP
+    ip${v}tables-legacy -A INPUT -i lo -j ACCEPT
+    ip${v}tables-legacy -A INPUT -p tcp --dport 9 -j ACCEPT
+    ip${v}tables-legacy-save | norm > /tmp/legacy$v.before
+done
+check legacy_insert_rule "iptables-legacy and ip6tables-legacy -I INPUT -p udp -j RTPENGINE --id 0" \
+    sh -c 'iptables-legacy -I INPUT -p udp -j RTPENGINE --id 0 && ip6tables-legacy -I INPUT -p udp -j RTPENGINE --id 0'
+check legacy_save_shows_rule "iptables-legacy-save and ip6tables-legacy-save print -A INPUT -p udp -j RTPENGINE --id 0" \
+    sh -c 'iptables-legacy-save | grep -qx -- "-A INPUT -p udp -j RTPENGINE --id 0" && ip6tables-legacy-save | grep -qx -- "-A INPUT -p udp -j RTPENGINE --id 0"'
+check legacy_list_shows_rule "iptables-legacy -L prints RTPENGINE id:0" \
+    sh -c 'iptables-legacy -n -L INPUT | grep -q "RTPENGINE .*id:0"'
+
+ktest forward 0
+ktest stress 0 4
+
+iptables-legacy-save > /tmp/s1; ip6tables-legacy-save > /tmp/s1v6
+norm < /tmp/s1 > /tmp/s1.n; norm < /tmp/s1v6 > /tmp/s1v6.n
+iptables-legacy -F INPUT; ip6tables-legacy -F INPUT
+iptables-legacy-restore < /tmp/s1; ip6tables-legacy-restore < /tmp/s1v6
+check legacy_save_restore "iptables-legacy-save | iptables-legacy-restore gives the same rules back (v4 and v6)" \
+    sh -c 'iptables-legacy-save | norm | cmp -s - /tmp/s1.n && ip6tables-legacy-save | norm | cmp -s - /tmp/s1v6.n && grep -q RTPENGINE /tmp/s1.n'
+ktest quick 0 legacy_restored
+
+check rule_bad_id "--id 64, --id x and a missing --id are refused" \
+    sh -c '! iptables-legacy -I INPUT -p udp -j RTPENGINE --id 64 2>/dev/null && ! iptables-legacy -I INPUT -p udp -j RTPENGINE --id x 2>/dev/null && ! iptables-legacy -I INPUT -p udp -j RTPENGINE 2>/dev/null'
+check rule_only_input "the target is refused outside INPUT (OUTPUT chain)" \
+    sh -c '! iptables-legacy -I OUTPUT -p udp -j RTPENGINE --id 0 2>/dev/null'
+
+iptables-legacy -D INPUT -p udp -j RTPENGINE --id 0
+ip6tables-legacy -D INPUT -p udp -j RTPENGINE --id 0
+check legacy_chain_unchanged "after the rule is removed, INPUT has its DROP policy and the other rules as before (v4 and v6)" \
+    sh -c 'iptables-legacy-save | norm | cmp -s - /tmp/legacy.before && ip6tables-legacy-save | norm | cmp -s - /tmp/legacy6.before && grep -q "^:INPUT DROP" /tmp/legacy.before'
+for v in "" 6; do
+    ip${v}tables-legacy -F INPUT
+    ip${v}tables-legacy -P INPUT ACCEPT
+done
+
+check help_output "iptables -j RTPENGINE --help (legacy and nft, v4 and v6) describes --id" \
+    sh -c 'for b in iptables-legacy ip6tables-legacy iptables-nft ip6tables-nft; do $b -j RTPENGINE --help | grep -q -- "--id <table>" || exit 1; done'
+
+# ---- iptables-nft ----
+for v in "" 6; do
+    ip${v}tables-nft -P INPUT DROP
+    ip${v}tables-nft -A INPUT -i lo -j ACCEPT
+    ip${v}tables-nft -A INPUT -p tcp --dport 9 -j ACCEPT
+    ip${v}tables-nft-save | norm > /tmp/nft$v.before
+done
+check nft_insert_rule "iptables-nft and ip6tables-nft -I INPUT -p udp -j RTPENGINE --id 0" \
+    sh -c 'iptables-nft -I INPUT -p udp -j RTPENGINE --id 0 && ip6tables-nft -I INPUT -p udp -j RTPENGINE --id 0'
+check nft_save_shows_rule "iptables-nft-save and ip6tables-nft-save print -A INPUT -p udp -j RTPENGINE --id 0" \
+    sh -c 'iptables-nft-save | grep -qx -- "-A INPUT -p udp -j RTPENGINE --id 0" && ip6tables-nft-save | grep -qx -- "-A INPUT -p udp -j RTPENGINE --id 0"'
+ktest quick 0 nft
+iptables-nft-save > /tmp/n1; ip6tables-nft-save > /tmp/n1v6
+norm < /tmp/n1 > /tmp/n1.n; norm < /tmp/n1v6 > /tmp/n1v6.n
+iptables-nft -F INPUT; ip6tables-nft -F INPUT
+iptables-nft-restore < /tmp/n1; ip6tables-nft-restore < /tmp/n1v6
+check nft_save_restore "iptables-nft-save | iptables-nft-restore gives the same rules back (v4 and v6)" \
+    sh -c 'iptables-nft-save | norm | cmp -s - /tmp/n1.n && ip6tables-nft-save | norm | cmp -s - /tmp/n1v6.n && grep -q RTPENGINE /tmp/n1.n'
+ktest quick 0 nft_restored
+
+check rmmod_refused_in_use "rmmod is refused while a rule uses the target" sh -c '! rmmod xt_RTPENGINE 2>/dev/null && [ -d /proc/rtpengine ]'
+
+iptables-nft -D INPUT -p udp -j RTPENGINE --id 0
+ip6tables-nft -D INPUT -p udp -j RTPENGINE --id 0
+check nft_chain_unchanged "after the rule is removed, INPUT has its DROP policy and the other rules as before (v4 and v6)" \
+    sh -c 'iptables-nft-save | norm | cmp -s - /tmp/nft.before && ip6tables-nft-save | norm | cmp -s - /tmp/nft6.before && grep -q "^:INPUT DROP" /tmp/nft.before'
+for v in "" 6; do
+    ip${v}tables-nft -F INPUT
+    ip${v}tables-nft -P INPUT ACCEPT
+done
+
+# ---- unload with live tables, targets and an open control file ----
+ktest populate 5
+echo "add 6" > /proc/rtpengine/control
+( exec 3>>/proc/rtpengine/6/control; exec sleep 600 ) &
+holder=$!
+sleep 1
+check rmmod_live_tables "rmmod with tables 0, 5 (200 targets) and 6 (control file held open by pid $holder)" \
+    sh -c 'grep -q "Control PID: [1-9]" /proc/rtpengine/6/status && rmmod xt_RTPENGINE && [ ! -e /proc/rtpengine ] && ! grep -q "^xt_RTPENGINE " /proc/modules'
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+
+if insmod /xt_RTPENGINE.ko max_tables=4; then
+    ktest maxtables 4
+    rmmod xt_RTPENGINE
+else
+    res max_tables_param FAIL "insmod max_tables=4 failed"
+fi
+check module_param_invalid "insmod max_tables=0 is refused" sh -c '! insmod /xt_RTPENGINE.ko max_tables=0 2>/dev/null'
+check module_reload "load and unload again after everything" sh -c 'insmod /xt_RTPENGINE.ko && echo "add 1" > /proc/rtpengine/control && rmmod xt_RTPENGINE'
+
+bad=$(dmesg | grep -E 'BUG|WARNING|Oops|general protection|Call Trace|RIP:|refcount_t|use-after-free|list_del corruption' | head -3 | tr '\n' ' ')
+if [ -z "$bad" ]; then
+    res dmesg_clean PASS "no BUG, WARNING, Oops or call trace in the kernel log"
+else
+    res dmesg_clean FAIL "$bad"
+fi
+echo "--- dmesg (xt_RTPENGINE) ---"
+dmesg | grep -i rtpengine | tail -20
+echo "GUEST END"
+poweroff -f

@@ -1,0 +1,1304 @@
+/*
+ * Runs inside the qemu guest of t/kernel: speaks the binary ABI of
+ * kernel-module/rtpengine_kernel_abi.h to /proc/rtpengine, sends UDP over loopback and
+ * checks where it arrives. Prints one "RESULT <name> PASS|FAIL <detail>" line per check.
+ * Built statically on the host (gcc -static).
+ *
+ * ktest perms UID GID MASK   /proc entries exist with the owner and modes of the module parameters
+ * ktest tables               add/del, bad commands, busy and reclaimed tables, status
+ * ktest badwrites            malformed control messages and their errno
+ * ktest forward TABLE        forwarding and counters (needs -j RTPENGINE --id TABLE in INPUT)
+ * ktest quick TABLE PREFIX   v4 and v6 forwarding only, results named PREFIX_*
+ * ktest stress TABLE SECS    targets and the table churned under traffic
+ * ktest populate TABLE       a table with targets, left behind with its control file closed
+ * ktest maxtables N          only ids below N can be added
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rtpengine_kernel_abi.h"
+
+static int failures;
+
+static void result(const char *name, int ok, const char *fmt, ...)
+{
+	char detail[512] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	for (char *p = detail; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	printf("RESULT %s %s %s\n", name, ok ? "PASS" : "FAIL", detail);
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+/* ---- /proc helpers ---- */
+
+/* Writes a command to /proc/rtpengine/control; 0 or -errno. */
+static int main_ctl(const char *cmd)
+{
+	int fd = open("/proc/rtpengine/control", O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, strlen(cmd));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fd);
+	return (int)got;
+}
+
+static int table_listed(unsigned int id)
+{
+	char buf[4096], *line, *save = NULL;
+
+	if (read_file("/proc/rtpengine/list", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if ((unsigned int)atoi(line) == id && line[0] >= '0' && line[0] <= '9')
+			return 1;
+	return 0;
+}
+
+static int open_table(unsigned int id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/rtpengine/%u/control", id);
+	return open(path, O_WRONLY);
+}
+
+static struct rtpe_kmsg new_msg(unsigned int cmd)
+{
+	struct rtpe_kmsg m;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = RTPE_KABI_MAGIC;
+	m.version = RTPE_KABI_VERSION;
+	m.size = sizeof(m);
+	m.cmd = cmd;
+	return m;
+}
+
+/* 0 or -errno */
+static int send_msg(int fd, const void *m, size_t len)
+{
+	ssize_t n = write(fd, m, len);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static struct rtpe_kaddr kaddr(const char *ip, unsigned int port)
+{
+	struct rtpe_kaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.port = port;
+	if (strchr(ip, ':')) {
+		a.family = RTPE_KAF_INET6;
+		inet_pton(AF_INET6, ip, a.addr);
+	} else {
+		a.family = RTPE_KAF_INET;
+		inet_pton(AF_INET, ip, a.addr);
+	}
+	return a;
+}
+
+/* Reads every blist record of a table; returns the count or -errno. */
+static int read_blist(unsigned int id, struct rtpe_kstats_record *recs, int max)
+{
+	char path[64];
+	int fd, n = 0;
+	ssize_t got;
+
+	snprintf(path, sizeof(path), "/proc/rtpengine/%u/blist", id);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	/* two at a time, to page through */
+	while (n < max && (got = read(fd, recs + n, sizeof(*recs) * (max - n >= 2 ? 2 : 1))) > 0)
+		n += got / sizeof(*recs);
+	if (got < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+static const struct rtpe_kstats_record *find_rec(const struct rtpe_kstats_record *recs, int n,
+		const struct rtpe_kaddr *local)
+{
+	for (int i = 0; i < n; i++)
+		if (!memcmp(&recs[i].target.local, local, sizeof(*local)))
+			return &recs[i];
+	return NULL;
+}
+
+/* ---- sockets ---- */
+
+static int udp_bound(const char *ip, unsigned int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, ip, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
+	if (bind(fd, (void *)&ss, sl)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_to(int fd, const char *ip, unsigned int port, const void *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, ip, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	return sendto(fd, buf, len, 0, (void *)&ss, sl) == (ssize_t)len ? 0 : -1;
+}
+
+struct rx {
+	unsigned char buf[2048];
+	ssize_t len;
+	char from[64];
+	unsigned int from_port;
+	int tos;
+};
+
+/* Waits up to ms for one datagram; 1 if one arrived, 0 if not. */
+static int recv_one(int fd, int ms, struct rx *r)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_storage ss;
+	struct iovec iov = { .iov_base = r->buf, .iov_len = sizeof(r->buf) };
+	char cbuf[256];
+	struct msghdr mh = { .msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	r->len = recvmsg(fd, &mh, 0);
+	if (r->len < 0)
+		return 0;
+	r->tos = -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS)
+			r->tos = *(unsigned char *)CMSG_DATA(cm);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, r->from, sizeof(r->from));
+		r->from_port = ntohs(s6->sin6_port);
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, r->from, sizeof(r->from));
+		r->from_port = ntohs(s4->sin_port);
+	}
+	return 1;
+}
+
+/* Drains a socket; returns how many datagrams were waiting (up to ms for the first). */
+static int drain(int fd, int ms)
+{
+	struct rx r;
+	int n = 0;
+
+	while (recv_one(fd, n ? 20 : ms, &r))
+		n++;
+	return n;
+}
+
+static size_t rtp_packet(unsigned char *p, unsigned int pt, unsigned int seq, unsigned int ssrc, size_t plen)
+{
+	p[0] = 0x80;
+	p[1] = pt & 0xff; /* the marker bit may be set by the caller */
+	p[2] = seq >> 8;
+	p[3] = seq;
+	memset(p + 4, 0, 4);
+	p[8] = ssrc >> 24;
+	p[9] = ssrc >> 16;
+	p[10] = ssrc >> 8;
+	p[11] = ssrc;
+	for (size_t i = 0; i < plen; i++)
+		p[12 + i] = (unsigned char)(seq + i);
+	return 12 + plen;
+}
+
+static unsigned long long now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (unsigned long long)tv.tv_sec * 1000000ull + tv.tv_usec;
+}
+
+/* ---- perms ---- */
+
+static int check_stat(const char *path, unsigned int mode, unsigned int uid, unsigned int gid, char *why,
+		size_t wl)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(why, wl, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	if ((st.st_mode & 07777) != mode || st.st_uid != uid || st.st_gid != gid) {
+		snprintf(why, wl, "%s: mode %o uid %u gid %u, want %o %u %u", path, st.st_mode & 07777,
+				st.st_uid, st.st_gid, mode, uid, gid);
+		return 0;
+	}
+	return 1;
+}
+
+static void cmd_perms(unsigned int uid, unsigned int gid, unsigned int mask)
+{
+	char why[256] = "";
+	int ok;
+
+	ok = check_stat("/proc/rtpengine", 0555, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/control", 0220, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/list", 0444, uid, gid, why, sizeof(why));
+	result("proc_main_files", ok, "%s", ok ? "/proc/rtpengine/{control,list} with the parameters' owner" : why);
+
+	int err = main_ctl("add 9\n");
+	ok = !err && check_stat("/proc/rtpengine/9", 0555 & ~mask, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/9/control", 0660, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/9/list", 0444, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/9/blist", 0444, uid, gid, why, sizeof(why))
+		&& check_stat("/proc/rtpengine/9/status", 0444, uid, gid, why, sizeof(why));
+	result("proc_table_files", ok, "%s", err ? strerror(-err) : ok ? "dir mode 0555 & ~proc_mask, files as upstream" : why);
+	main_ctl("del 9");
+}
+
+/* ---- tables ---- */
+
+static void cmd_tables(void)
+{
+	char why[256] = "ok";
+	int ok = 1, e;
+	struct stat st;
+
+	/* add and del */
+	if ((e = main_ctl("add 1")) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "add 1: %s", strerror(-e));
+	} else if (table_listed(1) != 1 || stat("/proc/rtpengine/1/status", &st)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "table 1 not in list or without files");
+	} else if ((e = main_ctl("add 1")) != -EEXIST) {
+		ok = 0;
+		snprintf(why, sizeof(why), "second add 1 gave %d, want EEXIST", e);
+	} else if ((e = main_ctl("del 1\n")) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "del 1: %s", strerror(-e));
+	} else if (table_listed(1) != 0 || !stat("/proc/rtpengine/1", &st)) {
+		ok = 0;
+		snprintf(why, sizeof(why), "table 1 still there after del");
+	} else if ((e = main_ctl("del 1")) != -ENOENT) {
+		ok = 0;
+		snprintf(why, sizeof(why), "del of a missing table gave %d, want ENOENT", e);
+	}
+	result("tables_add_del", ok, "%s", why);
+
+	/* bad commands */
+	static const struct { const char *cmd; int err; } bad[] = {
+		{ "add 64", -EINVAL }, { "del 64", -EINVAL }, { "add -1", -EINVAL }, { "add x", -EINVAL },
+		{ "add ", -EINVAL }, { "foo 1", -EINVAL }, { "ADD 1", -EINVAL }, { "add 1 2", -EINVAL },
+		{ "add 99999999999999999999", -EINVAL }, { "", -EINVAL }, { "add 1x", -EINVAL },
+		{ "add 1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", -EINVAL },
+	};
+	ok = 1;
+	snprintf(why, sizeof(why), "%zu malformed commands refused with EINVAL", sizeof(bad) / sizeof(bad[0]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = main_ctl(bad[i].cmd);
+		if (e != bad[i].err) {
+			ok = 0;
+			snprintf(why, sizeof(why), "'%s' gave %d (%s), want %d", bad[i].cmd, e, strerror(-e), bad[i].err);
+			break;
+		}
+	}
+	if (ok && table_listed(1) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "a bad command created table 1");
+	}
+	result("tables_bad_commands", ok, "%s", why);
+
+	/* ownership: one process at a time; busy while open; reclaimable after its owner died */
+	char buf[512];
+	ok = 1;
+	snprintf(why, sizeof(why), "busy while open, second open EBUSY, reclaimable after the owner died");
+	main_ctl("add 3");
+	int pfd[2];
+	if (pipe(pfd)) {
+		ok = 0;
+	}
+	pid_t child = fork();
+	if (child == 0) {
+		int fd = open_table(3);
+		char c = fd >= 0 ? 'y' : 'n';
+
+		if (write(pfd[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c = 0;
+	if (read(pfd[0], &c, 1) != 1 || c != 'y') {
+		ok = 0;
+		snprintf(why, sizeof(why), "the owner could not open 3/control");
+	}
+	if (ok) {
+		char want[64];
+		int fd2 = open_table(3);
+
+		snprintf(want, sizeof(want), "Control PID: %d\n", (int)child);
+		read_file("/proc/rtpengine/3/status", buf, sizeof(buf));
+		if (fd2 >= 0 || errno != EBUSY) {
+			ok = 0;
+			snprintf(why, sizeof(why), "second open of 3/control: fd %d errno %d, want EBUSY", fd2, errno);
+			if (fd2 >= 0)
+				close(fd2);
+		} else if ((e = main_ctl("del 3")) != -EBUSY) {
+			ok = 0;
+			snprintf(why, sizeof(why), "del of an owned table gave %d, want EBUSY", e);
+		} else if (!strstr(buf, want)) {
+			ok = 0;
+			snprintf(why, sizeof(why), "status does not name the owner %d: %s", (int)child, buf);
+		}
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	if (ok) {
+		read_file("/proc/rtpengine/3/status", buf, sizeof(buf));
+		int fd3 = open_table(3);
+		if (!strstr(buf, "Control PID: 0\n")) {
+			ok = 0;
+			snprintf(why, sizeof(why), "status after the owner died: %s", buf);
+		} else if (fd3 < 0) {
+			ok = 0;
+			snprintf(why, sizeof(why), "3/control cannot be reopened after the owner died: %s", strerror(errno));
+		} else {
+			close(fd3);
+			if ((e = main_ctl("del 3")) != 0) {
+				ok = 0;
+				snprintf(why, sizeof(why), "del 3 after the owner died: %s", strerror(-e));
+			}
+		}
+	}
+	main_ctl("del 3");
+	result("table_owner_busy_reclaim", ok, "%s", why);
+
+	/* status counts targets */
+	ok = 1;
+	main_ctl("add 4");
+	int fd = open_table(4);
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+	m.target.src = kaddr("127.0.0.1", 40000);
+	m.target.dst = kaddr("127.0.0.1", 40001);
+	for (int i = 0; i < 3; i++) {
+		m.target.local = kaddr("127.0.0.1", 41000 + i);
+		if ((e = send_msg(fd, &m, sizeof(m))) != 0) {
+			ok = 0;
+			snprintf(why, sizeof(why), "add target: %s", strerror(-e));
+		}
+	}
+	read_file("/proc/rtpengine/4/status", buf, sizeof(buf));
+	if (ok && (!strstr(buf, "Targets:     3\n") || !strstr(buf, "Refcount:"))) {
+		ok = 0;
+		snprintf(why, sizeof(why), "status: %s", buf);
+	} else if (ok) {
+		snprintf(why, sizeof(why), "%s", buf);
+	}
+	close(fd);
+	if (ok && (e = main_ctl("del 4")) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "del of a table with targets: %s", strerror(-e));
+	}
+	result("status_file", ok, "%s", why);
+}
+
+/* ---- bad writes ---- */
+
+struct bad_case {
+	const char *name;
+	int want;
+	void (*mutate)(struct rtpe_kmsg *m);
+};
+
+static void base_target(struct rtpe_kmsg *m)
+{
+	m->target.local = kaddr("127.0.0.1", 42000);
+	m->target.src = kaddr("127.0.0.1", 42001);
+	m->target.dst = kaddr("127.0.0.1", 42002);
+}
+
+static void mut_magic(struct rtpe_kmsg *m) { m->magic ^= 1; }
+static void mut_version(struct rtpe_kmsg *m) { m->version = RTPE_KABI_VERSION + 1; }
+static void mut_size(struct rtpe_kmsg *m) { m->size = sizeof(*m) - 8; }
+static void mut_cmd(struct rtpe_kmsg *m) { m->cmd = 77; }
+static void mut_cmd0(struct rtpe_kmsg *m) { m->cmd = 0; }
+static void mut_reserved(struct rtpe_kmsg *m) { m->reserved = 1; }
+static void mut_family(struct rtpe_kmsg *m) { m->target.local.family = 99; }
+static void mut_nofamily(struct rtpe_kmsg *m) { m->target.dst.family = 0; }
+static void mut_port0(struct rtpe_kmsg *m) { m->target.local.port = 0; }
+static void mut_dstport0(struct rtpe_kmsg *m) { m->target.dst.port = 0; }
+static void mut_v4junk(struct rtpe_kmsg *m) { m->target.local.addr[9] = 1; }
+static void mut_mixed(struct rtpe_kmsg *m) { m->target.src = kaddr("fd00::1", 42001); }
+static void mut_loop(struct rtpe_kmsg *m) { m->target.dst = m->target.local; }
+static void mut_flags(struct rtpe_kmsg *m) { m->target.flags = 1u << 20; }
+static void mut_numpt(struct rtpe_kmsg *m) { m->target.num_pt = RTPE_KABI_MAX_PT + 1; }
+static void mut_pt(struct rtpe_kmsg *m) { m->target.num_pt = 1; m->target.pt[0] = 200; }
+static void mut_numssrc(struct rtpe_kmsg *m) { m->target.num_ssrc = RTPE_KABI_NUM_SSRC + 1; }
+static void mut_ssrc0(struct rtpe_kmsg *m) { m->target.flags = RTPE_KF_SSRC_CHECK; }
+static void mut_resv0(struct rtpe_kmsg *m) { m->target.reserved0 = 1; }
+static void mut_expect(struct rtpe_kmsg *m) { m->target.expected_src.family = 7; }
+static void mut_cipher(struct rtpe_kmsg *m) { m->target.decrypt.cipher = RTPE_KCIPHER_AES_CM_128;
+	m->target.decrypt.master_key_len = 16; m->target.decrypt.master_salt_len = 14; }
+static void mut_hmac(struct rtpe_kmsg *m) { m->target.encrypt.hmac = RTPE_KHMAC_SHA1; }
+static void mut_cipher_bad(struct rtpe_kmsg *m) { m->target.encrypt.cipher = 99; }
+static void mut_keylen(struct rtpe_kmsg *m) { m->target.decrypt.cipher = RTPE_KCIPHER_AES_CM_128;
+	m->target.decrypt.master_key_len = 33; }
+static void mut_saltlen(struct rtpe_kmsg *m) { m->target.encrypt.master_salt_len = 17; }
+
+static void cmd_badwrites(void)
+{
+	static const struct bad_case cases[] = {
+		{ "wrong magic", -EINVAL, mut_magic },
+		{ "wrong version", -EINVAL, mut_version },
+		{ "wrong size field", -EINVAL, mut_size },
+		{ "unknown command", -EINVAL, mut_cmd },
+		{ "command 0", -EINVAL, mut_cmd0 },
+		{ "reserved header field", -EINVAL, mut_reserved },
+		{ "unknown family", -EINVAL, mut_family },
+		{ "destination without family", -EINVAL, mut_nofamily },
+		{ "local port 0", -EINVAL, mut_port0 },
+		{ "destination port 0", -EINVAL, mut_dstport0 },
+		{ "IPv4 address with junk", -EINVAL, mut_v4junk },
+		{ "send-from and destination families differ", -EINVAL, mut_mixed },
+		{ "destination is the local address", -ELOOP, mut_loop },
+		{ "unknown flag", -EINVAL, mut_flags },
+		{ "too many payload types", -EINVAL, mut_numpt },
+		{ "payload type 200", -EINVAL, mut_pt },
+		{ "too many SSRCs", -EINVAL, mut_numssrc },
+		{ "SSRC check without SSRCs", -EINVAL, mut_ssrc0 },
+		{ "reserved target field", -EINVAL, mut_resv0 },
+		{ "bad expected-source family", -EINVAL, mut_expect },
+		{ "SRTP AES-CM-128 (not yet in the kernel)", -EOPNOTSUPP, mut_cipher },
+		{ "SRTP HMAC-SHA1 (not yet in the kernel)", -EOPNOTSUPP, mut_hmac },
+		{ "unknown cipher", -EINVAL, mut_cipher_bad },
+		{ "master key of 33 bytes", -EINVAL, mut_keylen },
+		{ "master salt of 17 bytes", -EINVAL, mut_saltlen },
+	};
+	char why[300];
+	int ok, e, fd;
+	struct rtpe_kmsg m;
+	unsigned char big[sizeof(m) + 64];
+
+	main_ctl("add 2");
+	fd = open_table(2);
+	if (fd < 0) {
+		result("bad_write_size", 0, "open 2/control: %s", strerror(errno));
+		return;
+	}
+
+	/* lengths */
+	m = new_msg(RTPE_KCMD_ADD_TARGET);
+	base_target(&m);
+	memset(big, 0, sizeof(big));
+	memcpy(big, &m, sizeof(m));
+	ok = 1;
+	snprintf(why, sizeof(why), "0, 1, 16, size-1, size+1, size+64 bytes: EINVAL");
+	static const size_t lens[] = { 0, 1, 16, sizeof(m) - 1, sizeof(m) + 1, sizeof(m) + 64 };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		e = send_msg(fd, big, lens[i]);
+		if (lens[i] == 0 && e == 0)
+			continue; /* a zero-length write may never reach the module */
+		if (e != -EINVAL) {
+			ok = 0;
+			snprintf(why, sizeof(why), "write of %zu bytes gave %d", lens[i], e);
+			break;
+		}
+	}
+	result("bad_write_size", ok, "%s", why);
+
+	/* each malformed field */
+	ok = 1;
+	snprintf(why, sizeof(why), "%zu malformed messages refused with their errno", sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = new_msg(RTPE_KCMD_ADD_TARGET);
+		base_target(&m);
+		cases[i].mutate(&m);
+		e = send_msg(fd, &m, sizeof(m));
+		if (e != cases[i].want) {
+			ok = 0;
+			snprintf(why, sizeof(why), "%s: got %d (%s), want %d", cases[i].name, e, strerror(-e), cases[i].want);
+			if (e == 0) {
+				m.cmd = RTPE_KCMD_DEL_TARGET;
+				send_msg(fd, &m, sizeof(m));
+			}
+			break;
+		}
+	}
+	char buf[256];
+	read_file("/proc/rtpengine/2/status", buf, sizeof(buf));
+	if (ok && !strstr(buf, "Targets:     0\n")) {
+		ok = 0;
+		snprintf(why, sizeof(why), "a refused message left a target: %s", buf);
+	}
+	result("bad_write_fields", ok, "%s", why);
+
+	/* missing and duplicate targets */
+	ok = 1;
+	snprintf(why, sizeof(why), "delete/update of a missing target ENOENT, duplicate add EEXIST");
+	m = new_msg(RTPE_KCMD_DEL_TARGET);
+	base_target(&m);
+	if ((e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
+		ok = 0;
+		snprintf(why, sizeof(why), "delete of a missing target gave %d", e);
+	}
+	m.cmd = RTPE_KCMD_UPDATE_TARGET;
+	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
+		ok = 0;
+		snprintf(why, sizeof(why), "update of a missing target gave %d", e);
+	}
+	m.cmd = RTPE_KCMD_ADD_TARGET;
+	if (ok && (e = send_msg(fd, &m, sizeof(m))) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "valid add gave %d", e);
+	}
+	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -EEXIST) {
+		ok = 0;
+		snprintf(why, sizeof(why), "duplicate add gave %d", e);
+	}
+	m.cmd = RTPE_KCMD_DEL_TARGET;
+	if (ok && (e = send_msg(fd, &m, sizeof(m))) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "delete gave %d", e);
+	}
+	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
+		ok = 0;
+		snprintf(why, sizeof(why), "second delete gave %d", e);
+	}
+	result("bad_write_missing_duplicate", ok, "%s", why);
+
+	/* blist reads shorter than a record */
+	{
+		int bfd = open("/proc/rtpengine/2/blist", O_RDONLY);
+		ssize_t n = bfd >= 0 ? read(bfd, buf, 16) : -2;
+		int en = errno;
+
+		ok = n == -1 && en == EINVAL;
+		result("blist_short_read", ok, "read of 16 bytes: %zd errno %d (want EINVAL)", n, en);
+		if (bfd >= 0)
+			close(bfd);
+	}
+
+	/* random garbage, with and without a valid header: an error or a valid target, never an oops */
+	unsigned int seed = 12345, accepted = 0, refused = 0;
+	ok = 1;
+	for (int i = 0; i < 3000; i++) {
+		unsigned char *p = (unsigned char *)&m;
+
+		for (size_t j = 0; j < sizeof(m); j++) {
+			seed = seed * 1103515245u + 12345u;
+			p[j] = seed >> 16;
+		}
+		if (i % 2) {
+			m.magic = RTPE_KABI_MAGIC;
+			m.version = RTPE_KABI_VERSION;
+			m.size = sizeof(m);
+			m.cmd = 1 + i % 3;
+			m.reserved = 0;
+			if (i % 4 == 1) { /* mostly sane, a few fields random */
+				base_target(&m);
+				m.target.local.port = 1 + (seed % 5000);
+				memset(&m.target.expected_src, 0, sizeof(m.target.expected_src));
+				m.target.flags &= RTPE_KF_ALL & ~RTPE_KF_SSRC_CHECK;
+				m.target.num_pt %= 8;
+				m.target.num_ssrc %= 5;
+				m.target.reserved0 = m.target.reserved1 = 0;
+				memset(&m.target.decrypt, 0, sizeof(m.target.decrypt));
+				memset(&m.target.encrypt, 0, sizeof(m.target.encrypt));
+				for (int k = 0; k < 8; k++)
+					m.target.pt[k] &= 0x7f;
+			}
+		}
+		e = send_msg(fd, &m, sizeof(m));
+		if (e == 0)
+			accepted++;
+		else if (e == -EINVAL || e == -ENOENT || e == -EEXIST || e == -EOPNOTSUPP || e == -ELOOP)
+			refused++;
+		else {
+			ok = 0;
+			snprintf(why, sizeof(why), "message %d gave unexpected %d", i, e);
+			break;
+		}
+	}
+	close(fd);
+	if (ok && (e = main_ctl("del 2")) != 0) {
+		ok = 0;
+		snprintf(why, sizeof(why), "del 2 after the garbage: %s", strerror(-e));
+	}
+	if (ok)
+		snprintf(why, sizeof(why), "3000 messages: %u accepted, %u refused, table deleted", accepted, refused);
+	result("bad_write_garbage", ok && refused > 1000 && accepted > 10, "%s", why);
+
+	/* a table that does not exist */
+	fd = open_table(11);
+	e = errno;
+	result("bad_write_no_table", fd < 0 && e == ENOENT, "open of 11/control: fd %d errno %d (want ENOENT)", fd, e);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- forwarding ---- */
+
+struct fwd_case {
+	const char *name;
+	const char *peer;   /* sender, the expected source */
+	unsigned int peer_port;
+	const char *local;  /* where the packet arrives, the daemon's socket */
+	unsigned int local_port;
+	const char *out_src; /* send-from */
+	unsigned int out_src_port;
+	const char *dst;    /* receiver */
+	unsigned int dst_port;
+};
+
+/* Sends n RTP packets peer -> local and checks they reach dst from out_src, not the local socket. */
+static int forward_check(int ctl, unsigned int table, const struct fwd_case *fc, int n, char *why, size_t wl,
+		int keep)
+{
+	int sp = udp_bound(fc->peer, fc->peer_port);
+	int sl = udp_bound(fc->local, fc->local_port);
+	int sd = udp_bound(fc->dst, fc->dst_port);
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+	struct rtpe_kstats_record recs[16];
+	unsigned char pkt[256];
+	int ok = 0, got = 0, bad = 0, e;
+	struct rx r;
+
+	if (sp < 0 || sl < 0 || sd < 0) {
+		snprintf(why, wl, "cannot bind sockets");
+		goto out;
+	}
+	m.target.local = kaddr(fc->local, fc->local_port);
+	m.target.expected_src = kaddr(fc->peer, fc->peer_port);
+	m.target.src = kaddr(fc->out_src, fc->out_src_port);
+	m.target.dst = kaddr(fc->dst, fc->dst_port);
+	m.target.stats_slot = fc->local_port;
+	if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+		snprintf(why, wl, "add target: %s", strerror(-e));
+		goto out;
+	}
+	unsigned long long t0 = now_us();
+	for (int i = 0; i < n; i++) {
+		size_t len = rtp_packet(pkt, 8, 100 + i, 0xabc00000u + fc->local_port, 160);
+
+		send_to(sp, fc->local, fc->local_port, pkt, len);
+		if (recv_one(sd, 1000, &r)) {
+			if (r.len == (ssize_t)len && !memcmp(r.buf, pkt, len) && !strcmp(r.from, fc->out_src)
+					&& r.from_port == fc->out_src_port)
+				got++;
+			else
+				bad++;
+		}
+	}
+	unsigned long long t1 = now_us();
+	int leaked = drain(sl, 200);
+	int nrec = read_blist(table, recs, 16);
+	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &m.target.local) : NULL;
+
+	if (got != n || bad || leaked) {
+		snprintf(why, wl, "%d of %d forwarded intact from %s:%u, %d wrong, %d reached the local socket", got, n,
+				fc->out_src, fc->out_src_port, bad, leaked);
+	} else if (!rec) {
+		snprintf(why, wl, "no blist record (%d records)", nrec);
+	} else if (rec->packets != (unsigned)n || rec->bytes != (unsigned)n * 172 || rec->errors) {
+		snprintf(why, wl, "blist counters %llu packets %llu bytes %llu errors, want %d %d 0",
+				(unsigned long long)rec->packets, (unsigned long long)rec->bytes,
+				(unsigned long long)rec->errors, n, n * 172);
+	} else if (rec->last_packet_us < t0 || rec->last_packet_us > t1 + 1000) {
+		snprintf(why, wl, "last packet time %llu outside [%llu, %llu]", (unsigned long long)rec->last_packet_us,
+				t0, t1);
+	} else {
+		ok = 1;
+		snprintf(why, wl, "%d packets %s:%u -> %s:%u, counters %llu/%llu", n, fc->out_src, fc->out_src_port,
+				fc->dst, fc->dst_port, (unsigned long long)rec->packets, (unsigned long long)rec->bytes);
+	}
+	if (!keep) {
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		send_msg(ctl, &m, sizeof(m));
+	}
+out:
+	if (sp >= 0)
+		close(sp);
+	if (sl >= 0)
+		close(sl);
+	if (sd >= 0)
+		close(sd);
+	return ok;
+}
+
+static const struct fwd_case fwd_cases[] = {
+	{ "fwd_ipv4_to_ipv4", "127.0.0.1", 5000, "127.0.0.1", 6000, "127.0.0.1", 6002, "127.0.0.1", 7000 },
+	{ "fwd_ipv6_to_ipv6", "fd00::2", 5100, "fd00::1", 6100, "fd00::1", 6102, "fd00::2", 7100 },
+	{ "fwd_ipv4_to_ipv6", "127.0.0.1", 5200, "127.0.0.1", 6200, "fd00::1", 6202, "fd00::2", 7200 },
+	{ "fwd_ipv6_to_ipv4", "fd00::2", 5300, "fd00::1", 6300, "127.0.0.1", 6302, "127.0.0.1", 7300 },
+};
+
+/* Sends one packet and says where it went: 1 forwarded to sd, 0 to the local socket, -1 neither/both. */
+static int where(int sp, int sl, int sd, const char *lip, unsigned int lport, const void *pkt, size_t len)
+{
+	send_to(sp, lip, lport, pkt, len);
+	int fwd = drain(sd, 300);
+	int loc = drain(sl, fwd ? 50 : 300);
+
+	if (fwd == 1 && loc == 0)
+		return 1;
+	if (fwd == 0 && loc == 1)
+		return 0;
+	return -1;
+}
+
+static void cmd_forward(unsigned int table)
+{
+	char why[400];
+	int ctl, ok, e;
+	struct rtpe_kstats_record recs[16];
+	unsigned char pkt[256];
+	size_t len;
+
+	{
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "add %u", table);
+		main_ctl(cmd);
+	}
+	ctl = open_table(table);
+	if (ctl < 0) {
+		result("fwd_ipv4_to_ipv4", 0, "open control: %s", strerror(errno));
+		return;
+	}
+
+	for (size_t i = 0; i < sizeof(fwd_cases) / sizeof(fwd_cases[0]); i++) {
+		ok = forward_check(ctl, table, &fwd_cases[i], 10, why, sizeof(why), i == 0);
+		result(fwd_cases[i].name, ok, "%s", why);
+	}
+
+	/* the first target stays: its blist record, its list text, its SSRC counts */
+	struct rtpe_kaddr l4 = kaddr("127.0.0.1", 6000);
+	int nrec = read_blist(table, recs, 16);
+	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &l4) : NULL;
+	ok = rec && rec->magic == RTPE_KABI_MAGIC && rec->version == RTPE_KABI_VERSION && rec->size == sizeof(*rec)
+		&& rec->target.stats_slot == 6000 && rec->target.dst.port == 7000
+		&& rec->ssrc_stats[0].ssrc == 0xabc00000u + 6000 && rec->ssrc_stats[0].packets == 10
+		&& rec->ssrc_stats[0].bytes == 10 * 172 && rec->ssrc_stats[1].packets == 0;
+	result("blist_record", ok, "%d records; slot %u, SSRC %08x: %llu packets %llu bytes", nrec,
+			rec ? rec->target.stats_slot : 0, rec ? rec->ssrc_stats[0].ssrc : 0,
+			rec ? (unsigned long long)rec->ssrc_stats[0].packets : 0ull,
+			rec ? (unsigned long long)rec->ssrc_stats[0].bytes : 0ull);
+
+	{
+		static char list[16384];
+		char want1[128], want2[128], want3[64];
+
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/rtpengine/%u/list", table);
+		read_file(path, list, sizeof(list));
+		snprintf(want1, sizeof(want1), "local inet4 127.0.0.1:6000\n");
+		snprintf(want2, sizeof(want2), "stats: %llu bytes, %llu packets, 0 errors",
+				rec ? (unsigned long long)rec->bytes : 0ull, rec ? (unsigned long long)rec->packets : 0ull);
+		snprintf(want3, sizeof(want3), "last packet: %llu.", rec ? (unsigned long long)rec->last_packet_us / 1000000 : 0ull);
+		char *p = strstr(list, want1);
+		ok = rec && p && strstr(p, want2) && strstr(p, want3) && strstr(p, "SSRC abc01770: 10 packets")
+			&& strstr(p, "output src inet4 127.0.0.1:6002 dst inet4 127.0.0.1:7000");
+		result("list_text", ok, "%s", ok ? "target, counters, last packet, SSRC and output in list" : list);
+	}
+
+	/* expected source mismatch: to userspace, counted as such */
+	{
+		int sp = udp_bound("127.0.0.1", 5001), sl = udp_bound("127.0.0.1", 6000), sd = udp_bound("127.0.0.1", 7000);
+		int sp_ok = udp_bound("127.0.0.1", 5000);
+
+		len = rtp_packet(pkt, 8, 1, 0xabc00000u + 6000, 160);
+		int w_bad = where(sp, sl, sd, "127.0.0.1", 6000, pkt, len);
+		int w_good = where(sp_ok, sl, sd, "127.0.0.1", 6000, pkt, len);
+		nrec = read_blist(table, recs, 16);
+		rec = nrec > 0 ? find_rec(recs, nrec, &l4) : NULL;
+		ok = w_bad == 0 && w_good == 1 && rec && rec->userspace == 1 && rec->packets == 11;
+		result("expected_source_mismatch", ok,
+				"from 5001: %s; from 5000: %s; userspace counter %llu, packets %llu",
+				w_bad == 0 ? "local socket" : w_bad == 1 ? "forwarded" : "lost",
+				w_good == 1 ? "forwarded" : w_good == 0 ? "local socket" : "lost",
+				rec ? (unsigned long long)rec->userspace : 0ull, rec ? (unsigned long long)rec->packets : 0ull);
+
+		/* update: new destination, counters kept */
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_UPDATE_TARGET);
+		int sd2 = udp_bound("127.0.0.1", 7001);
+		m.target.local = l4;
+		m.target.expected_src = kaddr("127.0.0.1", 5000);
+		m.target.src = kaddr("127.0.0.1", 6002);
+		m.target.dst = kaddr("127.0.0.1", 7001);
+		m.target.tos = 0xb8;
+		m.target.stats_slot = 6000;
+		e = send_msg(ctl, &m, sizeof(m));
+		send_to(sp_ok, "127.0.0.1", 6000, pkt, len);
+		struct rx r;
+		int got2 = recv_one(sd2, 1000, &r);
+		int old = drain(sd, 200);
+		nrec = read_blist(table, recs, 16);
+		rec = nrec > 0 ? find_rec(recs, nrec, &l4) : NULL;
+		ok = !e && got2 && !old && rec && rec->packets == 12 && rec->target.dst.port == 7001;
+		result("target_update", ok, "update %d; new destination got %d, old %d; packets %llu (want 12)", e, got2, old,
+				rec ? (unsigned long long)rec->packets : 0ull);
+		result("tos", got2 && r.tos == 0xb8, "forwarded packet TOS 0x%02x, want 0xb8", got2 ? r.tos : -1);
+
+		/* delete: back to userspace */
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		e = send_msg(ctl, &m, sizeof(m));
+		int w_del = where(sp_ok, sl, sd2, "127.0.0.1", 6000, pkt, len);
+		nrec = read_blist(table, recs, 16);
+		rec = nrec >= 0 ? find_rec(recs, nrec, &l4) : NULL;
+		ok = !e && w_del == 0 && nrec >= 0 && !rec;
+		result("target_delete", ok, "delete %d; next packet %s; record %s", e,
+				w_del == 0 ? "to the local socket" : w_del == 1 ? "still forwarded" : "lost",
+				rec ? "still in blist" : "gone");
+		close(sp); close(sl); close(sd); close(sd2); close(sp_ok);
+	}
+
+	/* payload-type filter, SSRC check, RTP-only, RTCP */
+	{
+		int sp = udp_bound("127.0.0.1", 5400), sl = udp_bound("127.0.0.1", 6400), sd = udp_bound("127.0.0.1", 7400);
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		struct rtpe_kaddr l = kaddr("127.0.0.1", 6400);
+
+		m.target.local = l;
+		m.target.src = kaddr("127.0.0.1", 6402);
+		m.target.dst = kaddr("127.0.0.1", 7400);
+		m.target.flags = RTPE_KF_PT_FILTER;
+		m.target.num_pt = 2;
+		m.target.pt[0] = 0;
+		m.target.pt[1] = 8;
+		e = send_msg(ctl, &m, sizeof(m));
+		int w0 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 0, 1, 1, 160));
+		int w8 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 8, 2, 1, 160));
+		int w96 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 96, 3, 1, 160));
+		int w8m = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 8 | 0x80, 4, 1, 160)); /* marker */
+		pkt[0] = 0x80; pkt[1] = 200; /* RTCP SR muxed */
+		int wrtcp = where(sp, sl, sd, "127.0.0.1", 6400, pkt, 28);
+		nrec = read_blist(table, recs, 16);
+		rec = nrec > 0 ? find_rec(recs, nrec, &l) : NULL;
+		ok = !e && w0 == 1 && w8 == 1 && w96 == 0 && w8m == 1 && wrtcp == 0 && rec && rec->pt_packets[0] == 1
+			&& rec->pt_packets[1] == 2 && rec->userspace == 2;
+		result("payload_type_filter", ok,
+				"add %d; PT 0 %d, PT 8 %d, PT 96 %d, PT 8+marker %d, RTCP %d (1 = forwarded, 0 = userspace); "
+				"per-PT %llu/%llu, userspace %llu", e, w0, w8, w96, w8m, wrtcp,
+				rec ? (unsigned long long)rec->pt_packets[0] : 0ull, rec ? (unsigned long long)rec->pt_packets[1] : 0ull,
+				rec ? (unsigned long long)rec->userspace : 0ull);
+
+		m.cmd = RTPE_KCMD_UPDATE_TARGET;
+		m.target.flags = RTPE_KF_SSRC_CHECK;
+		m.target.num_pt = 0;
+		m.target.num_ssrc = 2;
+		m.target.ssrc[0] = 0x11111111;
+		m.target.ssrc[1] = 0x22222222;
+		e = send_msg(ctl, &m, sizeof(m));
+		int s1 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 0, 5, 0x11111111, 100));
+		int s2 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 0, 6, 0x22222222, 100));
+		int s2b = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 0, 7, 0x22222222, 100));
+		int s3 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 0, 8, 0x33333333, 100));
+		nrec = read_blist(table, recs, 16);
+		rec = nrec > 0 ? find_rec(recs, nrec, &l) : NULL;
+		ok = !e && s1 == 1 && s2 == 1 && s2b == 1 && s3 == 0 && rec && rec->ssrc_stats[0].ssrc == 0x11111111
+			&& rec->ssrc_stats[0].packets == 1 && rec->ssrc_stats[1].ssrc == 0x22222222
+			&& rec->ssrc_stats[1].packets == 2 && rec->ssrc_stats[1].bytes == 224;
+		result("ssrc_check", ok, "update %d; listed SSRCs %d %d %d, other SSRC %d; per-SSRC %llu, %llu packets", e, s1, s2,
+				s2b, s3, rec ? (unsigned long long)rec->ssrc_stats[0].packets : 0ull,
+				rec ? (unsigned long long)rec->ssrc_stats[1].packets : 0ull);
+
+		m.target.flags = RTPE_KF_RTP_ONLY;
+		m.target.num_ssrc = 0;
+		e = send_msg(ctl, &m, sizeof(m));
+		int r1 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, rtp_packet(pkt, 111, 9, 5, 20));
+		int r2 = where(sp, sl, sd, "127.0.0.1", 6400, "hello, not RTP", 14);
+		m.target.flags = 0;
+		int e2 = send_msg(ctl, &m, sizeof(m));
+		int r3 = where(sp, sl, sd, "127.0.0.1", 6400, "hello, not RTP", 14);
+		ok = !e && !e2 && r1 == 1 && r2 == 0 && r3 == 1;
+		result("rtp_only", ok, "RTP-only: RTP %d, other %d; without the flag other %d", r1, r2, r3);
+
+		m.target.flags = RTPE_KF_RTCP;
+		e = send_msg(ctl, &m, sizeof(m));
+		pkt[0] = 0x80; pkt[1] = 200; memset(pkt + 2, 0, 26);
+		int c1 = where(sp, sl, sd, "127.0.0.1", 6400, pkt, 28);
+		ok = !e && c1 == 1;
+		result("rtcp_target", ok, "update %d; RTCP on an RTCP target %s", e, c1 == 1 ? "forwarded" : "not forwarded");
+
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		send_msg(ctl, &m, sizeof(m));
+		close(sp); close(sl); close(sd);
+	}
+
+	/* a destination without a route: counted as an error, the packet dropped */
+	{
+		int sp = udp_bound("fd00::2", 5500), sl = udp_bound("fd00::1", 6500);
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		struct rtpe_kaddr l = kaddr("fd00::1", 6500);
+
+		m.target.local = l;
+		m.target.src = kaddr("fd00::1", 6502);
+		m.target.dst = kaddr("2001:db8::1", 7500);
+		e = send_msg(ctl, &m, sizeof(m));
+		len = rtp_packet(pkt, 0, 1, 1, 50);
+		send_to(sp, "fd00::1", 6500, pkt, len);
+		send_to(sp, "fd00::1", 6500, pkt, len);
+		int loc = drain(sl, 300);
+		nrec = read_blist(table, recs, 16);
+		rec = nrec > 0 ? find_rec(recs, nrec, &l) : NULL;
+		ok = !e && rec && rec->errors == 2 && rec->packets == 0 && loc == 0;
+		result("error_counter", ok, "add %d; errors %llu packets %llu, %d at the local socket", e,
+				rec ? (unsigned long long)rec->errors : 0ull, rec ? (unsigned long long)rec->packets : 0ull, loc);
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		send_msg(ctl, &m, sizeof(m));
+		close(sp); close(sl);
+	}
+
+	/* a bad UDP checksum is not forwarded (nor delivered); the same packet with a right one is */
+	{
+		int raw = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+		int sl = udp_bound("127.0.0.1", 6700), sd = udp_bound("127.0.0.1", 7700);
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		struct rtpe_kaddr l = kaddr("127.0.0.1", 6700);
+		unsigned char dg[8 + 172];
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		unsigned long sum;
+		int fwd_bad, loc_bad, fwd_good;
+
+		m.target.local = l;
+		m.target.src = kaddr("127.0.0.1", 6702);
+		m.target.dst = kaddr("127.0.0.1", 7700);
+		e = send_msg(ctl, &m, sizeof(m));
+		len = rtp_packet(dg + 8, 0, 1, 7, 160);
+		dg[0] = 5701 >> 8; dg[1] = 5701 & 0xff; dg[2] = 6700 >> 8; dg[3] = 6700 & 0xff;
+		dg[4] = (8 + len) >> 8; dg[5] = (8 + len) & 0xff; dg[6] = dg[7] = 0;
+		/* checksum over the pseudo header (127.0.0.1 -> 127.0.0.1) and the datagram */
+		sum = 0x7f00 + 0x0001 + 0x7f00 + 0x0001 + IPPROTO_UDP + 8 + len;
+		for (size_t i = 0; i < 8 + len; i += 2)
+			sum += (dg[i] << 8) | (i + 1 < 8 + len ? dg[i + 1] : 0);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+		dg[6] = (sum ^ 0x5a5a) >> 8; dg[7] = (sum ^ 0x5a5a) & 0xff;
+		sendto(raw, dg, 8 + len, 0, (void *)&to, sizeof(to));
+		fwd_bad = drain(sd, 300);
+		loc_bad = drain(sl, 50);
+		dg[6] = sum >> 8; dg[7] = sum & 0xff;
+		sendto(raw, dg, 8 + len, 0, (void *)&to, sizeof(to));
+		fwd_good = drain(sd, 500);
+		ok = raw >= 0 && !e && fwd_bad == 0 && loc_bad == 0 && fwd_good == 1;
+		result("bad_udp_checksum", ok, "raw socket %d, add %d; bad checksum: %d forwarded, %d delivered; "
+				"right checksum: %d forwarded", raw, e, fwd_bad, loc_bad, fwd_good);
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		send_msg(ctl, &m, sizeof(m));
+		close(raw); close(sl); close(sd);
+	}
+
+	/* without a target nothing changes: the packet reaches the socket */
+	{
+		int sp = udp_bound("127.0.0.1", 5600), sl = udp_bound("127.0.0.1", 6600);
+
+		send_to(sp, "127.0.0.1", 6600, "plain", 5);
+		int loc = drain(sl, 500);
+		result("no_target_passthrough", loc == 1, "%d packets reached the socket without a target", loc);
+		close(sp); close(sl);
+	}
+	close(ctl);
+}
+
+static void cmd_quick(unsigned int table, const char *prefix)
+{
+	char name[64], why[300];
+	int ctl;
+
+	{
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "add %u", table);
+		main_ctl(cmd);
+	}
+	ctl = open_table(table);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s_%s", prefix, fwd_cases[i].name);
+		int ok = ctl >= 0 && forward_check(ctl, table, &fwd_cases[i], 5, why, sizeof(why), 0);
+		result(name, ok, "%s", ctl < 0 ? strerror(errno) : why);
+	}
+	if (ctl >= 0)
+		close(ctl);
+}
+
+static void cmd_populate(unsigned int table)
+{
+	char cmd[32];
+	int ctl, e = 0;
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+
+	snprintf(cmd, sizeof(cmd), "add %u", table);
+	e = main_ctl(cmd);
+	ctl = open_table(table);
+	m.target.src = kaddr("fd00::1", 30000);
+	m.target.dst = kaddr("fd00::2", 30001);
+	for (int i = 0; ctl >= 0 && !e && i < 200; i++) {
+		m.target.local = kaddr(i % 2 ? "127.0.0.1" : "fd00::1", 20000 + i);
+		e = send_msg(ctl, &m, sizeof(m));
+	}
+	result("populate", ctl >= 0 && !e, "table %u with 200 targets: %s", table, e ? strerror(-e) : "ok");
+	if (ctl >= 0)
+		close(ctl);
+}
+
+/* Packets flow through a table while its targets are added, updated and deleted and
+ * the table itself is deleted and created again: every valid operation must succeed
+ * and the kernel must stay quiet (init.sh checks dmesg at the end). */
+static void cmd_stress(unsigned int table, int seconds)
+{
+	char add[32], del[32], why[300] = "";
+	int ctl = -1, bad = 0, e;
+	unsigned long iterations = 0, recreated = 0;
+	unsigned long long forwarded = 0;
+	static struct rtpe_kstats_record recs[64];
+	pid_t child;
+
+	snprintf(add, sizeof(add), "add %u", table);
+	snprintf(del, sizeof(del), "del %u", table);
+	main_ctl(add);
+
+	child = fork();
+	if (child == 0) {
+		int s4 = udp_bound("127.0.0.1", 9000), s6 = udp_bound("fd00::2", 9001);
+		unsigned char pkt[256];
+		unsigned int seq = 0;
+
+		for (;;) {
+			size_t len = rtp_packet(pkt, seq % 3 ? 0 : 96, seq, 0x5000 + seq % 6, 160);
+
+			send_to(s4, "127.0.0.1", 8000 + seq % 4, pkt, len);
+			send_to(s6, "fd00::1", 8100 + seq % 4, pkt, len);
+			seq++;
+		}
+	}
+
+	unsigned long long end = now_us() + (unsigned long long)seconds * 1000000ull;
+	while (now_us() < end && !bad) {
+		if (ctl < 0) {
+			ctl = open_table(table);
+			if (ctl < 0) {
+				bad++;
+				snprintf(why, sizeof(why), "open control: %s", strerror(errno));
+				break;
+			}
+		}
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		for (int i = 0; i < 8 && !bad; i++) {
+			int v6 = i >= 4;
+
+			m.cmd = RTPE_KCMD_ADD_TARGET;
+			m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+			m.target.src = kaddr(v6 ? "127.0.0.1" : "fd00::1", 8200 + i);
+			m.target.dst = kaddr(v6 ? "127.0.0.1" : "fd00::2", 8300 + i);
+			m.target.flags = 0;
+			m.target.num_pt = 0;
+			if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "add target %d: %s", i, strerror(-e));
+			}
+		}
+		usleep(2000);
+		for (int i = 0; i < 8 && !bad; i++) {
+			int v6 = i >= 4;
+
+			m.cmd = RTPE_KCMD_UPDATE_TARGET;
+			m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+			m.target.src = kaddr(v6 ? "127.0.0.1" : "fd00::1", 8200 + i);
+			m.target.dst = kaddr(v6 ? "127.0.0.1" : "fd00::2", 8300 + i);
+			m.target.flags = (iterations % 2) ? RTPE_KF_PT_FILTER : RTPE_KF_SSRC_CHECK;
+			m.target.num_pt = 1;
+			m.target.pt[0] = 0;
+			m.target.num_ssrc = 2;
+			m.target.ssrc[0] = 0x5000;
+			m.target.ssrc[1] = 0x5001 + iterations % 4;
+			if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "update target %d: %s", i, strerror(-e));
+			}
+		}
+		usleep(2000);
+		int n = read_blist(table, recs, 64);
+		if (n != 8 && !bad) {
+			bad++;
+			snprintf(why, sizeof(why), "blist has %d records, want 8", n);
+		}
+		for (int i = 0; i < n; i++)
+			forwarded += recs[i].packets;
+		{
+			static char list[65536];
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/rtpengine/%u/list", table);
+			read_file(path, list, sizeof(list));
+		}
+		if (iterations % 5 == 4) {
+			/* the table goes with its targets, while packets keep coming */
+			close(ctl);
+			ctl = -1;
+			if ((e = main_ctl(del)) != 0 || (e = main_ctl(add)) != 0) {
+				bad++;
+				snprintf(why, sizeof(why), "recreate table: %s", strerror(-e));
+			}
+			recreated++;
+		} else {
+			for (int i = 0; i < 8 && !bad; i++) {
+				int v6 = i >= 4;
+
+				m.cmd = RTPE_KCMD_DEL_TARGET;
+				m.target.local = kaddr(v6 ? "fd00::1" : "127.0.0.1", (v6 ? 8100 : 8000) + i % 4);
+				if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+					bad++;
+					snprintf(why, sizeof(why), "delete target %d: %s", i, strerror(-e));
+				}
+			}
+		}
+		iterations++;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	if (ctl >= 0)
+		close(ctl);
+	if (!bad)
+		snprintf(why, sizeof(why), "%lu rounds of add/update/delete under traffic, %lu table re-creations, "
+				"%llu packets forwarded (summed over rounds)", iterations, recreated, forwarded);
+	result("stress_churn", !bad && iterations >= 5 && recreated >= 1 && forwarded > 0, "%s", why);
+}
+
+static void cmd_maxtables(unsigned int n)
+{
+	char cmd[32];
+	int e1, e2;
+
+	snprintf(cmd, sizeof(cmd), "add %u", n - 1);
+	e1 = main_ctl(cmd);
+	snprintf(cmd, sizeof(cmd), "add %u", n);
+	e2 = main_ctl(cmd);
+	result("max_tables_param", e1 == 0 && e2 == -EINVAL && table_listed(n - 1) == 1,
+			"add %u: %d, add %u: %d (want 0 and EINVAL)", n - 1, e1, n, e2);
+	snprintf(cmd, sizeof(cmd), "del %u", n - 1);
+	main_ctl(cmd);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 5 && !strcmp(argv[1], "perms"))
+		cmd_perms(atoi(argv[2]), atoi(argv[3]), strtoul(argv[4], NULL, 16));
+	else if (argc >= 2 && !strcmp(argv[1], "tables"))
+		cmd_tables();
+	else if (argc >= 2 && !strcmp(argv[1], "badwrites"))
+		cmd_badwrites();
+	else if (argc >= 3 && !strcmp(argv[1], "forward"))
+		cmd_forward(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "quick"))
+		cmd_quick(atoi(argv[2]), argv[3]);
+	else if (argc >= 3 && !strcmp(argv[1], "populate"))
+		cmd_populate(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "stress"))
+		cmd_stress(atoi(argv[2]), atoi(argv[3]));
+	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
+		cmd_maxtables(atoi(argv[2]));
+	else {
+		fprintf(stderr, "usage: see the comment at the top of ktest.c\n");
+		return 2;
+	}
+	return failures ? 1 : 0;
+}
