@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/bundle_negotiation.hpp"
 #include "daemon/call/dtls_negotiation.hpp"
 #include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdes_negotiation.hpp"
@@ -59,6 +60,9 @@ struct MediaSide {
     // The SRTP contexts its streams use (the last one); earlier ones stay until the streams
     // go, since the worker may still be using them when a re-INVITE brings new keys.
     std::vector<std::unique_ptr<SideSrtp>> srtp;
+    // A BUNDLE transport's routes to each member's peer, the last one in use (earlier ones
+    // stay while the worker may still use them, as srtp's do).
+    std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it
@@ -86,6 +90,9 @@ struct Participant {
     int64_t created = 0;           // wall-clock seconds
     int64_t created_us = 0;        // and microseconds, for the CDR's start time
     std::vector<std::unique_ptr<MediaSide>> medias;
+    // Its offer's BUNDLE group, taken with bundle=accept: the members other than the first
+    // have no ports of their own; the first m= line's transport carries them all.
+    std::optional<BundleGroup> bundle;
     Participant* peer = nullptr;
     bool sdp_seen = false;         // this participant has sent an SDP body
     std::optional<int64_t> output_sdp_version;  // for replace: sdp-version, from its first SDP on

@@ -94,6 +94,7 @@ struct CallRequest {
     RtcpMuxRequest rtcp_mux;
     SdesRequest sdes;
     OsrtpRequest osrtp;
+    bool bundle_accept = false;  // bundle: accept: a bundled offer is answered bundled
     bool dtls_off = false;      // DTLS: off, no, disable: no DTLS-SRTP offered or accepted
     // DTLS: passive/active, the role we prefer where we may choose (absent: --dtls-passive).
     std::optional<bool> dtls_passive;

@@ -63,13 +63,16 @@ std::string CallService::renumber_origin(Participant& sender, sdp::Session sessi
     return out;
 }
 
-MediaSide& CallService::media_at(Participant& side, std::size_t index, const Participant& other) {
+MediaSide& CallService::media_at(Participant& side, std::size_t index, const Participant& other,
+                                 std::optional<std::size_t> worker) {
     while (side.medias.size() <= index) {
         auto m = std::make_unique<MediaSide>();
         const std::size_t i = side.medias.size();
         m->index = static_cast<int>(i) + 1;
         // Both sides of one m= line share a worker, so the relay never crosses threads.
-        m->worker = i < other.medias.size() ? other.medias[i]->worker : next_worker_++ % workers_.size();
+        m->worker = i < other.medias.size() ? other.medias[i]->worker
+                    : i == index && worker ? *worker
+                                           : next_worker_++ % workers_.size();
         side.medias.push_back(std::move(m));
     }
     return *side.medias[index];
@@ -136,8 +139,10 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent),
-                                  std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp)});
+                                  std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp),
+                                  std::move(m.bundle_routes)});
     m.srtp.clear();
+    m.bundle_routes.clear();
     m.active = false;
 }
 
@@ -257,6 +262,8 @@ void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
             media::PacketStream* peer_rtcp = peer.mux ? peer.rtp : peer.rtcp;
             here.rtp->forwarder.set_targets(peer.rtp, here.mux && !peer.mux ? peer_rtcp : nullptr);
             here.rtcp->forwarder.set_targets(peer_rtcp, nullptr);
+            here.rtp->forwarder.set_bundle(nullptr);  // wire_bundle sets it again where bundled
+            here.rtcp->forwarder.set_bundle(nullptr);
             here.rtp->rebuild_sinks();
             here.rtcp->rebuild_sinks();
         }
@@ -266,6 +273,58 @@ void CallService::wire(MediaChanges& changes, MediaSide& a, MediaSide& b) {
         changes.update(a.active ? a : b, link);
     else
         link();
+}
+
+void CallService::wire_bundle(MediaChanges& changes, Participant& bundled, Participant& other,
+                              const BundleGroup& group) {
+    const std::size_t primary = group.primary();
+    if (primary >= bundled.medias.size() || !bundled.medias[primary]->rtp)
+        return;
+    MediaSide& p = *bundled.medias[primary];
+    struct Peer {
+        media::PacketStream* rtp;
+        media::PacketStream* rtcp;
+        bool mux;
+    };
+    std::vector<media::BundleRoute> routes;
+    std::vector<Peer> peers;
+    for (std::size_t k : group.indices) {
+        if (k >= bundled.medias.size() || k >= other.medias.size() || !other.medias[k]->rtp)
+            continue;
+        const MediaSide& member = *bundled.medias[k];
+        MediaSide& peer = *other.medias[k];
+        if (peer.worker != p.worker) {
+            RTPE_LOG(core, log::kWarning, "BUNDLE member %zu is on another worker: not bundled", k + 1);
+            continue;
+        }
+        media::BundleRoute route;
+        route.target = peer.rtp.get();
+        route.rtcp_target = peer.rtcp_mux ? peer.rtp.get() : peer.rtcp.get();
+        for (const auto& format : member.negotiated)
+            if (auto pt = parse_int(format); pt && *pt >= 0 && *pt < 128)
+                route.payload_types.set(static_cast<std::size_t>(*pt));
+        routes.push_back(route);
+        peers.push_back({peer.rtp.get(), peer.rtcp.get(), peer.rtcp_mux});
+    }
+    p.bundle_routes.push_back(std::make_unique<media::BundleRoutes>(std::move(routes)));
+    media::BundleRoutes* table = p.bundle_routes.back().get();
+    media::PacketStream* rtp = p.rtp.get();
+    media::PacketStream* rtcp = p.rtcp.get();
+    const bool mux = p.rtcp_mux;
+    // Each member's peer sends to the one transport (RTCP on its RTP port when it muxes).
+    changes.update(p, [rtp, rtcp, mux, table, peers = std::move(peers)] {
+        for (media::PacketStream* s : {rtp, rtcp}) {
+            s->forwarder.set_bundle(table);
+            s->rebuild_sinks();
+        }
+        media::PacketStream* transport_rtcp = mux ? rtp : rtcp;
+        for (const Peer& peer : peers) {
+            peer.rtp->forwarder.set_targets(rtp, peer.mux && !mux ? transport_rtcp : nullptr);
+            peer.rtcp->forwarder.set_targets(transport_rtcp, nullptr);
+            peer.rtp->rebuild_sinks();
+            peer.rtcp->rebuild_sinks();
+        }
+    });
 }
 
 void CallService::unlink(MediaChanges& changes, MediaSide& m) {
@@ -673,6 +732,9 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
     plan.sender_interface = request.direction[is_offer ? 0 : 1];
     plan.receiver_interface = request.direction[is_offer ? 1 : 0];
     plan.policy = relay_policy(request);
+    // An offer bundles only with bundle=accept; an answer keeps what its sender's offer had.
+    plan.sender_bundle = is_offer ? (request.bundle_accept ? bundle_group_of(session) : std::nullopt) : sender.bundle;
+    plan.receiver_bundle = receiver.bundle;
 
     std::optional<net::IpAddress> sip_source;
     if (request.sip_source_address && !request.trust_address && request.received_from_address)
@@ -696,7 +758,13 @@ SdpPlan CallService::negotiate(const sdp::Session& session, const Participant& s
         mp.ice = ice_of(session, i);
         const MediaSide* m = existing_media(sender, i);
         const MediaSide* out = existing_media(receiver, i);
-        if (description.is_rejected()) {
+        mp.sender_bundled = plan.sender_bundle && plan.sender_bundle->secondary(i);
+        mp.receiver_bundled = plan.receiver_bundle && plan.receiver_bundle->secondary(i);
+        // A bundle-only member (port 0) is not rejected: it is reached on the transport.
+        const bool bundle_only = plan.sender_bundle && plan.sender_bundle->member(i) && is_bundle_only(section);
+        if (bundle_only)
+            mp.endpoints = endpoints_of(session, plan.sender_bundle->primary());
+        if (description.is_rejected() && !bundle_only) {
             mp.ports = MediaPlan::Ports::retired;
         } else {
             // A sender that moved to a new address (or a new media type) gets a fresh port
@@ -738,11 +806,32 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         call.tos = request.tos;
     MediaChanges changes(workers_, graves_);
     std::vector<MediaTarget> targets;
+    if (plan.is_offer)
+        sender.bundle = plan.sender_bundle;
+    // A BUNDLE group lives on its primary's worker; the primary's transport streams take
+    // every member's payload types.
+    auto bundle_of = [&](std::size_t i) -> std::pair<Participant*, const BundleGroup*> {
+        if (plan.sender_bundle && plan.sender_bundle->member(i))
+            return {&sender, &*plan.sender_bundle};
+        if (plan.receiver_bundle && plan.receiver_bundle->member(i))
+            return {&receiver, &*plan.receiver_bundle};
+        return {nullptr, nullptr};
+    };
     for (const MediaPlan& mp : plan.media) {
         const std::size_t i = mp.index;
-        MediaSide& m = media_at(sender, i, receiver);
-        MediaSide& out = media_at(receiver, i, sender);
+        std::optional<std::size_t> bundle_worker;
+        MediaSide* transport = nullptr;  // the bundled side's primary, for its members
+        if (auto [side, group] = bundle_of(i); side) {
+            Participant& other = side == &sender ? receiver : sender;
+            transport = &media_at(*side, group->primary(), other);
+            bundle_worker = transport->worker;
+        }
+        MediaSide& m = media_at(sender, i, receiver, bundle_worker);
+        MediaSide& out = media_at(receiver, i, sender, bundle_worker);
         settle_rtcp_mux(m, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
+        // A bundled transport multiplexes RTCP (RFC 9143 section 9.1): we take it ourselves.
+        if (plan.is_offer && mp.sdp_rtcp_mux && plan.sender_bundle && plan.sender_bundle->member(i))
+            m.rtcp_mux = true;
         if (plan.is_offer && request.ice_lite) {
             const IceLite lite = *request.ice_lite;
             out.ice.lite_self = lite == IceLite::forward || lite == IceLite::both;
@@ -757,9 +846,14 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
                 unlink(changes, m);
                 changes.retire(out);
             }
-            if (mp.fresh_sender)
+            // A BUNDLE member's side has no ports of its own: the transport carries it.
+            if (mp.sender_bundled)
+                changes.retire(m);
+            if (mp.receiver_bundled)
+                changes.retire(out);
+            if (mp.fresh_sender && !mp.sender_bundled)
                 bind_media(call, m, plan.sender_interface, mp.endpoints.family);
-            if (mp.fresh_receiver)
+            if (mp.fresh_receiver && !mp.receiver_bundled)
                 bind_media(call, out, plan.receiver_interface, mp.receiver_family);
             if (plan.is_offer) {
                 m.rtcp_port_unused = m.rtcp_port_unused || (mp.fresh_sender && m.rtcp_mux);
@@ -767,18 +861,24 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             }
             if (const int tos = call.tos.value_or(settings_.tos); tos >= 0)
                 for (MediaSide* side : {&m, &out})
-                    for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
-                        net::set_tos(fd, side->local->local.family(), tos);
+                    if (side->sockets)
+                        for (int fd : {side->sockets->rtp_fd(), side->sockets->rtcp_fd()})
+                            net::set_tos(fd, side->local->local.family(), tos);
             wire(changes, m, out);
         }
 
         auto payloads = take_sender_sdp(changes, m, session, i, mp.endpoints, plan.policy);
         // Payload types either side's SDP named are expected from both (added, never removed,
-        // as upstream keeps them).
-        if (out.rtp && !payloads.empty()) {
-            media::PacketStream* rtp = out.rtp.get();
-            changes.update(out, [rtp, payloads = std::move(payloads)] { rtp->payloads().allow(payloads); });
-        }
+        // as upstream keeps them); a BUNDLE member's arrive on its transport.
+        auto expect = [&](MediaSide& side) {
+            if (!side.rtp || payloads.empty())
+                return;
+            media::PacketStream* rtp = side.rtp.get();
+            changes.update(side, [rtp, payloads] { rtp->payloads().allow(payloads); });
+        };
+        if (mp.sender_bundled)
+            expect(*transport);
+        expect(mp.receiver_bundled ? *transport : out);
         // What each side's media carries once negotiated: what subscribers will be offered.
         m.negotiated = mp.formats;
         if (!plan.is_offer)
@@ -801,11 +901,12 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         }
 
         MediaTarget t = target_of(out, request);
+        t.sender_bundled = plan.sender_bundle && plan.sender_bundle->member(i);
         rtcp_mux_target(t, out, mp.sdp_rtcp_mux, request.rtcp_mux, plan.is_offer);
         // Until the answer says otherwise, the answerer is taken to do what it was offered.
         if (plan.is_offer)
             out.rtcp_mux = t.rtcp_mux;
-        if (out.sockets) {
+        if (out.sockets || mp.receiver_bundled) {
             settle_ice(m, out, mp.ice, request, plan.is_offer, t);
             sync_ice_agent(changes, m);
             sync_ice_agent(changes, out);
@@ -820,6 +921,17 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         if (!plan.is_offer)
             t.offered = mp.answer_to;
         targets.push_back(t);
+    }
+    if (plan.sender_bundle)
+        wire_bundle(changes, sender, receiver, *plan.sender_bundle);
+    if (plan.receiver_bundle) {
+        wire_bundle(changes, receiver, sender, *plan.receiver_bundle);
+        // What goes to the bundled participant names the one transport for every member.
+        const std::size_t primary = plan.receiver_bundle->primary();
+        if (primary < targets.size())
+            for (std::size_t k : plan.receiver_bundle->indices)
+                if (k != primary && k < targets.size())
+                    targets[k].take_transport(targets[primary]);
     }
     return targets;
 }
@@ -858,6 +970,16 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     options.generate_mid = request.generate_mid;
     options.strip_extmap = request.strip_extmap;
     options.transport_protocol = request.transport_protocol;
+    if (plan.receiver_bundle) {
+        // The members the SDP does not reject, under the mids the bundled participant gave.
+        std::string group = "BUNDLE";
+        for (std::size_t n = 0; n < plan.receiver_bundle->indices.size(); ++n) {
+            const std::size_t k = plan.receiver_bundle->indices[n];
+            if (k < count && !session->media()[k].media().is_rejected())
+                group += " " + plan.receiver_bundle->mids[n];
+        }
+        options.bundle_group = group;
+    }
     if (request.loop_protect)
         options.loop_protect_token = settings_.instance_id;
     if (count == 0)

@@ -68,6 +68,9 @@ struct MediaPlan {
     // The receiver is offered SRTP on its plain profile (OSRTP): passed on from an OSRTP
     // offer, or asked for with OSRTP=offer.
     bool receiver_osrtp = false;
+    // BUNDLE: this m= line's sender / receiver side rides its group's primary transport.
+    bool sender_bundled = false;
+    bool receiver_bundled = false;
     // Answers: the offer the rewritten answer is measured against (the rewrite target's).
     std::optional<OfferedMedia> answer_to;
 };
@@ -78,6 +81,9 @@ struct SdpPlan {
     std::string receiver_interface;  // and the one facing the receiver
     media::RelayPolicy policy;
     std::vector<MediaPlan> media;    // one per m= line, in order
+    // The BUNDLE group of the sender (an offer taken with bundle=accept, or kept from
+    // before) and of the receiver (what our SDP to it must bundle again).
+    std::optional<BundleGroup> sender_bundle, receiver_bundle;
 };
 
 // What a subscribe request answers: the offer for the subscriber, and who is who.
@@ -166,7 +172,11 @@ private:
     std::string renumber_origin(Participant& sender, sdp::Session session, const std::vector<MediaTarget>& targets,
                                 const RewriteOptions& options);
     // The media side for m= line index, created (unbound) when new.
-    MediaSide& media_at(Participant& side, std::size_t index, const Participant& other);
+    // worker: where a new one goes (a BUNDLE group lives on one worker); else its peer's,
+    // or the next in turn.
+    MediaSide& media_at(Participant& side, std::size_t index, const Participant& other,
+                        std::optional<std::size_t> worker = std::nullopt);
+
     // What one signalling operation does to the media plane: changes to streams a worker
     // is serving go to that worker as one task, posted when this goes out of scope (no
     // waiting); streams not serving yet are changed directly.
@@ -179,6 +189,7 @@ private:
         std::unique_ptr<ice::SideAgent> ice_agent;
         std::vector<std::unique_ptr<SideSrtp>> srtp;
         std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
+        std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -230,6 +241,8 @@ private:
                      const MediaPlan& plan, const CallRequest& request, bool is_offer, MediaTarget& t);
     // Gives side's streams the SRTP contexts its keys call for (none without SRTP).
     void sync_srtp(MediaChanges& changes, MediaSide& side);
+    // A BUNDLE transport's routes to each member's peer, and the members' peers to it.
+    void wire_bundle(MediaChanges& changes, Participant& bundled, Participant& other, const BundleGroup& group);
     // SRTP passthrough both ways between the two sides of an m= line, where they agreed.
     void sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b);
     // DTLS-SRTP as the offer or answer settles it (after SDES, which it wins over).

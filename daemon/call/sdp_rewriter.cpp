@@ -122,7 +122,7 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
     else if (target.offered)
         section.set_proto(target.offered->protocol);
 
-    if (description.is_rejected()) {
+    if (description.is_rejected() && !target.sender_bundled) {
         // A rejected stream is answered with its bare m= line.
         section.set_lines({section.lines().front()});
         return;
@@ -201,6 +201,8 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
             continue;
         else if (options.strip_extmap && a.name == "extmap")
             continue;
+        else if (a.name == "bundle-only")
+            continue;  // we never offer bundle-only media
         else
             out.push_back(attribute_line(a.name, a.value));
     }
@@ -326,11 +328,14 @@ std::string rewrite_sdp(sdp::Session session, const std::vector<MediaTarget>& ta
     if (!options.original_sendrecv || options.direction)
         for (const char* name : {"sendrecv", "sendonly", "recvonly", "inactive"})
             top.remove_attributes(name);
-    // Bundled transports are not kept together here (as in upstream 10.5): each media goes on
-    // its own ports, so the grouping is not passed on.
+    // A BUNDLE group is not passed on (as upstream 10.5): each media goes on its own ports.
+    // Towards a participant whose bundle we took (bundle=accept), our own group names the
+    // one transport.
     {
         auto lines = top.lines();
         std::erase_if(lines, [](const Line& l) { return l.type == 'a' && l.value.rfind("group:BUNDLE", 0) == 0; });
+        if (options.bundle_group)
+            lines.push_back(Line{'a', "group:" + *options.bundle_group, LineEnding::crlf});
         top.set_lines(std::move(lines));
     }
     const bool passthrough = std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(count),

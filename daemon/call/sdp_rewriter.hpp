@@ -36,6 +36,22 @@ struct MediaTarget {
     std::vector<std::string> crypto;  // our a=crypto values for the receiver (SDES)
     std::optional<DtlsAdvert> dtls;   // our a=setup and a=fingerprint for the receiver
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
+    // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
+    // rejection, it gets ports of its own here.
+    bool sender_bundled = false;
+    // A BUNDLE member towards the bundled participant: the primary's transport, ICE and
+    // DTLS, as the member's own.
+    void take_transport(const MediaTarget& primary) {
+        address = primary.address;
+        address_overridden = primary.address_overridden;
+        rtp_port = primary.rtp_port;
+        rtcp_port = primary.rtcp_port;
+        rtcp_mux = primary.rtcp_mux;
+        rtcp_on_rtp_port = primary.rtcp_on_rtp_port;
+        ice = primary.ice;
+        crypto = primary.crypto;
+        dtls = primary.dtls;
+    }
 };
 
 struct RewriteOptions {
@@ -49,6 +65,7 @@ struct RewriteOptions {
     std::optional<std::string> transport_protocol;
     std::optional<std::string> loop_protect_token;  // adds a=rtpengine:<token>
     std::optional<sdp::Direction> direction;        // every media gets this one (subscriptions)
+    std::optional<std::string> bundle_group;        // "BUNDLE <mids>": a=group of the SDP
 };
 
 // One m= line of an SDP written from scratch (publish answers, combined subscriptions).

@@ -220,6 +220,12 @@ CallRequest parse_call_request(const bencode::Value& d) {
         apply_sdes_option(r.sdes, sdes);
     for (const auto& osrtp : strings_of(d, "OSRTP"))
         apply_osrtp_option(r.osrtp, osrtp);
+    for (const auto& bundle : strings_of(d, "bundle")) {
+        if (bundle == "accept")
+            r.bundle_accept = true;
+        else
+            RTPE_LOG(control, log::kWarning, "Unsupported 'bundle' flag encountered: '%s'", bundle.c_str());
+    }
     if (d.find("TOS")) {
         auto value = integer_of(d, "TOS");
         if (!value || *value < 0 || *value > 255)

@@ -8,6 +8,9 @@ namespace rtpe::media {
 void Forwarder::consume(const Packet& packet, Egress& egress) {
     // No answer yet, or the other side is on hold (0.0.0.0): nowhere to send to.
     PacketStream* to = packet.is_rtcp && rtcp_target_ ? rtcp_target_ : target_;
+    if (bundle_)
+        if (const BundleRoute* route = bundle_->route(packet))
+            to = packet.is_rtcp ? route->rtcp_target : route->target;
     if (!to || !to->sendable())
         return;
     deliver(*to, packet, egress);

@@ -3,6 +3,7 @@
 // peer-facing stream, to that stream's endpoint. RTCP may take another way than RTP: a
 // participant multiplexing RTCP on its RTP port (RFC 5761) facing one that does not.
 
+#include "daemon/media/bundle_routes.hpp"
 #include "daemon/media/sink.hpp"
 
 namespace rtpe::media {
@@ -15,14 +16,18 @@ public:
         target_ = target;
         rtcp_target_ = rtcp_target;
     }
-    PacketStream* target() const { return target_; }
+    // A BUNDLE transport's: each packet goes to its own m= line's peer instead.
+    void set_bundle(BundleRoutes* routes) { bundle_ = routes; }
+    PacketStream* target() const { return bundle_ ? nullptr : target_; }
+    bool active() const { return target_ || bundle_; }
     // Where RTCP received here is sent.
-    PacketStream* rtcp_target() const { return rtcp_target_ ? rtcp_target_ : target_; }
+    PacketStream* rtcp_target() const { return bundle_ ? nullptr : rtcp_target_ ? rtcp_target_ : target_; }
     void consume(const Packet& packet, Egress& egress) override;
 
 private:
     PacketStream* target_ = nullptr;
     PacketStream* rtcp_target_ = nullptr;
+    BundleRoutes* bundle_ = nullptr;
 };
 
 }  // namespace rtpe::media

@@ -156,7 +156,7 @@ public:
     // Makes sinks what forwarder and fan_out say; after changing either.
     void rebuild_sinks() {
         sinks.clear();
-        if (forwarder.target())
+        if (forwarder.active())
             sinks.add(&forwarder);
         if (!fan_out.empty())
             sinks.add(&fan_out);

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
+from rtpe_testlib import OUR_STREAM_ADDITIONS, decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
 
 
 
@@ -54,7 +54,7 @@ def masked(value, tags):
     """Ports, o= ids, our own version in s=, and generated tags made comparable."""
     if isinstance(value, dict):
         return {masked(k, tags): masked(v, tags) for k, v in value.items()
-                if k not in ("created", "created_us", "last signal", "last packet", "learning")}
+                if k not in ("created", "created_us", "last signal", "last packet") + OUR_STREAM_ADDITIONS}
     if isinstance(value, (list, tuple)):
         return [masked(v, tags) for v in value]
     if isinstance(value, str):

@@ -36,7 +36,7 @@ import uuid
 
 import pytest
 
-from rtpe_testlib import NgClient, daemon_binary, free_udp_port
+from rtpe_testlib import OUR_STREAM_ADDITIONS, NgClient, daemon_binary, free_udp_port
 
 ORACLE = "/usr/bin/rtpengine"
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdp_corpus")
@@ -207,9 +207,9 @@ def normalize_sdp(sdp, tokens):
 
 def shape(value):
     """A delete or query reply without its integers (times, ports, counters), and without
-    the per-stream "learning" our query adds to upstream's keys (docs/ng.md)."""
+    the per-stream keys our query adds to upstream's (docs/ng.md)."""
     if isinstance(value, dict):
-        return {k: shape(v) for k, v in value.items() if k != "learning"}
+        return {k: shape(v) for k, v in value.items() if k not in OUR_STREAM_ADDITIONS}
     if isinstance(value, list):
         return [shape(v) for v in value]
     if isinstance(value, int):
