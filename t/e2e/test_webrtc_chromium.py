@@ -24,6 +24,7 @@ before the proxy sees them. Every process is ended by PID; every wait is bounded
 """
 
 import os
+import re
 import time
 import uuid
 
@@ -214,6 +215,60 @@ def test_a_browser_to_browser(which, cleanup_stack):
         rtp_flags = [f.decode() for f in info["medias"][0]["streams"][0]["flags"]]
         assert "DTLS fingerprint verified" in rtp_flags, (tag, rtp_flags)
     print("\n%s: %s; proxy received per tag %s" % (which, media, packets))
+    ng(proxy, "delete", call_id, **{"from-tag": "A"})
+
+
+def media_counts(page, names):
+    """{peer: (audio packets received, video packets received)}."""
+    out = {}
+    for name, s in summaries(page, names).items():
+        out[name] = ((s["inbound"] or {}).get("packetsReceived", 0), (s["inboundVideo"] or {}).get("packetsReceived", 0))
+    return out
+
+
+def test_f_bundled_browser_to_unbundled_browser(cleanup_stack):
+    """bundle=accept (ours only: Debian's 10.5 ignores the key). A, with max-bundle, offers
+    audio and video on one transport; B gets them unbundled, each on its own ports, and
+    answers so; A gets a bundled answer on one port. Audio and video flow both ways."""
+    proxy = start_proxy("ours", cleanup_stack)
+    page = open_browser(cleanup_stack)
+    call_id = "webrtc-f-" + uuid.uuid4().hex
+    page.call("newPeer", "A", {"video": True, "bundlePolicy": "max-bundle"})
+    page.call("newPeer", "B", {"video": True})
+    offer = browser_offer(page, "A")
+    assert attribute(offer, "group") and attribute(offer, "group")[0].startswith("BUNDLE"), offer
+    reply = ng(proxy, "offer", call_id, offer, WEBRTC_OFFER, **{"from-tag": "A", "bundle": ["accept"]})
+    to_b = reply["sdp"].decode()
+    assert not attribute(to_b, "group"), to_b
+    b_ports = [int(p) for p in re.findall(r"^m=\w+ (\d+) ", to_b, re.M)]
+    assert len(b_ports) == 2 and len(set(b_ports)) == 2 and 0 not in b_ports, to_b
+    answer = browser_answer(page, "B", to_b)
+    reply = ng(proxy, "answer", call_id, answer, WEBRTC_ANSWER, **{"from-tag": "A", "to-tag": "B"})
+    to_a = reply["sdp"].decode()
+    a_ports = [int(p) for p in re.findall(r"^m=\w+ (\d+) ", to_a, re.M)]
+    assert attribute(to_a, "group") and attribute(to_a, "group")[0].split()[0] == "BUNDLE", to_a
+    assert len(a_ports) == 2 and a_ports[0] == a_ports[1], to_a
+    # Every member the same transport: one ICE ufrag and fingerprint, rtcp-mux on each.
+    assert len(set(attribute(to_a, "ice-ufrag"))) == 1 and len(set(attribute(to_a, "fingerprint"))) == 1, to_a
+    assert attribute(to_a, "rtcp-mux") == ["", ""], to_a
+    page.call("acceptAnswer", "A", to_a)
+
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while min(min(c) for c in media_counts(page, ["A", "B"]).values()) == 0:
+        if time.monotonic() > deadline:
+            pytest.fail(diagnose(page, proxy, ["A", "B"], "no audio and video both ways"))
+        time.sleep(0.2)
+    before = media_counts(page, ["A", "B"])
+    time.sleep(MEASURE_S)
+    after = media_counts(page, ["A", "B"])
+    why = diagnose(page, proxy, ["A", "B"], "%s -> %s" % (before, after))
+    for name in ("A", "B"):
+        assert after[name][0] - before[name][0] >= MIN_PACKETS, ("audio to %s" % name, why)
+        assert after[name][1] > before[name][1], ("video to %s" % name, why)
+    # A's transport is the proxy's one bundled port.
+    pair = summaries(page, ["A"])["A"]["pair"]
+    assert pair and (pair["remote"]["address"], pair["remote"]["port"]) == ("127.0.0.1", a_ports[0]), why
+    print("\nbundle: %s -> %s" % (before, after))
     ng(proxy, "delete", call_id, **{"from-tag": "A"})
 
 
