@@ -67,6 +67,9 @@ KernelTable::Opened KernelTable::open(unsigned id, std::string root) {
                 EBUSY, "kernel table " + std::to_string(id) + " is in use by " +
                            (pid > 0 ? "process " + std::to_string(pid) : std::string("another process")) + " (" +
                            s.message() + ")");
+        } else if (s.error() == EINVAL) {
+            result.status = KernelStatus::failure(
+                EINVAL, s.message() + " (the module numbers its tables 0 to max_tables-1, 0 to 63 by default)");
         } else {
             result.status = s;
         }

@@ -165,6 +165,9 @@ check daemon_second_refused "a second daemon on table 0 with --no-fallback exits
     sh -c "[ $drc = 1 ] && grep -q 'kernel table 0 is in use by process $d1' /tmp/d2.log && grep -q 'no-fallback' /tmp/d2.log"
 check daemon_table_survives_second "the refused daemon left table 0 to its owner" \
     sh -c "grep -Eqx 'Control PID: *$d1' /proc/rtpengine/0/status"
+drefused /tmp/d6.log --table=64 --no-fallback -n 127.0.0.1:2224
+check daemon_table_out_of_range "--table=64 (the module has 0..63) is refused with the range (exit $drc): $(dtail /tmp/d6.log)" \
+    sh -c "[ $drc = 1 ] && grep -q \"write 'del 64' to /proc/rtpengine/control: Invalid argument (the module numbers its tables 0 to max_tables-1\" /tmp/d6.log"
 [ -n "$d1" ] && dstop 9
 check daemon_killed_leaves_table "after kill -9 table 0 stays, owned by nobody" \
     sh -c "[ -d /proc/rtpengine/0 ] && grep -Eqx 'Control PID: *0' /proc/rtpengine/0/status"
