@@ -19,6 +19,7 @@
 #include "daemon/control/legacy_calls.hpp"
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/homer/homer_sender.hpp"
+#include "daemon/kernel/kernel_startup.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
 #include "daemon/media/rtcp_quality.hpp"
@@ -112,10 +113,16 @@ int run(int argc, char** argv) {
     configure_logging(options);
     for (const auto& w : warnings)
         RTPE_LOG(core, log::kWarning, "%s", w.c_str());
-    if (options.table >= 0)
-        RTPE_LOG(core, log::kWarning,
-                 "Kernel forwarding (table %d) is not available in this build, continuing in userspace only",
-                 options.table);
+    // The kernel table, set up before daemonizing (as upstream), so that --no-fallback fails
+    // the command that started the daemon; it is deleted when run() returns, after the workers.
+    kernel::KernelStartup kernel = kernel::start_kernel(options.table, options.no_fallback);
+    if (!kernel.message.empty())
+        RTPE_LOG(core, kernel.log_level, "%s", kernel.message.c_str());
+    if (kernel.refuse_start) {
+        if (!options.log_stderr)
+            std::fprintf(stderr, "rtpengine: %s\n", kernel.message.c_str());
+        return 1;
+    }
 
     media::set_srtp_logging(options.log_srtp_keys, options.debug_srtp);
     if (const char* plain = getenv("RTPENGINE_PLAIN_IO"); plain && *plain == '1') {

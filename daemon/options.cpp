@@ -128,7 +128,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(flag("foreground", 'f', "stay attached to the terminal instead of daemonizing", o.foreground));
     t.push_back(integer("thread-stack", 0, "INT", "stack size of each thread, in kB", o.thread_stack_kb, 64, 1 << 20));
     t.push_back(integer("table", 't', "INT", "kernel forwarding table number; negative for none", o.table, -1, INT_MAX));
-    t.push_back(unsupported("no-fallback", 'F', ArgKind::flag, nullptr, "refuse to start without the kernel module"));
+    t.push_back(flag("no-fallback", 'F', "refuse to start without the kernel module", o.no_fallback));
     t.push_back({"interface", 'i', ArgKind::list, "[NAME/]IP[!IP]", "media interface '[NAME/]IP[!ADVERTISED]'; repeatable",
                  [&o](const std::vector<std::string>& values) {
                      o.interfaces.clear();

@@ -40,7 +40,8 @@ struct DaemonOptions {
 
     // media
     std::vector<net::InterfaceSpec> interfaces;
-    int table = 0;
+    int table = 0;             // kernel forwarding table; negative: userspace only
+    bool no_fallback = false;  // refuse to start when the table cannot be set up
     int port_min = 30000;
     int port_max = 40000;
     int tos = -1;  // -1: leave the TOS byte of media packets alone

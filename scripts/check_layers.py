@@ -13,6 +13,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # folder -> daemon folders its files may include (its own always allowed)
 ALLOWED = {
+    "kernel": set(),  # /proc/rtpengine: lib/ and kernel-module/'s ABI header only
     "media": set(),
     "stats": {"media"},
     "ice": {"media"},

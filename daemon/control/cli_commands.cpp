@@ -506,7 +506,8 @@ void print_params(std::string& out, const CliContext& c, const RuntimeParams& p,
                  "no-fallback = %d\nport-min = %d\nport-max = %d\n",
             o ? o->table : 0, p.max_sessions, p.timeout, p.silent_timeout, p.final_timeout, p.offer_timeout,
             p.delete_delay, 86400, tos, p.control_tos, o ? o->graphite_interval : 0, 4,
-            o && o->homer_tcp ? 1 : 2 /* SOCK_STREAM : SOCK_DGRAM, as upstream prints it */, o ? o->homer_id : 2001, 0,
+            o && o->homer_tcp ? 1 : 2 /* SOCK_STREAM : SOCK_DGRAM, as upstream prints it */, o ? o->homer_id : 2001,
+            o && o->no_fallback ? 1 : 0,
             o ? o->port_min : 30000, o ? o->port_max : 40000);
     if (start)
         out += "redis = :0/-1\nredis-write = :0/-1\n";

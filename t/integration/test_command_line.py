@@ -83,7 +83,7 @@ def test_unsupported_option_in_config_file_stops_startup():
 
 def test_unsupported_flag_set_to_false_in_file_is_accepted():
     port = free_udp_port()
-    d = Daemon(config={"interface": "127.0.0.1", "listen-ng": "127.0.0.1:%d" % port, "no-fallback": "false",
+    d = Daemon(config={"interface": "127.0.0.1", "listen-ng": "127.0.0.1:%d" % port, "save-interface-ports": "false",
                        "table": "-1"})
     d.start()
     assert ping(("127.0.0.1", port))

@@ -15,6 +15,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+# The daemon the guest runs: the build t/run_all.py names (--build-dir), else build/.
+BUILD_DIR = os.environ.get("RTPE_BUILD_DIR", os.path.join(REPO, "build"))
 CACHE = os.environ.get("RTPE_KERNEL_CACHE", "/var/tmp/rtpe-kernel-cache")
 BOOT_TIMEOUT = int(os.environ.get("RTPE_KERNEL_BOOT_TIMEOUT", "300"))
 
@@ -182,6 +184,12 @@ def make_initramfs(work, built, moddir):
             copy_into(root, plugin, "/usr/lib/xtables/" + name)
     copy_into(root, built["plugin"], "/usr/lib/xtables/libxt_RTPENGINE.so")
     libs.update(shared_libs(built["plugin"]))
+    # Our daemon, as built (a dynamic binary), without its debug info, with the shared
+    # libraries ldd lists.
+    daemon = need(os.path.join(BUILD_DIR, "bin", "rtpengine"), "the daemon (cmake --build build)")
+    os.makedirs(os.path.join(root, "usr", "bin"), exist_ok=True)
+    run(["strip", "--strip-debug", "-o", os.path.join(root, "usr", "bin", "rtpengine"), daemon])
+    libs.update(shared_libs(daemon))
     for lib in sorted(libs):
         copy_into(root, lib)
     for f in ("/etc/protocols", "/etc/services"):

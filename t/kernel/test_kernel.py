@@ -32,6 +32,12 @@ GUEST_CHECKS = [
     "rmmod_refused_in_use", "nft_chain_unchanged",
     # unloading
     "populate", "rmmod_live_tables", "max_tables_param", "module_param_invalid", "module_reload",
+    # our daemon: --table and --no-fallback
+    "daemon_starts_with_table", "daemon_holds_table", "daemon_answers_ng", "daemon_second_refused",
+    "daemon_table_survives_second", "daemon_table_out_of_range", "daemon_killed_leaves_table", "daemon_stale_filled",
+    "daemon_reclaims_stale_table", "daemon_reclaimed_answers_ng", "daemon_sigterm_deletes_table",
+    "daemon_logs_clean", "daemon_module_unloads", "daemon_no_module_refused", "daemon_no_module_fallback",
+    "daemon_fallback_answers_ng", "daemon_fallback_exits",
     "dmesg_clean",
 ]
 

@@ -133,6 +133,69 @@ fi
 check module_param_invalid "insmod max_tables=0 is refused" sh -c '! insmod /xt_RTPENGINE.ko max_tables=0 2>/dev/null'
 check module_reload "load and unload again after everything" sh -c 'insmod /xt_RTPENGINE.ko && echo "add 1" > /proc/rtpengine/control && rmmod xt_RTPENGINE'
 
+# ---- our daemon and its table (--table, --no-fallback) ----
+# dstart LOG ARGS...: the daemon in the background ($dpid); 0 once it logged "Startup complete"
+dstart() {
+    dlog=$1; shift
+    rtpengine --config-file=none -i 127.0.0.1 --foreground --log-stderr "$@" > "$dlog" 2>&1 &
+    dpid=$!
+    i=0
+    while [ $i -lt 600 ]; do
+        grep -q "Startup complete" "$dlog" && return 0
+        kill -0 $dpid 2>/dev/null || return 1
+        usleep 100000; i=$((i + 1))
+    done
+    return 1
+}
+# dstop SIGNAL: signals $dpid, waits, leaves its exit code in $drc
+dstop() { kill -$1 $dpid; wait $dpid; drc=$?; }
+# the daemon exits by itself (refusing to start): its exit code in $drc
+drefused() { dlog=$1; shift; timeout 60 rtpengine --config-file=none -i 127.0.0.1 --foreground --log-stderr "$@" > "$dlog" 2>&1; drc=$?; }
+dtail() { tail -3 "$1" | tr '\n' ' '; }
+
+insmod /xt_RTPENGINE.ko
+if dstart /tmp/d1.log --table=0 --no-fallback -n 127.0.0.1:2223; then d1=$dpid; else d1=; fi
+check daemon_starts_with_table "rtpengine --table=0 --no-fallback started (pid $d1): $(dtail /tmp/d1.log)" \
+    sh -c "[ -n '$d1' ] && grep -q 'Kernel forwarding table 0 set up' /tmp/d1.log"
+check daemon_holds_table "/proc/rtpengine/0 exists, listed, status names the daemon as its owner: $(tr '\n' ' ' < /proc/rtpengine/0/status 2>/dev/null)" \
+    sh -c "[ -d /proc/rtpengine/0 ] && grep -qx 0 /proc/rtpengine/list && grep -Eqx 'Control PID: *$d1' /proc/rtpengine/0/status && grep -Eqx 'Targets: *0' /proc/rtpengine/0/status"
+ktest ngping 2223 daemon_answers_ng
+drefused /tmp/d2.log --table=0 --no-fallback -n 127.0.0.1:2224
+check daemon_second_refused "a second daemon on table 0 with --no-fallback exits 1 naming the owner (exit $drc): $(dtail /tmp/d2.log)" \
+    sh -c "[ $drc = 1 ] && grep -q 'kernel table 0 is in use by process $d1' /tmp/d2.log && grep -q 'no-fallback' /tmp/d2.log"
+check daemon_table_survives_second "the refused daemon left table 0 to its owner" \
+    sh -c "grep -Eqx 'Control PID: *$d1' /proc/rtpengine/0/status"
+drefused /tmp/d6.log --table=64 --no-fallback -n 127.0.0.1:2224
+check daemon_table_out_of_range "--table=64 (the module has 0..63) is refused with the range (exit $drc): $(dtail /tmp/d6.log)" \
+    sh -c "[ $drc = 1 ] && grep -q \"write 'del 64' to /proc/rtpengine/control: Invalid argument (the module numbers its tables 0 to max_tables-1\" /tmp/d6.log"
+[ -n "$d1" ] && dstop 9
+check daemon_killed_leaves_table "after kill -9 table 0 stays, owned by nobody" \
+    sh -c "[ -d /proc/rtpengine/0 ] && grep -Eqx 'Control PID: *0' /proc/rtpengine/0/status"
+ktest fill 0 10 daemon_stale_filled
+if dstart /tmp/d3.log --table=0 --no-fallback -n 127.0.0.1:2223; then d3=$dpid; else d3=; fi
+check daemon_reclaims_stale_table "the next daemon (pid $d3) takes the stale table 0 over, cleared: $(tr '\n' ' ' < /proc/rtpengine/0/status 2>/dev/null) $(dtail /tmp/d3.log)" \
+    sh -c "[ -n '$d3' ] && grep -Eqx 'Control PID: *$d3' /proc/rtpengine/0/status && grep -Eqx 'Targets: *0' /proc/rtpengine/0/status"
+ktest ngping 2223 daemon_reclaimed_answers_ng
+drc=x
+[ -n "$d3" ] && dstop TERM
+check daemon_sigterm_deletes_table "after SIGTERM the daemon exits 0 (exit $drc) and table 0 is gone" \
+    sh -c "[ '$drc' = 0 ] && [ ! -e /proc/rtpengine/0 ] && ! grep -qx 0 /proc/rtpengine/list"
+check daemon_logs_clean "no warning or error in the logs of the daemons that ran" \
+    sh -c "! grep -E 'WARNING: |ERR: |CRIT: ' /tmp/d1.log /tmp/d3.log"
+check daemon_module_unloads "rmmod xt_RTPENGINE after the daemon exited" \
+    sh -c "rmmod xt_RTPENGINE && [ ! -e /proc/rtpengine ]"
+
+drefused /tmp/d4.log --table=0 --no-fallback -n 127.0.0.1:2223
+check daemon_no_module_refused "without the module --no-fallback refuses to start (exit $drc): $(dtail /tmp/d4.log)" \
+    sh -c "[ $drc = 1 ] && grep -q 'open /proc/rtpengine/control: No such file or directory' /tmp/d4.log && grep -q 'fallback disallowed' /tmp/d4.log && ! grep -q 'Startup complete' /tmp/d4.log"
+if dstart /tmp/d5.log --table=0 -n 127.0.0.1:2223; then d5=$dpid; else d5=; fi
+check daemon_no_module_fallback "without the module and --no-fallback it runs in userspace with one warning: $(dtail /tmp/d5.log)" \
+    sh -c "[ -n '$d5' ] && [ \$(grep -c WARNING /tmp/d5.log) = 1 ] && grep -q 'Kernel forwarding disabled, continuing in userspace only' /tmp/d5.log"
+ktest ngping 2223 daemon_fallback_answers_ng
+drc=x
+[ -n "$d5" ] && dstop TERM
+check daemon_fallback_exits "the userspace daemon exits 0 on SIGTERM (exit $drc)" sh -c "[ '$drc' = 0 ]"
+
 bad=$(dmesg | grep -E 'BUG|WARNING|Oops|general protection|Call Trace|RIP:|refcount_t|use-after-free|list_del corruption' | head -3 | tr '\n' ' ')
 if [ -z "$bad" ]; then
     res dmesg_clean PASS "no BUG, WARNING, Oops or call trace in the kernel log"

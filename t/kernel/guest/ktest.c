@@ -11,6 +11,8 @@
  * ktest quick TABLE PREFIX   v4 and v6 forwarding only, results named PREFIX_*
  * ktest stress TABLE SECS    targets and the table churned under traffic
  * ktest populate TABLE       a table with targets, left behind with its control file closed
+ * ktest fill TABLE N NAME    N targets into an existing table (one nobody holds), as RESULT NAME
+ * ktest ngping PORT NAME     an ng "ping" to 127.0.0.1:PORT answered with "pong", as RESULT NAME
  * ktest maxtables N          only ids below N can be added
  */
 #include <arpa/inet.h>
@@ -1139,6 +1141,51 @@ static void cmd_populate(unsigned int table)
 		close(ctl);
 }
 
+static void cmd_fill(unsigned int table, int count, const char *name)
+{
+	int ctl, e = 0, i;
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+
+	ctl = open_table(table);
+	if (ctl < 0)
+		e = -errno;
+	m.target.src = kaddr("127.0.0.1", 30000);
+	m.target.dst = kaddr("127.0.0.1", 30001);
+	for (i = 0; ctl >= 0 && !e && i < count; i++) {
+		m.target.local = kaddr("127.0.0.1", 21000 + i);
+		e = send_msg(ctl, &m, sizeof(m));
+	}
+	result(name, ctl >= 0 && !e, "%d targets into table %u: %s", count, table, e ? strerror(-e) : "ok");
+	if (ctl >= 0)
+		close(ctl);
+}
+
+static void cmd_ngping(unsigned int port, const char *name)
+{
+	static const char ping[] = "1 d7:command4:pinge", pong[] = "1 d6:result4:ponge";
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct pollfd p;
+	char buf[256];
+	ssize_t n = -1;
+	int fd, tries;
+
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	for (tries = 0; fd >= 0 && tries < 5 && n < 0; tries++) {
+		sendto(fd, ping, strlen(ping), 0, (struct sockaddr *)&to, sizeof(to));
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 1000) == 1)
+			n = recv(fd, buf, sizeof(buf) - 1, 0);
+	}
+	if (n >= 0)
+		buf[n] = '\0';
+	result(name, n == (ssize_t)strlen(pong) && !memcmp(buf, pong, strlen(pong)), "ng ping to port %u: %s", port,
+	       n >= 0 ? buf : "no answer");
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Packets flow through a table while its targets are added, updated and deleted and
  * the table itself is deleted and created again: every valid operation must succeed
  * and the kernel must stay quiet (init.sh checks dmesg at the end). */
@@ -1292,6 +1339,10 @@ int main(int argc, char **argv)
 		cmd_quick(atoi(argv[2]), argv[3]);
 	else if (argc >= 3 && !strcmp(argv[1], "populate"))
 		cmd_populate(atoi(argv[2]));
+	else if (argc >= 5 && !strcmp(argv[1], "fill"))
+		cmd_fill(atoi(argv[2]), atoi(argv[3]), argv[4]);
+	else if (argc >= 4 && !strcmp(argv[1], "ngping"))
+		cmd_ngping(atoi(argv[2]), argv[3]);
 	else if (argc >= 4 && !strcmp(argv[1], "stress"))
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))

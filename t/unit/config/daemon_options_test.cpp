@@ -55,6 +55,7 @@ std::string error_of(const std::vector<std::string>& args) {
 TEST(DaemonOptions, DefaultsMatchUpstream) {
     auto o = load({"--config-file=none", "-i", "127.0.0.1", "-n", "2223"});
     EXPECT_EQ(o.table, 0);
+    EXPECT_FALSE(o.no_fallback);
     EXPECT_EQ(o.port_min, 30000);
     EXPECT_EQ(o.port_max, 40000);
     EXPECT_EQ(o.timeout, 60);
@@ -73,13 +74,14 @@ TEST(DaemonOptions, ShortAndLongForms) {
                    "--listen-ng=[::1]:2224", "-t", "-1", "-m", "2000", "-M", "3000", "-f", "-E", "-L", "7",
                    "-p", "/run/x.pid", "-d", "5", "-o", "10", "-s", "20", "-a", "30", "--offer-timeout=40",
                    "--num-threads=3", "--thread-stack=4096", "--no-log-timestamps", "--log-format=parsable",
-                   "--log-facility=local3", "--log-level-control=7"});
+                   "--log-facility=local3", "--log-level-control=7", "-F"});
     ASSERT_EQ(o.interfaces.size(), 2u);
     EXPECT_EQ(o.interfaces[0].name, "a");
     EXPECT_TRUE(o.interfaces[1].local.is_v6());
     ASSERT_EQ(o.listen_ng.size(), 2u);
     EXPECT_EQ(o.listen_ng[1].addresses.at(0).to_string(), "[::1]:2224");
     EXPECT_EQ(o.table, -1);
+    EXPECT_TRUE(o.no_fallback);
     EXPECT_EQ(o.port_min, 2000);
     EXPECT_EQ(o.port_max, 3000);
     EXPECT_TRUE(o.foreground);
@@ -168,8 +170,8 @@ TEST(DaemonOptions, BadValuesNameOptionAndValue) {
 TEST(DaemonOptions, UnsupportedAndMissing) {
     EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "--max-log-line-length=184"}),
               "option --max-log-line-length is not supported yet");
-    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "-F"}),
-              "option --no-fallback is not supported yet");
+    EXPECT_EQ(error_of({"--config-file=none", "-i", "127.0.0.1", "-n", "2223", "-S"}),
+              "option --save-interface-ports is not supported yet");
     EXPECT_NE(error_of({"--config-file=none", "-n", "2223"}).find("--interface"), std::string::npos);
     EXPECT_NE(error_of({"--config-file=/no/such/file"}).find("/no/such/file"), std::string::npos);
     TempConfig bad_flag("[rtpengine]\nforeground = maybe\n");
