@@ -5,13 +5,12 @@ m= line (SSRC, else payload type) on the way out and joined on the way back. Wit
 key a bundled offer is treated as if it were not bundled, as Debian's 10.5 does."""
 
 import re
-import socket
 import struct
 import time
 
 import pytest
 
-from media_testlib import PortPair, rtcp_sr
+from media_testlib import PortPair, drain, rtcp_sr, udp_socket
 from rtpe_testlib import decoded, start_ng_daemon, stop_ng_daemon
 
 
@@ -92,21 +91,9 @@ def test_a_rejected_member_leaves_the_group(daemon):
         daemon.ng.request({"command": "delete", "call-id": "bundle-reject"})
 
 
-def drain(s):
-    got = []
-    try:
-        while True:
-            got.append(s.recvfrom(4096))
-    except BlockingIOError:
-        pass
-    return got
-
-
 @pytest.mark.parametrize("bundle_only", [False, True], ids=["same-port", "bundle-only"])
 def test_media_is_split_by_m_line_and_joined_back(daemon, bundle_only):
-    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    a.bind(("127.0.0.1", 0))
-    a.setblocking(False)
+    a = udp_socket()
     b_audio, b_video = PortPair(), PortPair()
     call_id = "bundle-media-%d" % bundle_only
     try:
@@ -122,10 +109,10 @@ def test_media_is_split_by_m_line_and_joined_back(daemon, bundle_only):
             b_video.rtp.sendto(rtp(seq, 96, 0xB0B, 0xDD), ("127.0.0.1", video_in))
             b_video.rtcp.sendto(rtcp_sr(0xB0B), ("127.0.0.1", video_in + 1))
             time.sleep(0.05)
-            got["a"] += drain(a)
-            got["b_audio"] += [p for p, _ in drain(b_audio.rtp)]
-            got["b_video"] += [p for p, _ in drain(b_video.rtp)]
-            got["b_video_rtcp"] += [p for p, _ in drain(b_video.rtcp)]
+            got["a"] += drain(a, with_sources=True)
+            got["b_audio"] += drain(b_audio.rtp)
+            got["b_video"] += drain(b_video.rtp)
+            got["b_video_rtcp"] += drain(b_video.rtcp)
         # Split: each m= line's peer gets its own media only.
         assert got["b_audio"] and all(p[1] == 0 and p[12] == 0xAA for p in got["b_audio"]), got["b_audio"]
         assert got["b_video"] and all(p[1] == 96 and p[12] == 0xBB for p in got["b_video"]), got["b_video"]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded
 
 FP = "sha-256 " + ":".join(["5C"] * 32)
 FP1 = "sha-1 " + ":".join(["A1"] * 20)
@@ -47,13 +47,6 @@ CASES = {
                  {}, sdp("b", 7000, "RTP/SAVP", crypto="1 AES_CM_128_HMAC_SHA1_80 "
                                                        "inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj")),
 }
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 def normalized(text):

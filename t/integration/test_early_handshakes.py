@@ -8,13 +8,13 @@ import fcntl
 import os
 import re
 import select
-import socket
 import struct
 import subprocess
 import time
 
 import pytest
 
+from media_testlib import drain, udp_socket
 from rtpe_testlib import decoded, free_udp_port, start_ng_daemon, stop_ng_daemon
 
 
@@ -42,23 +42,6 @@ def sdp(origin, port, protocol, extra=()):
     return "\r\n".join(lines) + "\r\n"
 
 
-def plain_socket():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.setblocking(False)
-    return s
-
-
-def drain(s):
-    got = []
-    try:
-        while True:
-            got.append(s.recv(4096))
-    except BlockingIOError:
-        pass
-    return got
-
-
 def read_until(process, text, seconds):
     """What process printed until text appeared, or seconds passed."""
     fd = process.stdout.fileno()
@@ -76,7 +59,7 @@ def read_until(process, text, seconds):
 
 def test_early_dtls_is_kept_for_the_endpoint_and_not_relayed(daemon, certificate):
     key, cert, fingerprint = certificate
-    a = plain_socket()
+    a = udp_socket()
     b_port = free_udp_port()
     client = None
     try:
@@ -118,7 +101,7 @@ def binding_request():
 
 
 def test_early_stun_to_an_ice_answerer_is_not_relayed(daemon):
-    a, b = plain_socket(), plain_socket()
+    a, b = udp_socket(), udp_socket()
     try:
         r = decoded(daemon.ng.request({"command": "offer", "call-id": "early-stun", "from-tag": "ft", "ICE": "force",
                                        "sdp": sdp("a", a.getsockname()[1], "RTP/AVP")}))

@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from media_testlib import drain
 from rtpe_testlib import Daemon, NgClient, free_udp_port, start_ng_daemon, stop_ng_daemon
 
 UPSTREAM = "/usr/bin/rtpengine"
@@ -197,15 +198,7 @@ class Peer:
         self.to = None  # the daemon's RTP port this peer sends to
 
     def drain(self, rtcp):
-        s = self.rtcp if rtcp else self.rtp
-        s.setblocking(False)
-        got = []
-        try:
-            while True:
-                got.append(s.recv(65535))
-        except BlockingIOError:
-            pass
-        return got
+        return drain(self.rtcp if rtcp else self.rtp)
 
     def close(self):
         self.rtp.close()

@@ -19,7 +19,7 @@ import struct
 
 import pytest
 
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded
 
 aioice = pytest.importorskip("aioice", reason="needs Debian's python3-aioice")  # installed by make check
 if aioice is None:  # pragma: no cover
@@ -27,13 +27,6 @@ if aioice is None:  # pragma: no cover
 
 # aioice leaves loopback out of its host candidates; the tests talk only to 127.0.0.1.
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 # ---- signalling ----

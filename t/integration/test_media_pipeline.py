@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from media_testlib import drain, rtcp_sr
 from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
 
 
@@ -26,10 +27,6 @@ ANSWER = ("8 101", ["8 PCMA/8000", "101 telephone-event/8000"])
 
 def rtp(seq, ssrc, pt):
     return struct.pack("!BBHII", 0x80, pt, seq, seq * 160, ssrc) + b"\xd5" * 160
-
-
-def rtcp_sr(ssrc):
-    return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0xE0000000, 0x80000000, 12345, 10, 1720)
 
 
 
@@ -60,15 +57,7 @@ class Call:
         self.socks["a"][1 if rtcp else 0].sendto(data, ("127.0.0.1", self.to_a + (1 if rtcp else 0)))
 
     def received_by_b(self, rtcp=False):
-        s = self.socks["b"][1 if rtcp else 0]
-        s.setblocking(False)
-        got = []
-        try:
-            while True:
-                got.append(s.recv(4096))
-        except BlockingIOError:
-            pass
-        return got
+        return drain(self.socks["b"][1 if rtcp else 0])
 
     def observe(self):
         q = decoded(self.daemon.ng.request({"command": "query", "call-id": "pipeline"}))

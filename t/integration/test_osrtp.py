@@ -10,18 +10,11 @@ import time
 import pytest
 
 from media_testlib import PortPair, rtp, srtp_session
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded
 
 pytest.importorskip("pylibsrtp", reason="needs Debian's python3-pylibsrtp")
 
 KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 def sdp(origin, port, protocol, crypto):
@@ -71,18 +64,14 @@ def test_signalling_matches_oracle(daemons, offer, offer_keys):
         assert observe(ours, call_id, offer, offer_keys, answer, answer_keys) == expected, (answer, answer_keys)
 
 
-def test_an_osrtp_offer_is_passed_on_and_declined_with_the_answerer():
+def test_an_osrtp_offer_is_passed_on_and_declined_with_the_answerer(daemons):
     """Without keys the answerer is offered OSRTP (SDES and DTLS on RTP/AVP); a plain answer
     leaves the offerer on plain RTP."""
-    pair = start_with_oracle([])
-    try:
-        seen = observe(pair[0], "osrtp-pass", ("RTP/AVP", True), {}, ("RTP/AVP", False), {})
-        assert "m=audio P RTP/AVP 0" in seen["offer"] and seen["offer"].count("a=crypto:") == 12
-        assert "a=setup:actpass" in seen["offer"]
-        assert "a=crypto" not in seen["answer"]
-        assert "SDES" not in seen["flags"]["ft"]
-    finally:
-        stop_with_oracle(pair)
+    seen = observe(daemons[0], "osrtp-pass", ("RTP/AVP", True), {}, ("RTP/AVP", False), {})
+    assert "m=audio P RTP/AVP 0" in seen["offer"] and seen["offer"].count("a=crypto:") == 12
+    assert "a=setup:actpass" in seen["offer"]
+    assert "a=crypto" not in seen["answer"]
+    assert "SDES" not in seen["flags"]["ft"]
 
 
 def port_of(text):

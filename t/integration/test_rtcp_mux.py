@@ -12,13 +12,13 @@ SDP each side was given says, with both daemons.
 
 import itertools
 import re
-import socket
 import struct
 import time
 
 import pytest
 
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from media_testlib import PortPair, rtcp_sr
+from rtpe_testlib import decoded
 
 MUX_VALUES = ("", "offer", "demux", "accept", "reject", "require")
 
@@ -29,13 +29,6 @@ def sdp(origin, port, mux):
     if mux:
         lines.append("a=rtcp-mux")
     return "\r\n".join(lines) + "\r\n"
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 def port_names(query):
@@ -105,31 +98,13 @@ def rtp(seq):
     return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, 0x1234) + b"\xff" * 160
 
 
-def rtcp_sr(ssrc):
-    return struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0xE0000000, 0x80000000, 12345, 10, 1720)
-
-
-class Participant:
+class Participant(PortPair):
     """One endpoint: an RTP socket, and an RTCP socket at the next port unless it muxes."""
 
     def __init__(self, mux):
+        super().__init__(timeout=1.0)
         self.mux = mux
-        while True:
-            self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.rtp.bind(("127.0.0.1", 0))
-            self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                self.rtcp.bind(("127.0.0.1", self.rtp.getsockname()[1] + 1))
-                break
-            except OSError:
-                self.rtp.close()
-                self.rtcp.close()
-        for s in (self.rtp, self.rtcp):
-            s.settimeout(1.0)
         self.peer_rtp = self.peer_rtcp = None
-
-    def port(self):
-        return self.rtp.getsockname()[1]
 
     def learn(self, sdp_text):
         """Where our rewritten SDP tells this participant to send."""
@@ -159,10 +134,6 @@ class Participant:
                 kind = "rtcp" if 200 <= data[1] <= 204 else "rtp"
                 got[kind] = (name, source[1])
         return got
-
-    def close(self):
-        self.rtp.close()
-        self.rtcp.close()
 
 
 MEDIA_CASES = {

@@ -19,19 +19,12 @@ import time
 import pytest
 
 from media_testlib import PortPair as Peer, rtcp_sr, rtp, srtp_session
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded
 
 pylibsrtp = pytest.importorskip("pylibsrtp", reason="needs Debian's python3-pylibsrtp")
 
 KEY_80 = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 KEY_32 = "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj"
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 def sdp(origin, port, protocol, cryptos=()):

@@ -17,14 +17,7 @@ import time
 import pytest
 
 from media_testlib import rtp
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
+from rtpe_testlib import decoded
 
 
 def sdp(port):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded
 
 SDP = ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\na=extmap-allow-mixed\r\n"
        "a=msid-semantic: WMS x\r\n"
@@ -27,13 +27,6 @@ CASES = {
     "generate-mid": (WITHOUT_MID, {"flags": ["generate mid"]}),
     "strip-extmap": (SDP, {"flags": ["strip extmap"]}),
 }
-
-
-@pytest.fixture(scope="module")
-def daemons():
-    pair = start_with_oracle([])
-    yield pair
-    stop_with_oracle(pair)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

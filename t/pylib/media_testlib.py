@@ -29,10 +29,32 @@ def srtp_session(key_b64, outbound, tag_bits=80):
     return pylibsrtp.Session(policy=policy)
 
 
-class PortPair:
-    """A participant's non-blocking media sockets on 127.0.0.1: RTP on port(), RTCP on the next."""
+def udp_socket():
+    """A non-blocking UDP socket on 127.0.0.1, any port."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.setblocking(False)
+    return s
 
-    def __init__(self):
+
+def drain(s, with_sources=False):
+    """Every datagram waiting on s (as (data, source) pairs with with_sources), without waiting."""
+    s.setblocking(False)
+    got = []
+    try:
+        while True:
+            data, source = s.recvfrom(65535)
+            got.append((data, source) if with_sources else data)
+    except BlockingIOError:
+        pass
+    return got
+
+
+class PortPair:
+    """A participant's media sockets on 127.0.0.1: RTP on port(), RTCP on the next;
+    non-blocking, or blocking for up to timeout seconds."""
+
+    def __init__(self, timeout=None):
         while True:
             self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.rtp.bind(("127.0.0.1", 0))
@@ -44,21 +66,12 @@ class PortPair:
                 self.rtp.close()
                 self.rtcp.close()
         for s in (self.rtp, self.rtcp):
-            s.setblocking(False)
+            s.settimeout(timeout) if timeout else s.setblocking(False)
 
     def port(self):
         return self.rtp.getsockname()[1]
 
-    @staticmethod
-    def drain(s):
-        """Every datagram waiting on s."""
-        got = []
-        try:
-            while True:
-                got.append(s.recv(4096))
-        except BlockingIOError:
-            pass
-        return got
+    drain = staticmethod(drain)
 
     def close(self):
         self.rtp.close()
