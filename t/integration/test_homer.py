@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from media_testlib import drain
+from media_testlib import PortPair, drain
 from rtpe_testlib import Daemon, NgClient, free_udp_port, start_ng_daemon, stop_ng_daemon
 
 UPSTREAM = "/usr/bin/rtpengine"
@@ -181,28 +181,15 @@ def rtp(seq, ssrc):
     return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + b"\xff" * 160
 
 
-class Peer:
+class Peer(PortPair):
     def __init__(self):
-        for _ in range(50):
-            self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.rtp.bind(("127.0.0.1", 0))
-            self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                self.rtcp.bind(("127.0.0.1", self.rtp.getsockname()[1] + 1))
-                break
-            except OSError:
-                self.rtp.close()
-                self.rtcp.close()
+        super().__init__()
         self.port = self.rtp.getsockname()[1]
         self.rtcp_port = self.port + 1
         self.to = None  # the daemon's RTP port this peer sends to
 
     def drain(self, rtcp):
         return drain(self.rtcp if rtcp else self.rtp)
-
-    def close(self):
-        self.rtp.close()
-        self.rtcp.close()
 
 
 class Call:

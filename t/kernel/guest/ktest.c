@@ -175,28 +175,33 @@ static const struct rtpe_kstats_record *find_rec(const struct rtpe_kstats_record
 
 /* ---- sockets ---- */
 
+/* ip (IPv4 or IPv6 text) and port as a socket address; returns its length. */
+static socklen_t to_sockaddr(struct sockaddr_storage *ss, const char *ip, unsigned int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &s6->sin6_addr);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (void *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &s4->sin_addr);
+	return sizeof(*s4);
+}
+
 static int udp_bound(const char *ip, unsigned int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fd, one = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(ip, ':')) {
-		struct sockaddr_in6 *s6 = (void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, ip, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &s4->sin_addr);
-		sl = sizeof(*s4);
-	}
+	sl = to_sockaddr(&ss, ip, port);
 	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return -1;
@@ -217,22 +222,7 @@ static int send_to(int fd, const char *ip, unsigned int port, const void *buf, s
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(ip, ':')) {
-		struct sockaddr_in6 *s6 = (void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, ip, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &s4->sin_addr);
-		sl = sizeof(*s4);
-	}
+	sl = to_sockaddr(&ss, ip, port);
 	return sendto(fd, buf, len, 0, (void *)&ss, sl) == (ssize_t)len ? 0 : -1;
 }
 
