@@ -167,6 +167,8 @@ int run(int argc, char** argv) {
         call::LoadLimits limits({options.max_sessions, options.max_load_centi, options.max_cpu_centi,
                                  options.max_bandwidth});
         call::CallService service(calls, interfaces, workers, limits, call_settings(options), statistics);
+        if (kernel.table)
+            service.use_kernel(*kernel.table);
         control::add_call_commands(control.commands(), service);
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,
@@ -184,7 +186,8 @@ int run(int argc, char** argv) {
                 stats::GraphiteSettings{*options.graphite, options.graphite_interval, options.graphite_timeout,
                                         options.graphite_prefix});
         // One tick for all, so the rates, the limits and Graphite see the calls the timeouts left.
-        control.add_periodic(std::chrono::seconds(1), [&timeouts, &statistics, &graphite, &limits] {
+        control.add_periodic(std::chrono::seconds(1), [&service, &timeouts, &statistics, &graphite, &limits] {
+            service.tick_kernel();  // first: the timeouts see what the kernel forwarded
             timeouts.check(time(nullptr));
             statistics.tick();
             limits.sample(statistics.relayed_total(statistics.running()).bytes);

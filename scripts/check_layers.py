@@ -18,7 +18,7 @@ ALLOWED = {
     "stats": {"media"},
     "ice": {"media"},
     "dtls": {"media"},
-    "call": {"media", "ice", "dtls", "stats"},
+    "call": {"media", "ice", "dtls", "stats", "kernel"},
     "homer": {"media"},
     "mqtt": {"call", "media", "stats"},
     "control": {"call", "ice", "dtls", "media", "stats", "homer", "mqtt"},

@@ -78,8 +78,9 @@ MediaSide& CallService::media_at(Participant& side, std::size_t index, const Par
     return *side.medias[index];
 }
 
-CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves)
-    : workers_(workers), graves_(graves), tasks_(workers.size()), retired_(workers.size()) {}
+CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves,
+                                        KernelOffload* offload)
+    : workers_(workers), graves_(graves), offload_(offload), tasks_(workers.size()), retired_(workers.size()) {}
 
 CallService::MediaChanges::~MediaChanges() {
     // Changes run on the worker before any packet it fetches after this point, so a peer
@@ -128,12 +129,18 @@ void CallService::MediaChanges::update(const MediaSide& m, std::function<void()>
 }
 
 void CallService::MediaChanges::on_worker(const MediaSide& m, std::function<void()> task) {
-    tasks_[m.worker].push_back(std::move(task));
+    on_worker(m.worker, std::move(task));
+}
+
+void CallService::MediaChanges::on_worker(std::size_t worker, std::function<void()> task) {
+    tasks_[worker].push_back(std::move(task));
 }
 
 void CallService::MediaChanges::retire(MediaSide& m) {
     if (!m.rtp)
         return;
+    if (offload_)
+        offload_->release(m);
     m.rtp->retire();
     m.rtcp->retire();
     // The call may go before the worker has reported all it saw: nothing more for its log.
@@ -192,6 +199,26 @@ void CallService::apply_media_events() {
                      e.stream->local_address().to_string().c_str(), e.stream->is_rtcp() ? " (RTCP)" : "");
             break;
         }
+    }
+}
+
+void CallService::tick_kernel() {
+    if (!offload_)
+        return;
+    apply_media_events();
+    MediaChanges changes(workers_, graves_, offload_.get());
+    for (const auto& call : registry_.snapshot()) {
+        std::lock_guard lock(call->mutex());
+        offload_->sync(*call, settings_.tos);
+    }
+    // The kernel's counts join the stream's own on its worker, the counters' one writer.
+    for (const auto& d : offload_->collect()) {
+        media::PacketStream* stream = d.stream;
+        changes.on_worker(d.worker, [stream, d] {
+            stream->counters().fold(d.packets, d.bytes, d.errors);
+            if (d.last_packet_s > media::peek(stream->counters().last_packet))
+                media::put(stream->counters().last_packet, d.last_packet_s);
+        });
     }
 }
 
@@ -804,7 +831,7 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
                                             const CallRequest& request) {
     if (request.tos)
         call.tos = request.tos;
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     std::vector<MediaTarget> targets;
     if (plan.is_offer)
         sender.bundle = plan.sender_bundle;
@@ -954,6 +981,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 
     const SdpPlan plan = negotiate(*session, sender, receiver, request, is_offer);
     const std::vector<MediaTarget> targets = apply(call, sender, receiver, *session, plan, request);
+    // Kernel targets follow the new state now, not at the next tick: a moved peer's old
+    // ports must not be sent from.
+    if (offload_)
+        offload_->sync(call, settings_.tos);
 
     sender.sdp_seen = true;
     sender.last_sdp = *request.sdp;
@@ -1098,7 +1129,7 @@ std::string CallService::answer(const CallRequest& request) {
 void CallService::release_media_locked(Call& call) {
     // Sockets leave their pollers now; streams and sockets are freed on their workers,
     // after any packet already in hand.
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     for (auto& p : call.participants())
         for (auto& m : p->medias)
             changes.retire(*m);
@@ -1118,7 +1149,7 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
         return false;
     Participant& branch = **it;
     RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     detach_pubsub(changes, branch);
     for (std::size_t i = 0; i < branch.medias.size(); ++i) {
         if (branch.peer && i < branch.peer->medias.size())

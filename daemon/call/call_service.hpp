@@ -13,6 +13,7 @@
 #include "daemon/call/call.hpp"
 #include "daemon/call/call_registry.hpp"
 #include "daemon/call/call_request.hpp"
+#include "daemon/call/kernel_offload.hpp"
 #include "daemon/call/load_limits.hpp"
 #include "daemon/call/sdp_media.hpp"
 #include "daemon/media/local_interfaces.hpp"
@@ -146,6 +147,12 @@ public:
     // freed (and its ports reused) even without traffic; the one-second timer calls it.
     void kick_workers();
 
+    // In-kernel forwarding through the daemon's table (--table), set once at start.
+    void use_kernel(const kernel::KernelTable& table) { offload_ = std::make_unique<KernelOffload>(table); }
+    // Once a second, control thread: every call's streams synced with the kernel's table,
+    // and what the kernel forwarded folded into their counters (on their workers).
+    void tick_kernel();
+
 private:
     // When ports run out: frees the ports of retired media at once, without waiting for
     // their workers. True when anything was freed.
@@ -203,12 +210,15 @@ private:
 
     class MediaChanges {
     public:
-        MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves);
+        // offload: the kernel's targets of a side go before its streams do (null: none).
+        MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves,
+                     KernelOffload* offload);
         ~MediaChanges();
         void update(const MediaSide& m, std::function<void()> change);
         // Runs task on m's worker, whether or not m is serving yet (for what needs the
         // worker's own timers).
         void on_worker(const MediaSide& m, std::function<void()> task);
+        void on_worker(std::size_t worker, std::function<void()> task);
         // Stops m's streams now (what arrives is dropped); their worker closes the sockets
         // after its current batch, and they are freed once it has.
         void retire(MediaSide& m);
@@ -218,6 +228,7 @@ private:
     private:
         media::WorkerPool& workers_;
         std::deque<std::unique_ptr<Grave>>& graves_;
+        KernelOffload* offload_;
         std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
@@ -280,6 +291,7 @@ private:
     std::size_t next_worker_ = 0;
     std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
     stats::Statistics& stats_;
+    std::unique_ptr<KernelOffload> offload_;  // null: userspace only
     // The DTLS certificate (made at start, as upstream does) and the context every
     // endpoint shares.
     dtls::Context dtls_context_;

@@ -138,7 +138,7 @@ std::string CallService::publish(const CallRequest& request) {
         if (!publisher)
             publisher = &call->add(request.from_tag);
         const media::RelayPolicy policy = relay_policy(request);
-        MediaChanges changes(workers_, graves_);
+        MediaChanges changes(workers_, graves_, offload_.get());
         std::vector<GeneratedMedia> answer;
         for (std::size_t i = 0; i < session->media().size(); ++i) {
             const auto& section = session->media()[i];
@@ -212,7 +212,7 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
             throw CallError("Call participant has no media to subscribe to");
 
     const std::string to_tag = request.to_tag.empty() ? random_tag() : request.to_tag;
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     Participant* subscriber = call->find(to_tag);
     if (subscriber) {
         if (std::find(publishers.begin(), publishers.end(), subscriber) != publishers.end())
@@ -347,7 +347,7 @@ void CallService::subscribe_answer(const CallRequest& request) {
     }
 
     const media::RelayPolicy policy = relay_policy(request);
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     for (std::size_t j = 0; j < subscriber->medias.size(); ++j) {
         MediaSide& m = *subscriber->medias[j];
         const SdpEndpoints e = endpoints_of(*session, j);
@@ -373,7 +373,7 @@ void CallService::unsubscribe(const CallRequest& request) {
     Participant* subscriber = call->find(request.to_tag);
     if (!subscriber)
         return;
-    MediaChanges changes(workers_, graves_);
+    MediaChanges changes(workers_, graves_, offload_.get());
     drop_subscriptions(changes, *subscriber);
     call->last_signal = time(nullptr);
 }

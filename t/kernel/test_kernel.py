@@ -36,6 +36,9 @@ GUEST_CHECKS = [
     "daemon_starts_with_table", "daemon_holds_table", "daemon_answers_ng", "daemon_second_refused",
     "daemon_table_survives_second", "daemon_table_out_of_range", "daemon_killed_leaves_table", "daemon_stale_filled",
     "daemon_reclaims_stale_table", "daemon_reclaimed_answers_ng", "daemon_sigterm_deletes_table",
+    # our daemon pushing a plain call's streams into its table
+    "offload_call_set_up", "offload_userspace_first", "offload_targets_pushed", "offload_media_flows",
+    "offload_kernel_forwarded", "offload_counted_in_query", "offload_delete_clears", "daemon_offload_exits",
     "daemon_logs_clean", "daemon_module_unloads", "daemon_no_module_refused", "daemon_no_module_fallback",
     "daemon_fallback_answers_ng", "daemon_fallback_exits",
     "dmesg_clean",

@@ -180,8 +180,18 @@ drc=x
 [ -n "$d3" ] && dstop TERM
 check daemon_sigterm_deletes_table "after SIGTERM the daemon exits 0 (exit $drc) and table 0 is gone" \
     sh -c "[ '$drc' = 0 ] && [ ! -e /proc/rtpengine/0 ] && ! grep -qx 0 /proc/rtpengine/list"
+# ---- streams offloaded into the table: a plain call through the daemon ----
+iptables-legacy -I INPUT -p udp -j RTPENGINE --id 0
+if dstart /tmp/d7.log --table=0 --no-fallback -n 127.0.0.1:2226 -m 31000 -M 31100; then d7=$dpid; else d7=; fi
+ktest offload 2226 0
+drc=x
+[ -n "$d7" ] && dstop TERM
+check daemon_offload_exits "the offloading daemon exits 0 and its table is gone (exit $drc): $(dtail /tmp/d7.log)" \
+    sh -c "[ '$drc' = 0 ] && [ ! -e /proc/rtpengine/0 ]"
+iptables-legacy -D INPUT -p udp -j RTPENGINE --id 0
+
 check daemon_logs_clean "no warning or error in the logs of the daemons that ran" \
-    sh -c "! grep -E 'WARNING: |ERR: |CRIT: ' /tmp/d1.log /tmp/d3.log"
+    sh -c "! grep -E 'WARNING: |ERR: |CRIT: ' /tmp/d1.log /tmp/d3.log /tmp/d7.log"
 check daemon_module_unloads "rmmod xt_RTPENGINE after the daemon exited" \
     sh -c "rmmod xt_RTPENGINE && [ ! -e /proc/rtpengine ]"
 

@@ -13,6 +13,8 @@
  * ktest populate TABLE       a table with targets, left behind with its control file closed
  * ktest fill TABLE N NAME    N targets into an existing table (one nobody holds), as RESULT NAME
  * ktest ngping PORT NAME     an ng "ping" to 127.0.0.1:PORT answered with "pong", as RESULT NAME
+ * ktest offload PORT TABLE   a plain call through the daemon at ng PORT: its streams go into
+ *                           TABLE, the kernel forwards, the daemon counts it, delete clears it
  * ktest maxtables N          only ids below N can be added
  */
 #include <arpa/inet.h>
@@ -1150,30 +1152,184 @@ static void cmd_fill(unsigned int table, int count, const char *name)
 		close(ctl);
 }
 
-static void cmd_ngping(unsigned int port, const char *name)
+/* One ng request (cookie and bencoded dictionary) to 127.0.0.1:port, retried; the reply
+ * NUL-terminated in buf, its length returned, or -1. */
+static ssize_t ng_request(unsigned int port, const char *request, char *buf, size_t size)
 {
-	static const char ping[] = "1 d7:command4:pinge", pong[] = "1 d6:result4:ponge";
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct pollfd p;
-	char buf[256];
 	ssize_t n = -1;
 	int fd, tries;
 
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	for (tries = 0; fd >= 0 && tries < 5 && n < 0; tries++) {
-		sendto(fd, ping, strlen(ping), 0, (struct sockaddr *)&to, sizeof(to));
+		sendto(fd, request, strlen(request), 0, (struct sockaddr *)&to, sizeof(to));
 		p.fd = fd;
 		p.events = POLLIN;
 		if (poll(&p, 1, 1000) == 1)
-			n = recv(fd, buf, sizeof(buf) - 1, 0);
+			n = recv(fd, buf, size - 1, 0);
 	}
-	if (n >= 0)
-		buf[n] = '\0';
-	result(name, n == (ssize_t)strlen(pong) && !memcmp(buf, pong, strlen(pong)), "ng ping to port %u: %s", port,
-	       n >= 0 ? buf : "no answer");
+	buf[n >= 0 ? n : 0] = '\0';
 	if (fd >= 0)
 		close(fd);
+	return n;
+}
+
+static void cmd_ngping(unsigned int port, const char *name)
+{
+	static const char pong[] = "1 d6:result4:ponge";
+	char buf[256];
+	ssize_t n = ng_request(port, "1 d7:command4:pinge", buf, sizeof(buf));
+
+	result(name, n == (ssize_t)strlen(pong) && !memcmp(buf, pong, strlen(pong)), "ng ping to port %u: %s", port,
+	       n >= 0 ? buf : "no answer");
+}
+
+/* The port of the first m=audio line in an ng reply's SDP; 0 when there is none. */
+static unsigned int sdp_audio_port(const char *reply)
+{
+	const char *m = strstr(reply, "m=audio ");
+
+	return m ? (unsigned int)atoi(m + 8) : 0;
+}
+
+/* An offer or answer: a PCMU SDP with its media at 127.0.0.1:media_port. */
+static ssize_t ng_sdp(unsigned int port, const char *command, const char *tags, unsigned int media_port, char *buf,
+		      size_t size)
+{
+	char sdp[256], request[512];
+
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=k 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\na=sendrecv\r\n", media_port);
+	snprintf(request, sizeof(request), "2 d7:command%zu:%s7:call-id7:offload%s3:sdp%zu:%se", strlen(command),
+		 command, tags, strlen(sdp), sdp);
+	return ng_request(port, request, buf, size);
+}
+
+/* Sends count RTP packets each way (a -> a_to, b -> b_to), 10 ms apart; how many each end
+ * got, from where it had to come. */
+static void exchange(int a, int b, unsigned int a_to, unsigned int b_to, int count, uint16_t *seq, int *got_a,
+		     int *got_b)
+{
+	unsigned char pkt[172], in[2048];
+	struct sockaddr_in from;
+	socklen_t fl;
+
+	memset(pkt, 0xff, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[1] = 0;
+	*got_a = *got_b = 0;
+	for (int i = 0; i < count; i++, (*seq)++) {
+		pkt[2] = *seq >> 8;
+		pkt[3] = *seq & 0xff;
+		pkt[11] = 0xa1;
+		send_to(a, "127.0.0.1", a_to, pkt, sizeof(pkt));
+		pkt[11] = 0xb2;
+		send_to(b, "127.0.0.1", b_to, pkt, sizeof(pkt));
+		usleep(10000);
+		for (int s = 0; s < 2; s++) {
+			int fd = s ? b : a;
+
+			fl = sizeof(from);
+			while (recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (void *)&from, &fl) == (ssize_t)sizeof(pkt)) {
+				/* a hears b's packets from the daemon's a-side port, b hears a's from its b side */
+				if (s == 0 && in[11] == 0xb2 && ntohs(from.sin_port) == a_to)
+					(*got_a)++;
+				if (s == 1 && in[11] == 0xa1 && ntohs(from.sin_port) == b_to)
+					(*got_b)++;
+				fl = sizeof(from);
+			}
+		}
+	}
+}
+
+/* How many "packets" entries of an ng reply have exactly this value. */
+static int packets_entries(const char *reply, long long value)
+{
+	int n = 0;
+
+	for (const char *p = reply; (p = strstr(p, "7:packetsi")); p += 10)
+		n += atoll(p + 10) == value;
+	return n;
+}
+
+static int targets_in(unsigned int table)
+{
+	char path[64], line[128];
+	int targets = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/rtpengine/%u/status", table);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Targets:", 8))
+			targets = atoi(line + 8);
+	if (f)
+		fclose(f);
+	return targets;
+}
+
+static void cmd_offload(unsigned int port, unsigned int table)
+{
+	enum { BEFORE = 5, KERNEL = 60 };
+	char reply[8192];
+	int a = udp_bound("127.0.0.1", 0), b = udp_bound("127.0.0.1", 0), got_a, got_b, n;
+	unsigned int a_port, b_port, a_to, b_to;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	static struct rtpe_kstats_record recs[64];
+	const struct rtpe_kstats_record *ra, *rb;
+	struct rtpe_kaddr la, lb;
+	uint16_t seq = 1;
+	int counted = 0;
+
+	getsockname(a, (void *)&sa, &sl);
+	a_port = ntohs(sa.sin_port);
+	sl = sizeof(sa);
+	getsockname(b, (void *)&sa, &sl);
+	b_port = ntohs(sa.sin_port);
+	ng_sdp(port, "offer", "8:from-tag1:a", a_port, reply, sizeof(reply));
+	b_to = sdp_audio_port(reply);
+	ng_sdp(port, "answer", "8:from-tag1:a6:to-tag1:b", b_port, reply, sizeof(reply));
+	a_to = sdp_audio_port(reply);
+	result("offload_call_set_up", a_to && b_to, "offer/answer gave ports %u (to b) and %u (to a)", b_to, a_to);
+
+	/* Learning settles on the first packets from the SDP addresses; the daemon pushes the
+	 * streams within its one-second tick. */
+	exchange(a, b, a_to, b_to, BEFORE, &seq, &got_a, &got_b);
+	result("offload_userspace_first", got_a == BEFORE && got_b == BEFORE,
+	       "before offload: a got %d, b got %d of %d", got_a, got_b, BEFORE);
+	for (n = 0; n < 30 && targets_in(table) < 2; n++)
+		usleep(100000);
+	result("offload_targets_pushed", targets_in(table) == 2, "targets in table %u: %d (RTP each way; RTCP never came)",
+	       table, targets_in(table));
+
+	exchange(a, b, a_to, b_to, KERNEL, &seq, &got_a, &got_b);
+	result("offload_media_flows", got_a == KERNEL && got_b == KERNEL, "after offload: a got %d, b got %d of %d",
+	       got_a, got_b, KERNEL);
+	la = kaddr("127.0.0.1", a_to);
+	lb = kaddr("127.0.0.1", b_to);
+	n = read_blist(table, recs, 64);
+	ra = n > 0 ? find_rec(recs, n, &la) : NULL;
+	rb = n > 0 ? find_rec(recs, n, &lb) : NULL;
+	result("offload_kernel_forwarded", ra && rb && ra->packets >= KERNEL && rb->packets >= KERNEL,
+	       "kernel counters: a side %llu, b side %llu (want >= %d each)", ra ? (unsigned long long)ra->packets : 0,
+	       rb ? (unsigned long long)rb->packets : 0, KERNEL);
+	/* Each RTP stream's counters include what the kernel forwarded, after the next tick. */
+	for (n = 0; n < 30 && counted < 2; n++) {
+		usleep(100000);
+		ng_request(port, "3 d7:command5:query7:call-id7:offloade", reply, sizeof(reply));
+		counted = packets_entries(reply, BEFORE + KERNEL);
+	}
+	result("offload_counted_in_query", counted >= 2, "query: %d streams count %d packets, want both RTP streams",
+	       counted, BEFORE + KERNEL);
+	ng_request(port, "4 d7:command6:delete7:call-id7:offload8:from-tag1:a12:delete-delayi0ee", reply, sizeof(reply));
+	result("offload_delete_clears", strstr(reply, "6:result2:ok") && targets_in(table) == 0,
+	       "after delete: %d targets; %.200s", targets_in(table), reply);
+	close(a);
+	close(b);
 }
 
 /* Packets flow through a table while its targets are added, updated and deleted and
@@ -1333,6 +1489,8 @@ int main(int argc, char **argv)
 		cmd_fill(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	else if (argc >= 4 && !strcmp(argv[1], "ngping"))
 		cmd_ngping(atoi(argv[2]), argv[3]);
+	else if (argc >= 4 && !strcmp(argv[1], "offload"))
+		cmd_offload(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 4 && !strcmp(argv[1], "stress"))
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
