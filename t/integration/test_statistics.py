@@ -160,6 +160,11 @@ def test_packet_rate(daemon):
 def test_jsonstats_through_rtpengine_ctl_matches_ng(daemon):
     assert os.access(RTPENGINE_CTL, os.X_OK), "Debian's rtpengine-ctl is missing: make test-deps"
     one_call(daemon.ng, "call-one")
+    # The deleted call's ports come back once its worker has let them go (the 1 s timer):
+    # the two snapshots must not straddle that.
+    deadline = time.monotonic() + 5
+    while any(i["ports"]["used"] for i in statistics(daemon.ng)["interfaces"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
     ng = statistics(daemon.ng)
     r = subprocess.run([RTPENGINE_CTL, "-ip", "127.0.0.1", "-port", str(daemon.cli_port), "list", "jsonstats"],
                        capture_output=True, text=True, timeout=10)
