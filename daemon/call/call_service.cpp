@@ -315,7 +315,8 @@ void CallService::wire_bundle(MediaChanges& changes, Participant& bundled, Parti
     };
     std::vector<media::BundleRoute> routes;
     std::vector<Peer> peers;
-    for (std::size_t k : group.indices) {
+    for (std::size_t n = 0; n < group.indices.size(); ++n) {
+        const std::size_t k = group.indices[n];
         if (k >= bundled.medias.size() || k >= other.medias.size() || !other.medias[k]->rtp)
             continue;
         const MediaSide& member = *bundled.medias[k];
@@ -325,6 +326,7 @@ void CallService::wire_bundle(MediaChanges& changes, Participant& bundled, Parti
             continue;
         }
         media::BundleRoute route;
+        route.mid = group.mids[n];
         route.target = peer.rtp.get();
         route.rtcp_target = peer.rtcp_mux ? peer.rtp.get() : peer.rtcp.get();
         for (const auto& format : member.negotiated)
@@ -333,7 +335,14 @@ void CallService::wire_bundle(MediaChanges& changes, Participant& bundled, Parti
         routes.push_back(route);
         peers.push_back({peer.rtp.get(), peer.rtcp.get(), peer.rtcp_mux});
     }
-    p.bundle_routes.push_back(std::make_unique<media::BundleRoutes>(std::move(routes)));
+    // Its packets name their m= line in the MID header extension, when it offered one.
+    uint8_t mid_extension = 0;
+    if (p.offered && p.offered->mid_extmap) {
+        const std::string_view id_and_direction = split_words(*p.offered->mid_extmap).front();
+        if (auto id = parse_int(id_and_direction.substr(0, id_and_direction.find('/'))); id && *id > 0 && *id < 256)
+            mid_extension = static_cast<uint8_t>(*id);
+    }
+    p.bundle_routes.push_back(std::make_unique<media::BundleRoutes>(std::move(routes), mid_extension));
     media::BundleRoutes* table = p.bundle_routes.back().get();
     media::PacketStream* rtp = p.rtp.get();
     media::PacketStream* rtcp = p.rtcp.get();
@@ -956,9 +965,14 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         // What goes to the bundled participant names the one transport for every member.
         const std::size_t primary = plan.receiver_bundle->primary();
         if (primary < targets.size())
-            for (std::size_t k : plan.receiver_bundle->indices)
-                if (k != primary && k < targets.size())
+            for (std::size_t k : plan.receiver_bundle->indices) {
+                if (k >= targets.size())
+                    continue;
+                if (k != primary)
                     targets[k].take_transport(targets[primary]);
+                if (k < receiver.medias.size() && receiver.medias[k]->offered)
+                    targets[k].mid_extmap = receiver.medias[k]->offered->mid_extmap;
+            }
     }
     return targets;
 }

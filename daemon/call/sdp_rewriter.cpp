@@ -218,6 +218,10 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         mid = std::to_string(index + 1);
     if (mid)
         out.push_back(attribute_line("mid", mid));
+    if (target.mid_extmap && std::none_of(attributes.begin(), attributes.end(), [](const Attribute& a) {
+            return a.name == "extmap" && a.value && a.value->find(kMidExtensionUri) != std::string::npos;
+        }))
+        out.push_back(attribute_line("extmap", target.mid_extmap));
     if (rtp) {
         for (const auto& pt : formats) {
             bool mapped = false;
@@ -283,6 +287,9 @@ OfferedMedia offered_media(const sdp::MediaSection& section) {
     if (auto ptime = section.attribute("ptime"))
         o.ptime = ptime->value;
     o.rtcp_mux = section.attribute("rtcp-mux").has_value();
+    for (const auto& a : section.attributes())
+        if (a.name == "extmap" && a.value && a.value->find(kMidExtensionUri) != std::string::npos)
+            o.mid_extmap = a.value;
     return o;
 }
 

@@ -22,7 +22,12 @@ struct OfferedMedia {
     std::optional<std::string> mid;
     std::optional<std::string> ptime;
     bool rtcp_mux = false;  // a=rtcp-mux
+    // Its a=extmap value for the MID header extension (RFC 9143 section 15.2), when it
+    // offered one: "<id>[/direction] urn:ietf:params:rtp-hdrext:sdes:mid".
+    std::optional<std::string> mid_extmap;
 };
+
+inline constexpr const char* kMidExtensionUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 
 // Where the receiver of the rewritten SDP is to send one m= line's media.
 struct MediaTarget {
@@ -39,6 +44,9 @@ struct MediaTarget {
     // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
     // rejection, it gets ports of its own here.
     bool sender_bundled = false;
+    // Towards a bundled participant: its MID extension, echoed when the SDP lacks it, so
+    // that it tags its packets with their m= line.
+    std::optional<std::string> mid_extmap;
     // A BUNDLE member towards the bundled participant: the primary's transport, ICE and
     // DTLS, as the member's own.
     void take_transport(const MediaTarget& primary) {

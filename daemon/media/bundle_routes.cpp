@@ -26,6 +26,14 @@ const BundleRoute* BundleRoutes::route(const Packet& packet) {
     if (routes_.empty())
         return nullptr;
     if (packet.is_rtp) {
+        if (mid_extension_)
+            if (auto mid = rtp::header_extension(packet.data, packet.length, mid_extension_))
+                for (std::size_t i = 0; i < routes_.size(); ++i)
+                    if (std::string_view(reinterpret_cast<const char*>(mid->data()), mid->size()) == routes_[i].mid) {
+                        if (!by_ssrc(packet.header.ssrc))
+                            remember(packet.header.ssrc, i);
+                        return &routes_[i];
+                    }
         if (const BundleRoute* r = by_ssrc(packet.header.ssrc))
             return r;
         for (std::size_t i = 0; i < routes_.size(); ++i)

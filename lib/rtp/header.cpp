@@ -100,3 +100,45 @@ bool rtcp_sender_ssrc(const uint8_t* data, std::size_t length, uint32_t& ssrc) {
 }
 
 }  // namespace rtpe::rtp
+
+namespace rtpe::rtp {
+
+std::optional<std::span<const uint8_t>> header_extension(const uint8_t* d, std::size_t n, uint8_t id) {
+    if (id == 0 || n < 12 || (d[0] >> 6) != 2 || !(d[0] & 0x10) || !rtp_header_length(d, n))
+        return std::nullopt;
+    const std::size_t at = 12 + 4 * static_cast<std::size_t>(d[0] & 0x0f);
+    const uint16_t profile = be16(d + at);
+    const std::size_t end = at + 4 + 4 * static_cast<std::size_t>(be16(d + at + 2));  // fits: checked above
+    const bool one_byte = profile == 0xBEDE;
+    if (!one_byte && (profile & 0xFFF0) != 0x1000)
+        return std::nullopt;
+    for (std::size_t p = at + 4; p < end;) {
+        if (d[p] == 0) {  // padding
+            ++p;
+            continue;
+        }
+        uint8_t element = 0;
+        std::size_t size = 0, header = 0;
+        if (one_byte) {
+            element = d[p] >> 4;
+            if (element == 15)  // reserved: stop (RFC 8285 4.2)
+                return std::nullopt;
+            size = (d[p] & 0x0f) + 1u;
+            header = 1;
+        } else {
+            if (p + 2 > end)
+                return std::nullopt;
+            element = d[p];
+            size = d[p + 1];
+            header = 2;
+        }
+        if (p + header + size > end)
+            return std::nullopt;
+        if (element == id)
+            return std::span<const uint8_t>(d + p + header, size);
+        p += header + size;
+    }
+    return std::nullopt;
+}
+
+}  // namespace rtpe::rtp

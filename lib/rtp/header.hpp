@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 
 namespace rtpe::rtp {
 
@@ -34,6 +36,10 @@ struct RtpHeader {
 
 // True (and out filled) for a well-formed RTP packet that is not RTCP.
 bool parse_rtp(const uint8_t* data, std::size_t length, RtpHeader& out);
+
+// The value of header extension element `id` (RFC 8285: one-byte 0xBEDE or two-byte
+// 0x100x profile, ids 1-14 / 1-255) of a valid RTP packet; nullopt when it has none.
+std::optional<std::span<const uint8_t>> header_extension(const uint8_t* data, std::size_t length, uint8_t id);
 
 // The sender SSRC of an RTCP packet (bytes 4-7 of its first part); false when too short.
 bool rtcp_sender_ssrc(const uint8_t* data, std::size_t length, uint32_t& ssrc);

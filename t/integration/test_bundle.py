@@ -21,10 +21,14 @@ def daemon():
     stop_ng_daemon(d)
 
 
-def bundled_offer(port, bundle_only=False):
+MID_EXTMAP = "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid"
+
+
+def bundled_offer(port, bundle_only=False, mid_extension=False):
+    ext = [MID_EXTMAP] if mid_extension else []
     lines = ["v=0", "o=a 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0", "a=group:BUNDLE a0 v1",
-             "m=audio %d RTP/AVP 0" % port, "a=mid:a0", "a=rtcp-mux", "a=sendrecv",
-             "m=video %d RTP/AVP 96" % (0 if bundle_only else port), "a=mid:v1", "a=rtcp-mux",
+             "m=audio %d RTP/AVP 0" % port, "a=mid:a0"] + ext + ["a=rtcp-mux", "a=sendrecv",
+             "m=video %d RTP/AVP 96" % (0 if bundle_only else port), "a=mid:v1"] + ext + ["a=rtcp-mux",
              "a=rtpmap:96 VP8/90000", "a=sendrecv"]
     if bundle_only:
         lines.append("a=bundle-only")
@@ -45,8 +49,9 @@ def rtp(seq, pt, ssrc, fill):
     return struct.pack("!BBHII", 0x80, pt, seq, seq * 160, ssrc) + bytes([fill]) * 100
 
 
-def negotiate(daemon, call_id, a_port, b_audio, b_video, bundle_only=False, keys=None):
-    offer = {"command": "offer", "call-id": call_id, "from-tag": "ft", "sdp": bundled_offer(a_port, bundle_only)}
+def negotiate(daemon, call_id, a_port, b_audio, b_video, bundle_only=False, keys=None, mid_extension=False):
+    offer = {"command": "offer", "call-id": call_id, "from-tag": "ft",
+             "sdp": bundled_offer(a_port, bundle_only, mid_extension)}
     offer.update({"bundle": ["accept"]} if keys is None else keys)
     to_b = decoded(daemon.ng.request(offer))["sdp"]
     to_a = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "ft", "to-tag": "tt",
@@ -125,6 +130,39 @@ def test_media_is_split_by_m_line_and_joined_back(daemon, bundle_only):
         assert rtcp_sr(0xB0B) in payloads
     finally:
         daemon.ng.request({"command": "delete", "call-id": call_id})
+        a.close()
+        b_audio.close()
+        b_video.close()
+
+
+def rtp_with_mid(seq, pt, ssrc, mid, fill):
+    """RTP with a one-byte header extension (RFC 8285) carrying the MID as element 9."""
+    element = bytes([(9 << 4) | (len(mid) - 1)]) + mid.encode()
+    element += b"\0" * (-len(element) % 4)
+    header = struct.pack("!BBHII", 0x90, pt, seq, seq * 160, ssrc) + struct.pack("!HH", 0xBEDE, len(element) // 4)
+    return header + element + bytes([fill]) * 100
+
+
+def test_the_mid_header_extension_routes_first(daemon):
+    """The answer echoes the offerer's MID extension on every member, and a packet naming
+    m= line v1 goes to the video peer even with the audio's payload type (and the other way
+    round): MID before SSRC and payload type."""
+    a = udp_socket()
+    b_audio, b_video = PortPair(), PortPair()
+    try:
+        to_b, to_a = negotiate(daemon, "bundle-mid", a.getsockname()[1], b_audio.port(), b_video.port(),
+                               mid_extension=True)
+        assert to_a.count(MID_EXTMAP + "\r\n") == 2, to_a
+        transport = ports(to_a)[0]
+        for seq in range(1, 4):
+            a.sendto(rtp_with_mid(seq, 0, 0x1D1, "v1", 0xEE), ("127.0.0.1", transport))
+            a.sendto(rtp_with_mid(seq, 96, 0x1D2, "a0", 0xAA), ("127.0.0.1", transport))
+        time.sleep(0.2)
+        video, audio = drain(b_video.rtp), drain(b_audio.rtp)
+        assert len(video) == 3 and all(p[-1] == 0xEE for p in video), video
+        assert len(audio) == 3 and all(p[-1] == 0xAA for p in audio), audio
+    finally:
+        daemon.ng.request({"command": "delete", "call-id": "bundle-mid"})
         a.close()
         b_audio.close()
         b_video.close()

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace rtpe::rtp {
@@ -122,6 +123,57 @@ TEST(RtpParse, RefusesRtcpTruncationAndLyingPadding) {
     EXPECT_TRUE(rtcp_sender_ssrc(rtcp.data(), rtcp.size(), ssrc));
     EXPECT_EQ(ssrc, 1u);
     EXPECT_FALSE(rtcp_sender_ssrc(rtcp.data(), 7, ssrc));
+}
+
+}  // namespace rtpe::rtp
+
+namespace rtpe::rtp {
+
+namespace {
+// A PCMU packet with the extension block given (profile, then the elements, padded to words).
+std::vector<uint8_t> with_extension(uint16_t profile, std::vector<uint8_t> elements) {
+    while (elements.size() % 4)
+        elements.push_back(0);
+    std::vector<uint8_t> p = rtp(0x90, 0, 0);
+    for (uint8_t b : {static_cast<uint8_t>(profile >> 8), static_cast<uint8_t>(profile), uint8_t{0},
+                      static_cast<uint8_t>(elements.size() / 4)})
+        p.push_back(b);
+    for (uint8_t b : elements)
+        p.push_back(b);
+    p.resize(p.size() + 20, 0xff);
+    return p;
+}
+std::string text(std::optional<std::span<const uint8_t>> value) {
+    return value ? std::string(value->begin(), value->end()) : std::string("<none>");
+}
+}  // namespace
+
+TEST(RtpHeaderExtension, OneByteElementsWithPadding) {
+    // id 3 "ab" (length-1 = 1), padding, id 9 "v1"
+    auto p = with_extension(0xBEDE, {0x31, 'a', 'b', 0, 0x91, 'v', '1'});
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 9)), "v1");
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 3)), "ab");
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 4)), "<none>");
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 0)), "<none>");
+}
+
+TEST(RtpHeaderExtension, TwoByteElements) {
+    auto p = with_extension(0x1000, {7, 0, 20, 3, 'm', 'i', 'd'});
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 20)), "mid");
+    EXPECT_EQ(text(header_extension(p.data(), p.size(), 7)), "");
+}
+
+TEST(RtpHeaderExtension, RefusesWhatDoesNotFit) {
+    auto lying = with_extension(0xBEDE, {0x9f, 'v'});  // claims 16 bytes in a 4-byte block
+    EXPECT_EQ(text(header_extension(lying.data(), lying.size(), 9)), "<none>");
+    auto reserved = with_extension(0xBEDE, {0xf0, 0x91, 'v', '1'});  // id 15 ends the list
+    EXPECT_EQ(text(header_extension(reserved.data(), reserved.size(), 9)), "<none>");
+    auto other_profile = with_extension(0xABCD, {0x91, 'v', '1'});
+    EXPECT_EQ(text(header_extension(other_profile.data(), other_profile.size(), 9)), "<none>");
+    auto truncated = with_extension(0xBEDE, {0x91, 'v', '1'});
+    EXPECT_EQ(text(header_extension(truncated.data(), 14, 9)), "<none>");  // block cut off
+    auto plain = rtp();
+    EXPECT_EQ(text(header_extension(plain.data(), plain.size(), 9)), "<none>");
 }
 
 }  // namespace rtpe::rtp
