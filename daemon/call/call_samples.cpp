@@ -21,6 +21,9 @@ stats::Relayed relayed_by(const Call& call) {
                     r.dtls += stream->counters().dtls.load(std::memory_order_relaxed);
                     r.malformed += stream->counters().malformed.load(std::memory_order_relaxed);
                     r.srtp_failures += stream->counters().srtp_failures.load(std::memory_order_relaxed);
+                    r.kernel_packets += stream->counters().kernel_packets.load(std::memory_order_relaxed);
+                    r.kernel_bytes += stream->counters().kernel_bytes.load(std::memory_order_relaxed);
+                    r.kernel_errors += stream->counters().kernel_errors.load(std::memory_order_relaxed);
                 }
     return r;
 }
@@ -90,10 +93,18 @@ stats::RunningCalls running_calls(const CallRegistry& registry) {
             for (const auto& m : p->medias) {
                 if (m->sdp_filled)
                     (m->sdp_rtp.family() == AF_INET6 ? v6 : v4) = true;
-                // As upstream counts streams relayed in userspace: every RTP stream that
-                // has received a packet.
-                if (m->rtp && m->rtp->counters().packets.load(std::memory_order_relaxed))
+                // As upstream counts them: every RTP stream that has received a packet, by
+                // who forwarded it.
+                if (!m->rtp)
+                    continue;
+                const uint64_t all = m->rtp->counters().packets.load(std::memory_order_relaxed);
+                const uint64_t kernel = m->rtp->counters().kernel_packets.load(std::memory_order_relaxed);
+                if (all && !kernel)
                     ++c.media_streams;
+                else if (all && kernel == all)
+                    ++c.media_kernel;
+                else if (all)
+                    ++c.media_mixed;
             }
         // Like upstream, a call counts by address family once both sides are known.
         if (!call->answered)

@@ -215,7 +215,7 @@ void CallService::tick_kernel() {
     for (const auto& d : offload_->collect()) {
         media::PacketStream* stream = d.stream;
         changes.on_worker(d.worker, [stream, d] {
-            stream->counters().fold(d.packets, d.bytes, d.errors);
+            stream->counters().fold_kernel(d.packets, d.bytes, d.errors);
             if (d.last_packet_s > media::peek(stream->counters().last_packet))
                 media::put(stream->counters().last_packet, d.last_packet_s);
         });

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
@@ -51,11 +52,19 @@ struct StreamCounters {
     std::atomic<uint32_t> last_ssrc{0};   // of the last RTP (RTCP: sender) packet
     std::atomic<bool> ssrc_seen{false};
 
-    // Counts handled elsewhere (the kernel, later) join these by addition.
-    void fold(uint64_t more_packets, uint64_t more_bytes, uint64_t more_errors) {
-        packets.fetch_add(more_packets, std::memory_order_relaxed);
-        bytes.fetch_add(more_bytes, std::memory_order_relaxed);
-        errors.fetch_add(more_errors, std::memory_order_relaxed);
+    // Of packets, bytes and errors: the kernel's share (what the stream's worker folded in).
+    std::atomic<uint64_t> kernel_packets{0};
+    std::atomic<uint64_t> kernel_bytes{0};
+    std::atomic<uint64_t> kernel_errors{0};
+
+    // What the kernel forwarded joins the totals, and its share; on the stream's worker.
+    void fold_kernel(uint64_t more_packets, uint64_t more_bytes, uint64_t more_errors) {
+        for (auto [total, kernel, more] : {std::tuple{&packets, &kernel_packets, more_packets},
+                                           std::tuple{&bytes, &kernel_bytes, more_bytes},
+                                           std::tuple{&errors, &kernel_errors, more_errors}}) {
+            bump(*total, more);
+            bump(*kernel, more);
+        }
     }
 };
 

@@ -17,10 +17,18 @@ struct Relayed {
     // What arrived classified (RFC 7983) or refused, ours beside upstream's figures: STUN
     // and DTLS datagrams, RTP/RTCP that did not parse, SRTP/SRTCP that did not authenticate.
     uint64_t stun = 0, dtls = 0, malformed = 0, srtp_failures = 0;
+    // Of packets, bytes and errors: what the kernel forwarded (or failed to).
+    uint64_t kernel_packets = 0, kernel_bytes = 0, kernel_errors = 0;
+    uint64_t user_packets() const { return packets - kernel_packets; }
+    uint64_t user_bytes() const { return bytes - kernel_bytes; }
+    uint64_t user_errors() const { return errors - kernel_errors; }
     Relayed& operator+=(const Relayed& o) {
         packets += o.packets;
         bytes += o.bytes;
         errors += o.errors;
+        kernel_packets += o.kernel_packets;
+        kernel_bytes += o.kernel_bytes;
+        kernel_errors += o.kernel_errors;
         stun += o.stun;
         dtls += o.dtls;
         malformed += o.malformed;
@@ -28,8 +36,11 @@ struct Relayed {
         return *this;
     }
     Relayed operator-(const Relayed& o) const {
-        return {packets - o.packets, bytes - o.bytes, errors - o.errors, stun - o.stun, dtls - o.dtls,
-                malformed - o.malformed, srtp_failures - o.srtp_failures};
+        return {packets - o.packets,           bytes - o.bytes,
+                errors - o.errors,             stun - o.stun,
+                dtls - o.dtls,                 malformed - o.malformed,
+                srtp_failures - o.srtp_failures, kernel_packets - o.kernel_packets,
+                kernel_bytes - o.kernel_bytes, kernel_errors - o.kernel_errors};
     }
 };
 
@@ -57,7 +68,9 @@ struct EndedCallSample {
 // The calls running now.
 struct RunningCalls {
     uint64_t sessions = 0;
-    uint64_t media_streams = 0;           // RTP streams that received a packet
+    // RTP streams that received a packet, by who forwarded: userspace only, the kernel
+    // only, or both.
+    uint64_t media_streams = 0, media_kernel = 0, media_mixed = 0;
     uint64_t v4 = 0, v6 = 0, mixed = 0;  // answered calls by the address families of their media
     Relayed relayed;                      // so far
     QualityFigures quality;               // sampled so far

@@ -38,7 +38,8 @@ GUEST_CHECKS = [
     "daemon_reclaims_stale_table", "daemon_reclaimed_answers_ng", "daemon_sigterm_deletes_table",
     # our daemon pushing a plain call's streams into its table
     "offload_call_set_up", "offload_userspace_first", "offload_targets_pushed", "offload_media_flows",
-    "offload_kernel_forwarded", "offload_counted_in_query", "offload_delete_clears", "daemon_offload_exits",
+    "offload_kernel_forwarded", "offload_counted_in_query", "offload_delete_clears",
+    "offload_statistics_kernel_share", "daemon_offload_exits",
     "daemon_logs_clean", "daemon_module_unloads", "daemon_no_module_refused", "daemon_no_module_fallback",
     "daemon_fallback_answers_ng", "daemon_fallback_exits",
     "dmesg_clean",

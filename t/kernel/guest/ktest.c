@@ -1328,6 +1328,16 @@ static void cmd_offload(unsigned int port, unsigned int table)
 	ng_request(port, "4 d7:command6:delete7:call-id7:offload8:from-tag1:a12:delete-delayi0ee", reply, sizeof(reply));
 	result("offload_delete_clears", strstr(reply, "6:result2:ok") && targets_in(table) == 0,
 	       "after delete: %d targets; %.200s", targets_in(table), reply);
+	/* The statistics tell the kernel's share from userspace's. */
+	ng_request(port, "5 d7:command10:statisticse", reply, sizeof(reply));
+	{
+		const char *k = strstr(reply, "21:relayedpackets_kerneli"), *u = strstr(reply, "19:relayedpackets_useri");
+		long long kernel = k ? atoll(k + 25) : -1, user = u ? atoll(u + 23) : -1;
+
+		result("offload_statistics_kernel_share", kernel >= 2 * KERNEL && user >= 2 * BEFORE && user < 2 * KERNEL,
+		       "relayedpackets_kernel %lld (want >= %d), relayedpackets_user %lld (want the %d before offload)",
+		       kernel, 2 * KERNEL, user, 2 * BEFORE);
+	}
 	close(a);
 	close(b);
 }

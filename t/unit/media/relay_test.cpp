@@ -85,13 +85,17 @@ TEST(ForwardingRule, OnlyForEstablishedSingleForwarder) {
     close(out.fd());
 }
 
-TEST(StreamCounters, FoldAddsOutsideCounts) {
+TEST(StreamCounters, KernelCountsJoinTheTotalsAndKeepTheirShare) {
     StreamCounters c;
     bump(c.packets, uint64_t{3});
-    c.fold(10, 1000, 1);
-    EXPECT_EQ(peek(c.packets), 13u);
-    EXPECT_EQ(peek(c.bytes), 1000u);
+    c.fold_kernel(10, 1000, 1);
+    c.fold_kernel(5, 500, 0);
+    EXPECT_EQ(peek(c.packets), 18u);
+    EXPECT_EQ(peek(c.bytes), 1500u);
     EXPECT_EQ(peek(c.errors), 1u);
+    EXPECT_EQ(peek(c.kernel_packets), 15u);
+    EXPECT_EQ(peek(c.kernel_bytes), 1500u);
+    EXPECT_EQ(peek(c.kernel_errors), 1u);
 }
 
 }  // namespace rtpe::media
