@@ -6,7 +6,8 @@
 # python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
-# touched, so a warm machine pays only a dpkg query.
+# touched, so a warm machine pays only a dpkg query. ffmpeg (libavcodec, libswresample),
+# bcg729 and spandsp are the codec layer's (lib/codec).
 set -eu
 
 PACKAGES="
@@ -17,6 +18,7 @@ libwebsockets-dev libssl-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev
+libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
