@@ -22,6 +22,12 @@ class AvEncoder final : public Encoder {
 public:
     AvEncoder(const CodecDef& def, AudioFormat in, int ptime, uint32_t rtp_duration)
         : Encoder(def, in, ptime, rtp_duration) {}
+    ~AvEncoder() override {
+        // Drain what the encoder still holds (opus's look-ahead) before it is freed.
+        if (ctx_ && pkt_ && avcodec_is_open(ctx_.get()) && avcodec_send_frame(ctx_.get(), nullptr) >= 0)
+            while (avcodec_receive_packet(ctx_.get(), pkt_.get()) >= 0)
+                av_packet_unref(pkt_.get());
+    }
 
     Status open(const AVCodec* codec, int bitrate, const OpusParams* opus) {
         ctx_.reset(avcodec_alloc_context3(codec));

@@ -1,3 +1,4 @@
+#include "codec/av_log.hpp"
 #include "codec/engines.hpp"
 #include "codec/fmtp.hpp"
 
@@ -47,6 +48,7 @@ bool usable(const CodecParams& params, Status& status) {
 }  // namespace
 
 std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
+    detail::install_av_log();
     status = Status::ok;
     if (!usable(params, status))
         return nullptr;
@@ -63,6 +65,7 @@ std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status)
 }
 
 std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {
+    detail::install_av_log();
     status = Status::ok;
     if (!usable(params, status))
         return nullptr;

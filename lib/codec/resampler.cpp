@@ -1,5 +1,7 @@
 #include "codec/resampler.hpp"
 
+#include "codec/av_log.hpp"
+
 #include <new>
 
 extern "C" {
@@ -16,6 +18,7 @@ bool sane(AudioFormat f) {
 }  // namespace
 
 std::unique_ptr<Resampler> Resampler::create(AudioFormat in, AudioFormat out, Status& status) {
+    detail::install_av_log();
     if (!sane(in) || !sane(out)) {
         status = Status::bad_format;
         return nullptr;
