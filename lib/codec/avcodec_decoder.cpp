@@ -137,11 +137,20 @@ private:
         // Not reference-counted: avcodec_send_packet copies it into a padded buffer.
         pkt_->data = const_cast<uint8_t*>(data.data());
         pkt_->size = static_cast<int>(data.size());
-        const int sent = avcodec_send_packet(ctx_.get(), pkt_.get());
+        int sent = avcodec_send_packet(ctx_.get(), pkt_.get());
+        if (sent == AVERROR(EAGAIN)) {
+            // Output still waiting (never after our own drain, but cheap to be sure).
+            const Status st = drain(pcm);
+            sent = st == Status::ok ? avcodec_send_packet(ctx_.get(), pkt_.get()) : -1;
+        }
         pkt_->data = nullptr;
         pkt_->size = 0;
-        if (sent < 0 && sent != AVERROR(EAGAIN))
+        if (sent < 0)
             return Status::decode_failed;
+        return drain(pcm);
+    }
+
+    Status drain(std::vector<int16_t>& pcm) {
         for (;;) {
             const int got = avcodec_receive_frame(ctx_.get(), frame_.get());
             if (got == AVERROR(EAGAIN) || got == AVERROR_EOF)

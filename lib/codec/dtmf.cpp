@@ -40,6 +40,7 @@ std::unique_ptr<DtmfDetector> DtmfDetector::create(Listener& listener, Status& s
     return d;
 }
 
+DtmfDetector::DtmfDetector(Listener& l) : listener_(&l) {}
 DtmfDetector::~DtmfDetector() = default;
 
 void DtmfDetector::on_realtime(void* self, int code, int level, int /*delay*/) {
@@ -118,6 +119,7 @@ std::unique_ptr<DtmfGenerator> DtmfGenerator::create(Status& status) {
     return g;
 }
 
+DtmfGenerator::DtmfGenerator() = default;
 DtmfGenerator::~DtmfGenerator() = default;
 
 Status DtmfGenerator::start(int event, int volume) {

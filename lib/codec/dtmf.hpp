@@ -41,7 +41,7 @@ public:
 
 private:
     struct State;
-    explicit DtmfDetector(Listener& l) : listener_(&l) {}
+    explicit DtmfDetector(Listener& l);
     static void on_realtime(void* self, int code, int level, int delay);
     Listener* listener_;
     std::unique_ptr<State> state_;
@@ -67,7 +67,7 @@ public:
 
 private:
     struct State;
-    DtmfGenerator() = default;
+    DtmfGenerator();
     std::unique_ptr<State> state_;
     bool active_ = false;
 };
