@@ -47,6 +47,9 @@ public:
         if (bitrate > 0)
             ctx_->bit_rate = bitrate;
         const int packet_samples = input_.rate / 1000 * ptime_;
+        // Codecs with a free frame size (G.722: 20 ms unless told) take a packet at a
+        // time; those with a fixed one set their own in avcodec_open2.
+        ctx_->frame_size = packet_samples;
         if (opus) {
             av_opt_set(ctx_->priv_data, "application", "voip", 0);
             av_opt_set_double(ctx_->priv_data, "frame_duration", ptime_, 0);

@@ -199,12 +199,13 @@ TEST(RoundTripFormat, G722ClockQuirk) {
 // ptime honoured: 30 ms G.711 packets are 240 bytes, G.729 at 40 ms four frames.
 TEST(RoundTripFormat, PtimeSetsPacketSize) {
     for (auto [name, ptime, bytes, duration] :
-         {std::tuple{"PCMA", 30, 240u, 240u}, std::tuple{"G729", 40, 40u, 320u}, std::tuple{"G723", 60, 48u, 480u}}) {
+         {std::tuple{"PCMA", 30, 240u, 240u}, std::tuple{"G729", 40, 40u, 320u}, std::tuple{"G723", 60, 48u, 480u},
+          std::tuple{"G722", 10, 80u, 80u}, std::tuple{"G722", 30, 240u, 240u}, std::tuple{"GSM", 40, 66u, 320u}}) {
         Status st;
         auto enc = make_encoder(params(name, {}, ptime), st);
         ASSERT_TRUE(enc) << name << ": " << to_string(st);
         Collect packets;
-        ASSERT_EQ(enc->encode(rtpe::test::sine(8000, 500, 0.24, 8000), packets), Status::ok);
+        ASSERT_EQ(enc->encode(rtpe::test::sine(enc->input_format().rate, 500, 0.24, 8000), packets), Status::ok);
         ASSERT_EQ(packets.payloads.size(), static_cast<std::size_t>(240 / ptime)) << name;
         EXPECT_EQ(packets.payloads[0].size(), bytes) << name;
         EXPECT_EQ(enc->rtp_duration(), duration) << name;
