@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -104,6 +106,26 @@ TEST(DecoderErrors, GarbageThenGood) {
         EXPECT_EQ(d->decode(good, pcm), Status::ok) << name;
         EXPECT_FALSE(pcm.empty()) << name;
     }
+}
+
+// RFC 3389 comfort noise: a level byte (and optional spectrum) decodes to quiet noise, the
+// lower the level byte, the louder.
+TEST(DecoderErrors, ComfortNoiseLevels) {
+    auto rms_of = [](uint8_t level) {
+        auto d = decoder("CN");
+        std::vector<int16_t> pcm;
+        for (int i = 0; i < 5; ++i)
+            EXPECT_EQ(d->decode(std::vector<uint8_t>{level}, pcm), Status::ok);
+        EXPECT_FALSE(pcm.empty());
+        double power = 0;
+        for (int16_t v : pcm)
+            power += static_cast<double>(v) * v;
+        return std::sqrt(power / static_cast<double>(std::max<std::size_t>(pcm.size(), 1)));
+    };
+    const double loud = rms_of(30), quiet = rms_of(70);
+    std::printf("CN: level 30 rms %.1f, level 70 rms %.1f\n", loud, quiet);
+    EXPECT_GT(loud, 10 * quiet);
+    EXPECT_LT(loud, 2000);
 }
 
 }  // namespace

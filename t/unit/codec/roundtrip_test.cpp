@@ -118,13 +118,17 @@ TEST_P(RoundTrip, Tone) {
 INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip,
                          // Measured on Debian 12 (ffmpeg 5.1, libopus 1.3, bcg729 1.1):
                          // G.711 39/37 dB, G.722 27/47 dB, G.729 12/11 dB, opus 32k mono
-                         // sweep to 8 kHz 6 dB (corr 0.87), tone 16 dB; thresholds leave
-                         // some room below.
+                         // sweep to 8 kHz 6 dB (corr 0.87), tone 16 dB, GSM 9/39 dB, G.723.1
+                         // 6.3k 17/18 dB, speex 11k (16 kHz) 2.6/14 dB (corr 0.68/0.98);
+                         // thresholds leave some room below.
                          ::testing::Values(Case{"PCMU", "", 1, 3400, 0.999, 33, 0.999, 33},
                                            Case{"PCMA", "", 1, 3400, 0.999, 32, 0.999, 32},
                                            Case{"G722", "", 1, 7000, 0.99, 22, 0.999, 35},
                                            Case{"G729", "", 1, 3400, 0.93, 9, 0.93, 8},
                                            Case{"opus", "", 1, 8000, 0.8, 4, 0.97, 12},
+                                           Case{"GSM", "", 1, 3400, 0.9, 6, 0.99, 30},
+                                           Case{"G723", "", 1, 3400, 0.97, 13, 0.97, 13},
+                                           Case{"speex", "", 1, 7000, 0.55, 1.5, 0.95, 10},
                                            Case{"opus", "stereo=1;sprop-stereo=1;maxaveragebitrate=64000", 2,
                                                 8000, 0.7, 2.5, 0.99, 20}),
                          [](const auto& info) {
