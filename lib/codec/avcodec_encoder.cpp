@@ -56,8 +56,17 @@ public:
             av_opt_set_int(ctx_->priv_data, "fec", opus->useinbandfec, 0);
             if (opus->useinbandfec)  // libopus adds FEC only when it expects loss
                 av_opt_set_int(ctx_->priv_data, "packet_loss", 10, 0);
+            // usedtx: ffmpeg 5.1's libopus wrapper has no "dtx" option yet (later ones do);
+            // setting it is then a no-op.
             av_opt_set_int(ctx_->priv_data, "dtx", opus->usedtx, 0);
             av_opt_set(ctx_->priv_data, "vbr", opus->cbr ? "off" : "on", 0);
+            // maxplaybackrate: no point coding what the receiver cannot play (RFC 7587
+            // 6.1); libopus's bandwidths end at 4, 6, 8, 12 and 20 kHz.
+            if (const int rate = opus->maxplaybackrate; rate > 0) {
+                const int cutoff = rate <= 8000 ? 4000 : rate <= 12000 ? 6000 : rate <= 16000 ? 8000
+                                 : rate <= 24000 ? 12000 : 0;
+                ctx_->cutoff = cutoff;  // libopus: OPUS_SET_MAX_BANDWIDTH
+            }
         }
         if (avcodec_open2(ctx_.get(), codec, nullptr) < 0)
             return Status::bad_format;

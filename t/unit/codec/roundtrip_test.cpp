@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -250,6 +252,27 @@ TEST(RoundTripFormat, OpusFmtpHonoured) {
 
     EXPECT_FALSE(make_encoder(params("opus", "stereo=yes"), st));
     EXPECT_EQ(st, Status::bad_format);
+}
+
+// maxplaybackrate=8000: the encoder codes narrowband, so a 6 kHz tone does not come back,
+// while without it (or at 16000) it does.
+TEST(RoundTripFormat, OpusMaxPlaybackRate) {
+    const auto in = rtpe::test::sine(48000, 6000, 1.0, 8000);
+    auto share_at_6k = [&](const char* fmtp) {
+        Collect packets;
+        const auto out = round_trip(params("opus", fmtp), params("opus"), in, packets);
+        const std::vector<int16_t> steady(out.begin() + std::min<std::size_t>(out.size(), 4800), out.end());
+        double power = 0;
+        for (int16_t v : steady)
+            power += static_cast<double>(v) * v;
+        return std::sqrt(power / static_cast<double>(std::max<std::size_t>(steady.size(), 1)));
+    };
+    const double full = share_at_6k(""), wide = share_at_6k("maxplaybackrate=16000"),
+                 narrow = share_at_6k("maxplaybackrate=8000");
+    std::printf("opus 6 kHz tone rms: no limit %.0f, maxplaybackrate 16000 %.0f, 8000 %.0f\n", full, wide, narrow);
+    EXPECT_GT(full, 8000 / std::sqrt(2.0) / 2);
+    EXPECT_GT(wide, 8000 / std::sqrt(2.0) / 2);
+    EXPECT_LT(narrow, full / 10);
 }
 
 // A decoder for a stereo sender gives two channels, for a mono one one (sprop-stereo).
