@@ -2,11 +2,13 @@
 # Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
 # builds the packages of `make deb`); with --test also what the test suites drive
 # (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, the mosquitto
-# MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests, headless chromium and
+# MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests,
+# opencore-amrnb and vo-amrwbenc as AMR/AMR-WB encoders for the codec tests, headless chromium and
 # python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
-# touched, so a warm machine pays only a dpkg query.
+# touched, so a warm machine pays only a dpkg query. ffmpeg (libavcodec, libswresample),
+# bcg729 and spandsp are the codec layer's (lib/codec).
 set -eu
 
 PACKAGES="
@@ -17,6 +19,7 @@ libwebsockets-dev libssl-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev
+libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
@@ -43,6 +46,7 @@ prometheus openssl
 mosquitto mosquitto-clients
 python3-aioice python3-pylibsrtp
 libsrtp2-dev
+libopencore-amrnb-dev libvo-amrwbenc-dev
 chromium
 "
 fi
