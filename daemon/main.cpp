@@ -19,6 +19,7 @@
 #include "daemon/control/legacy_calls.hpp"
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/homer/homer_sender.hpp"
+#include "codec/registry.hpp"
 #include "daemon/kernel/kernel_startup.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
@@ -107,6 +108,10 @@ int run(int argc, char** argv) {
     }
     if (options.print_version) {
         std::printf("Version: %s\n", kVersion);
+        return 0;
+    }
+    if (options.print_codecs) {
+        std::fputs(codec::codecs_report().c_str(), stdout);
         return 0;
     }
 

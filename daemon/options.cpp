@@ -273,7 +273,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("recording-format", 0, ArgKind::value, "raw|eth", "pcap file flavour: raw or eth"));
     t.push_back(unsupported("iptables-chain", 0, ArgKind::value, "STRING",
                             "iptables chain to add per-port accept rules to"));
-    t.push_back(unsupported("codecs", 0, ArgKind::flag, nullptr, "print the supported codecs and exit"));
+    t.push_back(flag("codecs", 0, "print the supported codecs and exit", o.print_codecs));
     t.push_back(unsupported("scheduling", 0, ArgKind::value, "default|none|fifo|rr|other|batch|idle",
                             "scheduling policy of worker threads"));
     t.push_back(unsupported("priority", 0, ArgKind::value, "INT", "scheduling priority of worker threads"));
@@ -414,7 +414,7 @@ DaemonOptions load_daemon_options(int argc, char** argv, std::vector<std::string
     o.config_section = loaded.config_section;
     if (warnings)
         *warnings = std::move(loaded.warnings);
-    if (o.print_version)
+    if (o.print_version || o.print_codecs)
         return o;
 
     if (o.interfaces.empty())

@@ -21,6 +21,7 @@ struct ListenSpec {
 
 struct DaemonOptions {
     bool print_version = false;
+    bool print_codecs = false;  // --codecs: what this build can decode and encode
     std::string config_file;
     std::string config_section;
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from rtpe_testlib import Daemon, NgClient, daemon_binary, free_udp_port, run_daemon_once
+from rtpe_testlib import UPSTREAM_DAEMON, Daemon, NgClient, daemon_binary, free_udp_port, run_daemon_once
 
 
 def ping(address, family=socket.AF_INET):
@@ -32,6 +32,19 @@ def test_version():
     r = run_daemon_once(["--version"])
     assert r.returncode == 0
     assert r.stdout.startswith("Version: ")
+
+
+def test_codecs_lists_what_upstream_lists():
+    """--codecs prints each codec and what this build does with it, line for line as
+    Debian's rtpengine prints it (the same ffmpeg underneath), and exits."""
+    assert os.path.exists(UPSTREAM_DAEMON), "needs Debian's rtpengine as the oracle"
+    ours = run_daemon_once(["--config-file=none", "--codecs"])
+    theirs = subprocess.run([UPSTREAM_DAEMON, "--config-file=none", "--codecs"], capture_output=True, text=True,
+                            timeout=30)
+    assert ours.returncode == 0 and theirs.returncode == 0, (ours.stderr, theirs.stderr)
+    assert "PCMA" in ours.stdout and "opus" in ours.stdout
+    assert ours.stdout.splitlines() == theirs.stdout.splitlines()
+    assert len(ours.stdout.splitlines()) >= 20
 
 
 def test_help_lists_every_upstream_option():
