@@ -20,6 +20,7 @@
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/homer/homer_sender.hpp"
 #include "codec/registry.hpp"
+#include "daemon/kernel/firewall_chain.hpp"
 #include "daemon/kernel/kernel_startup.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/relay.hpp"
@@ -174,6 +175,18 @@ int run(int argc, char** argv) {
         call::CallService service(calls, interfaces, workers, limits, call_settings(options), statistics);
         if (kernel.table)
             service.use_kernel(*kernel.table);
+        // --iptables-chain: declared before the calls' sockets go, removed after them.
+        std::unique_ptr<kernel::FirewallChain> firewall;
+        if (!options.iptables_chain.empty()) {
+            auto opened = kernel::FirewallChain::open(options.iptables_chain);
+            if (opened.chain) {
+                firewall = std::move(opened.chain);
+                service.use_firewall(*firewall);
+                RTPE_LOG(core, log::kInfo, "Managing iptables chain '%s'", options.iptables_chain.c_str());
+            } else {
+                RTPE_LOG(core, log::kErr, "%s; media ports get no iptables rules", opened.error.c_str());
+            }
+        }
         control::add_call_commands(control.commands(), service);
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,

@@ -271,8 +271,7 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("recording-dir", 0, ArgKind::value, "FILE", "spool directory for recordings and metadata"));
     t.push_back(unsupported("recording-method", 0, ArgKind::value, "pcap|proc", "recording strategy: pcap or proc"));
     t.push_back(unsupported("recording-format", 0, ArgKind::value, "raw|eth", "pcap file flavour: raw or eth"));
-    t.push_back(unsupported("iptables-chain", 0, ArgKind::value, "STRING",
-                            "iptables chain to add per-port accept rules to"));
+    t.push_back(text("iptables-chain", 0, "STRING", "iptables chain to add per-port accept rules to", o.iptables_chain));
     t.push_back(flag("codecs", 0, "print the supported codecs and exit", o.print_codecs));
     t.push_back(unsupported("scheduling", 0, ArgKind::value, "default|none|fifo|rr|other|batch|idle",
                             "scheduling policy of worker threads"));

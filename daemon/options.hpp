@@ -28,6 +28,7 @@ struct DaemonOptions {
     // process
     bool foreground = false;
     std::string pidfile;
+    std::string iptables_chain;  // --iptables-chain: an ACCEPT rule per open media port
     int thread_stack_kb = 2048;
     int num_threads = 0;  // 0: one per CPU core
 

@@ -16,6 +16,7 @@ build-essential cmake ninja-build pkg-config ccache
 clang libclang-rt-14-dev
 libglib2.0-dev libsystemd-dev nlohmann-json3-dev
 libwebsockets-dev libssl-dev
+libiptc-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev

@@ -21,6 +21,7 @@
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/dtls/side_dtls.hpp"
 #include "daemon/ice/side_agent.hpp"
+#include "daemon/kernel/firewall_chain.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
 #include "net/address.hpp"
@@ -38,6 +39,8 @@ struct MediaSide {
     std::size_t worker = 0;        // every stream of one m= line, both sides, runs on this worker
     media::LocalAddress* local = nullptr;
     std::unique_ptr<media::SocketPair> sockets;  // null for a rejected (port 0) stream
+    // --iptables-chain: the ACCEPT rules of its two ports, going with the sockets.
+    std::vector<std::unique_ptr<kernel::FirewallHole>> holes;
     std::unique_ptr<media::PacketStream> rtp;
     std::unique_ptr<media::PacketStream> rtcp;
     bool active = false;           // its sockets are in the worker's poller

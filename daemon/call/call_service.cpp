@@ -145,11 +145,13 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     m.rtcp->retire();
     // The call may go before the worker has reported all it saw: nothing more for its log.
     m.rtp->published.quality = m.rtcp->published.quality = nullptr;
-    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.ice_agent),
+    retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.holes),
+                                  std::move(m.ice_agent),
                                   std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp),
                                   std::move(m.bundle_routes)});
     m.srtp.clear();
     m.bundle_routes.clear();
+    m.holes.clear();
     m.active = false;
 }
 
@@ -257,6 +259,10 @@ void CallService::bind_media(Call& call, MediaSide& m, const std::string& interf
         throw CallError("Ran out of ports");
     const net::IpAddress& ip = m.local->local;
     const uint16_t port = m.sockets->rtp_port();
+    m.holes.clear();
+    if (firewall_)
+        for (uint16_t p : {port, static_cast<uint16_t>(port + 1)})
+            m.holes.push_back(std::make_unique<kernel::FirewallHole>(*firewall_, net::SocketAddress(ip, p), call.id()));
     m.rtp = std::make_unique<media::PacketStream>(m.sockets->rtp_fd(), false, net::SocketAddress(ip, port),
                                                   call.shared_id());
     m.rtcp = std::make_unique<media::PacketStream>(m.sockets->rtcp_fd(), true,

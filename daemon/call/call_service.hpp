@@ -149,6 +149,8 @@ public:
 
     // In-kernel forwarding through the daemon's table (--table), set once at start.
     void use_kernel(const kernel::KernelTable& table) { offload_ = std::make_unique<KernelOffload>(table); }
+    // --iptables-chain: every media port bound from now on gets its ACCEPT rule there.
+    void use_firewall(const kernel::FirewallChain& chain) { firewall_ = &chain; }
     // Once a second, control thread: every call's streams synced with the kernel's table,
     // and what the kernel forwarded folded into their counters (on their workers).
     void tick_kernel();
@@ -193,6 +195,7 @@ private:
     struct Retired {
         std::unique_ptr<media::PacketStream> rtp, rtcp;
         std::unique_ptr<media::SocketPair> sockets;
+        std::vector<std::unique_ptr<kernel::FirewallHole>> holes;
         std::unique_ptr<ice::SideAgent> ice_agent;
         std::vector<std::unique_ptr<SideSrtp>> srtp;
         std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
@@ -292,6 +295,7 @@ private:
     std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
     stats::Statistics& stats_;
     std::unique_ptr<KernelOffload> offload_;  // null: userspace only
+    const kernel::FirewallChain* firewall_ = nullptr;
     // The DTLS certificate (made at start, as upstream does) and the context every
     // endpoint shares.
     dtls::Context dtls_context_;

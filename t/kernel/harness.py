@@ -23,7 +23,7 @@ BOOT_TIMEOUT = int(os.environ.get("RTPE_KERNEL_BOOT_TIMEOUT", "300"))
 # Debian modules the guest loads; modules.dep adds what they need and decides the order
 # (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list).
 GUEST_MODULES = ["x_tables", "ip_tables", "ip6_tables", "iptable_filter", "ip6table_filter",
-                 "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat"]
+                 "xt_tcpudp", "xt_comment", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat"]
 
 XTABLES_LINKS = {
     "xtables-legacy-multi": ["iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore",
@@ -237,7 +237,7 @@ def boot(work, vmlinuz, initramfs):
     # well under a minute.
     use_kvm = os.environ.get("RTPE_KERNEL_KVM") == "1" and kvm_usable()
     accel = ["-accel", "kvm"] if use_kvm else ["-accel", "tcg"]
-    cmd = [qemu, "-m", "512", "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
+    cmd = [qemu, "-m", "1536", "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
            "-serial", "stdio", "-monitor", "none"] + accel + [
            "-kernel", vmlinuz, "-initrd", initramfs,
            "-append", "console=ttyS0 loglevel=1 oops=panic panic=-1 panic_on_warn=1 rdinit=/init"]

@@ -40,6 +40,9 @@ GUEST_CHECKS = [
     "offload_call_set_up", "offload_userspace_first", "offload_targets_pushed", "offload_media_flows",
     "offload_kernel_forwarded", "offload_counted_in_query", "offload_delete_clears",
     "offload_statistics_kernel_share", "daemon_offload_exits",
+    # --iptables-chain
+    "chain_flushed_at_start", "chain_call_set_up", "chain_rule_per_port", "chain_call_deleted", "chain_rules_removed",
+    "chain_nothing_else_touched", "chain_daemon_exits",
     "daemon_logs_clean", "daemon_module_unloads", "daemon_no_module_refused", "daemon_no_module_fallback",
     "daemon_fallback_answers_ng", "daemon_fallback_exits",
     "dmesg_clean",

@@ -190,8 +190,31 @@ check daemon_offload_exits "the offloading daemon exits 0 and its table is gone 
     sh -c "[ '$drc' = 0 ] && [ ! -e /proc/rtpengine/0 ]"
 iptables-legacy -D INPUT -p udp -j RTPENGINE --id 0
 
+# ---- --iptables-chain: an ACCEPT rule per open media port, nothing else touched ----
+iptables-legacy -N rtpe-ports; ip6tables-legacy -N rtpe-ports
+iptables-legacy -A rtpe-ports -p tcp --dport 9 -j DROP   # a leftover: flushed at start
+iptables-legacy -P INPUT ACCEPT; iptables-legacy -A INPUT -p tcp --dport 22 -j ACCEPT
+iptables-legacy-save | grep -v -e '^#' -e '^:' -e 'rtpe-ports' | sed 's/\[[0-9:]*\]//' > /tmp/fw-before
+if dstart /tmp/d8.log --table=-1 -n 127.0.0.1:2227 -m 31200 -M 31299 --iptables-chain=rtpe-ports; then d8=$dpid; else d8=; fi
+check chain_flushed_at_start "the chain is flushed at start: $(iptables-legacy -S rtpe-ports | tr '\n' ' ') $(dtail /tmp/d8.log)" \
+    sh -c "[ -n '$d8' ] && [ \"\$(iptables-legacy -S rtpe-ports)\" = '-N rtpe-ports' ]"
+ktest call 2227 fw-call chain_call_set_up
+check chain_rule_per_port "4 rules: UDP to 127.0.0.1 and each of the call's ports, comment = call id: $(iptables-legacy -S rtpe-ports | tr '\n' ' ')" \
+    sh -c "[ \$(iptables-legacy -S rtpe-ports | grep -Ec -- '^-A rtpe-ports -d 127.0.0.1/32 -p udp -m udp --dport 312[0-9][0-9] -m comment --comment fw-call -j ACCEPT\$') = 4 ] && [ \$(iptables-legacy -S rtpe-ports | wc -l) = 5 ]"
+ktest delete 2227 fw-call chain_call_deleted
+i=0; while [ $i -lt 50 ] && [ "$(iptables-legacy -S rtpe-ports)" != '-N rtpe-ports' ]; do usleep 100000; i=$((i + 1)); done
+check chain_rules_removed "the rules go with the ports: $(iptables-legacy -S rtpe-ports | tr '\n' ' ')" \
+    sh -c "[ \"\$(iptables-legacy -S rtpe-ports)\" = '-N rtpe-ports' ]"
+iptables-legacy-save | grep -v -e '^#' -e '^:' -e 'rtpe-ports' | sed 's/\[[0-9:]*\]//' > /tmp/fw-after
+check chain_nothing_else_touched "other chains, rules and policies as they were" \
+    sh -c "cmp -s /tmp/fw-before /tmp/fw-after && iptables-legacy -S INPUT | grep -qx -- '-P INPUT ACCEPT'"
+drc=x
+[ -n "$d8" ] && dstop TERM
+check chain_daemon_exits "the daemon with --iptables-chain exits 0 (exit $drc)" sh -c "[ '$drc' = 0 ]"
+iptables-legacy -D INPUT -p tcp --dport 22 -j ACCEPT; iptables-legacy -X rtpe-ports; ip6tables-legacy -X rtpe-ports
+
 check daemon_logs_clean "no warning or error in the logs of the daemons that ran" \
-    sh -c "! grep -E 'WARNING: |ERR: |CRIT: ' /tmp/d1.log /tmp/d3.log /tmp/d7.log"
+    sh -c "! grep -E 'WARNING: |ERR: |CRIT: ' /tmp/d1.log /tmp/d3.log /tmp/d7.log /tmp/d8.log"
 check daemon_module_unloads "rmmod xt_RTPENGINE after the daemon exited" \
     sh -c "rmmod xt_RTPENGINE && [ ! -e /proc/rtpengine ]"
 

@@ -15,6 +15,8 @@
  * ktest ngping PORT NAME     an ng "ping" to 127.0.0.1:PORT answered with "pong", as RESULT NAME
  * ktest offload PORT TABLE   a plain call through the daemon at ng PORT: its streams go into
  *                           TABLE, the kernel forwards, the daemon counts it, delete clears it
+ * ktest call PORT ID NAME    offer and answer of call ID through the daemon at ng PORT, left running
+ * ktest delete PORT ID NAME  the call deleted at once
  * ktest maxtables N          only ids below N can be added
  */
 #include <arpa/inet.h>
@@ -1195,16 +1197,16 @@ static unsigned int sdp_audio_port(const char *reply)
 }
 
 /* An offer or answer: a PCMU SDP with its media at 127.0.0.1:media_port. */
-static ssize_t ng_sdp(unsigned int port, const char *command, const char *tags, unsigned int media_port, char *buf,
-		      size_t size)
+static ssize_t ng_sdp(unsigned int port, const char *command, const char *call_id, const char *tags,
+		      unsigned int media_port, char *buf, size_t size)
 {
-	char sdp[256], request[512];
+	char sdp[256], request[640];
 
 	snprintf(sdp, sizeof(sdp),
 		 "v=0\r\no=k 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 		 "m=audio %u RTP/AVP 0\r\na=sendrecv\r\n", media_port);
-	snprintf(request, sizeof(request), "2 d7:command%zu:%s7:call-id7:offload%s3:sdp%zu:%se", strlen(command),
-		 command, tags, strlen(sdp), sdp);
+	snprintf(request, sizeof(request), "2 d7:command%zu:%s7:call-id%zu:%s%s3:sdp%zu:%se", strlen(command),
+		 command, strlen(call_id), call_id, tags, strlen(sdp), sdp);
 	return ng_request(port, request, buf, size);
 }
 
@@ -1271,6 +1273,29 @@ static int targets_in(unsigned int table)
 	return targets;
 }
 
+/* A call set up (offer and answer) and left running, or deleted at once, as RESULT NAME. */
+static void cmd_call(unsigned int port, const char *call_id, const char *name)
+{
+	char reply[4096];
+	unsigned int to_b, to_a;
+
+	ng_sdp(port, "offer", call_id, "8:from-tag1:a", 40000, reply, sizeof(reply));
+	to_b = sdp_audio_port(reply);
+	ng_sdp(port, "answer", call_id, "8:from-tag1:a6:to-tag1:b", 40002, reply, sizeof(reply));
+	to_a = sdp_audio_port(reply);
+	result(name, to_a && to_b, "call %s: ports %u and %u", call_id, to_a, to_b);
+}
+
+static void cmd_delete(unsigned int port, const char *call_id, const char *name)
+{
+	char request[256], reply[4096];
+
+	snprintf(request, sizeof(request), "6 d7:command6:delete7:call-id%zu:%s12:delete-delayi0ee", strlen(call_id),
+		 call_id);
+	ng_request(port, request, reply, sizeof(reply));
+	result(name, strstr(reply, "6:result2:ok") != NULL, "delete %s: %.120s", call_id, reply);
+}
+
 static void cmd_offload(unsigned int port, unsigned int table)
 {
 	enum { BEFORE = 5, KERNEL = 60 };
@@ -1290,9 +1315,9 @@ static void cmd_offload(unsigned int port, unsigned int table)
 	sl = sizeof(sa);
 	getsockname(b, (void *)&sa, &sl);
 	b_port = ntohs(sa.sin_port);
-	ng_sdp(port, "offer", "8:from-tag1:a", a_port, reply, sizeof(reply));
+	ng_sdp(port, "offer", "offload", "8:from-tag1:a", a_port, reply, sizeof(reply));
 	b_to = sdp_audio_port(reply);
-	ng_sdp(port, "answer", "8:from-tag1:a6:to-tag1:b", b_port, reply, sizeof(reply));
+	ng_sdp(port, "answer", "offload", "8:from-tag1:a6:to-tag1:b", b_port, reply, sizeof(reply));
 	a_to = sdp_audio_port(reply);
 	result("offload_call_set_up", a_to && b_to, "offer/answer gave ports %u (to b) and %u (to a)", b_to, a_to);
 
@@ -1501,6 +1526,10 @@ int main(int argc, char **argv)
 		cmd_ngping(atoi(argv[2]), argv[3]);
 	else if (argc >= 4 && !strcmp(argv[1], "offload"))
 		cmd_offload(atoi(argv[2]), atoi(argv[3]));
+	else if (argc >= 5 && !strcmp(argv[1], "call"))
+		cmd_call(atoi(argv[2]), argv[3], argv[4]);
+	else if (argc >= 5 && !strcmp(argv[1], "delete"))
+		cmd_delete(atoi(argv[2]), argv[3], argv[4]);
 	else if (argc >= 4 && !strcmp(argv[1], "stress"))
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
