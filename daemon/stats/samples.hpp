@@ -3,6 +3,7 @@
 // and what the running calls amount to now. The call layer builds them (see
 // daemon/call/call_samples.hpp); stats/ knows nothing of calls.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -22,27 +23,28 @@ struct Relayed {
     uint64_t user_packets() const { return packets - kernel_packets; }
     uint64_t user_bytes() const { return bytes - kernel_bytes; }
     uint64_t user_errors() const { return errors - kernel_errors; }
-    Relayed& operator+=(const Relayed& o) {
-        packets += o.packets;
-        bytes += o.bytes;
-        errors += o.errors;
-        kernel_packets += o.kernel_packets;
-        kernel_bytes += o.kernel_bytes;
-        kernel_errors += o.kernel_errors;
-        stun += o.stun;
-        dtls += o.dtls;
-        malformed += o.malformed;
-        srtp_failures += o.srtp_failures;
-        return *this;
-    }
-    Relayed operator-(const Relayed& o) const {
-        return {packets - o.packets,           bytes - o.bytes,
-                errors - o.errors,             stun - o.stun,
-                dtls - o.dtls,                 malformed - o.malformed,
-                srtp_failures - o.srtp_failures, kernel_packets - o.kernel_packets,
-                kernel_bytes - o.kernel_bytes, kernel_errors - o.kernel_errors};
-    }
+    Relayed& operator+=(const Relayed& o);
+    Relayed operator-(const Relayed& o) const;
 };
+
+// Every figure of Relayed, for what is done to all of them alike.
+inline constexpr std::array<uint64_t Relayed::*, 10> kRelayedFigures = {
+    &Relayed::packets, &Relayed::bytes,     &Relayed::errors,         &Relayed::stun,         &Relayed::dtls,
+    &Relayed::malformed, &Relayed::srtp_failures, &Relayed::kernel_packets, &Relayed::kernel_bytes,
+    &Relayed::kernel_errors};
+
+inline Relayed& Relayed::operator+=(const Relayed& o) {
+    for (auto figure : kRelayedFigures)
+        this->*figure += o.*figure;
+    return *this;
+}
+
+inline Relayed Relayed::operator-(const Relayed& o) const {
+    Relayed r = *this;
+    for (auto figure : kRelayedFigures)
+        r.*figure -= o.*figure;
+    return r;
+}
 
 // MOS samples (from relayed RTCP) of one call or summed over calls. MOS in tenths, as
 // computed; the other figures summed over the same samples. Upstream 10.5 shows the MOS

@@ -78,7 +78,7 @@ public:
             chunk_ = packet_samples;
         if (chunk_ <= 0 || packet_samples % chunk_ != 0)
             return Status::bad_format;
-        pending_.assign(static_cast<std::size_t>(packet_samples) * input_.channels, 0);
+        gatherer_.size(static_cast<std::size_t>(packet_samples) * input_.channels);
         payload_.assign(kMaxPayload, 0);
         frame_->format = AV_SAMPLE_FMT_S16;
         frame_->sample_rate = input_.rate;
@@ -91,31 +91,24 @@ public:
 
     Status encode(std::span<const int16_t> pcm, PacketSink& sink) override {
         Status result = Status::ok;
-        while (!pcm.empty()) {
-            const std::size_t take = std::min(pcm.size(), pending_.size() - filled_);
-            std::copy_n(pcm.begin(), take, pending_.begin() + static_cast<std::ptrdiff_t>(filled_));
-            filled_ += take;
-            pcm = pcm.subspan(take);
-            if (filled_ < pending_.size())
-                break;
-            filled_ = 0;
+        gatherer_.feed(pcm, [&](std::span<const int16_t> packet) {
             std::size_t size = 0;
-            const Status st = encode_packet(size);
+            const Status st = encode_packet(packet, size);
             if (st != Status::ok)
                 result = st;  // this packet is lost; the next one starts clean
             else if (size > 0)
                 sink.on_payload(std::span<const uint8_t>(payload_.data(), size), rtp_duration_);
-        }
+        });
         return result;
     }
 
 private:
-    Status encode_packet(std::size_t& size) {
+    Status encode_packet(std::span<const int16_t> packet, std::size_t& size) {
         const std::size_t chunk_values = static_cast<std::size_t>(chunk_) * input_.channels;
-        for (std::size_t off = 0; off < pending_.size(); off += chunk_values) {
+        for (std::size_t off = 0; off < packet.size(); off += chunk_values) {
             if (av_frame_make_writable(frame_.get()) < 0)
                 return Status::encode_failed;
-            std::memcpy(frame_->data[0], pending_.data() + off, chunk_values * sizeof(int16_t));
+            std::memcpy(frame_->data[0], packet.data() + off, chunk_values * sizeof(int16_t));
             frame_->pts = pts_;
             pts_ += chunk_;
             if (avcodec_send_frame(ctx_.get(), frame_.get()) < 0)
@@ -143,8 +136,7 @@ private:
     FramePtr frame_;
     int chunk_ = 0;
     int64_t pts_ = 0;
-    std::vector<int16_t> pending_;
-    std::size_t filled_ = 0;
+    PacketGatherer gatherer_;
     std::vector<uint8_t> payload_;
 };
 

@@ -66,36 +66,28 @@ public:
     bool open() {
         // Annex B (VAD/DTX) off, as upstream's G.729 default "annexb=no".
         ctx_.reset(initBcg729EncoderChannel(0));
-        pending_.assign(static_cast<std::size_t>(kFrameSamples) * (ptime_ / 10), 0);
+        gatherer_.size(static_cast<std::size_t>(kFrameSamples) * (ptime_ / 10));
         payload_.assign(kFrameBytes * static_cast<std::size_t>(ptime_ / 10), 0);
         return ctx_ != nullptr;
     }
 
     Status encode(std::span<const int16_t> pcm, PacketSink& sink) override {
-        while (!pcm.empty()) {
-            const std::size_t take = std::min(pcm.size(), pending_.size() - filled_);
-            std::copy_n(pcm.begin(), take, pending_.begin() + static_cast<std::ptrdiff_t>(filled_));
-            filled_ += take;
-            pcm = pcm.subspan(take);
-            if (filled_ < pending_.size())
-                break;
-            filled_ = 0;
+        gatherer_.feed(pcm, [&](std::span<const int16_t> packet) {
             std::size_t size = 0;
-            for (std::size_t off = 0; off < pending_.size(); off += kFrameSamples) {
+            for (std::size_t off = 0; off < packet.size(); off += kFrameSamples) {
                 uint8_t len = 0;
-                bcg729Encoder(ctx_.get(), pending_.data() + off, payload_.data() + size, &len);
+                bcg729Encoder(ctx_.get(), packet.data() + off, payload_.data() + size, &len);
                 size += len;
             }
             if (size > 0)
                 sink.on_payload(std::span<const uint8_t>(payload_.data(), size), rtp_duration_);
-        }
+        });
         return Status::ok;
     }
 
 private:
     std::unique_ptr<bcg729EncoderChannelContextStruct, EncoderFree> ctx_;
-    std::vector<int16_t> pending_;
-    std::size_t filled_ = 0;
+    PacketGatherer gatherer_;
     std::vector<uint8_t> payload_;
 };
 

@@ -11,6 +11,8 @@
 #include "codec/status.hpp"
 
 #include <cstdint>
+#include <algorithm>
+#include <vector>
 #include <memory>
 #include <span>
 
@@ -51,5 +53,32 @@ protected:
 };
 
 std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status);
+
+// Gathers samples into whole packets across calls, for encoders: on_packet(packet) runs
+// for each complete one, in order; what is short of a packet waits for the next feed.
+class PacketGatherer {
+public:
+    void size(std::size_t values) {
+        pending_.assign(values, 0);
+        filled_ = 0;
+    }
+    template <typename OnPacket>
+    void feed(std::span<const int16_t> pcm, OnPacket&& on_packet) {
+        while (!pcm.empty()) {
+            const std::size_t take = std::min(pcm.size(), pending_.size() - filled_);
+            std::copy_n(pcm.begin(), take, pending_.begin() + static_cast<std::ptrdiff_t>(filled_));
+            filled_ += take;
+            pcm = pcm.subspan(take);
+            if (filled_ < pending_.size())
+                break;
+            filled_ = 0;
+            on_packet(std::span<const int16_t>(pending_));
+        }
+    }
+
+private:
+    std::vector<int16_t> pending_;
+    std::size_t filled_ = 0;
+};
 
 }  // namespace rtpe::codec

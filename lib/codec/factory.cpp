@@ -45,40 +45,36 @@ bool usable(const CodecParams& params, Status& status) {
     return true;
 }
 
-}  // namespace
-
-std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
+// The engine's maker for the codec (telephone-event and the like are events, not audio:
+// see dtmf.hpp).
+template <typename Made>
+std::unique_ptr<Made> make(const CodecParams& params, Status& status,
+                           std::unique_ptr<Made> (*av)(const CodecParams&, Status&),
+                           std::unique_ptr<Made> (*bcg729)(const CodecParams&, Status&)) {
     detail::install_av_log();
     status = Status::ok;
     if (!usable(params, status))
         return nullptr;
     switch (params.def->engine) {
     case Engine::avcodec:
-        return detail::make_av_decoder(params, status);
+        return av(params, status);
     case Engine::bcg729:
-        return detail::make_bcg729_decoder(params, status);
-    case Engine::dtmf:
-        break;  // events, not audio: see dtmf.hpp
-    }
-    status = Status::unsupported;
-    return nullptr;
-}
-
-std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {
-    detail::install_av_log();
-    status = Status::ok;
-    if (!usable(params, status))
-        return nullptr;
-    switch (params.def->engine) {
-    case Engine::avcodec:
-        return detail::make_av_encoder(params, status);
-    case Engine::bcg729:
-        return detail::make_bcg729_encoder(params, status);
+        return bcg729(params, status);
     case Engine::dtmf:
         break;
     }
     status = Status::unsupported;
     return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
+    return make<Decoder>(params, status, detail::make_av_decoder, detail::make_bcg729_decoder);
+}
+
+std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {
+    return make<Encoder>(params, status, detail::make_av_encoder, detail::make_bcg729_encoder);
 }
 
 }  // namespace rtpe::codec
