@@ -21,9 +21,11 @@ CACHE = os.environ.get("RTPE_KERNEL_CACHE", "/var/tmp/rtpe-kernel-cache")
 BOOT_TIMEOUT = int(os.environ.get("RTPE_KERNEL_BOOT_TIMEOUT", "300"))
 
 # Debian modules the guest loads; modules.dep adds what they need and decides the order
-# (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list).
+# (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list; ctr is
+# the template of the "ctr(aes)" our module's SRTP asks the crypto API for, and the guest
+# has no modprobe for the crypto API to load it on demand).
 GUEST_MODULES = ["x_tables", "ip_tables", "ip6_tables", "iptable_filter", "ip6table_filter",
-                 "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat"]
+                 "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat", "ctr"]
 
 XTABLES_LINKS = {
     "xtables-legacy-multi": ["iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore",
@@ -206,6 +208,12 @@ def make_initramfs(work, built, moddir):
         f.write("\n".join(names) + "\n")
     copy_into(root, built["ko"], "/xt_RTPENGINE.ko")
     copy_into(root, built["ktest"], "/bin/ktest")
+    # SRTP known answers, computed here on the host (srtp_vectors.py, python3-cryptography)
+    try:
+        import srtp_vectors
+    except ImportError as e:
+        raise HarnessError("cannot compute the SRTP vectors: %s (apt-get install python3-cryptography)" % e)
+    srtp_vectors.write(os.path.join(root, "srtp_vectors.txt"))
     init = copy_into(root, os.path.join(HERE, "guest", "init.sh"), "/init")
     os.chmod(init, 0o755)
 

@@ -16,6 +16,8 @@
  * ktest offload PORT TABLE   a plain call through the daemon at ng PORT: its streams go into
  *                           TABLE, the kernel forwards, the daemon counts it, delete clears it
  * ktest maxtables N          only ids below N can be added
+ * ktest srtp TABLE FILE      in-kernel SRTP/SRTCP: each case of FILE (t/kernel/srtp_vectors.py,
+ *                           computed on the host) through a target, byte-exact; bad parameters
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -529,6 +531,10 @@ static void mut_expect(struct rtpe_kmsg *m) { m->target.expected_src.family = 7;
 static void mut_cipher(struct rtpe_kmsg *m) { m->target.decrypt.cipher = RTPE_KCIPHER_AES_CM_128;
 	m->target.decrypt.master_key_len = 16; m->target.decrypt.master_salt_len = 14; }
 static void mut_hmac(struct rtpe_kmsg *m) { m->target.encrypt.hmac = RTPE_KHMAC_SHA1; }
+static void mut_f8(struct rtpe_kmsg *m) { m->target.decrypt.cipher = RTPE_KCIPHER_AES_F8;
+	m->target.decrypt.hmac = RTPE_KHMAC_SHA1; m->target.decrypt.master_key_len = 16;
+	m->target.decrypt.master_salt_len = 14; m->target.decrypt.rtp_auth_tag_len = 10;
+	m->target.decrypt.rtcp_auth_tag_len = 10; }
 static void mut_cipher_bad(struct rtpe_kmsg *m) { m->target.encrypt.cipher = 99; }
 static void mut_keylen(struct rtpe_kmsg *m) { m->target.decrypt.cipher = RTPE_KCIPHER_AES_CM_128;
 	m->target.decrypt.master_key_len = 33; }
@@ -557,8 +563,9 @@ static void cmd_badwrites(void)
 		{ "SSRC check without SSRCs", -EINVAL, mut_ssrc0 },
 		{ "reserved target field", -EINVAL, mut_resv0 },
 		{ "bad expected-source family", -EINVAL, mut_expect },
-		{ "SRTP AES-CM-128 (not yet in the kernel)", -EOPNOTSUPP, mut_cipher },
-		{ "SRTP HMAC-SHA1 (not yet in the kernel)", -EOPNOTSUPP, mut_hmac },
+		{ "SRTP AES-CM-128 without HMAC (unauthenticated, not in the kernel)", -EOPNOTSUPP, mut_cipher },
+		{ "SRTP NULL/HMAC-SHA1 without a master key", -EINVAL, mut_hmac },
+		{ "SRTP AES-F8 (not in the kernel)", -EOPNOTSUPP, mut_f8 },
 		{ "unknown cipher", -EINVAL, mut_cipher_bad },
 		{ "master key of 33 bytes", -EINVAL, mut_keylen },
 		{ "master salt of 17 bytes", -EINVAL, mut_saltlen },
@@ -1470,6 +1477,395 @@ static void cmd_maxtables(unsigned int n)
 	main_ctl(cmd);
 }
 
+/* ---- in-kernel SRTP ---- */
+
+struct srtp_suite {
+	const char *name;
+	unsigned int cipher, key_len, rtp_tag, rtcp_tag;
+	const char *list_name;
+};
+
+static const struct srtp_suite srtp_suites[] = {
+	{ "AES_CM_128_HMAC_SHA1_80", RTPE_KCIPHER_AES_CM_128, 16, 10, 10, "AES-CM-128" },
+	{ "AES_CM_128_HMAC_SHA1_32", RTPE_KCIPHER_AES_CM_128, 16, 4, 10, "AES-CM-128" },
+	{ "AES_192_CM_HMAC_SHA1_80", RTPE_KCIPHER_AES_CM_192, 24, 10, 10, "AES-CM-192" },
+	{ "AES_192_CM_HMAC_SHA1_32", RTPE_KCIPHER_AES_CM_192, 24, 4, 10, "AES-CM-192" },
+	{ "AES_256_CM_HMAC_SHA1_80", RTPE_KCIPHER_AES_CM_256, 32, 10, 10, "AES-CM-256" },
+	{ "AES_256_CM_HMAC_SHA1_32", RTPE_KCIPHER_AES_CM_256, 32, 4, 10, "AES-CM-256" },
+	{ "NULL_HMAC_SHA1_80", RTPE_KCIPHER_NULL, 16, 10, 10, "NULL" },
+	{ "NULL_HMAC_SHA1_32", RTPE_KCIPHER_NULL, 16, 4, 10, "NULL" },
+};
+
+static const struct srtp_suite *find_suite(const char *name)
+{
+	for (size_t i = 0; i < sizeof(srtp_suites) / sizeof(srtp_suites[0]); i++)
+		if (!strcmp(srtp_suites[i].name, name))
+			return &srtp_suites[i];
+	return NULL;
+}
+
+/* hex text (or "-") into out; the byte count, or -1 */
+static int unhex(const char *h, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!strcmp(h, "-"))
+		return 0;
+	for (; h[0] && h[1]; h += 2) {
+		unsigned int b;
+
+		if (n >= max || sscanf(h, "%2x", &b) != 1)
+			return -1;
+		out[n++] = b;
+	}
+	return h[0] ? -1 : (int)n;
+}
+
+/* "SUITE KEY SALT MKI ROC IDX" into k; 0 or -1 */
+static int parse_crypto(char *text, struct rtpe_kcrypto *k, const struct srtp_suite **suite)
+{
+	char name[64], key[80], salt[40], mki[40];
+	unsigned long long roc, idx;
+	int n;
+
+	memset(k, 0, sizeof(*k));
+	*suite = NULL;
+	if (!strcmp(text, "-"))
+		return 0;
+	if (sscanf(text, "%63s %79s %39s %39s %llu %llu", name, key, salt, mki, &roc, &idx) != 6)
+		return -1;
+	*suite = find_suite(name);
+	if (!*suite)
+		return -1;
+	k->cipher = (*suite)->cipher;
+	k->hmac = RTPE_KHMAC_SHA1;
+	k->rtp_auth_tag_len = (*suite)->rtp_tag;
+	k->rtcp_auth_tag_len = (*suite)->rtcp_tag;
+	if ((n = unhex(key, k->master_key, sizeof(k->master_key))) < 0)
+		return -1;
+	k->master_key_len = n;
+	if ((n = unhex(salt, k->master_salt, sizeof(k->master_salt))) < 0)
+		return -1;
+	k->master_salt_len = n;
+	if ((n = unhex(mki, k->mki, sizeof(k->mki))) < 0)
+		return -1;
+	k->mki_len = n;
+	k->roc[0] = roc;
+	k->last_rtcp_index[0] = idx;
+	return 0;
+}
+
+static int all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+struct srtp_pkt {
+	int fwd;
+	unsigned char in[512], out[512];
+	int in_len, out_len;
+};
+
+struct srtp_case {
+	char name[64];
+	int rtcp;
+	struct rtpe_kcrypto dec, enc;
+	const struct srtp_suite *dec_suite, *enc_suite;
+	struct srtp_pkt pkts[16];
+	int npkts;
+	long long state[3]; /* decrypt ROC, encrypt ROC, encrypt's next SRTCP index of slot 0; -1: any */
+};
+
+/* Runs one case through a target on ports base..base+3; 1 if everything matched. The
+ * first case also checks what blist and list show of it (srtp_blist_list). */
+static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsigned int base, int first)
+{
+	int sp = udp_bound("127.0.0.1", base + 1), sl = udp_bound("127.0.0.1", base);
+	int sd = udp_bound("127.0.0.1", base + 3);
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+	struct rtpe_kstats_record recs[8];
+	char why[400] = "";
+	int ok = 0, e, nfwd = 0, nuser = 0, good = 0;
+	struct rx r;
+
+	if (sp < 0 || sl < 0 || sd < 0) {
+		snprintf(why, sizeof(why), "cannot bind sockets");
+		goto out;
+	}
+	m.target.local = kaddr("127.0.0.1", base);
+	m.target.expected_src = kaddr("127.0.0.1", base + 1);
+	m.target.src = kaddr("127.0.0.1", base + 2);
+	m.target.dst = kaddr("127.0.0.1", base + 3);
+	m.target.flags = c->rtcp ? RTPE_KF_RTCP : RTPE_KF_RTP_ONLY;
+	m.target.stats_slot = base;
+	m.target.decrypt = c->dec;
+	m.target.encrypt = c->enc;
+	if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+		snprintf(why, sizeof(why), "add target: %s", strerror(-e));
+		goto out;
+	}
+	for (int i = 0; i < c->npkts; i++) {
+		const struct srtp_pkt *p = &c->pkts[i];
+
+		send_to(sp, "127.0.0.1", base, p->in, p->in_len);
+		if (p->fwd) {
+			nfwd++;
+			if (!recv_one(sd, 1000, &r)) {
+				snprintf(why, sizeof(why), "packet %d not forwarded (%d at the local socket)", i, drain(sl, 50));
+				goto del;
+			}
+			if (r.len != p->out_len || memcmp(r.buf, p->out, p->out_len)) {
+				int at = 0;
+
+				while (at < r.len && at < p->out_len && r.buf[at] == p->out[at])
+					at++;
+				snprintf(why, sizeof(why), "packet %d: %zd bytes out, want %d; first difference at byte %d",
+						i, r.len, p->out_len, at);
+				goto del;
+			}
+		} else {
+			nuser++;
+			int loc = drain(sl, 1000), fwd = drain(sd, 50);
+
+			if (loc != 1 || fwd) {
+				snprintf(why, sizeof(why), "tampered packet %d: %d forwarded, %d at the local socket", i, fwd,
+						loc);
+				goto del;
+			}
+		}
+		good++;
+	}
+	if (drain(sl, 50)) {
+		snprintf(why, sizeof(why), "a packet reached the local socket");
+		goto del;
+	}
+	int nrec = read_blist(table, recs, 8);
+	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &m.target.local) : NULL;
+
+	if (!rec) {
+		snprintf(why, sizeof(why), "no blist record");
+		goto del;
+	}
+	if (rec->packets != (unsigned)nfwd || rec->userspace != (unsigned)nuser || rec->errors) {
+		snprintf(why, sizeof(why), "blist: %llu forwarded, %llu to userspace, %llu errors; want %d, %d, 0",
+				(unsigned long long)rec->packets, (unsigned long long)rec->userspace,
+				(unsigned long long)rec->errors, nfwd, nuser);
+		goto del;
+	}
+	long long have[3] = { rec->target.decrypt.roc[0], rec->target.encrypt.roc[0],
+		(long long)rec->target.encrypt.last_rtcp_index[0] };
+	for (int k = 0; k < 3; k++) {
+		if (c->state[k] >= 0 && have[k] != c->state[k]) {
+			snprintf(why, sizeof(why), "blist: decrypt ROC %lld, encrypt ROC %lld, next SRTCP index %lld; "
+					"want %lld %lld %lld (-1 any)", have[0], have[1], have[2], c->state[0], c->state[1],
+					c->state[2]);
+			goto del;
+		}
+	}
+	if (!all_zero(rec->target.decrypt.master_key, sizeof(rec->target.decrypt.master_key))
+			|| !all_zero(rec->target.decrypt.master_salt, sizeof(rec->target.decrypt.master_salt))
+			|| !all_zero(rec->target.encrypt.master_key, sizeof(rec->target.encrypt.master_key))
+			|| !all_zero(rec->target.encrypt.master_salt, sizeof(rec->target.encrypt.master_salt))) {
+		snprintf(why, sizeof(why), "blist shows key or salt bytes");
+		goto del;
+	}
+	if (rec->target.decrypt.cipher != c->dec.cipher || rec->target.decrypt.hmac != c->dec.hmac
+			|| rec->target.encrypt.cipher != c->enc.cipher || rec->target.encrypt.hmac != c->enc.hmac) {
+		snprintf(why, sizeof(why), "blist does not show the suites");
+		goto del;
+	}
+	if (first) {
+		static char list[16384];
+		char path[64], want[160];
+		const char *at;
+		int lok;
+
+		snprintf(path, sizeof(path), "/proc/rtpengine/%u/list", table);
+		read_file(path, list, sizeof(list));
+		snprintf(want, sizeof(want), "SRTP decrypt: %s HMAC-SHA1 tags %u/%u MKI %u bytes, ROC %lld 0 0 0\n",
+				c->dec_suite ? c->dec_suite->list_name : "?", c->dec.rtp_auth_tag_len, c->dec.rtcp_auth_tag_len,
+				c->dec.mki_len, c->state[0]);
+		at = strstr(list, "local inet4 127.0.0.1:");
+		lok = c->dec_suite && at && strstr(list, want);
+		/* the key must not be in the text either */
+		char keyhex[80];
+		for (unsigned int k = 0; k < c->dec.master_key_len; k++)
+			snprintf(keyhex + 2 * k, 3, "%02x", c->dec.master_key[k]);
+		lok = lok && !strstr(list, keyhex);
+		result("srtp_blist_list", lok && rec->target.decrypt.roc[0] == c->state[0],
+				"blist: suite %u/%u, ROC %u after the rollover, key and salt zeroed; list: %s%s",
+				rec->target.decrypt.cipher, rec->target.decrypt.hmac, rec->target.decrypt.roc[0],
+				lok ? "" : "missing ", want);
+	}
+	ok = 1;
+	snprintf(why, sizeof(why), "%d packets byte-exact (%d forwarded, %d to userspace); blist ROC %lld/%lld, "
+			"next SRTCP index %lld", c->npkts, nfwd, nuser, have[0], have[1], have[2]);
+del:
+	if (!ok && good < c->npkts && !why[0])
+		snprintf(why, sizeof(why), "%d of %d packets as expected", good, c->npkts);
+	m.cmd = RTPE_KCMD_DEL_TARGET;
+	send_msg(ctl, &m, sizeof(m));
+out:
+	result(c->name, ok, "%s", why);
+	if (sp >= 0)
+		close(sp);
+	if (sl >= 0)
+		close(sl);
+	if (sd >= 0)
+		close(sd);
+	return ok;
+}
+
+struct srtp_bad {
+	const char *name;
+	int want;
+	unsigned int cipher, hmac, key_len, salt_len, rtp_tag, rtcp_tag, mki_len;
+};
+
+static void srtp_bad_params(int ctl)
+{
+	static const struct srtp_bad cases[] = {
+		{ "AES-CM-128 with a 15-byte key", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 15, 14, 10, 10, 0 },
+		{ "AES-CM-128 with a 32-byte key", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 32, 14, 10, 10, 0 },
+		{ "AES-CM-256 with a 16-byte key", -EINVAL, RTPE_KCIPHER_AES_CM_256, RTPE_KHMAC_SHA1, 16, 14, 10, 10, 0 },
+		{ "AES-CM-192 with a 12-byte salt", -EINVAL, RTPE_KCIPHER_AES_CM_192, RTPE_KHMAC_SHA1, 24, 12, 10, 10, 0 },
+		{ "NULL-HMAC with a 24-byte key", -EINVAL, RTPE_KCIPHER_NULL, RTPE_KHMAC_SHA1, 24, 14, 10, 10, 0 },
+		{ "SRTP tag of 8 bytes", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 16, 14, 8, 10, 0 },
+		{ "SRTCP tag of 0 bytes", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 16, 14, 10, 0, 0 },
+		{ "SRTP tag of 20 bytes", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 16, 14, 20, 10, 0 },
+		{ "MKI of 17 bytes", -EINVAL, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_SHA1, 16, 14, 10, 10, 17 },
+		{ "NULL/NULL with a key length", -EINVAL, RTPE_KCIPHER_NULL, RTPE_KHMAC_NULL, 16, 0, 0, 0, 0 },
+		{ "NULL/NULL with a tag length", -EINVAL, RTPE_KCIPHER_NULL, RTPE_KHMAC_NULL, 0, 0, 10, 0, 0 },
+		{ "unknown HMAC 2", -EINVAL, RTPE_KCIPHER_AES_CM_128, 2, 16, 14, 10, 10, 0 },
+		{ "AES-CM-128 without HMAC", -EOPNOTSUPP, RTPE_KCIPHER_AES_CM_128, RTPE_KHMAC_NULL, 16, 14, 0, 0, 0 },
+		{ "AES-F8", -EOPNOTSUPP, RTPE_KCIPHER_AES_F8, RTPE_KHMAC_SHA1, 16, 14, 10, 10, 0 },
+		{ "AEAD AES-GCM-128", -EOPNOTSUPP, RTPE_KCIPHER_AEAD_AES_GCM_128, RTPE_KHMAC_NULL, 16, 12, 16, 16, 0 },
+		{ "AEAD AES-GCM-256", -EOPNOTSUPP, RTPE_KCIPHER_AEAD_AES_GCM_256, RTPE_KHMAC_NULL, 32, 12, 16, 16, 0 },
+	};
+	char why[300];
+	int ok = 1, e, accepted = 0;
+
+	snprintf(why, sizeof(why), "%zu bad parameter sets refused (each direction) with their errno",
+			sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int dir = 0; ok && dir < 2; dir++) {
+			struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+			struct rtpe_kcrypto *k = dir ? &m.target.encrypt : &m.target.decrypt;
+
+			base_target(&m);
+			k->cipher = cases[i].cipher;
+			k->hmac = cases[i].hmac;
+			k->master_key_len = cases[i].key_len;
+			k->master_salt_len = cases[i].salt_len;
+			k->rtp_auth_tag_len = cases[i].rtp_tag;
+			k->rtcp_auth_tag_len = cases[i].rtcp_tag;
+			k->mki_len = cases[i].mki_len;
+			e = send_msg(ctl, &m, sizeof(m));
+			if (e != cases[i].want) {
+				ok = 0;
+				snprintf(why, sizeof(why), "%s (%s): got %d (%s), want %d", cases[i].name,
+						dir ? "encrypt" : "decrypt", e, strerror(-e), cases[i].want);
+				if (!e) {
+					m.cmd = RTPE_KCMD_DEL_TARGET;
+					send_msg(ctl, &m, sizeof(m));
+				}
+			}
+		}
+	}
+	/* every suite of the slice is taken, on both sides, as add and as update */
+	for (size_t i = 0; ok && i < sizeof(srtp_suites) / sizeof(srtp_suites[0]); i++) {
+		struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+		const struct srtp_suite *s = &srtp_suites[i];
+		struct rtpe_kcrypto k = { .cipher = s->cipher, .hmac = RTPE_KHMAC_SHA1, .master_key_len = s->key_len,
+			.master_salt_len = 14, .rtp_auth_tag_len = s->rtp_tag, .rtcp_auth_tag_len = s->rtcp_tag };
+
+		base_target(&m);
+		m.target.decrypt = k;
+		e = send_msg(ctl, &m, sizeof(m));
+		m.cmd = RTPE_KCMD_UPDATE_TARGET;
+		m.target.encrypt = k;
+		m.target.flags = RTPE_KF_RTCP;
+		int e2 = e ? e : send_msg(ctl, &m, sizeof(m));
+		m.cmd = RTPE_KCMD_DEL_TARGET;
+		int e3 = e ? e : send_msg(ctl, &m, sizeof(m));
+		if (e || e2 || e3) {
+			ok = 0;
+			snprintf(why, sizeof(why), "%s: add %d, update %d, delete %d", s->name, e, e2, e3);
+		} else {
+			accepted++;
+		}
+	}
+	if (ok)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; the %d suites of the slice accepted", accepted);
+	result("srtp_bad_params", ok, "%s", why);
+}
+
+static void cmd_srtp(unsigned int table, const char *file)
+{
+	static struct srtp_case cases[32];
+	char line[2048], cmd[32];
+	int ncases = 0, bad = 0, ctl;
+	FILE *f = fopen(file, "r");
+	struct srtp_case *c = NULL;
+
+	if (!f) {
+		result("srtp_vectors_loaded", 0, "%s: %s", file, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "case ", 5) && ncases < 32) {
+			char kind[8];
+
+			c = &cases[ncases++];
+			memset(c, 0, sizeof(*c));
+			if (sscanf(line + 5, "%63s %7s", c->name, kind) != 2)
+				bad++;
+			c->rtcp = !strcmp(kind, "rtcp");
+		} else if (c && !strncmp(line, "dec ", 4)) {
+			bad += parse_crypto(line + 4, &c->dec, &c->dec_suite) != 0;
+		} else if (c && !strncmp(line, "enc ", 4)) {
+			bad += parse_crypto(line + 4, &c->enc, &c->enc_suite) != 0;
+		} else if (c && !strncmp(line, "pkt ", 4) && c->npkts < 16) {
+			struct srtp_pkt *p = &c->pkts[c->npkts++];
+			char verdict[8], in[1100], out[1100];
+
+			if (sscanf(line + 4, "%7s %1099s %1099s", verdict, in, out) != 3)
+				bad++;
+			p->fwd = !strcmp(verdict, "fwd");
+			p->in_len = unhex(in, p->in, sizeof(p->in));
+			p->out_len = unhex(out, p->out, sizeof(p->out));
+			bad += p->in_len <= 0 || p->out_len < 0;
+		} else if (c && !strncmp(line, "state ", 6)) {
+			char v[3][24];
+
+			if (sscanf(line + 6, "%23s %23s %23s", v[0], v[1], v[2]) != 3)
+				bad++;
+			for (int k = 0; k < 3; k++)
+				c->state[k] = strcmp(v[k], "-") ? atoll(v[k]) : -1;
+		}
+	}
+	fclose(f);
+	result("srtp_vectors_loaded", ncases >= 10 && !bad, "%d cases from %s, %d unparsable lines", ncases, file, bad);
+
+	snprintf(cmd, sizeof(cmd), "add %u", table);
+	main_ctl(cmd);
+	ctl = open_table(table);
+	if (ctl < 0) {
+		result("srtp_bad_params", 0, "open control: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < ncases; i++)
+		srtp_run(ctl, table, &cases[i], 8000 + 10 * i, i == 0);
+	srtp_bad_params(ctl);
+	close(ctl);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1495,6 +1891,8 @@ int main(int argc, char **argv)
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
 		cmd_maxtables(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "srtp"))
+		cmd_srtp(atoi(argv[2]), argv[3]);
 	else {
 		fprintf(stderr, "usage: see the comment at the top of ktest.c\n");
 		return 2;
