@@ -70,6 +70,8 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("rtpengine in-kernel RTP forwarding (x_tables target RTPENGINE)");
 MODULE_ALIAS("ipt_RTPENGINE");
 MODULE_ALIAS("ip6t_RTPENGINE");
+/* the template of the "ctr(aes)" SRTP asks the crypto API for (a module in Debian) */
+MODULE_SOFTDEP("pre: ctr");
 
 static uint proc_uid;
 module_param(proc_uid, uint, 0444);
@@ -1263,7 +1265,7 @@ static ssize_t table_control_write(struct file *f, const char __user *ubuf, size
 	err = t ? table_msg(t, m) : -ENOENT;
 	mutex_unlock(&tables_lock);
 out:
-	kfree(m);
+	kfree_sensitive(m); /* it may carry SRTP master keys */
 	return err ? err : (ssize_t)len;
 }
 

@@ -15,7 +15,9 @@ written. The guest (ktest srtp) reads the file this writes:
                                        next packet gets
     pkt fwd IN OUT                     IN sent to the target; OUT must arrive, byte-exact
     pkt user IN -                      IN must not be forwarded (it reaches the local socket)
-    state DEC_ROC ENC_ROC ENC_IDX      what blist must report afterwards for slot 0 (- = any)
+    state DEC_ROC ENC_ROC ENC_IDX      what blist must report at this point for slot 0 (- = any)
+    update                             an update of the target before the next packet, with the
+                                       dec/enc lines that follow (the others stay as they were)
     end
 """
 import os
@@ -179,24 +181,35 @@ class Case:
         self.dec = self.enc = None
         self.pkts = []
         self.state = None
+        self.more = []  # lines after the first state: updates, packets, states
 
     def side(self, suite, n, mki=b"", roc=0, idx=0, rtcp=False):
         mk, ms = key(n, SUITES[suite][1]), key(n + 100, 14)
         return {"suite": suite, "key": mk, "salt": ms, "mki": mki, "roc": roc, "idx": idx,
                 "s": Session(suite, mk, ms, rtcp)}
 
+    @staticmethod
+    def side_line(tag, d):
+        if d is None:
+            return tag + " -"
+        return "%s %s %s %s %s %d %d" % (tag, d["suite"], d["key"].hex(), d["salt"].hex(), d["mki"].hex() or "-",
+                                         d["roc"], d["idx"])
+
+    @staticmethod
+    def pkt_line(verdict, i, o):
+        return "pkt %s %s %s" % (verdict, i.hex(), o.hex() if o else "-")
+
+    @staticmethod
+    def state_line(state):
+        return "state " + " ".join("-" if v is None else str(v) for v in state)
+
     def text(self):
-        lines = ["case %s %s" % (self.name, self.kind)]
-        for tag, d in (("dec", self.dec), ("enc", self.enc)):
-            if d is None:
-                lines.append(tag + " -")
-            else:
-                lines.append("%s %s %s %s %s %d %d" % (tag, d["suite"], d["key"].hex(), d["salt"].hex(),
-                                                       d["mki"].hex() or "-", d["roc"], d["idx"]))
-        for verdict, i, o in self.pkts:
-            lines.append("pkt %s %s %s" % (verdict, i.hex(), o.hex() if o else "-"))
+        lines = ["case %s %s" % (self.name, self.kind), self.side_line("dec", self.dec),
+                 self.side_line("enc", self.enc)]
+        lines += [self.pkt_line(*p) for p in self.pkts]
         if self.state:
-            lines.append("state " + " ".join("-" if v is None else str(v) for v in self.state))
+            lines.append(self.state_line(self.state))
+        lines += self.more
         lines.append("end")
         return "\n".join(lines) + "\n"
 
@@ -276,7 +289,53 @@ def cases():
     bad = bytearray(tc.pkts[1][1]); bad[-1] ^= 0x40
     tc.pkts = [tc.pkts[0], ("user", bytes(bad), None), tc.pkts[1]]
     cs.append(tc)
+    cs.append(update_case())
+    cs.append(slots_case())
     return cs
+
+
+def update_case():
+    """Updates: the same keys keep the kernel's ROCs (the message's are ignored), new keys
+    start from the message's."""
+    c = rtp_case("srtp_update_rekey", dec=("AES_CM_128_HMAC_SHA1_80", 20, b"", 0),
+                 enc=("NULL_HMAC_SHA1_80", 22, b"", 0))
+    ssrc = 0x1234ABCD
+    de, ee = Estimator(0), Estimator(0)
+    for seq in SEQS:
+        de.index(seq), ee.index(seq)
+    assert (de.roc, ee.roc) == (1, 1)
+
+    def send(seqs, dec, enc, de, ee):
+        for seq in seqs:
+            plain = rtp(seq, ssrc, bytes(range(seq % 50, seq % 50 + 30)))
+            c.more.append(c.pkt_line("fwd", srtp_protect(dec["s"], plain, de.index(seq) >> 16, dec["mki"]),
+                                     srtp_protect(enc["s"], plain, ee.index(seq) >> 16, enc["mki"])))
+
+    # the same keys again, the message saying ROC 0: the kernel stays at 1
+    c.more += ["update", c.side_line("dec", c.dec), c.side_line("enc", c.enc)]
+    send([3, 4], c.dec, c.enc, de, ee)
+    c.more.append(c.state_line((1, 1, None)))
+    # new keys (and suites) on both sides, starting at ROC 5 and 2
+    dec2 = c.side("AES_CM_128_HMAC_SHA1_32", 21, b"", 5)
+    enc2 = c.side("AES_192_CM_HMAC_SHA1_80", 23, b"\x00\x03", 2)
+    c.more += ["update", c.side_line("dec", dec2), c.side_line("enc", enc2)]
+    send([7, 8], dec2, enc2, Estimator(5), Estimator(2))
+    c.more.append(c.state_line((5, 2, None)))
+    # the old keys no longer pass
+    plain = rtp(9, ssrc, bytes(30))
+    c.more.append(c.pkt_line("user", srtp_protect(c.dec["s"], plain, 1, b""), None))
+    return c
+
+
+def slots_case():
+    """Four SSRC slots keep ROCs: a fifth SSRC goes to userspace, the first ones still pass."""
+    c = rtp_case("srtp_ssrc_slots", dec=("AES_CM_128_HMAC_SHA1_80", 24, b"", 0), seqs=[])
+    s = c.dec["s"]
+    for n, ssrc in enumerate([0x1001, 0x1002, 0x1003, 0x1004, 0x1005, 0x1001, 0x1004]):
+        plain = rtp(500 + n, ssrc, bytes(24))
+        c.pkts.append(("user" if ssrc == 0x1005 else "fwd", srtp_protect(s, plain, 0), None if ssrc == 0x1005 else plain))
+    c.state = (0, None, None)
+    return c
 
 
 def case_names():

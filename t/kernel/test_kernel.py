@@ -26,7 +26,7 @@ GUEST_CHECKS = [
     "payload_type_filter", "ssrc_check", "rtp_only", "rtcp_target", "error_counter", "no_target_passthrough",
     "bad_udp_checksum", "stress_churn",
     # in-kernel SRTP and SRTCP, byte-exact against srtp_vectors.py's known answers
-    "srtp_vectors_loaded", "srtp_blist_list", "srtp_bad_params",
+    "srtp_vectors_loaded", "srtp_blist_list", "srtp_bad_params", "srtp_churn",
 ] + [name for name in srtp_vectors.case_names()] + [
     "legacy_save_restore", "legacy_restored_fwd_ipv4_to_ipv4", "legacy_restored_fwd_ipv6_to_ipv6",
     "rule_bad_id", "rule_only_input", "legacy_chain_unchanged", "help_output",

@@ -1565,21 +1565,57 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
-struct srtp_pkt {
+/* One step of a case: a packet, an update of the target, or a look at blist. */
+struct srtp_step {
+	char type; /* 'p', 'u', 's' */
 	int fwd;
 	unsigned char in[512], out[512];
 	int in_len, out_len;
+	long long state[3]; /* decrypt ROC, encrypt ROC, encrypt's next SRTCP index of slot 0; -1: any */
+	struct rtpe_kcrypto dec, enc;
 };
 
 struct srtp_case {
 	char name[64];
 	int rtcp;
 	struct rtpe_kcrypto dec, enc;
-	const struct srtp_suite *dec_suite, *enc_suite;
-	struct srtp_pkt pkts[16];
-	int npkts;
-	long long state[3]; /* decrypt ROC, encrypt ROC, encrypt's next SRTCP index of slot 0; -1: any */
+	const struct srtp_suite *dec_suite;
+	struct srtp_step steps[24];
+	int nsteps;
 };
+
+/* blist's record of the target against the counts so far and (when state) a state step;
+ * 1 if it matches, else why. Fills have[] with the ROCs and index it shows. */
+static int srtp_blist_check(unsigned int table, const struct rtpe_kmsg *m, int nfwd, int nuser,
+		const long long *state, long long *have, struct rtpe_kstats_record *out, char *why, size_t wl)
+{
+	struct rtpe_kstats_record recs[8];
+	int nrec = read_blist(table, recs, 8);
+	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &m->target.local) : NULL;
+
+	if (!rec) {
+		snprintf(why, wl, "no blist record");
+		return 0;
+	}
+	*out = *rec;
+	have[0] = rec->target.decrypt.roc[0];
+	have[1] = rec->target.encrypt.roc[0];
+	have[2] = (long long)rec->target.encrypt.last_rtcp_index[0];
+	if (rec->packets != (unsigned)nfwd || rec->userspace != (unsigned)nuser || rec->errors) {
+		snprintf(why, wl, "blist: %llu forwarded, %llu to userspace, %llu errors; want %d, %d, 0",
+				(unsigned long long)rec->packets, (unsigned long long)rec->userspace,
+				(unsigned long long)rec->errors, nfwd, nuser);
+		return 0;
+	}
+	for (int k = 0; state && k < 3; k++) {
+		if (state[k] >= 0 && have[k] != state[k]) {
+			snprintf(why, wl, "blist: decrypt ROC %lld, encrypt ROC %lld, next SRTCP index %lld; "
+					"want %lld %lld %lld (-1 any)", have[0], have[1], have[2], state[0], state[1], state[2]);
+			return 0;
+		}
+	}
+	return 1;
+}
 
 /* Runs one case through a target on ports base..base+3; 1 if everything matched. The
  * first case also checks what blist and list show of it (srtp_blist_list). */
@@ -1588,9 +1624,10 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 	int sp = udp_bound("127.0.0.1", base + 1), sl = udp_bound("127.0.0.1", base);
 	int sd = udp_bound("127.0.0.1", base + 3);
 	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
-	struct rtpe_kstats_record recs[8];
+	struct rtpe_kstats_record rec;
 	char why[400] = "";
-	int ok = 0, e, nfwd = 0, nuser = 0, good = 0;
+	int ok = 0, e, nfwd = 0, nuser = 0, nupd = 0;
+	long long have[3] = { -1, -1, -1 }, last_state[3] = { -1, -1, -1 };
 	struct rx r;
 
 	if (sp < 0 || sl < 0 || sd < 0) {
@@ -1609,14 +1646,28 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 		snprintf(why, sizeof(why), "add target: %s", strerror(-e));
 		goto out;
 	}
-	for (int i = 0; i < c->npkts; i++) {
-		const struct srtp_pkt *p = &c->pkts[i];
+	for (int i = 0; i < c->nsteps; i++) {
+		const struct srtp_step *p = &c->steps[i];
 
-		send_to(sp, "127.0.0.1", base, p->in, p->in_len);
-		if (p->fwd) {
+		if (p->type == 'u') {
+			m.cmd = RTPE_KCMD_UPDATE_TARGET;
+			m.target.decrypt = p->dec;
+			m.target.encrypt = p->enc;
+			nupd++;
+			if ((e = send_msg(ctl, &m, sizeof(m))) != 0) {
+				snprintf(why, sizeof(why), "step %d: update: %s", i, strerror(-e));
+				goto del;
+			}
+		} else if (p->type == 's') {
+			memcpy(last_state, p->state, sizeof(last_state));
+			if (!srtp_blist_check(table, &m, nfwd, nuser, p->state, have, &rec, why, sizeof(why)))
+				goto del;
+		} else if (p->fwd) {
 			nfwd++;
+			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
 			if (!recv_one(sd, 1000, &r)) {
-				snprintf(why, sizeof(why), "packet %d not forwarded (%d at the local socket)", i, drain(sl, 50));
+				snprintf(why, sizeof(why), "step %d: packet not forwarded (%d at the local socket)", i,
+						drain(sl, 50));
 				goto del;
 			}
 			if (r.len != p->out_len || memcmp(r.buf, p->out, p->out_len)) {
@@ -1624,90 +1675,67 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 
 				while (at < r.len && at < p->out_len && r.buf[at] == p->out[at])
 					at++;
-				snprintf(why, sizeof(why), "packet %d: %zd bytes out, want %d; first difference at byte %d",
+				snprintf(why, sizeof(why), "step %d: %zd bytes out, want %d; first difference at byte %d",
 						i, r.len, p->out_len, at);
 				goto del;
 			}
 		} else {
 			nuser++;
+			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
 			int loc = drain(sl, 1000), fwd = drain(sd, 50);
 
 			if (loc != 1 || fwd) {
-				snprintf(why, sizeof(why), "tampered packet %d: %d forwarded, %d at the local socket", i, fwd,
-						loc);
+				snprintf(why, sizeof(why), "step %d: packet for userspace: %d forwarded, %d at the local socket",
+						i, fwd, loc);
 				goto del;
 			}
 		}
-		good++;
 	}
 	if (drain(sl, 50)) {
 		snprintf(why, sizeof(why), "a packet reached the local socket");
 		goto del;
 	}
-	int nrec = read_blist(table, recs, 8);
-	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &m.target.local) : NULL;
-
-	if (!rec) {
-		snprintf(why, sizeof(why), "no blist record");
+	if (!srtp_blist_check(table, &m, nfwd, nuser, NULL, have, &rec, why, sizeof(why)))
 		goto del;
-	}
-	if (rec->packets != (unsigned)nfwd || rec->userspace != (unsigned)nuser || rec->errors) {
-		snprintf(why, sizeof(why), "blist: %llu forwarded, %llu to userspace, %llu errors; want %d, %d, 0",
-				(unsigned long long)rec->packets, (unsigned long long)rec->userspace,
-				(unsigned long long)rec->errors, nfwd, nuser);
-		goto del;
-	}
-	long long have[3] = { rec->target.decrypt.roc[0], rec->target.encrypt.roc[0],
-		(long long)rec->target.encrypt.last_rtcp_index[0] };
-	for (int k = 0; k < 3; k++) {
-		if (c->state[k] >= 0 && have[k] != c->state[k]) {
-			snprintf(why, sizeof(why), "blist: decrypt ROC %lld, encrypt ROC %lld, next SRTCP index %lld; "
-					"want %lld %lld %lld (-1 any)", have[0], have[1], have[2], c->state[0], c->state[1],
-					c->state[2]);
-			goto del;
-		}
-	}
-	if (!all_zero(rec->target.decrypt.master_key, sizeof(rec->target.decrypt.master_key))
-			|| !all_zero(rec->target.decrypt.master_salt, sizeof(rec->target.decrypt.master_salt))
-			|| !all_zero(rec->target.encrypt.master_key, sizeof(rec->target.encrypt.master_key))
-			|| !all_zero(rec->target.encrypt.master_salt, sizeof(rec->target.encrypt.master_salt))) {
+	if (!all_zero(rec.target.decrypt.master_key, sizeof(rec.target.decrypt.master_key))
+			|| !all_zero(rec.target.decrypt.master_salt, sizeof(rec.target.decrypt.master_salt))
+			|| !all_zero(rec.target.encrypt.master_key, sizeof(rec.target.encrypt.master_key))
+			|| !all_zero(rec.target.encrypt.master_salt, sizeof(rec.target.encrypt.master_salt))) {
 		snprintf(why, sizeof(why), "blist shows key or salt bytes");
 		goto del;
 	}
-	if (rec->target.decrypt.cipher != c->dec.cipher || rec->target.decrypt.hmac != c->dec.hmac
-			|| rec->target.encrypt.cipher != c->enc.cipher || rec->target.encrypt.hmac != c->enc.hmac) {
+	if (rec.target.decrypt.cipher != m.target.decrypt.cipher || rec.target.decrypt.hmac != m.target.decrypt.hmac
+			|| rec.target.encrypt.cipher != m.target.encrypt.cipher
+			|| rec.target.encrypt.hmac != m.target.encrypt.hmac
+			|| rec.target.decrypt.master_key_len != m.target.decrypt.master_key_len
+			|| rec.target.encrypt.rtp_auth_tag_len != m.target.encrypt.rtp_auth_tag_len) {
 		snprintf(why, sizeof(why), "blist does not show the suites");
 		goto del;
 	}
 	if (first) {
 		static char list[16384];
-		char path[64], want[160];
-		const char *at;
+		char path[64], want[160], keyhex[80];
 		int lok;
 
 		snprintf(path, sizeof(path), "/proc/rtpengine/%u/list", table);
 		read_file(path, list, sizeof(list));
 		snprintf(want, sizeof(want), "SRTP decrypt: %s HMAC-SHA1 tags %u/%u MKI %u bytes, ROC %lld 0 0 0\n",
 				c->dec_suite ? c->dec_suite->list_name : "?", c->dec.rtp_auth_tag_len, c->dec.rtcp_auth_tag_len,
-				c->dec.mki_len, c->state[0]);
-		at = strstr(list, "local inet4 127.0.0.1:");
-		lok = c->dec_suite && at && strstr(list, want);
+				c->dec.mki_len, last_state[0]);
+		lok = c->dec_suite && strstr(list, want);
 		/* the key must not be in the text either */
-		char keyhex[80];
 		for (unsigned int k = 0; k < c->dec.master_key_len; k++)
 			snprintf(keyhex + 2 * k, 3, "%02x", c->dec.master_key[k]);
 		lok = lok && !strstr(list, keyhex);
-		result("srtp_blist_list", lok && rec->target.decrypt.roc[0] == c->state[0],
+		result("srtp_blist_list", lok && rec.target.decrypt.roc[0] == last_state[0] && last_state[0] > 0,
 				"blist: suite %u/%u, ROC %u after the rollover, key and salt zeroed; list: %s%s",
-				rec->target.decrypt.cipher, rec->target.decrypt.hmac, rec->target.decrypt.roc[0],
+				rec.target.decrypt.cipher, rec.target.decrypt.hmac, rec.target.decrypt.roc[0],
 				lok ? "" : "missing ", want);
 	}
 	ok = 1;
-	snprintf(why, sizeof(why), "%d packets byte-exact (%d forwarded, %d to userspace); blist ROC %lld/%lld, "
-			"next SRTCP index %lld", c->npkts, nfwd, nuser, have[0], have[1], have[2]);
+	snprintf(why, sizeof(why), "%d steps byte-exact (%d forwarded, %d to userspace, %d updates); blist ROC "
+			"%lld/%lld, next SRTCP index %lld", c->nsteps, nfwd, nuser, nupd, have[0], have[1], have[2]);
 del:
-	if (!ok && good < c->npkts && !why[0])
-		snprintf(why, sizeof(why), "%d of %d packets as expected", good, c->npkts);
 	m.cmd = RTPE_KCMD_DEL_TARGET;
 	send_msg(ctl, &m, sizeof(m));
 out:
@@ -1805,6 +1833,146 @@ static void srtp_bad_params(int ctl)
 	result("srtp_bad_params", ok, "%s", why);
 }
 
+/* The summed refcnt of /proc/crypto's "ctr(aes)" and "hmac(sha1)" entries: each live tfm
+ * holds one, so it comes back to where it was once targets are gone. -1 if unreadable. */
+static long crypto_refs(void)
+{
+	static char buf[65536];
+	char *line, *save = NULL;
+	long sum = 0;
+	int ours = 0;
+
+	if (read_file("/proc/crypto", buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[32], val[128];
+
+		if (sscanf(line, "%31s : %127s", key, val) != 2)
+			continue;
+		if (!strcmp(key, "name"))
+			ours = !strcmp(val, "ctr(aes)") || !strcmp(val, "hmac(sha1)");
+		else if (ours && !strcmp(key, "refcnt"))
+			sum += atol(val);
+	}
+	return sum;
+}
+
+/* Waits until the crypto refcounts come back to want (RCU and the module's free work). */
+static long crypto_refs_settle(long want)
+{
+	long now = crypto_refs();
+
+	for (int i = 0; i < 50 && now != want; i++) {
+		usleep(100000);
+		now = crypto_refs();
+	}
+	return now;
+}
+
+/* Two senders of plain RTP (three SSRCs each) at one target while the parent updates it
+ * through SRTP suites, keys, MKIs and the RTCP flag, on 2 vCPUs: every packet is
+ * accounted for, none oopses, and no tfm is left behind. */
+static void srtp_churn(int ctl, unsigned int table, int seconds)
+{
+	const unsigned int port = 8900;
+	int sl = udp_bound("127.0.0.1", port), sd = udp_bound("127.0.0.1", port + 3);
+	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
+	int pipefd[2], e = 0, updates = 0;
+	long refs0, refs1;
+	unsigned long long sent = 0;
+	pid_t kids[2];
+	char why[300];
+
+	m.target.local = kaddr("127.0.0.1", port);
+	m.target.src = kaddr("127.0.0.1", port + 2);
+	m.target.dst = kaddr("127.0.0.1", port + 3);
+	m.target.flags = RTPE_KF_RTP_ONLY;
+	/* the baseline: once what the earlier cases' targets held has been freed */
+	refs0 = crypto_refs();
+	for (int i = 0, same = 0; i < 100 && same < 3; i++) {
+		usleep(100000);
+		refs1 = crypto_refs();
+		same = refs1 == refs0 ? same + 1 : 0;
+		refs0 = refs1;
+	}
+	if (sl < 0 || sd < 0 || pipe(pipefd) || (e = send_msg(ctl, &m, sizeof(m)))) {
+		result("srtp_churn", 0, "setup: sockets %d %d, add %d", sl, sd, e);
+		return;
+	}
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			int sp = udp_bound("127.0.0.1", port + 10 + k);
+			unsigned char pkt[256];
+			unsigned long long n = 0;
+			unsigned long long end = now_us() + seconds * 1000000ull;
+
+			while (sp >= 0 && now_us() < end) {
+				size_t len = rtp_packet(pkt, 0, (unsigned int)(n & 0xffff), 0x7000 + k * 3 + n % 3, 40 + n % 100);
+
+				if (!send_to(sp, "127.0.0.1", port, pkt, len))
+					n++;
+				if (n % 32 == 0)
+					usleep(200);
+			}
+			if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	unsigned long long end = now_us() + seconds * 1000000ull;
+	while (!e && now_us() < end) {
+		const struct srtp_suite *su = &srtp_suites[updates % 8];
+		struct rtpe_kcrypto k = { .cipher = su->cipher, .hmac = RTPE_KHMAC_SHA1, .master_key_len = su->key_len,
+			.master_salt_len = 14, .rtp_auth_tag_len = su->rtp_tag, .rtcp_auth_tag_len = su->rtcp_tag,
+			.mki_len = updates % 3 };
+
+		for (unsigned int i = 0; i < k.master_key_len; i++)
+			k.master_key[i] = (unsigned char)(updates + i);
+		k.mki[0] = (unsigned char)updates;
+		memset(&m.target.decrypt, 0, sizeof(m.target.decrypt));
+		memset(&m.target.encrypt, 0, sizeof(m.target.encrypt));
+		switch (updates % 4) {
+		case 0: m.target.encrypt = k; break;                          /* RTP -> SRTP */
+		case 1: m.target.decrypt = k; break;                          /* SRTP in: plain fails auth */
+		case 2: m.target.decrypt = k; m.target.encrypt = k; break;    /* SRTP -> SRTP */
+		default: break;                                               /* plain */
+		}
+		m.target.flags = updates % 5 == 4 ? RTPE_KF_RTCP : RTPE_KF_RTP_ONLY;
+		m.cmd = RTPE_KCMD_UPDATE_TARGET;
+		e = send_msg(ctl, &m, sizeof(m));
+		updates++;
+		usleep(2000); /* the sockets are not read: they fill up and drop, as they may */
+	}
+	for (int k = 0; k < 2; k++) {
+		unsigned long long n = 0;
+
+		if (read(pipefd[0], &n, sizeof(n)) == sizeof(n))
+			sent += n;
+		waitpid(kids[k], NULL, 0);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+	usleep(200000);
+	struct rtpe_kstats_record recs[8];
+	int nrec = read_blist(table, recs, 8);
+	const struct rtpe_kstats_record *rec = nrec > 0 ? find_rec(recs, nrec, &m.target.local) : NULL;
+	unsigned long long acc = rec ? rec->packets + rec->userspace + rec->errors : 0;
+	m.cmd = RTPE_KCMD_DEL_TARGET;
+	int edel = send_msg(ctl, &m, sizeof(m));
+	refs1 = crypto_refs_settle(refs0);
+	/* the loopback backlog may drop a few of what was sent before the hook sees them */
+	int ok = !e && !edel && rec && updates > 50 && sent > 1000 && acc <= sent && acc * 100 >= sent * 97
+		&& rec->packets > 0 && rec->userspace > 0 && refs0 >= 0 && refs1 == refs0;
+	snprintf(why, sizeof(why), "%d updates (err %d), %llu sent, blist %llu forwarded + %llu userspace + %llu errors; "
+			"crypto refcnt %ld before, %ld after", updates, e, sent, rec ? (unsigned long long)rec->packets : 0ull,
+			rec ? (unsigned long long)rec->userspace : 0ull, rec ? (unsigned long long)rec->errors : 0ull, refs0,
+			refs1);
+	result("srtp_churn", ok, "%s", why);
+	close(sl);
+	close(sd);
+}
+
 static void cmd_srtp(unsigned int table, const char *file)
 {
 	static struct srtp_case cases[32];
@@ -1818,6 +1986,9 @@ static void cmd_srtp(unsigned int table, const char *file)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
+		struct srtp_step *st = c && c->nsteps < 24 ? &c->steps[c->nsteps] : NULL;
+		struct srtp_step *last = c && c->nsteps ? &c->steps[c->nsteps - 1] : NULL;
+
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "case ", 5) && ncases < 32) {
 			char kind[8];
@@ -1827,27 +1998,48 @@ static void cmd_srtp(unsigned int table, const char *file)
 			if (sscanf(line + 5, "%63s %7s", c->name, kind) != 2)
 				bad++;
 			c->rtcp = !strcmp(kind, "rtcp");
-		} else if (c && !strncmp(line, "dec ", 4)) {
-			bad += parse_crypto(line + 4, &c->dec, &c->dec_suite) != 0;
-		} else if (c && !strncmp(line, "enc ", 4)) {
-			bad += parse_crypto(line + 4, &c->enc, &c->enc_suite) != 0;
-		} else if (c && !strncmp(line, "pkt ", 4) && c->npkts < 16) {
-			struct srtp_pkt *p = &c->pkts[c->npkts++];
+		} else if (c && (!strncmp(line, "dec ", 4) || !strncmp(line, "enc ", 4))) {
+			/* the target's parameters, or those of the update just started */
+			int dec = line[0] == 'd';
+			const struct srtp_suite *suite;
+			struct rtpe_kcrypto *k = last && last->type == 'u' ? (dec ? &last->dec : &last->enc)
+				: (dec ? &c->dec : &c->enc);
+
+			bad += parse_crypto(line + 4, k, &suite) != 0;
+			if (dec && k == &c->dec)
+				c->dec_suite = suite;
+		} else if (c && !strcmp(line, "update") && st) {
+			int n;
+
+			st->type = 'u';
+			/* starts from the parameters in force: the last update's, else the target's */
+			for (n = c->nsteps - 1; n >= 0 && c->steps[n].type != 'u'; n--)
+				;
+			st->dec = n >= 0 ? c->steps[n].dec : c->dec;
+			st->enc = n >= 0 ? c->steps[n].enc : c->enc;
+			c->nsteps++;
+		} else if (c && !strncmp(line, "pkt ", 4) && st) {
 			char verdict[8], in[1100], out[1100];
 
+			st->type = 'p';
 			if (sscanf(line + 4, "%7s %1099s %1099s", verdict, in, out) != 3)
 				bad++;
-			p->fwd = !strcmp(verdict, "fwd");
-			p->in_len = unhex(in, p->in, sizeof(p->in));
-			p->out_len = unhex(out, p->out, sizeof(p->out));
-			bad += p->in_len <= 0 || p->out_len < 0;
-		} else if (c && !strncmp(line, "state ", 6)) {
+			st->fwd = !strcmp(verdict, "fwd");
+			st->in_len = unhex(in, st->in, sizeof(st->in));
+			st->out_len = unhex(out, st->out, sizeof(st->out));
+			bad += st->in_len <= 0 || st->out_len < 0;
+			c->nsteps++;
+		} else if (c && !strncmp(line, "state ", 6) && st) {
 			char v[3][24];
 
+			st->type = 's';
 			if (sscanf(line + 6, "%23s %23s %23s", v[0], v[1], v[2]) != 3)
 				bad++;
 			for (int k = 0; k < 3; k++)
-				c->state[k] = strcmp(v[k], "-") ? atoll(v[k]) : -1;
+				st->state[k] = strcmp(v[k], "-") ? atoll(v[k]) : -1;
+			c->nsteps++;
+		} else if (c && strcmp(line, "end")) {
+			bad++; /* unknown, or more steps than fit */
 		}
 	}
 	fclose(f);
@@ -1863,6 +2055,7 @@ static void cmd_srtp(unsigned int table, const char *file)
 	for (int i = 0; i < ncases; i++)
 		srtp_run(ctl, table, &cases[i], 8000 + 10 * i, i == 0);
 	srtp_bad_params(ctl);
+	srtp_churn(ctl, table, 3);
 	close(ctl);
 }
 
