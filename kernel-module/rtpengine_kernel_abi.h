@@ -95,7 +95,8 @@ struct rtpe_kcrypto {
 	 * the first SEQ); read back in blist, where the kernel is now. An update with the same
 	 * suite, keys, salt, tags and MKI keeps the kernel's counters and ignores these. */
 	rtpe_u32 roc[RTPE_KABI_NUM_SSRC];
-	/* SRTCP index. decrypt: per SSRC slot, the highest one authenticated (no replay list).
+	/* SRTCP index. decrypt: per SSRC slot, the highest one authenticated (0: none; the
+	 * kernel keeps a 128-entry replay list below it, for SRTP too).
 	 * encrypt: [0] only, the index the target's next SRTCP packet gets (one counter per
 	 * target); the others are 0. Same write / read-back rule as roc. */
 	rtpe_u64 last_rtcp_index[RTPE_KABI_NUM_SSRC];
@@ -158,7 +159,8 @@ struct rtpe_kstats_record {
 	struct rtpe_ktarget target;
 	rtpe_u64 packets;     /* forwarded */
 	rtpe_u64 bytes;       /* UDP payload bytes forwarded, as they arrived (before SRTP) */
-	rtpe_u64 errors;      /* packets dropped because they could not be sent */
+	rtpe_u64 errors;      /* packets dropped because they could not be sent, or SRTP/SRTCP
+	                       * replays (the decrypt side's replay lists) */
 	rtpe_u64 userspace;   /* packets of this target handed to userspace (failed a check,
 	                       * SRTP authentication among them) */
 	rtpe_u64 last_packet_us; /* CLOCK_REALTIME of the last forwarded packet, us; 0 = none */

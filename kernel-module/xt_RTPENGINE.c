@@ -114,11 +114,27 @@ struct rtpe_cfg {
 	struct rcu_work free_work;
 };
 
-/* Per SSRC slot: the RFC 3711 3.3.1 rollover counter and highest sequence number. */
+/* The RFC 3711 3.3.2 replay list of a decrypt side: bit d of the 128 says whether index
+ * highest - d was accepted (bits[0] holds d 0..63). As userspace's default window. */
+#define RTPE_REPLAY_WINDOW 128
+struct rtpe_replay {
+	u64 bits[2];
+};
+
+/* Per SSRC slot: the RFC 3711 3.3.1 rollover counter and highest sequence number, and on
+ * the decrypt side the replay list below that index. */
 struct rtpe_roc {
 	u32 roc;
 	u16 seq;
 	bool seen; /* seq is valid; before the first packet the index is roc << 16 | SEQ */
+	struct rtpe_replay replay;
+};
+
+/* The same for SRTCP's explicit 31-bit index, per slot, on the decrypt side. */
+struct rtpe_rtcp_rx {
+	u32 highest;
+	bool seen;
+	struct rtpe_replay replay;
 };
 
 struct rtpe_target {
@@ -142,7 +158,7 @@ struct rtpe_target {
 	/* SRTP state, per SSRC slot: what was decrypted, what was encrypted */
 	struct rtpe_roc dec_roc[RTPE_KABI_NUM_SSRC];
 	struct rtpe_roc enc_roc[RTPE_KABI_NUM_SSRC];
-	u32 dec_srtcp[RTPE_KABI_NUM_SSRC]; /* highest SRTCP index authenticated, per slot */
+	struct rtpe_rtcp_rx dec_srtcp[RTPE_KABI_NUM_SSRC]; /* SRTCP indices authenticated, per slot */
 	u32 enc_srtcp_next;                /* SRTCP index the next encrypted packet gets */
 };
 
@@ -481,6 +497,68 @@ static void roc_update(struct rtpe_roc *r, u64 index)
 	}
 }
 
+/* Whether index may still be accepted below highest (never seen, not too old). */
+static bool replay_ok(const struct rtpe_replay *w, bool seen, u64 highest, u64 index)
+{
+	u64 d;
+
+	if (!seen || index > highest)
+		return true;
+	d = highest - index;
+	if (d >= RTPE_REPLAY_WINDOW)
+		return false; /* too old to tell */
+	return !((w->bits[d / 64] >> (d % 64)) & 1);
+}
+
+/* Records index as accepted; highest is the list's top before, new_highest after. */
+static void replay_mark(struct rtpe_replay *w, bool seen, u64 highest, u64 new_highest, u64 index)
+{
+	u64 n = seen ? new_highest - highest : RTPE_REPLAY_WINDOW, d;
+
+	if (n >= RTPE_REPLAY_WINDOW) {
+		w->bits[0] = w->bits[1] = 0;
+	} else if (n >= 64) {
+		w->bits[1] = w->bits[0] << (n - 64);
+		w->bits[0] = 0;
+	} else if (n) {
+		w->bits[1] = (w->bits[1] << n) | (w->bits[0] >> (64 - n));
+		w->bits[0] <<= n;
+	}
+	d = new_highest - index;
+	if (d < RTPE_REPLAY_WINDOW)
+		w->bits[d / 64] |= 1ull << (d % 64);
+}
+
+static u64 roc_index(const struct rtpe_roc *r)
+{
+	return ((u64)r->roc << 16) | r->seq;
+}
+
+/* Decrypt side: index accepted after authentication. false if it turned out a replay
+ * (another CPU accepted the same packet meanwhile). ssrc_lock held. */
+static bool roc_accept(struct rtpe_roc *r, u64 index)
+{
+	u64 top = roc_index(r), new_top = !r->seen || index > top ? index : top;
+
+	if (!replay_ok(&r->replay, r->seen, top, index))
+		return false;
+	replay_mark(&r->replay, r->seen, top, new_top, index);
+	roc_update(r, index);
+	return true;
+}
+
+static bool srtcp_accept(struct rtpe_rtcp_rx *r, u32 index)
+{
+	u32 new_top = !r->seen || index > r->highest ? index : r->highest;
+
+	if (!replay_ok(&r->replay, r->seen, r->highest, index))
+		return false;
+	replay_mark(&r->replay, r->seen, r->highest, new_top, index);
+	r->highest = new_top;
+	r->seen = true;
+	return true;
+}
+
 /* The slot of ssrc among a target's SSRC slots: the one it has, else (unless the slots
  * are the fixed SSRC-check list) the first free one, claimed if `claim`. -1: none.
  * ssrc_lock held. */
@@ -567,7 +645,7 @@ static int srtp_sign(const struct rtpe_srtp *s, u8 *buf, unsigned int *len, cons
 	return err;
 }
 
-enum { RTPE_SENT, RTPE_SEND_ERROR, RTPE_TO_USERSPACE };
+enum { RTPE_SENT, RTPE_SEND_ERROR, RTPE_TO_USERSPACE, RTPE_REPLAYED };
 
 /* An RTP packet of an SRTP target: decrypt (tag checked first), encrypt, send. The
  * index of each side comes from its own per-SSRC-slot ROC. */
@@ -581,13 +659,23 @@ static int srtp_rtp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf, 
 	u64 dec_index = 0, enc_index = 0;
 	int slot;
 
+	bool fresh = true;
+
 	spin_lock(&g->ssrc_lock);
 	slot = ssrc_slot(g, fixed, ssrc, false);
-	if (slot >= 0 && cfg->dec.active)
-		dec_index = roc_estimate(&g->dec_roc[slot], seq);
+	if (slot >= 0 && cfg->dec.active) {
+		const struct rtpe_roc *r = &g->dec_roc[slot];
+
+		dec_index = roc_estimate(r, seq);
+		/* a slot not yet claimed has no history for this SSRC */
+		if (g->ssrc_used[slot])
+			fresh = replay_ok(&r->replay, r->seen, roc_index(r), dec_index);
+	}
 	spin_unlock(&g->ssrc_lock);
 	if (slot < 0)
 		return RTPE_TO_USERSPACE; /* no slot to keep this SSRC's ROC in */
+	if (!fresh)
+		return RTPE_REPLAYED; /* before spending an HMAC on it */
 
 	if (cfg->dec.active) {
 		roc = (u32)(dec_index >> 16);
@@ -602,17 +690,17 @@ static int srtp_rtp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf, 
 
 	spin_lock(&g->ssrc_lock);
 	slot = ssrc_slot(g, fixed, ssrc, true);
-	if (slot >= 0) {
-		if (cfg->dec.active)
-			roc_update(&g->dec_roc[slot], dec_index);
-		if (cfg->enc.active) {
-			enc_index = roc_estimate(&g->enc_roc[slot], seq);
-			roc_update(&g->enc_roc[slot], enc_index);
-		}
+	if (slot >= 0 && cfg->dec.active)
+		fresh = roc_accept(&g->dec_roc[slot], dec_index);
+	if (slot >= 0 && fresh && cfg->enc.active) {
+		enc_index = roc_estimate(&g->enc_roc[slot], seq);
+		roc_update(&g->enc_roc[slot], enc_index);
 	}
 	spin_unlock(&g->ssrc_lock);
 	if (slot < 0)
 		return RTPE_TO_USERSPACE; /* the slots filled up meanwhile */
+	if (!fresh)
+		return RTPE_REPLAYED;
 
 	if (cfg->enc.active) {
 		hlen = rtp_header_len(buf, len);
@@ -640,19 +728,25 @@ static int srtp_rtcp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf,
 	ssrc = get_be32(buf + 4);
 
 	if (cfg->dec.active) {
+		bool fresh = true;
+
 		if (srtp_verify(&cfg->dec, buf, &len, NULL) || len < 8 + 4)
 			return RTPE_TO_USERSPACE;
 		len -= 4;
 		eindex = get_be32(buf + len);
 		index = eindex & 0x7fffffffu;
+		spin_lock(&g->ssrc_lock);
+		slot = ssrc_slot(g, false, ssrc, true);
+		if (slot >= 0)
+			fresh = srtcp_accept(&g->dec_srtcp[slot], index);
+		spin_unlock(&g->ssrc_lock);
+		if (slot < 0)
+			return RTPE_TO_USERSPACE; /* no slot for this SSRC's replay list */
+		if (!fresh)
+			return RTPE_REPLAYED;
 		if ((eindex >> 31) && cfg->dec.ctr
 				&& srtp_aes_cm(cfg->dec.ctr, cfg->dec.salt, ssrc, index, buf + 8, len - 8))
 			return RTPE_SEND_ERROR;
-		spin_lock(&g->ssrc_lock);
-		slot = ssrc_slot(g, false, ssrc, true);
-		if (slot >= 0 && index > g->dec_srtcp[slot])
-			g->dec_srtcp[slot] = index;
-		spin_unlock(&g->ssrc_lock);
 	}
 
 	if (cfg->enc.active) {
@@ -676,7 +770,7 @@ static int srtp_rtcp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf,
 }
 
 /* The SRTP/SRTCP path of forwarding: the payload is copied, transformed in place and sent.
- * 0 sent, 1 for userspace, or -errno (dropped, an error). */
+ * 0 sent, 1 for userspace, or -errno (dropped, an error; -EALREADY: a replay). */
 static int forward_srtp(struct net *net, struct rtpe_target *g, const struct rtpe_cfg *cfg,
 		const struct sk_buff *in, unsigned int poff, unsigned int plen)
 {
@@ -692,7 +786,7 @@ static int forward_srtp(struct net *net, struct rtpe_target *g, const struct rtp
 		v = srtp_rtp(g, cfg, skb->data, &len);
 	if (v != RTPE_SENT) {
 		kfree_skb(skb);
-		return v == RTPE_TO_USERSPACE ? 1 : -EIO;
+		return v == RTPE_TO_USERSPACE ? 1 : v == RTPE_REPLAYED ? -EALREADY : -EIO;
 	}
 	if (len < skb->len)
 		skb_trim(skb, len);
@@ -829,7 +923,9 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 
 	if (srtp) {
 		/* a packet that fails authentication (or has no SSRC slot for its ROC) goes to
-		 * userspace, which has the same keys and may know more (a re-key under way) */
+		 * userspace, which has the same keys and may know more (a re-key under way); a
+		 * replayed one is dropped here, as userspace's replay list has not seen what the
+		 * kernel accepted, and counted as an error */
 		err = forward_srtp(xt_net(par), g, cfg, skb, l4off + sizeof(*uh), plen);
 		if (err > 0)
 			goto userspace;
@@ -1032,6 +1128,15 @@ static bool crypto_same_keys(const struct rtpe_kcrypto *a, const struct rtpe_kcr
 	return !memcmp(a, b, offsetof(struct rtpe_kcrypto, roc));
 }
 
+/* A decrypt side's SRTCP state from a message: a highest index authenticated (0: none yet),
+ * itself counted as seen. */
+static void srtcp_rx_from_msg(struct rtpe_rtcp_rx *r, u64 last)
+{
+	*r = (struct rtpe_rtcp_rx){ .highest = (u32)last & 0x7fffffffu, .seen = last != 0 };
+	if (r->seen)
+		r->replay.bits[0] = 1;
+}
+
 /* Takes a direction's SRTP state from the message. ssrc_lock held. */
 static void srtp_state_from_msg(struct rtpe_target *g, const struct rtpe_ktarget *c, bool dec, bool enc)
 {
@@ -1040,7 +1145,7 @@ static void srtp_state_from_msg(struct rtpe_target *g, const struct rtpe_ktarget
 	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
 		if (dec) {
 			g->dec_roc[i] = (struct rtpe_roc){ .roc = c->decrypt.roc[i] };
-			g->dec_srtcp[i] = (u32)c->decrypt.last_rtcp_index[i] & 0x7fffffffu;
+			srtcp_rx_from_msg(&g->dec_srtcp[i], c->decrypt.last_rtcp_index[i]);
 		}
 		if (enc)
 			g->enc_roc[i] = (struct rtpe_roc){ .roc = c->encrypt.roc[i] };
@@ -1099,7 +1204,7 @@ static void set_fixed_ssrcs(struct rtpe_target *g, const struct rtpe_ktarget *c)
 		/* another SSRC in this slot: its SRTP state is the message's */
 		g->dec_roc[i] = (struct rtpe_roc){ .roc = c->decrypt.roc[i] };
 		g->enc_roc[i] = (struct rtpe_roc){ .roc = c->encrypt.roc[i] };
-		g->dec_srtcp[i] = (u32)c->decrypt.last_rtcp_index[i] & 0x7fffffffu;
+		srtcp_rx_from_msg(&g->dec_srtcp[i], c->decrypt.last_rtcp_index[i]);
 	}
 	spin_unlock_bh(&g->ssrc_lock);
 }
@@ -1468,7 +1573,7 @@ static void fill_record(struct rtpe_kstats_record *r, struct rtpe_target *g)
 	/* where the kernel's SRTP is now, so userspace can take over */
 	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
 		r->target.decrypt.roc[i] = g->dec_roc[i].roc;
-		r->target.decrypt.last_rtcp_index[i] = g->dec_srtcp[i];
+		r->target.decrypt.last_rtcp_index[i] = g->dec_srtcp[i].highest;
 		r->target.encrypt.roc[i] = g->enc_roc[i].roc;
 		r->target.encrypt.last_rtcp_index[i] = 0;
 	}

@@ -99,7 +99,7 @@ struct KernelTargetStats {
                                            // crypto's roc/srtcp_index the kernel's current ones
     uint64_t packets = 0;                  // forwarded by the kernel
     uint64_t bytes = 0;                    // UDP payload bytes forwarded
-    uint64_t errors = 0;                   // could not be sent, dropped
+    uint64_t errors = 0;                   // could not be sent, or SRTP replays: dropped
     uint64_t userspace = 0;                // failed a check (SRTP authentication too), handed to
                                            // the daemon's socket
     uint64_t last_packet_us = 0;           // CLOCK_REALTIME of the last forwarded one; 0: none

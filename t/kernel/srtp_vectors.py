@@ -15,6 +15,8 @@ written. The guest (ktest srtp) reads the file this writes:
                                        next packet gets
     pkt fwd IN OUT                     IN sent to the target; OUT must arrive, byte-exact
     pkt user IN -                      IN must not be forwarded (it reaches the local socket)
+    pkt drop IN -                      IN must be dropped (a replay: neither forwarded nor at
+                                       the local socket, counted as an error)
     state DEC_ROC ENC_ROC ENC_IDX      what blist must report at this point for slot 0 (- = any)
     update                             an update of the target before the next packet, with the
                                        dec/enc lines that follow (the others stay as they were)
@@ -291,7 +293,39 @@ def cases():
     cs.append(tc)
     cs.append(update_case())
     cs.append(slots_case())
+    cs.append(replay_case())
+    cs.append(srtcp_replay_case())
     return cs
+
+
+def replay_case():
+    """RFC 3711 3.3.2 with a 128-packet list: a packet again is dropped, so is one more than
+    127 behind the highest; one reordered within the list passes once."""
+    c = rtp_case("srtp_replay", dec=("AES_CM_128_HMAC_SHA1_80", 25, b"", 0), enc=("AES_CM_128_HMAC_SHA1_32", 26, b"", 0),
+                 seqs=[])
+    de, ee = Estimator(0), Estimator(0)
+    sent = {}
+    for seq, verdict in [(10, "fwd"), (11, "fwd"), (11, "drop"), (12, "fwd"), (10, "drop"), (200, "fwd"),
+                         (72, "drop"), (73, "fwd"), (73, "drop"), (150, "fwd"), (199, "fwd"), (200, "drop"),
+                         (201, "fwd")]:
+        if seq not in sent:
+            plain = rtp(seq, 0x600DF00D, bytes((seq * 3 + i) & 0xFF for i in range(32)))
+            wire = srtp_protect(c.dec["s"], plain, de.index(seq) >> 16)
+            sent[seq] = (wire, plain)
+        wire, plain = sent[seq]
+        if verdict == "fwd":
+            c.pkts.append(("fwd", wire, srtp_protect(c.enc["s"], plain, ee.index(seq) >> 16)))
+        else:
+            c.pkts.append(("drop", wire, None))
+    c.state = (0, 0, None)
+    return c
+
+
+def srtcp_replay_case():
+    c = rtcp_case("srtcp_replay", dec=("AES_CM_128_HMAC_SHA1_80", 27, b"", 500), count=3)
+    first, second, third = c.pkts
+    c.pkts = [first, second, ("drop", second[1], None), third, ("drop", first[1], None)]
+    return c
 
 
 def update_case():

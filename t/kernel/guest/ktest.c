@@ -1568,7 +1568,7 @@ static int all_zero(const void *p, size_t n)
 /* One step of a case: a packet, an update of the target, or a look at blist. */
 struct srtp_step {
 	char type; /* 'p', 'u', 's' */
-	int fwd;
+	int fwd; /* 1 forwarded, 0 to userspace, 2 dropped (a replay) */
 	unsigned char in[512], out[512];
 	int in_len, out_len;
 	long long state[3]; /* decrypt ROC, encrypt ROC, encrypt's next SRTCP index of slot 0; -1: any */
@@ -1586,7 +1586,7 @@ struct srtp_case {
 
 /* blist's record of the target against the counts so far and (when state) a state step;
  * 1 if it matches, else why. Fills have[] with the ROCs and index it shows. */
-static int srtp_blist_check(unsigned int table, const struct rtpe_kmsg *m, int nfwd, int nuser,
+static int srtp_blist_check(unsigned int table, const struct rtpe_kmsg *m, int nfwd, int nuser, int ndrop,
 		const long long *state, long long *have, struct rtpe_kstats_record *out, char *why, size_t wl)
 {
 	struct rtpe_kstats_record recs[8];
@@ -1601,10 +1601,10 @@ static int srtp_blist_check(unsigned int table, const struct rtpe_kmsg *m, int n
 	have[0] = rec->target.decrypt.roc[0];
 	have[1] = rec->target.encrypt.roc[0];
 	have[2] = (long long)rec->target.encrypt.last_rtcp_index[0];
-	if (rec->packets != (unsigned)nfwd || rec->userspace != (unsigned)nuser || rec->errors) {
-		snprintf(why, wl, "blist: %llu forwarded, %llu to userspace, %llu errors; want %d, %d, 0",
+	if (rec->packets != (unsigned)nfwd || rec->userspace != (unsigned)nuser || rec->errors != (unsigned)ndrop) {
+		snprintf(why, wl, "blist: %llu forwarded, %llu to userspace, %llu errors; want %d, %d, %d",
 				(unsigned long long)rec->packets, (unsigned long long)rec->userspace,
-				(unsigned long long)rec->errors, nfwd, nuser);
+				(unsigned long long)rec->errors, nfwd, nuser, ndrop);
 		return 0;
 	}
 	for (int k = 0; state && k < 3; k++) {
@@ -1626,7 +1626,7 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
 	struct rtpe_kstats_record rec;
 	char why[400] = "";
-	int ok = 0, e, nfwd = 0, nuser = 0, nupd = 0;
+	int ok = 0, e, nfwd = 0, nuser = 0, ndrop = 0, nupd = 0;
 	long long have[3] = { -1, -1, -1 }, last_state[3] = { -1, -1, -1 };
 	struct rx r;
 
@@ -1660,8 +1660,17 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 			}
 		} else if (p->type == 's') {
 			memcpy(last_state, p->state, sizeof(last_state));
-			if (!srtp_blist_check(table, &m, nfwd, nuser, p->state, have, &rec, why, sizeof(why)))
+			if (!srtp_blist_check(table, &m, nfwd, nuser, ndrop, p->state, have, &rec, why, sizeof(why)))
 				goto del;
+		} else if (p->fwd == 2) {
+			ndrop++;
+			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
+			int fwd = drain(sd, 300), loc = drain(sl, 50);
+
+			if (fwd || loc) {
+				snprintf(why, sizeof(why), "step %d: a replay: %d forwarded, %d at the local socket", i, fwd, loc);
+				goto del;
+			}
 		} else if (p->fwd) {
 			nfwd++;
 			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
@@ -1695,7 +1704,7 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 		snprintf(why, sizeof(why), "a packet reached the local socket");
 		goto del;
 	}
-	if (!srtp_blist_check(table, &m, nfwd, nuser, NULL, have, &rec, why, sizeof(why)))
+	if (!srtp_blist_check(table, &m, nfwd, nuser, ndrop, NULL, have, &rec, why, sizeof(why)))
 		goto del;
 	if (!all_zero(rec.target.decrypt.master_key, sizeof(rec.target.decrypt.master_key))
 			|| !all_zero(rec.target.decrypt.master_salt, sizeof(rec.target.decrypt.master_salt))
@@ -1733,8 +1742,9 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 				lok ? "" : "missing ", want);
 	}
 	ok = 1;
-	snprintf(why, sizeof(why), "%d steps byte-exact (%d forwarded, %d to userspace, %d updates); blist ROC "
-			"%lld/%lld, next SRTCP index %lld", c->nsteps, nfwd, nuser, nupd, have[0], have[1], have[2]);
+	snprintf(why, sizeof(why), "%d steps byte-exact (%d forwarded, %d to userspace, %d dropped, %d updates); "
+			"blist ROC %lld/%lld, next SRTCP index %lld", c->nsteps, nfwd, nuser, ndrop, nupd, have[0], have[1],
+			have[2]);
 del:
 	m.cmd = RTPE_KCMD_DEL_TARGET;
 	send_msg(ctl, &m, sizeof(m));
@@ -2024,7 +2034,7 @@ static void cmd_srtp(unsigned int table, const char *file)
 			st->type = 'p';
 			if (sscanf(line + 4, "%7s %1099s %1099s", verdict, in, out) != 3)
 				bad++;
-			st->fwd = !strcmp(verdict, "fwd");
+			st->fwd = !strcmp(verdict, "fwd") ? 1 : !strcmp(verdict, "drop") ? 2 : 0;
 			st->in_len = unhex(in, st->in, sizeof(st->in));
 			st->out_len = unhex(out, st->out, sizeof(st->out));
 			bad += st->in_len <= 0 || st->out_len < 0;
