@@ -8,7 +8,9 @@ RFC's appendix B.2 (AES-CM keystream) and B.3 (key derivation) vectors, RFC 6188
 AES-256 PRF vector and libsrtp's own SRTP known answer; only then are the guest's cases
 written. The guest (ktest srtp) reads the file this writes:
 
-    case NAME rtp|rtcp                 one target; NAME is the RESULT name
+    case NAME rtp|rtcp [NET]           one target; NAME is the RESULT name; NET v4 (the default:
+                                       all on 127.0.0.1), v6 (fd00::1 and fd00::2) or v4to6
+                                       (in on IPv4, out on IPv6)
     dec SUITE KEY SALT MKI ROC IDX     decrypt parameters (or "dec -"): hex, "-" for no MKI;
                                        ROC of SSRC slot 0, highest SRTCP index of slot 0
     enc SUITE KEY SALT MKI ROC IDX     encrypt parameters (or "enc -"); IDX: SRTCP index the
@@ -25,8 +27,30 @@ written. The guest (ktest srtp) reads the file this writes:
 import os
 import struct
 
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+try:
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+except ImportError as e:  # reported by write() and self_test(), not at import
+    IMPORT_ERROR = e
+else:
+    IMPORT_ERROR = None
+
+# The cases write() produces, in order (each one RESULT name in the guest); write() checks
+# they are what cases() builds.
+CASE_NAMES = [
+    "srtp_decrypt_aes128_80", "srtp_encrypt_aes128_80", "srtp_decrypt_aes128_32_mki", "srtp_encrypt_aes192_80",
+    "srtp_decrypt_aes192_32", "srtp_encrypt_aes256_32_mki", "srtp_decrypt_aes256_80", "srtp_encrypt_null_hmac_80",
+    "srtp_decrypt_null_hmac_32", "srtp_decrypt_roc_csrc_ext", "srtp_to_srtp_rekeyed", "srtcp_decrypt_aes128",
+    "srtcp_encrypt_aes128", "srtcp_encrypt_null_hmac", "srtcp_to_srtcp_rekeyed", "srtp_tampered", "srtcp_tampered",
+    "srtp_update_rekey", "srtp_ssrc_slots", "srtp_replay", "srtcp_replay", "srtp_to_srtp_ipv4_to_ipv6",
+    "srtcp_to_srtcp_ipv6",
+]
+
+
+def _need_cryptography():
+    if IMPORT_ERROR is not None:
+        raise RuntimeError("python3-cryptography is needed for the SRTP known answers: %s "
+                           "(apt-get install python3-cryptography)" % IMPORT_ERROR)
 
 # name: (cipher id of rtpengine_kernel_abi.h, master key length, SRTP tag, SRTCP tag)
 SUITES = {
@@ -126,6 +150,7 @@ class Estimator:
 
 def self_test():
     """The RFC's and libsrtp's vectors; raises AssertionError on a mismatch."""
+    _need_cryptography()
     # RFC 3711 B.2: AES-CM keystream
     ks = aes_cm(bytes.fromhex("2B7E151628AED2A6ABF7158809CF4F3C"),
                 bytes.fromhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000"), bytes(48))
@@ -178,8 +203,8 @@ SEQS = [65533, 65534, 65535, 0, 1, 2]  # across the rollover: ROC 0 -> 1
 
 
 class Case:
-    def __init__(self, name, kind):
-        self.name, self.kind = name, kind
+    def __init__(self, name, kind, net="v4"):
+        self.name, self.kind, self.net = name, kind, net
         self.dec = self.enc = None
         self.pkts = []
         self.state = None
@@ -206,7 +231,7 @@ class Case:
         return "state " + " ".join("-" if v is None else str(v) for v in state)
 
     def text(self):
-        lines = ["case %s %s" % (self.name, self.kind), self.side_line("dec", self.dec),
+        lines = ["case %s %s %s" % (self.name, self.kind, self.net), self.side_line("dec", self.dec),
                  self.side_line("enc", self.enc)]
         lines += [self.pkt_line(*p) for p in self.pkts]
         if self.state:
@@ -295,6 +320,13 @@ def cases():
     cs.append(slots_case())
     cs.append(replay_case())
     cs.append(srtcp_replay_case())
+    c = rtp_case("srtp_to_srtp_ipv4_to_ipv6", dec=("AES_192_CM_HMAC_SHA1_32", 28, b"", 0),
+                 enc=("AES_CM_128_HMAC_SHA1_80", 29, b"\x00\x00\x00\x01", 0))
+    c.net = "v4to6"
+    cs.append(c)
+    c = rtcp_case("srtcp_to_srtcp_ipv6", dec=("NULL_HMAC_SHA1_80", 30, b"", 9), enc=("AES_256_CM_HMAC_SHA1_80", 31, b"", 1))
+    c.net = "v6"
+    cs.append(c)
     return cs
 
 
@@ -373,15 +405,19 @@ def slots_case():
 
 
 def case_names():
-    return [c.name for c in cases()]
+    return list(CASE_NAMES)
 
 
 def write(path):
     self_test()
+    built = cases()
+    names = [c.name for c in built]
+    if names != CASE_NAMES:
+        raise AssertionError("srtp_vectors.CASE_NAMES is stale: the cases are %s" % names)
     with open(path, "w") as f:
-        for c in cases():
+        for c in built:
             f.write(c.text())
-    return [c.name for c in cases()]
+    return names
 
 
 if __name__ == "__main__":

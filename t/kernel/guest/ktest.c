@@ -1578,6 +1578,7 @@ struct srtp_step {
 struct srtp_case {
 	char name[64];
 	int rtcp;
+	char net[8]; /* v4, v6, v4to6 */
 	struct rtpe_kcrypto dec, enc;
 	const struct srtp_suite *dec_suite;
 	struct srtp_step steps[24];
@@ -1621,8 +1622,11 @@ static int srtp_blist_check(unsigned int table, const struct rtpe_kmsg *m, int n
  * first case also checks what blist and list show of it (srtp_blist_list). */
 static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsigned int base, int first)
 {
-	int sp = udp_bound("127.0.0.1", base + 1), sl = udp_bound("127.0.0.1", base);
-	int sd = udp_bound("127.0.0.1", base + 3);
+	int v6 = !strcmp(c->net, "v6"), out6 = v6 || !strcmp(c->net, "v4to6");
+	const char *in_local = v6 ? "fd00::1" : "127.0.0.1", *in_peer = v6 ? "fd00::2" : "127.0.0.1";
+	const char *out_src = out6 ? "fd00::1" : "127.0.0.1", *out_dst = out6 ? "fd00::2" : "127.0.0.1";
+	int sp = udp_bound(in_peer, base + 1), sl = udp_bound(in_local, base);
+	int sd = udp_bound(out_dst, base + 3);
 	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
 	struct rtpe_kstats_record rec;
 	char why[400] = "";
@@ -1634,10 +1638,10 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 		snprintf(why, sizeof(why), "cannot bind sockets");
 		goto out;
 	}
-	m.target.local = kaddr("127.0.0.1", base);
-	m.target.expected_src = kaddr("127.0.0.1", base + 1);
-	m.target.src = kaddr("127.0.0.1", base + 2);
-	m.target.dst = kaddr("127.0.0.1", base + 3);
+	m.target.local = kaddr(in_local, base);
+	m.target.expected_src = kaddr(in_peer, base + 1);
+	m.target.src = kaddr(out_src, base + 2);
+	m.target.dst = kaddr(out_dst, base + 3);
 	m.target.flags = c->rtcp ? RTPE_KF_RTCP : RTPE_KF_RTP_ONLY;
 	m.target.stats_slot = base;
 	m.target.decrypt = c->dec;
@@ -1664,7 +1668,7 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 				goto del;
 		} else if (p->fwd == 2) {
 			ndrop++;
-			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
+			send_to(sp, in_local, base, p->in, p->in_len);
 			int fwd = drain(sd, 300), loc = drain(sl, 50);
 
 			if (fwd || loc) {
@@ -1673,10 +1677,15 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 			}
 		} else if (p->fwd) {
 			nfwd++;
-			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
+			send_to(sp, in_local, base, p->in, p->in_len);
 			if (!recv_one(sd, 1000, &r)) {
 				snprintf(why, sizeof(why), "step %d: packet not forwarded (%d at the local socket)", i,
 						drain(sl, 50));
+				goto del;
+			}
+			if (strcmp(r.from, out_src) || r.from_port != base + 2) {
+				snprintf(why, sizeof(why), "step %d: from %s:%u, want %s:%u", i, r.from, r.from_port, out_src,
+						base + 2);
 				goto del;
 			}
 			if (r.len != p->out_len || memcmp(r.buf, p->out, p->out_len)) {
@@ -1690,7 +1699,7 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 			}
 		} else {
 			nuser++;
-			send_to(sp, "127.0.0.1", base, p->in, p->in_len);
+			send_to(sp, in_local, base, p->in, p->in_len);
 			int loc = drain(sl, 1000), fwd = drain(sd, 50);
 
 			if (loc != 1 || fwd) {
@@ -1742,8 +1751,8 @@ static int srtp_run(int ctl, unsigned int table, const struct srtp_case *c, unsi
 				lok ? "" : "missing ", want);
 	}
 	ok = 1;
-	snprintf(why, sizeof(why), "%d steps byte-exact (%d forwarded, %d to userspace, %d dropped, %d updates); "
-			"blist ROC %lld/%lld, next SRTCP index %lld", c->nsteps, nfwd, nuser, ndrop, nupd, have[0], have[1],
+	snprintf(why, sizeof(why), "%s, %d steps byte-exact (%d forwarded, %d to userspace, %d dropped, %d updates); "
+			"blist ROC %lld/%lld, next SRTCP index %lld", c->net, c->nsteps, nfwd, nuser, ndrop, nupd, have[0], have[1],
 			have[2]);
 del:
 	m.cmd = RTPE_KCMD_DEL_TARGET;
@@ -2005,7 +2014,8 @@ static void cmd_srtp(unsigned int table, const char *file)
 
 			c = &cases[ncases++];
 			memset(c, 0, sizeof(*c));
-			if (sscanf(line + 5, "%63s %7s", c->name, kind) != 2)
+			strcpy(c->net, "v4");
+			if (sscanf(line + 5, "%63s %7s %7s", c->name, kind, c->net) < 2)
 				bad++;
 			c->rtcp = !strcmp(kind, "rtcp");
 		} else if (c && (!strncmp(line, "dec ", 4) || !strncmp(line, "enc ", 4))) {
