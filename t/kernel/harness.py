@@ -21,11 +21,12 @@ CACHE = os.environ.get("RTPE_KERNEL_CACHE", "/var/tmp/rtpe-kernel-cache")
 BOOT_TIMEOUT = int(os.environ.get("RTPE_KERNEL_BOOT_TIMEOUT", "300"))
 
 # Debian modules the guest loads; modules.dep adds what they need and decides the order
-# (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list; ctr is
-# the template of the "ctr(aes)" our module's SRTP asks the crypto API for, and the guest
-# has no modprobe for the crypto API to load it on demand).
+# (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list).
 GUEST_MODULES = ["x_tables", "ip_tables", "ip6_tables", "iptable_filter", "ip6table_filter",
-                 "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat", "ctr"]
+                 "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat"]
+# ctr is the template of the "ctr(aes)" our module's SRTP asks the crypto API for; the
+# guest has no modprobe for the crypto API to load it on demand.
+CRYPTO_MODULES = ["ctr"]
 
 XTABLES_LINKS = {
     "xtables-legacy-multi": ["iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore",
@@ -198,7 +199,7 @@ def make_initramfs(work, built, moddir):
         if os.path.exists(f):
             copy_into(root, f)
 
-    order = module_order(moddir, GUEST_MODULES)
+    order = module_order(moddir, GUEST_MODULES + CRYPTO_MODULES)
     names = []
     for rel in order:
         name = os.path.basename(rel)
