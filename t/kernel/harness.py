@@ -24,9 +24,6 @@ BOOT_TIMEOUT = int(os.environ.get("RTPE_KERNEL_BOOT_TIMEOUT", "300"))
 # (crc32c_generic is libcrc32c's soft dependency, which modules.dep does not list).
 GUEST_MODULES = ["x_tables", "ip_tables", "ip6_tables", "iptable_filter", "ip6table_filter",
                  "xt_tcpudp", "nfnetlink", "crc32c_generic", "libcrc32c", "nf_tables", "nft_compat"]
-# ctr is the template of the "ctr(aes)" our module's SRTP asks the crypto API for; the
-# guest has no modprobe for the crypto API to load it on demand.
-CRYPTO_MODULES = ["ctr"]
 
 XTABLES_LINKS = {
     "xtables-legacy-multi": ["iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore",
@@ -154,6 +151,11 @@ def copy_into(root, path, dest=None):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copy2(os.path.realpath(path), target)
     return target
+
+
+# ctr is the template of the "ctr(aes)" our module's SRTP asks the crypto API for; the
+# guest has no modprobe for the crypto API to load it on demand.
+CRYPTO_MODULES = ["ctr"]
 
 
 def make_initramfs(work, built, moddir):
