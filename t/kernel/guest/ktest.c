@@ -1893,7 +1893,7 @@ static long crypto_refs_settle(long want)
  * accounted for, none oopses, and no tfm is left behind. */
 static void srtp_churn(int ctl, unsigned int table, int seconds)
 {
-	const unsigned int port = 8900;
+	const unsigned int port = 10900;
 	int sl = udp_bound("127.0.0.1", port), sd = udp_bound("127.0.0.1", port + 3);
 	struct rtpe_kmsg m = new_msg(RTPE_KCMD_ADD_TARGET);
 	int pipefd[2], e = 0, updates = 0;
@@ -2073,7 +2073,7 @@ static void cmd_srtp(unsigned int table, const char *file)
 		return;
 	}
 	for (int i = 0; i < ncases; i++)
-		srtp_run(ctl, table, &cases[i], 8000 + 10 * i, i == 0);
+		srtp_run(ctl, table, &cases[i], 10000 + 10 * i, i == 0);
 	srtp_bad_params(ctl);
 	srtp_churn(ctl, table, 3);
 	close(ctl);
