@@ -7,8 +7,9 @@
  *
  * Every control write is exactly one struct rtpe_kmsg. The module refuses (-EINVAL) a
  * write whose length is not sizeof(struct rtpe_kmsg), whose magic, version or size
- * field differs, or whose command is unknown; a crypto suite other than NULL is refused
- * with -EOPNOTSUPP until in-kernel SRTP lands.
+ * field differs, or whose command is unknown. SRTP/SRTCP with AES-CM-128/192/256 or the
+ * NULL cipher, each with HMAC-SHA1, is done in the kernel; AES-F8, AEAD AES-GCM and
+ * unauthenticated SRTP are refused with -EOPNOTSUPP, malformed crypto parameters with -EINVAL.
  */
 #ifndef RTPENGINE_KERNEL_ABI_H
 #define RTPENGINE_KERNEL_ABI_H
@@ -54,7 +55,8 @@ enum rtpe_kcmd {
 	RTPE_KCMD_DEL_TARGET = 3,    /* only target.local is read; -ENOENT if none */
 };
 
-/* SRTP suites; only NULL is accepted for now. */
+/* SRTP ciphers and authentication. The kernel does NULL/NULL (plain RTP), AES_CM_* and
+ * NULL, each with HMAC_SHA1; F8 and the AEAD ciphers are -EOPNOTSUPP. */
 enum rtpe_kcipher {
 	RTPE_KCIPHER_NULL = 0,
 	RTPE_KCIPHER_AES_CM_128 = 1,
@@ -69,20 +71,34 @@ enum rtpe_khmac {
 	RTPE_KHMAC_SHA1 = 1,
 };
 
-/* One direction's SRTP/SRTCP parameters (decrypt on the way in, encrypt on the way out). */
+/* One direction's SRTP/SRTCP parameters (decrypt on the way in, encrypt on the way out).
+ * All zero (NULL/NULL) is plain RTP. Otherwise: master_key_len 16 (AES_CM_128 and NULL),
+ * 24 (AES_CM_192) or 32 (AES_CM_256), master_salt_len 14, tag lengths 4 or 10 (the
+ * *_32 suites: 4 for RTP, 10 for RTCP), mki_len 0..16; anything else is -EINVAL. The
+ * session keys are derived in the kernel (RFC 3711 4.3, key derivation rate 0).
+ *
+ * SSRC slots are the target's ssrc[] with RTPE_KF_SSRC_CHECK, else the SSRCs in the order
+ * the target first saw them (the slots of blist's ssrc_stats). */
 struct rtpe_kcrypto {
 	rtpe_u32 cipher;          /* enum rtpe_kcipher */
 	rtpe_u32 hmac;            /* enum rtpe_khmac */
 	rtpe_u32 master_key_len;  /* bytes used of master_key */
 	rtpe_u32 master_salt_len; /* bytes used of master_salt */
-	rtpe_u8 master_key[32];
-	rtpe_u8 master_salt[16];
+	rtpe_u8 master_key[32];   /* zeroed in blist */
+	rtpe_u8 master_salt[16];  /* zeroed in blist */
 	rtpe_u32 rtp_auth_tag_len;
 	rtpe_u32 rtcp_auth_tag_len;
-	rtpe_u32 mki_len;
+	rtpe_u32 mki_len;         /* sent with (encrypt) / required on (decrypt) every packet */
 	rtpe_u32 reserved;
 	rtpe_u8 mki[16];
-	rtpe_u32 roc[RTPE_KABI_NUM_SSRC];        /* rollover counters, per SSRC slot */
+	/* Rollover counter per SSRC slot: written, where the SSRC's index starts (ROC << 16 |
+	 * the first SEQ); read back in blist, where the kernel is now. An update with the same
+	 * suite, keys, salt, tags and MKI keeps the kernel's counters and ignores these. */
+	rtpe_u32 roc[RTPE_KABI_NUM_SSRC];
+	/* SRTCP index. decrypt: per SSRC slot, the highest one authenticated (0: none; the
+	 * kernel keeps a 128-entry replay list below it, for SRTP too).
+	 * encrypt: [0] only, the index the target's next SRTCP packet gets (one counter per
+	 * target); the others are 0. Same write / read-back rule as roc. */
 	rtpe_u64 last_rtcp_index[RTPE_KABI_NUM_SSRC];
 };
 
@@ -110,8 +126,8 @@ struct rtpe_ktarget {
 	rtpe_u8 pt[RTPE_KABI_MAX_PT];   /* allowed payload types (0..127) */
 	rtpe_u32 ssrc[RTPE_KABI_NUM_SSRC]; /* host byte order */
 	rtpe_u32 reserved1;
-	struct rtpe_kcrypto decrypt;    /* incoming SRTP; NULL/NULL = plain RTP */
-	struct rtpe_kcrypto encrypt;    /* outgoing SRTP; NULL/NULL = plain RTP */
+	struct rtpe_kcrypto decrypt;    /* incoming SRTP (RTCP targets: SRTCP); NULL/NULL = plain */
+	struct rtpe_kcrypto encrypt;    /* outgoing SRTP (RTCP targets: SRTCP); NULL/NULL = plain */
 };
 
 /* What one write(2) to /proc/rtpengine/N/control carries. */
@@ -134,16 +150,19 @@ struct rtpe_kssrc_stats {
 
 /* One record of /proc/rtpengine/N/blist. A read(2) must ask for at least one record and
  * gets as many whole records as fit; the file offset counts records; 0 bytes = the end.
- * The crypto keys in `target` are zeroed (the file is world-readable). */
+ * The crypto keys and salts in `target` are zeroed (the file is world-readable); its
+ * roc[] and last_rtcp_index[] are the kernel's current ones. */
 struct rtpe_kstats_record {
 	rtpe_u32 magic;   /* RTPE_KABI_MAGIC */
 	rtpe_u16 version; /* RTPE_KABI_VERSION */
 	rtpe_u16 size;    /* sizeof(struct rtpe_kstats_record) */
 	struct rtpe_ktarget target;
 	rtpe_u64 packets;     /* forwarded */
-	rtpe_u64 bytes;       /* UDP payload bytes forwarded */
-	rtpe_u64 errors;      /* packets dropped because they could not be sent */
-	rtpe_u64 userspace;   /* packets of this target handed to userspace (failed a check) */
+	rtpe_u64 bytes;       /* UDP payload bytes forwarded, as they arrived (before SRTP) */
+	rtpe_u64 errors;      /* packets dropped because they could not be sent, or SRTP/SRTCP
+	                       * replays (the decrypt side's replay lists) */
+	rtpe_u64 userspace;   /* packets of this target handed to userspace (failed a check,
+	                       * SRTP authentication among them) */
 	rtpe_u64 last_packet_us; /* CLOCK_REALTIME of the last forwarded packet, us; 0 = none */
 	rtpe_u64 pt_packets[RTPE_KABI_MAX_PT]; /* per entry of target.pt[] */
 	struct rtpe_kssrc_stats ssrc_stats[RTPE_KABI_NUM_SSRC];

@@ -51,6 +51,11 @@
 #include <net/ip6_checksum.h>
 #include <net/checksum.h>
 #include <net/dst.h>
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
+#include <crypto/skcipher.h>
+#include <crypto/hash.h>
+#include <crypto/algapi.h>
 
 #include "rtpengine_kernel_abi.h"
 
@@ -65,6 +70,8 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("rtpengine in-kernel RTP forwarding (x_tables target RTPENGINE)");
 MODULE_ALIAS("ipt_RTPENGINE");
 MODULE_ALIAS("ip6t_RTPENGINE");
+/* the template of the "ctr(aes)" SRTP asks the crypto API for (a module in Debian) */
+MODULE_SOFTDEP("pre: ctr");
 
 static uint proc_uid;
 module_param(proc_uid, uint, 0444);
@@ -86,14 +93,53 @@ MODULE_PARM_DESC(max_tables, "number of forwarding tables (ids 0 .. max_tables-1
 #define RTPE_HASH_BITS 10
 #define RTPE_HASH_SIZE (1u << RTPE_HASH_BITS)
 
+/* One direction's SRTP or SRTCP session (RFC 3711 3.2): the session keys derived from
+ * the master key when the target is written, in process context. Read-only on the
+ * packet path; the tfms are keyed once and then used concurrently with requests and
+ * descriptors on the stack (the IV goes with the request, not the tfm). */
+struct rtpe_srtp {
+	bool active;                       /* not NULL/NULL */
+	u32 cipher;                        /* enum rtpe_kcipher: NULL or AES-CM */
+	unsigned int tag_len;              /* of the stream this target carries (RTP or RTCP) */
+	unsigned int mki_len;
+	u8 mki[16];
+	u8 salt[14];                       /* session salt (AES-CM only) */
+	struct crypto_sync_skcipher *ctr;  /* "ctr(aes)" keyed with the session key; NULL cipher: NULL */
+	struct crypto_shash *hmac;         /* "hmac(sha1)" keyed with the session auth key */
+};
+
 struct rtpe_cfg {
 	struct rtpe_ktarget t;
-	struct rcu_head rcu;
+	struct rtpe_srtp dec, enc;
+	struct rcu_work free_work;
+};
+
+/* The RFC 3711 3.3.2 replay list of a decrypt side: bit d of the 128 says whether index
+ * highest - d was accepted (bits[0] holds d 0..63). As userspace's default window. */
+#define RTPE_REPLAY_WINDOW 128
+struct rtpe_replay {
+	u64 bits[2];
+};
+
+/* Per SSRC slot: the RFC 3711 3.3.1 rollover counter and highest sequence number, and on
+ * the decrypt side the replay list below that index. */
+struct rtpe_roc {
+	u32 roc;
+	u16 seq;
+	bool seen; /* seq is valid; before the first packet the index is roc << 16 | SEQ */
+	struct rtpe_replay replay;
+};
+
+/* The same for SRTCP's explicit 31-bit index, per slot, on the decrypt side. */
+struct rtpe_rtcp_rx {
+	u32 highest;
+	bool seen;
+	struct rtpe_replay replay;
 };
 
 struct rtpe_target {
 	struct hlist_node node; /* in rtpe_table.hash, RCU */
-	struct rcu_head rcu;
+	struct rcu_work free_work;
 	struct rtpe_kaddr local;
 	struct rtpe_cfg __rcu *cfg;
 
@@ -104,11 +150,16 @@ struct rtpe_target {
 	atomic64_t last_us;
 	atomic64_t pt_packets[RTPE_KABI_MAX_PT];
 
-	spinlock_t ssrc_lock; /* protects the ssrc_* arrays; taken in softirq */
+	spinlock_t ssrc_lock; /* protects the ssrc_* arrays and the SRTP state; taken in softirq */
 	bool ssrc_used[RTPE_KABI_NUM_SSRC];
 	u32 ssrc_id[RTPE_KABI_NUM_SSRC];
 	u64 ssrc_packets[RTPE_KABI_NUM_SSRC];
 	u64 ssrc_bytes[RTPE_KABI_NUM_SSRC];
+	/* SRTP state, per SSRC slot: what was decrypted, what was encrypted */
+	struct rtpe_roc dec_roc[RTPE_KABI_NUM_SSRC];
+	struct rtpe_roc enc_roc[RTPE_KABI_NUM_SSRC];
+	struct rtpe_rtcp_rx dec_srtcp[RTPE_KABI_NUM_SSRC]; /* SRTCP indices authenticated, per slot */
+	u32 enc_srtcp_next;                /* SRTCP index the next encrypted packet gets */
 };
 
 struct rtpe_table {
@@ -124,6 +175,7 @@ static struct rtpe_table __rcu **tables;
 static DEFINE_MUTEX(tables_lock);
 static DEFINE_MUTEX(ctl_lock);
 static struct proc_dir_entry *proc_root;
+static struct workqueue_struct *free_wq; /* frees configs and targets (crypto tfms) after RCU */
 static kuid_t proc_kuid;
 static kgid_t proc_kgid;
 
@@ -173,11 +225,43 @@ static struct rtpe_target *target_find(struct rtpe_table *t, const struct rtpe_k
 	return NULL;
 }
 
-static void target_free_rcu(struct rcu_head *head)
+static void srtp_free(struct rtpe_srtp *s)
 {
-	struct rtpe_target *g = container_of(head, struct rtpe_target, rcu);
+	if (s->ctr)
+		crypto_free_sync_skcipher(s->ctr);
+	if (s->hmac)
+		crypto_free_shash(s->hmac);
+	s->ctr = NULL;
+	s->hmac = NULL;
+}
 
-	kfree(rcu_dereference_raw(g->cfg));
+/* No reader left; process context. The config holds the master keys: wiped. */
+static void cfg_free(struct rtpe_cfg *cfg)
+{
+	if (!cfg)
+		return;
+	srtp_free(&cfg->dec);
+	srtp_free(&cfg->enc);
+	kfree_sensitive(cfg);
+}
+
+static void cfg_free_work(struct work_struct *w)
+{
+	cfg_free(container_of(to_rcu_work(w), struct rtpe_cfg, free_work));
+}
+
+/* After a grace period, in process context (freeing a tfm is not for softirq). */
+static void cfg_free_rcu(struct rtpe_cfg *cfg)
+{
+	INIT_RCU_WORK(&cfg->free_work, cfg_free_work);
+	queue_rcu_work(free_wq, &cfg->free_work);
+}
+
+static void target_free_work(struct work_struct *w)
+{
+	struct rtpe_target *g = container_of(to_rcu_work(w), struct rtpe_target, free_work);
+
+	cfg_free(rcu_dereference_raw(g->cfg));
 	kfree(g);
 }
 
@@ -278,33 +362,438 @@ static int send_ipv6(struct net *net, const struct rtpe_ktarget *c, struct sk_bu
 	return net_xmit_eval(err);
 }
 
-/* Builds the outgoing packet from the payload of `in` at `poff` and sends it. */
-static int forward_payload(struct net *net, const struct rtpe_ktarget *c, const struct sk_buff *in,
-		unsigned int poff, unsigned int plen)
+/* Room for what SRTP may add to a packet: an SRTCP index, an MKI and a tag. */
+#define RTPE_SRTP_GROWTH (4 + 16 + 10)
+
+/* A new skb with the plen payload bytes of `in` at `poff`, and room for SRTP to grow. */
+static struct sk_buff *copy_payload(const struct sk_buff *in, unsigned int poff, unsigned int plen)
 {
 	unsigned int hroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 	struct sk_buff *skb;
-	struct udphdr *uh;
 
-	skb = alloc_skb(hroom + plen, GFP_ATOMIC);
+	skb = alloc_skb(hroom + plen + RTPE_SRTP_GROWTH, GFP_ATOMIC);
 	if (!skb)
-		return -ENOMEM;
+		return NULL;
 	skb_reserve(skb, hroom);
 	if (skb_copy_bits(in, poff, skb_put(skb, plen), plen)) {
 		kfree_skb(skb);
-		return -EFAULT;
+		return NULL;
 	}
+	skb->mark = in->mark;
+	return skb;
+}
+
+/* Puts the UDP header in front of the payload in skb and sends it; consumes skb. */
+static int send_payload(struct net *net, const struct rtpe_ktarget *c, struct sk_buff *skb)
+{
+	unsigned int plen = skb->len;
+	struct udphdr *uh;
+
 	uh = skb_push(skb, sizeof(*uh));
 	skb_reset_transport_header(skb);
 	uh->source = htons(c->src.port);
 	uh->dest = htons(c->dst.port);
 	uh->len = htons(plen + sizeof(*uh));
 	uh->check = 0;
-	skb->mark = in->mark;
 
 	if (c->dst.family == RTPE_KAF_INET)
 		return send_ipv4(net, c, skb);
 	return send_ipv6(net, c, skb);
+}
+
+/* Builds the outgoing packet from the payload of `in` at `poff` and sends it. */
+static int forward_payload(struct net *net, const struct rtpe_ktarget *c, const struct sk_buff *in,
+		unsigned int poff, unsigned int plen)
+{
+	struct sk_buff *skb = copy_payload(in, poff, plen);
+
+	if (!skb)
+		return -ENOMEM;
+	return send_payload(net, c, skb);
+}
+
+/* ---- SRTP and SRTCP (RFC 3711) ---- */
+
+/* AES-CM (RFC 3711 4.1.1) over data in place: IV = salt * 2^16 ^ SSRC * 2^64 ^ index * 2^16.
+ * data must not be on the stack (it goes into a scatterlist). Any context. */
+static noinline int srtp_aes_cm(struct crypto_sync_skcipher *tfm, const u8 *salt, u32 ssrc, u64 index,
+		u8 *data, unsigned int len)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, tfm);
+	struct scatterlist sg;
+	u8 iv[16];
+	unsigned int i;
+	int err;
+
+	if (!len)
+		return 0;
+	memcpy(iv, salt, 14);
+	iv[14] = iv[15] = 0;
+	for (i = 0; i < 4; i++)
+		iv[4 + i] ^= (u8)(ssrc >> (24 - 8 * i));
+	for (i = 0; i < 6; i++)
+		iv[8 + i] ^= (u8)(index >> (40 - 8 * i));
+	sg_init_one(&sg, data, len);
+	skcipher_request_set_sync_tfm(req, tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	skcipher_request_set_crypt(req, &sg, &sg, len, iv);
+	err = crypto_skcipher_encrypt(req);
+	skcipher_request_zero(req);
+	return err;
+}
+
+/* HMAC-SHA1 over data (and the ROC, big-endian, for SRTP), the first tag_len bytes of
+ * it into tag. */
+static noinline int srtp_hmac(struct crypto_shash *tfm, const u8 *data, unsigned int len, const u32 *roc,
+		u8 *tag, unsigned int tag_len)
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	u8 out[20];
+	__be32 r;
+	int err;
+
+	desc->tfm = tfm;
+	err = crypto_shash_init(desc);
+	if (!err)
+		err = crypto_shash_update(desc, data, len);
+	if (!err && roc) {
+		r = cpu_to_be32(*roc);
+		err = crypto_shash_update(desc, (const u8 *)&r, sizeof(r));
+	}
+	if (!err)
+		err = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	if (!err)
+		memcpy(tag, out, tag_len);
+	memzero_explicit(out, sizeof(out));
+	return err;
+}
+
+/* The SRTP index of seq (RFC 3711 3.3.1 and appendix A) from a slot's state. */
+static u64 roc_estimate(const struct rtpe_roc *r, u16 seq)
+{
+	u32 v = r->roc;
+
+	if (r->seen) {
+		if (r->seq < 32768) {
+			if ((int)seq - (int)r->seq > 32768)
+				v = r->roc - 1;
+		} else if ((int)r->seq - 32768 > (int)seq) {
+			v = r->roc + 1;
+		}
+	}
+	return ((u64)v << 16) | seq;
+}
+
+/* After a packet with this index was accepted (or sent). */
+static void roc_update(struct rtpe_roc *r, u64 index)
+{
+	u64 cur = ((u64)r->roc << 16) | r->seq;
+
+	if (!r->seen || index > cur) {
+		r->roc = (u32)(index >> 16);
+		r->seq = (u16)index;
+		r->seen = true;
+	}
+}
+
+/* Whether index may still be accepted below highest (never seen, not too old). */
+static bool replay_ok(const struct rtpe_replay *w, bool seen, u64 highest, u64 index)
+{
+	u64 d;
+
+	if (!seen || index > highest)
+		return true;
+	d = highest - index;
+	if (d >= RTPE_REPLAY_WINDOW)
+		return false; /* too old to tell */
+	return !((w->bits[d / 64] >> (d % 64)) & 1);
+}
+
+/* Records index as accepted; highest is the list's top before, new_highest after. */
+static void replay_mark(struct rtpe_replay *w, bool seen, u64 highest, u64 new_highest, u64 index)
+{
+	u64 n = seen ? new_highest - highest : RTPE_REPLAY_WINDOW, d;
+
+	if (n >= RTPE_REPLAY_WINDOW) {
+		w->bits[0] = w->bits[1] = 0;
+	} else if (n >= 64) {
+		w->bits[1] = w->bits[0] << (n - 64);
+		w->bits[0] = 0;
+	} else if (n) {
+		w->bits[1] = (w->bits[1] << n) | (w->bits[0] >> (64 - n));
+		w->bits[0] <<= n;
+	}
+	d = new_highest - index;
+	if (d < RTPE_REPLAY_WINDOW)
+		w->bits[d / 64] |= 1ull << (d % 64);
+}
+
+static u64 roc_index(const struct rtpe_roc *r)
+{
+	return ((u64)r->roc << 16) | r->seq;
+}
+
+/* Decrypt side: index accepted after authentication. false if it turned out a replay
+ * (another CPU accepted the same packet meanwhile). ssrc_lock held. */
+static bool roc_accept(struct rtpe_roc *r, u64 index)
+{
+	u64 top = roc_index(r), new_top = !r->seen || index > top ? index : top;
+
+	if (!replay_ok(&r->replay, r->seen, top, index))
+		return false;
+	replay_mark(&r->replay, r->seen, top, new_top, index);
+	roc_update(r, index);
+	return true;
+}
+
+static bool srtcp_accept(struct rtpe_rtcp_rx *r, u32 index)
+{
+	u32 new_top = !r->seen || index > r->highest ? index : r->highest;
+
+	if (!replay_ok(&r->replay, r->seen, r->highest, index))
+		return false;
+	replay_mark(&r->replay, r->seen, r->highest, new_top, index);
+	r->highest = new_top;
+	r->seen = true;
+	return true;
+}
+
+/* The slot of ssrc among a target's SSRC slots: the one it has, else (unless the slots
+ * are the fixed SSRC-check list) the first free one, claimed if `claim`. -1: none.
+ * ssrc_lock held. */
+static int ssrc_slot(struct rtpe_target *g, bool fixed, u32 ssrc, bool claim)
+{
+	unsigned int i;
+	int slot = -1;
+
+	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
+		if (g->ssrc_used[i] && g->ssrc_id[i] == ssrc)
+			return i;
+		if (!g->ssrc_used[i] && slot < 0 && !fixed)
+			slot = i;
+	}
+	if (slot >= 0 && claim) {
+		g->ssrc_used[slot] = true;
+		g->ssrc_id[slot] = ssrc;
+	}
+	return slot;
+}
+
+/* Length of the RTP header (fixed part, CSRCs, extension) at p, or 0 if it does not fit. */
+static unsigned int rtp_header_len(const u8 *p, unsigned int len)
+{
+	unsigned int h = 12 + 4 * (p[0] & 0x0f);
+
+	if (h > len)
+		return 0;
+	if (p[0] & 0x10) {
+		if (h + 4 > len)
+			return 0;
+		h += 4 + 4 * (((unsigned int)p[h + 2] << 8) | p[h + 3]);
+		if (h > len)
+			return 0;
+	}
+	return h;
+}
+
+static u32 get_be32(const u8 *p)
+{
+	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+}
+
+static void put_be32(u8 *p, u32 v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* Checks the MKI and the tag at the end of buf[0, *len) (SRTP: with the ROC); on success
+ * *len loses them. 0, or -EBADMSG. */
+static int srtp_verify(const struct rtpe_srtp *s, const u8 *buf, unsigned int *len, const u32 *roc)
+{
+	unsigned int trailer = s->mki_len + s->tag_len, body;
+	u8 tag[20];
+	int bad;
+
+	if (*len < trailer)
+		return -EBADMSG;
+	body = *len - trailer;
+	if (s->mki_len && memcmp(buf + body, s->mki, s->mki_len))
+		return -EBADMSG;
+	if (srtp_hmac(s->hmac, buf, body, roc, tag, s->tag_len))
+		return -EBADMSG;
+	bad = crypto_memneq(tag, buf + body + s->mki_len, s->tag_len);
+	memzero_explicit(tag, sizeof(tag));
+	if (bad)
+		return -EBADMSG;
+	*len = body;
+	return 0;
+}
+
+/* Appends the MKI and the tag over buf[0, *len) (SRTP: with the ROC). */
+static int srtp_sign(const struct rtpe_srtp *s, u8 *buf, unsigned int *len, const u32 *roc)
+{
+	unsigned int body = *len;
+	int err;
+
+	memcpy(buf + body, s->mki, s->mki_len);
+	err = srtp_hmac(s->hmac, buf, body, roc, buf + body + s->mki_len, s->tag_len);
+	*len = body + s->mki_len + s->tag_len;
+	return err;
+}
+
+enum { RTPE_SENT, RTPE_SEND_ERROR, RTPE_TO_USERSPACE, RTPE_REPLAYED };
+
+/* An RTP packet of an SRTP target: decrypt (tag checked first), encrypt, send. The
+ * index of each side comes from its own per-SSRC-slot ROC. */
+static int srtp_rtp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf, unsigned int *plen)
+{
+	const struct rtpe_ktarget *c = &cfg->t;
+	bool fixed = c->flags & RTPE_KF_SSRC_CHECK;
+	unsigned int len = *plen, hlen;
+	u32 ssrc = get_be32(buf + 8), roc;
+	u16 seq = ((u16)buf[2] << 8) | buf[3];
+	u64 dec_index = 0, enc_index = 0;
+	int slot;
+
+	bool fresh = true;
+
+	spin_lock(&g->ssrc_lock);
+	slot = ssrc_slot(g, fixed, ssrc, false);
+	if (slot >= 0 && cfg->dec.active) {
+		const struct rtpe_roc *r = &g->dec_roc[slot];
+
+		dec_index = roc_estimate(r, seq);
+		/* a slot not yet claimed has no history for this SSRC */
+		if (g->ssrc_used[slot])
+			fresh = replay_ok(&r->replay, r->seen, roc_index(r), dec_index);
+	}
+	spin_unlock(&g->ssrc_lock);
+	if (slot < 0)
+		return RTPE_TO_USERSPACE; /* no slot to keep this SSRC's ROC in */
+	if (!fresh)
+		return RTPE_REPLAYED; /* before spending an HMAC on it */
+
+	if (cfg->dec.active) {
+		roc = (u32)(dec_index >> 16);
+		if (srtp_verify(&cfg->dec, buf, &len, &roc))
+			return RTPE_TO_USERSPACE;
+		hlen = rtp_header_len(buf, len);
+		if (!hlen)
+			return RTPE_TO_USERSPACE;
+		if (cfg->dec.ctr && srtp_aes_cm(cfg->dec.ctr, cfg->dec.salt, ssrc, dec_index, buf + hlen, len - hlen))
+			return RTPE_SEND_ERROR;
+	}
+
+	spin_lock(&g->ssrc_lock);
+	slot = ssrc_slot(g, fixed, ssrc, true);
+	if (slot >= 0 && cfg->dec.active)
+		fresh = roc_accept(&g->dec_roc[slot], dec_index);
+	if (slot >= 0 && fresh && cfg->enc.active) {
+		enc_index = roc_estimate(&g->enc_roc[slot], seq);
+		roc_update(&g->enc_roc[slot], enc_index);
+	}
+	spin_unlock(&g->ssrc_lock);
+	if (slot < 0)
+		return RTPE_TO_USERSPACE; /* the slots filled up meanwhile */
+	if (!fresh)
+		return RTPE_REPLAYED;
+
+	if (cfg->enc.active) {
+		hlen = rtp_header_len(buf, len);
+		if (!hlen)
+			return RTPE_TO_USERSPACE;
+		if (cfg->enc.ctr && srtp_aes_cm(cfg->enc.ctr, cfg->enc.salt, ssrc, enc_index, buf + hlen, len - hlen))
+			return RTPE_SEND_ERROR;
+		roc = (u32)(enc_index >> 16);
+		if (srtp_sign(&cfg->enc, buf, &len, &roc))
+			return RTPE_SEND_ERROR;
+	}
+	*plen = len;
+	return RTPE_SENT;
+}
+
+/* An RTCP packet of an SRTP target (RFC 3711 3.4): header(8) | payload | E+index | MKI | tag. */
+static int srtp_rtcp(struct rtpe_target *g, const struct rtpe_cfg *cfg, u8 *buf, unsigned int *plen)
+{
+	unsigned int len = *plen;
+	u32 ssrc, eindex, index;
+	int slot;
+
+	if (len < 8 || (buf[0] >> 6) != 2)
+		return RTPE_TO_USERSPACE;
+	ssrc = get_be32(buf + 4);
+
+	if (cfg->dec.active) {
+		bool fresh = true;
+
+		if (srtp_verify(&cfg->dec, buf, &len, NULL) || len < 8 + 4)
+			return RTPE_TO_USERSPACE;
+		len -= 4;
+		eindex = get_be32(buf + len);
+		index = eindex & 0x7fffffffu;
+		spin_lock(&g->ssrc_lock);
+		slot = ssrc_slot(g, false, ssrc, true);
+		if (slot >= 0)
+			fresh = srtcp_accept(&g->dec_srtcp[slot], index);
+		spin_unlock(&g->ssrc_lock);
+		if (slot < 0)
+			return RTPE_TO_USERSPACE; /* no slot for this SSRC's replay list */
+		if (!fresh)
+			return RTPE_REPLAYED;
+		if ((eindex >> 31) && cfg->dec.ctr
+				&& srtp_aes_cm(cfg->dec.ctr, cfg->dec.salt, ssrc, index, buf + 8, len - 8))
+			return RTPE_SEND_ERROR;
+	}
+
+	if (cfg->enc.active) {
+		spin_lock(&g->ssrc_lock);
+		index = g->enc_srtcp_next;
+		g->enc_srtcp_next = (index + 1) & 0x7fffffffu;
+		spin_unlock(&g->ssrc_lock);
+		eindex = index;
+		if (cfg->enc.ctr) {
+			if (srtp_aes_cm(cfg->enc.ctr, cfg->enc.salt, ssrc, index, buf + 8, len - 8))
+				return RTPE_SEND_ERROR;
+			eindex |= 0x80000000u;
+		}
+		put_be32(buf + len, eindex);
+		len += 4;
+		if (srtp_sign(&cfg->enc, buf, &len, NULL))
+			return RTPE_SEND_ERROR;
+	}
+	*plen = len;
+	return RTPE_SENT;
+}
+
+/* The SRTP/SRTCP path of forwarding: the payload is copied, transformed in place and sent.
+ * 0 sent, 1 for userspace, or -errno (dropped, an error; -EALREADY: a replay). */
+static int forward_srtp(struct net *net, struct rtpe_target *g, const struct rtpe_cfg *cfg,
+		const struct sk_buff *in, unsigned int poff, unsigned int plen)
+{
+	struct sk_buff *skb = copy_payload(in, poff, plen);
+	unsigned int len = plen;
+	int v;
+
+	if (!skb)
+		return -ENOMEM;
+	if (cfg->t.flags & RTPE_KF_RTCP)
+		v = srtp_rtcp(g, cfg, skb->data, &len);
+	else
+		v = srtp_rtp(g, cfg, skb->data, &len);
+	if (v != RTPE_SENT) {
+		kfree_skb(skb);
+		return v == RTPE_TO_USERSPACE ? 1 : v == RTPE_REPLAYED ? -EALREADY : -EIO;
+	}
+	if (len < skb->len)
+		skb_trim(skb, len);
+	else if (len > skb->len)
+		skb_put(skb, len - skb->len);
+	v = send_payload(net, &cfg->t, skb);
+	return v > 0 ? -EIO : v; /* NET_XMIT_DROP and the like: dropped, not for userspace */
 }
 
 static int find_u8(const u8 *list, unsigned int n, u8 v)
@@ -319,21 +808,11 @@ static int find_u8(const u8 *list, unsigned int n, u8 v)
 
 static void count_ssrc(struct rtpe_target *g, bool fixed, u32 ssrc, unsigned int plen)
 {
-	unsigned int i;
-	int slot = -1;
+	int slot;
 
 	spin_lock(&g->ssrc_lock);
-	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
-		if (g->ssrc_used[i] && g->ssrc_id[i] == ssrc) {
-			slot = i;
-			break;
-		}
-		if (!g->ssrc_used[i] && slot < 0 && !fixed)
-			slot = i;
-	}
+	slot = ssrc_slot(g, fixed, ssrc, true);
 	if (slot >= 0) {
-		g->ssrc_used[slot] = true;
-		g->ssrc_id[slot] = ssrc;
 		g->ssrc_packets[slot]++;
 		g->ssrc_bytes[slot] += plen;
 	}
@@ -351,8 +830,9 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 	unsigned int l4off, ulen, plen;
 	struct rtpe_table *t;
 	struct rtpe_target *g;
+	const struct rtpe_cfg *cfg;
 	const struct rtpe_ktarget *c;
-	bool is_rtp = false;
+	bool is_rtp = false, srtp;
 	int pt_idx = -1;
 	u32 ssrc = 0;
 	int err;
@@ -405,7 +885,9 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 	g = target_find(t, &to);
 	if (!g)
 		goto pass;
-	c = &rcu_dereference(g->cfg)->t;
+	cfg = rcu_dereference(g->cfg);
+	c = &cfg->t;
+	srtp = cfg->dec.active || cfg->enc.active;
 
 	if (c->expected_src.family) {
 		if (c->expected_src.family != from.family
@@ -423,7 +905,8 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 			pt_idx = find_u8(c->pt, c->num_pt, rtp[1] & 0x7f);
 			ssrc = ((u32)rtp[8] << 24) | ((u32)rtp[9] << 16) | ((u32)rtp[10] << 8) | rtp[11];
 		}
-		if (!is_rtp && (c->flags & (RTPE_KF_RTP_ONLY | RTPE_KF_PT_FILTER | RTPE_KF_SSRC_CHECK)))
+		/* what is not RTP cannot be (de|en)crypted as SRTP: userspace's */
+		if (!is_rtp && (srtp || (c->flags & (RTPE_KF_RTP_ONLY | RTPE_KF_PT_FILTER | RTPE_KF_SSRC_CHECK))))
 			goto userspace;
 		if (is_rtp && (c->flags & RTPE_KF_PT_FILTER) && pt_idx < 0)
 			goto userspace;
@@ -438,7 +921,17 @@ static unsigned int rtpe_tg(struct sk_buff *skb, const struct xt_action_param *p
 		}
 	}
 
-	err = forward_payload(xt_net(par), c, skb, l4off + sizeof(*uh), plen);
+	if (srtp) {
+		/* a packet that fails authentication (or has no SSRC slot for its ROC) goes to
+		 * userspace, which has the same keys and may know more (a re-key under way); a
+		 * replayed one is dropped here, as userspace's replay list has not seen what the
+		 * kernel accepted, and counted as an error */
+		err = forward_srtp(xt_net(par), g, cfg, skb, l4off + sizeof(*uh), plen);
+		if (err > 0)
+			goto userspace;
+	} else {
+		err = forward_payload(xt_net(par), c, skb, l4off + sizeof(*uh), plen);
+	}
 	if (err) {
 		atomic64_inc(&g->errors);
 	} else {
@@ -509,16 +1002,156 @@ static struct xt_target rtpe_tg_reg[] __read_mostly = {
 
 /* ---- control messages ---- */
 
+/* The suites of this slice: AES-CM-128/192/256 and NULL, each with HMAC-SHA1 (tags of 4 or
+ * 10 bytes; RFC 4568's _32 suites use 4 for SRTP and 10 for SRTCP), or NULL/NULL (plain).
+ * Malformed parameters are -EINVAL; F8, GCM and unauthenticated SRTP are -EOPNOTSUPP. */
 static int check_crypto(const struct rtpe_kcrypto *k)
 {
+	unsigned int key_len;
+
 	if (k->cipher > RTPE_KCIPHER_AEAD_AES_GCM_256 || k->hmac > RTPE_KHMAC_SHA1)
 		return -EINVAL;
 	if (k->master_key_len > sizeof(k->master_key) || k->master_salt_len > sizeof(k->master_salt)
 			|| k->mki_len > sizeof(k->mki) || k->reserved)
 		return -EINVAL;
-	if (k->cipher != RTPE_KCIPHER_NULL || k->hmac != RTPE_KHMAC_NULL)
-		return -EOPNOTSUPP; /* in-kernel SRTP is not there yet */
+	if (k->cipher == RTPE_KCIPHER_NULL && k->hmac == RTPE_KHMAC_NULL) {
+		/* plain: nothing else may be set */
+		if (k->master_key_len || k->master_salt_len || k->rtp_auth_tag_len || k->rtcp_auth_tag_len
+				|| k->mki_len)
+			return -EINVAL;
+		return 0;
+	}
+	switch (k->cipher) {
+	case RTPE_KCIPHER_NULL:       /* NULL_HMAC_SHA1_*: keys derived with AES-128 */
+	case RTPE_KCIPHER_AES_CM_128:
+		key_len = 16;
+		break;
+	case RTPE_KCIPHER_AES_CM_192:
+		key_len = 24;
+		break;
+	case RTPE_KCIPHER_AES_CM_256:
+		key_len = 32;
+		break;
+	default:
+		return -EOPNOTSUPP; /* AES-F8 and AEAD AES-GCM stay in userspace */
+	}
+	if (k->hmac != RTPE_KHMAC_SHA1)
+		return -EOPNOTSUPP; /* unauthenticated SRTP stays in userspace */
+	if (k->master_key_len != key_len || k->master_salt_len != 14)
+		return -EINVAL;
+	if ((k->rtp_auth_tag_len != 4 && k->rtp_auth_tag_len != 10)
+			|| (k->rtcp_auth_tag_len != 4 && k->rtcp_auth_tag_len != 10))
+		return -EINVAL;
 	return 0;
+}
+
+/* The RFC 3711 4.3.1 PRF with r = 0 (key derivation rate 0): AES-CM keyed with the master
+ * key over IV = (master salt ^ label << 48) * 2^16. tfm is keyed with the master key.
+ * Process context. */
+static int srtp_prf(struct crypto_sync_skcipher *tfm, const u8 *master_salt, u8 label, u8 *out, unsigned int len)
+{
+	u8 *buf;
+	u8 iv[16];
+	int err;
+
+	buf = kzalloc(32, GFP_KERNEL); /* not on the stack: it goes into a scatterlist */
+	if (!buf)
+		return -ENOMEM;
+	memcpy(iv, master_salt, 14);
+	iv[7] ^= label;
+	iv[14] = iv[15] = 0;
+	err = srtp_aes_cm(tfm, iv, 0, 0, buf, len);
+	if (!err)
+		memcpy(out, buf, len);
+	kfree_sensitive(buf);
+	memzero_explicit(iv, sizeof(iv));
+	return err;
+}
+
+/* Derives one direction's session keys for RTP (labels 0, 1, 2) or RTCP (3, 4, 5) and
+ * keys the tfms the packet path uses. The parameters passed check_crypto. Process context. */
+static int srtp_setup(struct rtpe_srtp *s, const struct rtpe_kcrypto *k, bool rtcp)
+{
+	u8 label = rtcp ? 3 : 0;
+	u8 enc_key[32], auth_key[20];
+	struct crypto_sync_skcipher *tfm;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (k->cipher == RTPE_KCIPHER_NULL && k->hmac == RTPE_KHMAC_NULL)
+		return 0;
+	s->active = true;
+	s->cipher = k->cipher;
+	s->tag_len = rtcp ? k->rtcp_auth_tag_len : k->rtp_auth_tag_len;
+	s->mki_len = k->mki_len;
+	memcpy(s->mki, k->mki, k->mki_len);
+
+	tfm = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	err = crypto_sync_skcipher_setkey(tfm, k->master_key, k->master_key_len);
+	if (!err)
+		err = srtp_prf(tfm, k->master_salt, label + 1, auth_key, sizeof(auth_key));
+	if (!err && k->cipher != RTPE_KCIPHER_NULL) {
+		err = srtp_prf(tfm, k->master_salt, label, enc_key, k->master_key_len);
+		if (!err)
+			err = srtp_prf(tfm, k->master_salt, label + 2, s->salt, sizeof(s->salt));
+		if (!err)
+			err = crypto_sync_skcipher_setkey(tfm, enc_key, k->master_key_len);
+		if (!err) {
+			s->ctr = tfm;
+			tfm = NULL;
+		}
+	}
+	if (tfm)
+		crypto_free_sync_skcipher(tfm);
+	if (!err) {
+		s->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
+		if (IS_ERR(s->hmac)) {
+			err = PTR_ERR(s->hmac);
+			s->hmac = NULL;
+		}
+	}
+	if (!err)
+		err = crypto_shash_setkey(s->hmac, auth_key, sizeof(auth_key));
+	memzero_explicit(enc_key, sizeof(enc_key));
+	memzero_explicit(auth_key, sizeof(auth_key));
+	if (err)
+		srtp_free(s);
+	return err;
+}
+
+/* Whether two directions' parameters name the same session (the running ROCs and SRTCP
+ * indices are kept across an update that does not change it). */
+static bool crypto_same_keys(const struct rtpe_kcrypto *a, const struct rtpe_kcrypto *b)
+{
+	return !memcmp(a, b, offsetof(struct rtpe_kcrypto, roc));
+}
+
+/* A decrypt side's SRTCP state from a message: a highest index authenticated (0: none yet),
+ * itself counted as seen. */
+static void srtcp_rx_from_msg(struct rtpe_rtcp_rx *r, u64 last)
+{
+	*r = (struct rtpe_rtcp_rx){ .highest = (u32)last & 0x7fffffffu, .seen = last != 0 };
+	if (r->seen)
+		r->replay.bits[0] = 1;
+}
+
+/* Takes a direction's SRTP state from the message. ssrc_lock held. */
+static void srtp_state_from_msg(struct rtpe_target *g, const struct rtpe_ktarget *c, bool dec, bool enc)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
+		if (dec) {
+			g->dec_roc[i] = (struct rtpe_roc){ .roc = c->decrypt.roc[i] };
+			srtcp_rx_from_msg(&g->dec_srtcp[i], c->decrypt.last_rtcp_index[i]);
+		}
+		if (enc)
+			g->enc_roc[i] = (struct rtpe_roc){ .roc = c->encrypt.roc[i] };
+	}
+	if (enc)
+		g->enc_srtcp_next = (u32)c->encrypt.last_rtcp_index[0] & 0x7fffffffu;
 }
 
 static int check_target(const struct rtpe_ktarget *c)
@@ -568,8 +1201,33 @@ static void set_fixed_ssrcs(struct rtpe_target *g, const struct rtpe_ktarget *c)
 		g->ssrc_id[i] = want ? c->ssrc[i] : 0;
 		g->ssrc_packets[i] = 0;
 		g->ssrc_bytes[i] = 0;
+		/* another SSRC in this slot: its SRTP state is the message's */
+		g->dec_roc[i] = (struct rtpe_roc){ .roc = c->decrypt.roc[i] };
+		g->enc_roc[i] = (struct rtpe_roc){ .roc = c->encrypt.roc[i] };
+		srtcp_rx_from_msg(&g->dec_srtcp[i], c->decrypt.last_rtcp_index[i]);
 	}
 	spin_unlock_bh(&g->ssrc_lock);
+}
+
+/* A config for c with its SRTP sessions set up; NULL with *err set on failure. */
+static struct rtpe_cfg *cfg_new(const struct rtpe_ktarget *c, int *err)
+{
+	struct rtpe_cfg *cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	bool rtcp = c->flags & RTPE_KF_RTCP;
+
+	if (!cfg) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cfg->t = *c;
+	*err = srtp_setup(&cfg->dec, &c->decrypt, rtcp);
+	if (!*err)
+		*err = srtp_setup(&cfg->enc, &c->encrypt, rtcp);
+	if (*err) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	return cfg;
 }
 
 static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
@@ -589,7 +1247,8 @@ static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
 			return -ENOENT;
 		hlist_del_rcu(&g->node);
 		t->num_targets--;
-		call_rcu(&g->rcu, target_free_rcu);
+		INIT_RCU_WORK(&g->free_work, target_free_work);
+		queue_rcu_work(free_wq, &g->free_work);
 		return 0;
 
 	case RTPE_KCMD_ADD_TARGET:
@@ -597,17 +1256,17 @@ static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
 		err = check_target(c);
 		if (err)
 			return err;
-		cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
-		if (!cfg)
-			return -ENOMEM;
-		cfg->t = *c;
 		g = target_find(t, &c->local);
+		if (m->cmd == RTPE_KCMD_UPDATE_TARGET && !g)
+			return -ENOENT;
+		if (m->cmd == RTPE_KCMD_ADD_TARGET && g)
+			return -EEXIST;
+		cfg = cfg_new(c, &err);
+		if (!cfg)
+			return err;
 		if (m->cmd == RTPE_KCMD_UPDATE_TARGET) {
-			if (!g) {
-				kfree(cfg);
-				return -ENOENT;
-			}
-			if (!(c->flags & RTPE_KF_SSRC_CHECK) && (cfg_deref(g)->t.flags & RTPE_KF_SSRC_CHECK)) {
+			old = cfg_deref(g);
+			if (!(c->flags & RTPE_KF_SSRC_CHECK) && (old->t.flags & RTPE_KF_SSRC_CHECK)) {
 				/* from fixed SSRC slots back to learning them */
 				spin_lock_bh(&g->ssrc_lock);
 				for (i = 0; i < RTPE_KABI_NUM_SSRC; i++)
@@ -616,23 +1275,26 @@ static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
 				spin_unlock_bh(&g->ssrc_lock);
 			}
 			set_fixed_ssrcs(g, c);
+			/* new keys (or a new suite) start from the message's ROCs and SRTCP
+			 * indices; the same keys keep counting where the kernel is */
+			spin_lock_bh(&g->ssrc_lock);
+			srtp_state_from_msg(g, c, !crypto_same_keys(&old->t.decrypt, &c->decrypt),
+					!crypto_same_keys(&old->t.encrypt, &c->encrypt));
+			spin_unlock_bh(&g->ssrc_lock);
 			old = rcu_replace_pointer(g->cfg, cfg, lockdep_is_held(&tables_lock));
-			kfree_rcu(old, rcu);
+			cfg_free_rcu(old);
 			return 0;
-		}
-		if (g) {
-			kfree(cfg);
-			return -EEXIST;
 		}
 		ng = kzalloc(sizeof(*ng), GFP_KERNEL);
 		if (!ng) {
-			kfree(cfg);
+			cfg_free(cfg);
 			return -ENOMEM;
 		}
 		spin_lock_init(&ng->ssrc_lock);
 		ng->local = c->local;
 		RCU_INIT_POINTER(ng->cfg, cfg);
 		set_fixed_ssrcs(ng, c);
+		srtp_state_from_msg(ng, c, true, true);
 		hlist_add_head_rcu(&ng->node, &t->hash[kaddr_hash(&ng->local)]);
 		t->num_targets++;
 		return 0;
@@ -708,7 +1370,7 @@ static ssize_t table_control_write(struct file *f, const char __user *ubuf, size
 	err = t ? table_msg(t, m) : -ENOENT;
 	mutex_unlock(&tables_lock);
 out:
-	kfree(m);
+	kfree_sensitive(m); /* it may carry SRTP master keys */
 	return err ? err : (ssize_t)len;
 }
 
@@ -764,6 +1426,35 @@ static void seq_kaddr(struct seq_file *s, const struct rtpe_kaddr *a)
 		seq_puts(s, "none");
 }
 
+static const char *const cipher_names[] = {
+	[RTPE_KCIPHER_NULL] = "NULL",
+	[RTPE_KCIPHER_AES_CM_128] = "AES-CM-128",
+	[RTPE_KCIPHER_AES_CM_192] = "AES-CM-192",
+	[RTPE_KCIPHER_AES_CM_256] = "AES-CM-256",
+};
+
+/* "    SRTP decrypt: AES-CM-128 HMAC-SHA1 tags 10/10 MKI 0 bytes, ROC 1 0 0 0" (never keys) */
+static void list_srtp(struct seq_file *s, struct rtpe_target *g, bool enc)
+{
+	const struct rtpe_kcrypto *k = enc ? &cfg_deref(g)->t.encrypt : &cfg_deref(g)->t.decrypt;
+	const struct rtpe_roc *roc = enc ? g->enc_roc : g->dec_roc;
+	u32 rocs[RTPE_KABI_NUM_SSRC];
+	unsigned int i;
+
+	if (k->cipher == RTPE_KCIPHER_NULL && k->hmac == RTPE_KHMAC_NULL)
+		return;
+	spin_lock_bh(&g->ssrc_lock);
+	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++)
+		rocs[i] = roc[i].roc;
+	spin_unlock_bh(&g->ssrc_lock);
+	seq_printf(s, "    SRTP %s: %s HMAC-SHA1 tags %u/%u MKI %u bytes, ROC", enc ? "encrypt" : "decrypt",
+			k->cipher < ARRAY_SIZE(cipher_names) ? cipher_names[k->cipher] : "?", k->rtp_auth_tag_len,
+			k->rtcp_auth_tag_len, k->mki_len);
+	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++)
+		seq_printf(s, " %u", rocs[i]);
+	seq_puts(s, "\n");
+}
+
 static void list_target(struct seq_file *s, struct rtpe_target *g)
 {
 	const struct rtpe_ktarget *c = &cfg_deref(g)->t;
@@ -805,6 +1496,8 @@ static void list_target(struct seq_file *s, struct rtpe_target *g)
 	if (c->flags & RTPE_KF_RTP_ONLY)
 		seq_puts(s, " RTP-only");
 	seq_printf(s, " tos=%u slot=%u\n", c->tos, c->stats_slot);
+	list_srtp(s, g, false);
+	list_srtp(s, g, true);
 	seq_puts(s, "    output src ");
 	seq_kaddr(s, &c->src);
 	seq_puts(s, " dst ");
@@ -857,12 +1550,11 @@ static void fill_record(struct rtpe_kstats_record *r, struct rtpe_target *g)
 	r->version = RTPE_KABI_VERSION;
 	r->size = sizeof(*r);
 	r->target = cfg_deref(g)->t;
-	memset(&r->target.decrypt, 0, sizeof(r->target.decrypt));
-	memset(&r->target.encrypt, 0, sizeof(r->target.encrypt));
-	r->target.decrypt.cipher = cfg_deref(g)->t.decrypt.cipher;
-	r->target.decrypt.hmac = cfg_deref(g)->t.decrypt.hmac;
-	r->target.encrypt.cipher = cfg_deref(g)->t.encrypt.cipher;
-	r->target.encrypt.hmac = cfg_deref(g)->t.encrypt.hmac;
+	/* the keys and salts never leave the kernel (the file is world-readable) */
+	memzero_explicit(r->target.decrypt.master_key, sizeof(r->target.decrypt.master_key));
+	memzero_explicit(r->target.decrypt.master_salt, sizeof(r->target.decrypt.master_salt));
+	memzero_explicit(r->target.encrypt.master_key, sizeof(r->target.encrypt.master_key));
+	memzero_explicit(r->target.encrypt.master_salt, sizeof(r->target.encrypt.master_salt));
 	r->packets = atomic64_read(&g->packets);
 	r->bytes = atomic64_read(&g->bytes);
 	r->errors = atomic64_read(&g->errors);
@@ -878,6 +1570,14 @@ static void fill_record(struct rtpe_kstats_record *r, struct rtpe_target *g)
 		r->ssrc_stats[i].packets = g->ssrc_packets[i];
 		r->ssrc_stats[i].bytes = g->ssrc_bytes[i];
 	}
+	/* where the kernel's SRTP is now, so userspace can take over */
+	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {
+		r->target.decrypt.roc[i] = g->dec_roc[i].roc;
+		r->target.decrypt.last_rtcp_index[i] = g->dec_srtcp[i].highest;
+		r->target.encrypt.roc[i] = g->enc_roc[i].roc;
+		r->target.encrypt.last_rtcp_index[i] = 0;
+	}
+	r->target.encrypt.last_rtcp_index[0] = g->enc_srtcp_next;
 	spin_unlock_bh(&g->ssrc_lock);
 }
 
@@ -963,7 +1663,7 @@ static void table_free(struct rtpe_table *t)
 	for (b = 0; b < RTPE_HASH_SIZE; b++) {
 		hlist_for_each_entry_safe(g, tmp, &t->hash[b], node) {
 			hlist_del(&g->node);
-			kfree(rcu_dereference_raw(g->cfg));
+			cfg_free(rcu_dereference_raw(g->cfg));
 			kfree(g);
 		}
 	}
@@ -1119,6 +1819,11 @@ static int __init rtpe_init(void)
 	tables = kcalloc(max_tables, sizeof(*tables), GFP_KERNEL);
 	if (!tables)
 		return -ENOMEM;
+	free_wq = alloc_workqueue("xt_rtpengine_free", 0, 0);
+	if (!free_wq) {
+		kfree(tables);
+		return -ENOMEM;
+	}
 
 	err = -ENOMEM;
 	proc_root = proc_dir_owned("rtpengine", 0555, NULL);
@@ -1136,6 +1841,7 @@ static int __init rtpe_init(void)
 
 fail:
 	proc_remove(proc_root);
+	destroy_workqueue(free_wq);
 	kfree(tables);
 	return err;
 }
@@ -1150,7 +1856,8 @@ static void __exit rtpe_exit(void)
 		table_del(id, true);
 	mutex_unlock(&ctl_lock);
 	proc_remove(proc_root);
-	rcu_barrier(); /* targets deleted earlier wait in call_rcu / kfree_rcu */
+	rcu_barrier(); /* targets and configs deleted earlier wait for a grace period... */
+	destroy_workqueue(free_wq); /* ...then for free_wq, which this drains */
 	kfree(tables);
 	pr_info("xt_RTPENGINE: unloaded\n");
 }

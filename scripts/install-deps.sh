@@ -28,10 +28,11 @@ debhelper dpkg-dev
 "
 # The kernel module, the iptables plugin and t/kernel: Debian 12's kernel headers (the
 # ABI t/kernel boots), libxtables, iptables (legacy and nft), and qemu with a busybox
-# initramfs for the guest. `--kernel` installs only these (plus the build deps above).
+# initramfs for the guest, and python3-cryptography for its SRTP known answers. `--kernel`
+# installs only these (plus the build deps above).
 KERNEL_PACKAGES="
 linux-headers-amd64 libxtables-dev iptables
-qemu-system-x86 busybox-static cpio kmod
+qemu-system-x86 busybox-static cpio kmod python3-cryptography
 "
 if [ "${1:-}" = "--kernel" ]; then
     PACKAGES="$PACKAGES $KERNEL_PACKAGES"

@@ -1,5 +1,6 @@
 #include "daemon/kernel/kernel_message.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernel-module/rtpengine_kernel_abi.h"
@@ -10,6 +11,11 @@ static_assert(AF_INET == RTPE_KAF_INET && AF_INET6 == RTPE_KAF_INET6, "the ABI u
 static_assert(static_cast<uint32_t>(KernelCommand::add) == RTPE_KCMD_ADD_TARGET);
 static_assert(static_cast<uint32_t>(KernelCommand::update) == RTPE_KCMD_UPDATE_TARGET);
 static_assert(static_cast<uint32_t>(KernelCommand::remove) == RTPE_KCMD_DEL_TARGET);
+static_assert(static_cast<uint32_t>(KernelCipher::aes_cm_128) == RTPE_KCIPHER_AES_CM_128);
+static_assert(static_cast<uint32_t>(KernelCipher::aes_cm_256) == RTPE_KCIPHER_AES_CM_256);
+static_assert(static_cast<uint32_t>(KernelCipher::aes_gcm_256) == RTPE_KCIPHER_AEAD_AES_GCM_256);
+static_assert(static_cast<uint32_t>(KernelHmac::sha1) == RTPE_KHMAC_SHA1);
+static_assert(kKernelSsrcSlots == RTPE_KABI_NUM_SSRC);
 
 const std::size_t kMessageSize = sizeof(rtpe_kmsg);
 const std::size_t kRecordSize = sizeof(rtpe_kstats_record);
@@ -65,6 +71,89 @@ KernelStatus refuse(const std::string& why) {
     return KernelStatus::failure(EINVAL, "kernel target refused: " + why);
 }
 
+rtpe_kcrypto to_kcrypto(const KernelCrypto& c) {
+    rtpe_kcrypto k{};
+    k.cipher = static_cast<uint32_t>(c.cipher);
+    k.hmac = static_cast<uint32_t>(c.hmac);
+    k.master_key_len = static_cast<rtpe_u32>(std::min(c.master_key.size(), sizeof(k.master_key)));
+    std::memcpy(k.master_key, c.master_key.data(), k.master_key_len);
+    k.master_salt_len = static_cast<rtpe_u32>(std::min(c.master_salt.size(), sizeof(k.master_salt)));
+    std::memcpy(k.master_salt, c.master_salt.data(), k.master_salt_len);
+    k.rtp_auth_tag_len = c.rtp_tag_length;
+    k.rtcp_auth_tag_len = c.rtcp_tag_length;
+    k.mki_len = static_cast<rtpe_u32>(std::min(c.mki.size(), sizeof(k.mki)));
+    std::memcpy(k.mki, c.mki.data(), k.mki_len);
+    for (std::size_t i = 0; i < RTPE_KABI_NUM_SSRC; ++i) {
+        k.roc[i] = c.roc[i];
+        k.last_rtcp_index[i] = c.srtcp_index[i];
+    }
+    return k;
+}
+
+// What blist shows of a direction: everything but the key and salt (zeroed there).
+bool from_kcrypto(const rtpe_kcrypto& k, KernelCrypto& c) {
+    if (k.cipher > RTPE_KCIPHER_AEAD_AES_GCM_256 || k.hmac > RTPE_KHMAC_SHA1 || k.mki_len > sizeof(k.mki) ||
+        k.rtp_auth_tag_len > 255 || k.rtcp_auth_tag_len > 255)
+        return false;
+    c = KernelCrypto{};
+    c.cipher = static_cast<KernelCipher>(k.cipher);
+    c.hmac = static_cast<KernelHmac>(k.hmac);
+    c.rtp_tag_length = static_cast<uint8_t>(k.rtp_auth_tag_len);
+    c.rtcp_tag_length = static_cast<uint8_t>(k.rtcp_auth_tag_len);
+    c.mki.assign(k.mki, k.mki + k.mki_len);
+    for (std::size_t i = 0; i < RTPE_KABI_NUM_SSRC; ++i) {
+        c.roc[i] = k.roc[i];
+        c.srtcp_index[i] = k.last_rtcp_index[i];
+    }
+    return true;
+}
+
+// "" when the module takes c, else why not (the errno in *error).
+std::string crypto_problem(const KernelCrypto& c, int* error) {
+    *error = EINVAL;
+    if (c.plain()) {
+        if (!c.master_key.empty() || !c.master_salt.empty() || c.rtp_tag_length || c.rtcp_tag_length ||
+            !c.mki.empty())
+            return "plain RTP with SRTP keys, tags or an MKI";
+        return {};
+    }
+    std::size_t key_length = 0;
+    switch (c.cipher) {
+    case KernelCipher::null:
+    case KernelCipher::aes_cm_128:
+        key_length = 16;
+        break;
+    case KernelCipher::aes_cm_192:
+        key_length = 24;
+        break;
+    case KernelCipher::aes_cm_256:
+        key_length = 32;
+        break;
+    case KernelCipher::aes_f8:
+    case KernelCipher::aes_gcm_128:
+    case KernelCipher::aes_gcm_256:
+        *error = EOPNOTSUPP;
+        return "the module does not do AES-F8 or AES-GCM";
+    default:
+        return "unknown cipher " + std::to_string(static_cast<uint32_t>(c.cipher));
+    }
+    if (c.hmac != KernelHmac::sha1) {
+        *error = c.hmac == KernelHmac::null ? EOPNOTSUPP : EINVAL;
+        return "the module does SRTP only with HMAC-SHA1";
+    }
+    if (c.master_key.size() != key_length)
+        return "master key of " + std::to_string(c.master_key.size()) + " bytes, the suite has " +
+               std::to_string(key_length);
+    if (c.master_salt.size() != 14)
+        return "master salt of " + std::to_string(c.master_salt.size()) + " bytes, not 14";
+    for (unsigned tag : {c.rtp_tag_length, c.rtcp_tag_length})
+        if (tag != 4 && tag != 10)
+            return "authentication tag of " + std::to_string(tag) + " bytes, not 4 or 10";
+    if (c.mki.size() > 16)
+        return "MKI of " + std::to_string(c.mki.size()) + " bytes, at most 16";
+    return {};
+}
+
 rtpe_ktarget to_ktarget(const KernelTarget& t) {
     rtpe_ktarget k{};
     k.local = to_kaddr(t.local);
@@ -82,7 +171,8 @@ rtpe_ktarget to_ktarget(const KernelTarget& t) {
     k.num_ssrc = static_cast<rtpe_u8>(t.ssrcs.size());
     for (std::size_t i = 0; i < t.ssrcs.size() && i < RTPE_KABI_NUM_SSRC; ++i)
         k.ssrc[i] = t.ssrcs[i];
-    // decrypt and encrypt stay NULL/NULL (all zero): plain RTP until in-kernel SRTP.
+    k.decrypt = to_kcrypto(t.decrypt);
+    k.encrypt = to_kcrypto(t.encrypt);
     return k;
 }
 
@@ -104,7 +194,7 @@ bool from_ktarget(const rtpe_ktarget& k, KernelTarget& t) {
     t.tos = k.tos;
     t.payload_types.assign(k.pt, k.pt + k.num_pt);
     t.ssrcs.assign(k.ssrc, k.ssrc + k.num_ssrc);
-    return true;
+    return from_kcrypto(k.decrypt, t.decrypt) && from_kcrypto(k.encrypt, t.encrypt);
 }
 
 }  // namespace
@@ -127,7 +217,45 @@ KernelStatus validate(const KernelTarget& t) {
             return refuse("payload type " + std::to_string(pt) + " above 127");
     if (t.ssrcs.size() > RTPE_KABI_NUM_SSRC)
         return refuse(std::to_string(t.ssrcs.size()) + " SSRCs, at most " + std::to_string(RTPE_KABI_NUM_SSRC));
+    for (const auto* c : {&t.decrypt, &t.encrypt}) {
+        int error = 0;
+        std::string why = crypto_problem(*c, &error);
+        if (!why.empty())
+            return KernelStatus::failure(error, std::string("kernel target refused: ") +
+                                                    (c == &t.decrypt ? "decrypt: " : "encrypt: ") + why);
+    }
     return {};
+}
+
+std::optional<KernelCrypto> kernel_crypto_for_suite(std::string_view suite, std::vector<uint8_t> master_key,
+                                                    std::vector<uint8_t> master_salt, std::vector<uint8_t> mki) {
+    struct Entry {
+        std::string_view name;
+        KernelCipher cipher;
+        uint8_t rtp_tag;
+    };
+    static constexpr Entry kSuites[] = {
+        {"AES_CM_128_HMAC_SHA1_80", KernelCipher::aes_cm_128, 10}, {"AES_CM_128_HMAC_SHA1_32", KernelCipher::aes_cm_128, 4},
+        {"AES_192_CM_HMAC_SHA1_80", KernelCipher::aes_cm_192, 10}, {"AES_192_CM_HMAC_SHA1_32", KernelCipher::aes_cm_192, 4},
+        {"AES_256_CM_HMAC_SHA1_80", KernelCipher::aes_cm_256, 10}, {"AES_256_CM_HMAC_SHA1_32", KernelCipher::aes_cm_256, 4},
+        {"NULL_HMAC_SHA1_80", KernelCipher::null, 10},             {"NULL_HMAC_SHA1_32", KernelCipher::null, 4},
+    };
+    for (const auto& e : kSuites) {
+        if (e.name.size() != suite.size() ||
+            !std::equal(e.name.begin(), e.name.end(), suite.begin(),
+                        [](char a, char b) { return a == (b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b); }))
+            continue;
+        KernelCrypto c;
+        c.cipher = e.cipher;
+        c.hmac = KernelHmac::sha1;
+        c.master_key = std::move(master_key);
+        c.master_salt = std::move(master_salt);
+        c.rtp_tag_length = e.rtp_tag;
+        c.rtcp_tag_length = 10;
+        c.mki = std::move(mki);
+        return c;
+    }
+    return std::nullopt;
 }
 
 std::vector<uint8_t> encode_message(KernelCommand cmd, const KernelTarget& target) {

@@ -153,6 +153,11 @@ def copy_into(root, path, dest=None):
     return target
 
 
+# ctr is the template of the "ctr(aes)" our module's SRTP asks the crypto API for; the
+# guest has no modprobe for the crypto API to load it on demand.
+CRYPTO_MODULES = ["ctr"]
+
+
 def make_initramfs(work, built, moddir):
     root = os.path.join(work, "initramfs")
     shutil.rmtree(root, ignore_errors=True)
@@ -196,7 +201,7 @@ def make_initramfs(work, built, moddir):
         if os.path.exists(f):
             copy_into(root, f)
 
-    order = module_order(moddir, GUEST_MODULES)
+    order = module_order(moddir, GUEST_MODULES + CRYPTO_MODULES)
     names = []
     for rel in order:
         name = os.path.basename(rel)
@@ -206,6 +211,12 @@ def make_initramfs(work, built, moddir):
         f.write("\n".join(names) + "\n")
     copy_into(root, built["ko"], "/xt_RTPENGINE.ko")
     copy_into(root, built["ktest"], "/bin/ktest")
+    # SRTP known answers, computed here on the host (srtp_vectors.py, python3-cryptography)
+    import srtp_vectors
+    try:
+        srtp_vectors.write(os.path.join(root, "srtp_vectors.txt"))
+    except (RuntimeError, AssertionError) as e:
+        raise HarnessError("cannot compute the SRTP vectors: %s" % e)
     init = copy_into(root, os.path.join(HERE, "guest", "init.sh"), "/init")
     os.chmod(init, 0o755)
 

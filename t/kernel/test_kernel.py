@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 import harness
+import srtp_vectors
 
 GUEST_CHECKS = [
     # the module, /proc and the module parameters
@@ -24,6 +25,9 @@ GUEST_CHECKS = [
     "blist_record", "list_text", "expected_source_mismatch", "target_update", "tos", "target_delete",
     "payload_type_filter", "ssrc_check", "rtp_only", "rtcp_target", "error_counter", "no_target_passthrough",
     "bad_udp_checksum", "stress_churn",
+    # in-kernel SRTP and SRTCP, byte-exact against srtp_vectors.py's known answers
+    "srtp_vectors_loaded", "srtp_blist_list", "srtp_bad_params", "srtp_churn",
+] + [name for name in srtp_vectors.case_names()] + [
     "legacy_save_restore", "legacy_restored_fwd_ipv4_to_ipv4", "legacy_restored_fwd_ipv6_to_ipv6",
     "rule_bad_id", "rule_only_input", "legacy_chain_unchanged", "help_output",
     # iptables-nft (nf_tables + nft_compat)
@@ -86,6 +90,13 @@ def test_abi_header_is_plain_c_and_cxx(tmp_path):
                             str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert p.returncode == 0, p.stdout
         assert subprocess.run([str(out)]).returncode == 0
+
+
+def test_srtp_vectors_match_the_rfcs():
+    """The generator's transforms reproduce RFC 3711 B.2/B.3, RFC 6188 and libsrtp's known
+    answer before they are trusted as the guest's expectations."""
+    srtp_vectors.self_test()
+    assert len(srtp_vectors.case_names()) >= 15
 
 
 def test_guest_booted_and_finished(guest):

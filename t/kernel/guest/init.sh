@@ -56,6 +56,8 @@ check legacy_list_shows_rule "iptables-legacy -L prints RTPENGINE id:0" \
 
 ktest forward 0
 ktest stress 0 4
+# in-kernel SRTP/SRTCP against the host's known answers (t/kernel/srtp_vectors.py)
+ktest srtp 0 /srtp_vectors.txt
 
 iptables-legacy-save > /tmp/s1; ip6tables-legacy-save > /tmp/s1v6
 norm < /tmp/s1 > /tmp/s1.n; norm < /tmp/s1v6 > /tmp/s1v6.n

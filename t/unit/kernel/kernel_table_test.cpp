@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/kernel/kernel_startup.hpp"
+#include "daemon/kernel/kernel_message.hpp"
 #include "daemon/kernel/kernel_table.hpp"
 
 namespace rtpe::kernel {
@@ -480,6 +482,209 @@ TEST_F(FakeProc, StartupPolicy) {
     EXPECT_EQ(refuse.log_level, log::kErr);
     for (const char* words : {"--no-fallback", "table 0", "No such file or directory", "modprobe xt_RTPENGINE"})
         EXPECT_NE(refuse.message.find(words), std::string::npos) << words << ": " << refuse.message;
+}
+
+
+// ---- SRTP parameters (struct rtpe_kcrypto: decrypt at message offset 160, encrypt at 304;
+// in it: cipher 0, hmac 4, key length 8, salt length 12, key 16..47, salt 48..63, SRTP tag
+// 64, SRTCP tag 68, MKI length 72, reserved 76, MKI 80..95, roc[4] 96, last_rtcp_index[4] 112)
+
+std::vector<uint8_t> seq_bytes(uint8_t first, std::size_t n) {
+    std::vector<uint8_t> b(n);
+    for (std::size_t i = 0; i < n; ++i)
+        b[i] = static_cast<uint8_t>(first + i);
+    return b;
+}
+
+KernelTarget srtp_target() {
+    KernelTarget t = full_target();
+    t.decrypt = *kernel_crypto_for_suite("AES_CM_128_HMAC_SHA1_80", seq_bytes(1, 16), seq_bytes(0x40, 14), {0, 0, 0, 9});
+    t.decrypt.roc = {3, 0, 0, 7};
+    t.decrypt.srtcp_index = {0, 1000, 0, 0};
+    t.encrypt = *kernel_crypto_for_suite("aes_256_cm_hmac_sha1_32", seq_bytes(0x80, 32), seq_bytes(0xc0, 14));
+    t.encrypt.roc = {9, 0, 0, 0};
+    t.encrypt.srtcp_index = {42, 0, 0, 0};
+    return t;
+}
+
+TEST_F(FakeProc, SrtpMessageBytes) {
+    auto table = open_table();
+    ASSERT_TRUE(table);
+    ASSERT_TRUE(table->add(srtp_target()).ok());
+    auto m = messages();
+    ASSERT_EQ(m.size(), kMsg);
+    EXPECT_EQ(get32(m, 156), 0u);  // reserved1, before decrypt
+    const std::size_t d = 160, e = 304;
+    EXPECT_EQ(get32(m, d + 0), 1u);   // RTPE_KCIPHER_AES_CM_128
+    EXPECT_EQ(get32(m, d + 4), 1u);   // RTPE_KHMAC_SHA1
+    EXPECT_EQ(get32(m, d + 8), 16u);
+    EXPECT_EQ(get32(m, d + 12), 14u);
+    EXPECT_EQ(bytes_at(m, d + 16, 32), [] { auto k = seq_bytes(1, 16); k.resize(32, 0); return k; }());
+    EXPECT_EQ(bytes_at(m, d + 48, 16), [] { auto k = seq_bytes(0x40, 14); k.resize(16, 0); return k; }());
+    EXPECT_EQ(get32(m, d + 64), 10u);
+    EXPECT_EQ(get32(m, d + 68), 10u);
+    EXPECT_EQ(get32(m, d + 72), 4u);
+    EXPECT_EQ(get32(m, d + 76), 0u);
+    EXPECT_EQ(bytes_at(m, d + 80, 16), (std::vector<uint8_t>{0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(get32(m, d + 96), 3u);
+    EXPECT_EQ(get32(m, d + 108), 7u);
+    EXPECT_EQ(get32(m, d + 112), 0u);
+    EXPECT_EQ(get32(m, d + 120), 1000u);
+    EXPECT_EQ(get32(m, d + 124), 0u);
+    EXPECT_EQ(get32(m, e + 0), 3u);   // RTPE_KCIPHER_AES_CM_256
+    EXPECT_EQ(get32(m, e + 4), 1u);
+    EXPECT_EQ(get32(m, e + 8), 32u);
+    EXPECT_EQ(get32(m, e + 12), 14u);
+    EXPECT_EQ(bytes_at(m, e + 16, 32), seq_bytes(0x80, 32));
+    EXPECT_EQ(get32(m, e + 64), 4u);  // _32: a 4-byte SRTP tag...
+    EXPECT_EQ(get32(m, e + 68), 10u); // ...and the full one on SRTCP
+    EXPECT_EQ(get32(m, e + 72), 0u);
+    EXPECT_EQ(get32(m, e + 96), 9u);
+    EXPECT_EQ(get32(m, e + 112), 42u);
+    EXPECT_EQ(e + 144, kMsg);
+}
+
+TEST_F(FakeProc, SrtpSuitesByName) {
+    struct Case {
+        const char* name;
+        KernelCipher cipher;
+        uint8_t rtp_tag;
+    };
+    for (const Case& c : {Case{"AES_CM_128_HMAC_SHA1_80", KernelCipher::aes_cm_128, 10},
+                          Case{"AES_CM_128_HMAC_SHA1_32", KernelCipher::aes_cm_128, 4},
+                          Case{"AES_192_CM_HMAC_SHA1_80", KernelCipher::aes_cm_192, 10},
+                          Case{"AES_192_CM_HMAC_SHA1_32", KernelCipher::aes_cm_192, 4},
+                          Case{"AES_256_CM_HMAC_SHA1_80", KernelCipher::aes_cm_256, 10},
+                          Case{"AES_256_CM_HMAC_SHA1_32", KernelCipher::aes_cm_256, 4},
+                          Case{"NULL_HMAC_SHA1_80", KernelCipher::null, 10},
+                          Case{"NULL_HMAC_SHA1_32", KernelCipher::null, 4}}) {
+        auto k = kernel_crypto_for_suite(c.name, {1}, {2});
+        ASSERT_TRUE(k) << c.name;
+        EXPECT_EQ(k->cipher, c.cipher) << c.name;
+        EXPECT_EQ(k->hmac, KernelHmac::sha1) << c.name;
+        EXPECT_EQ(k->rtp_tag_length, c.rtp_tag) << c.name;
+        EXPECT_EQ(k->rtcp_tag_length, 10) << c.name;
+        EXPECT_EQ(k->master_key, std::vector<uint8_t>{1});
+        EXPECT_FALSE(k->plain());
+    }
+    for (const char* name : {"AEAD_AES_128_GCM", "AEAD_AES_256_GCM", "F8_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_8", ""})
+        EXPECT_FALSE(kernel_crypto_for_suite(name, {}, {})) << name;
+    EXPECT_TRUE(KernelCrypto{}.plain());
+}
+
+TEST_F(FakeProc, SrtpParametersRefusedBeforeWriting) {
+    auto table = open_table();
+    ASSERT_TRUE(table);
+    struct Case {
+        const char* what;
+        void (*change)(KernelCrypto&);
+        int error;
+        const char* words;
+    };
+    const Case cases[] = {
+        {"15-byte key", [](KernelCrypto& c) { c.master_key.resize(15); }, EINVAL, "master key of 15 bytes"},
+        {"AES-256 with 16", [](KernelCrypto& c) { c.cipher = KernelCipher::aes_cm_256; }, EINVAL, "the suite has 32"},
+        {"13-byte salt", [](KernelCrypto& c) { c.master_salt.resize(13); }, EINVAL, "master salt of 13"},
+        {"tag 8", [](KernelCrypto& c) { c.rtp_tag_length = 8; }, EINVAL, "tag of 8 bytes"},
+        {"SRTCP tag 0", [](KernelCrypto& c) { c.rtcp_tag_length = 0; }, EINVAL, "tag of 0 bytes"},
+        {"MKI 17", [](KernelCrypto& c) { c.mki.assign(17, 1); }, EINVAL, "MKI of 17 bytes"},
+        {"F8", [](KernelCrypto& c) { c.cipher = KernelCipher::aes_f8; }, EOPNOTSUPP, "AES-F8 or AES-GCM"},
+        {"GCM", [](KernelCrypto& c) { c.cipher = KernelCipher::aes_gcm_128; }, EOPNOTSUPP, "AES-F8 or AES-GCM"},
+        {"no HMAC", [](KernelCrypto& c) { c.hmac = KernelHmac::null; }, EOPNOTSUPP, "only with HMAC-SHA1"},
+        {"plain with a key", [](KernelCrypto& c) { c.cipher = KernelCipher::null, c.hmac = KernelHmac::null; },
+         EINVAL, "plain RTP with SRTP keys"},
+    };
+    for (const auto& c : cases) {
+        for (bool enc : {false, true}) {
+            KernelTarget t = srtp_target();
+            c.change(enc ? t.encrypt : t.decrypt);
+            if (enc && std::string(c.what) == "AES-256 with 16")
+                t.encrypt.master_key.resize(16);  // the encrypt side is AES-256 already
+            auto s = table->add(t);
+            EXPECT_EQ(s.error(), c.error) << c.what << (enc ? " (encrypt)" : " (decrypt)") << ": " << s.message();
+            EXPECT_NE(s.message().find(c.words), std::string::npos) << c.what << ": " << s.message();
+            EXPECT_NE(s.message().find(enc ? "encrypt: " : "decrypt: "), std::string::npos) << s.message();
+        }
+    }
+    EXPECT_TRUE(messages().empty());
+    EXPECT_TRUE(validate(srtp_target()).ok());
+}
+
+TEST_F(FakeProc, BlistSrtpStateReadBackWithoutKeys) {
+    auto table = open_table();
+    ASSERT_TRUE(table);
+    auto r = record(1, 10);
+    const std::size_t d = 8 + 144, e = 8 + 288;  // decrypt and encrypt in the record's target
+    put32(r, d + 0, 2);   // AES-CM-192
+    put32(r, d + 4, 1);
+    put32(r, d + 8, 24);  // lengths stay, key and salt bytes are zero as the module writes them
+    put32(r, d + 12, 14);
+    put32(r, d + 64, 4);
+    put32(r, d + 68, 10);
+    put32(r, d + 72, 2);
+    r[d + 80] = 0xab, r[d + 81] = 0xcd;
+    put32(r, d + 96, 1);            // ROC of slot 0 after a rollover
+    put32(r, d + 100, 0x10000);
+    put64(r, d + 120, 0x7fffffff);  // highest SRTCP index of slot 1
+    put32(r, e + 0, 0);             // NULL_HMAC_SHA1
+    put32(r, e + 4, 1);
+    put32(r, e + 8, 16);
+    put32(r, e + 12, 14);
+    put32(r, e + 64, 10);
+    put32(r, e + 68, 10);
+    put32(r, e + 96, 4);
+    put64(r, e + 112, 43);          // the next SRTCP index
+    write(root_ + "/3/blist", r);
+    std::vector<KernelTargetStats> stats;
+    auto s = table->read_stats(stats);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_EQ(stats.size(), 1u);
+    const KernelCrypto& dec = stats[0].target.decrypt;
+    EXPECT_EQ(dec.cipher, KernelCipher::aes_cm_192);
+    EXPECT_EQ(dec.hmac, KernelHmac::sha1);
+    EXPECT_TRUE(dec.master_key.empty());
+    EXPECT_TRUE(dec.master_salt.empty());
+    EXPECT_EQ(dec.rtp_tag_length, 4);
+    EXPECT_EQ(dec.rtcp_tag_length, 10);
+    EXPECT_EQ(dec.mki, (std::vector<uint8_t>{0xab, 0xcd}));
+    EXPECT_EQ(dec.roc, (std::array<uint32_t, 4>{1, 0x10000, 0, 0}));
+    EXPECT_EQ(dec.srtcp_index, (std::array<uint64_t, 4>{0, 0x7fffffff, 0, 0}));
+    const KernelCrypto& enc = stats[0].target.encrypt;
+    EXPECT_EQ(enc.cipher, KernelCipher::null);
+    EXPECT_EQ(enc.hmac, KernelHmac::sha1);
+    EXPECT_FALSE(enc.plain());
+    EXPECT_EQ(enc.roc[0], 4u);
+    EXPECT_EQ(enc.srtcp_index[0], 43u);
+
+    // an unknown cipher in a record is a malformed target
+    put32(r, d + 0, 9);
+    write(root_ + "/3/blist", r);
+    stats.clear();
+    EXPECT_EQ(table->read_stats(stats).error(), EPROTO);
+}
+
+TEST_F(FakeProc, BlistRoundTripsAnSrtpTargetButTheKeys) {
+    auto table = open_table();
+    ASSERT_TRUE(table);
+    const KernelTarget t = srtp_target();
+    ASSERT_TRUE(table->add(t).ok());
+    auto m = messages();
+    std::vector<uint8_t> r(kRec, 0);
+    put32(r, 0, kMagic);
+    put16(r, 4, 1);
+    put16(r, 6, kRec);
+    std::copy(m.begin() + 16, m.begin() + 16 + 432, r.begin() + 8);
+    // the module zeroes the keys and salts of what it shows
+    std::fill(r.begin() + 8 + 144 + 16, r.begin() + 8 + 144 + 64, 0);
+    std::fill(r.begin() + 8 + 288 + 16, r.begin() + 8 + 288 + 64, 0);
+    KernelTargetStats s;
+    ASSERT_TRUE(decode_record(r, s).ok());
+    KernelTarget want = t;
+    want.decrypt.master_key.clear();
+    want.decrypt.master_salt.clear();
+    want.encrypt.master_key.clear();
+    want.encrypt.master_salt.clear();
+    EXPECT_EQ(s.target, want);
 }
 
 }  // namespace
