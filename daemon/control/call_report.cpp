@@ -83,14 +83,16 @@ const srtp::CryptoSuite* shown_sdes_suite(const call::MediaSide& media) {
     return nullptr;
 }
 
+// ports: the side whose sockets carry the stream (a BUNDLE member's are its transport's).
 void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const call::MediaSide& media,
-                  const net::SocketAddress& sdp, int64_t call_created, ReportDetail detail) {
+                  const call::MediaSide& ports, const net::SocketAddress& sdp, int64_t call_created,
+                  ReportDetail detail) {
     w.dict();
-    if (media.sockets) {
-        const bool unused = rtcp && media.rtcp_port_unused;
-        w.integer_entry("local port", unused ? 0 : media.sockets->rtp_port() + (rtcp ? 1 : 0))
-            .entry("local address", media.local->local.to_string())
-            .entry("family", media.local->local.is_v6() ? "IPv6" : "IPv4");
+    if (ports.sockets) {
+        const bool unused = rtcp && ports.rtcp_port_unused;
+        w.integer_entry("local port", unused ? 0 : ports.sockets->rtp_port() + (rtcp ? 1 : 0))
+            .entry("local address", ports.local->local.to_string())
+            .entry("family", ports.local->local.is_v6() ? "IPv6" : "IPv4");
     }
     // An endpoint nobody has told us about yet is an empty dictionary.
     const bool known = media.sdp_filled;
@@ -205,8 +207,12 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
         if (auto codec = call::shown_codec(*m))
             w.entry("codec", *codec);
         w.key("streams").list();
-        write_stream(w, m->rtp.get(), false, *m, m->sdp_rtp, call_created, detail);
-        write_stream(w, m->rtcp.get(), true, *m, m->sdp_rtcp, call_created, detail);
+        const std::size_t i = static_cast<std::size_t>(m->index - 1);
+        const call::MediaSide& ports =
+            p.bundle && p.bundle->secondary(i) && p.bundle->primary() < p.medias.size() ? *p.medias[p.bundle->primary()]
+                                                                                        : *m;
+        write_stream(w, m->rtp.get(), false, *m, ports, m->sdp_rtp, call_created, detail);
+        write_stream(w, m->rtcp.get(), true, *m, ports, m->sdp_rtcp, call_created, detail);
         w.end();
         w.key("flags").list();
         if (p.sdp_seen)

@@ -71,6 +71,9 @@ def test_bundled_offer_is_unbundled_onwards_and_answered_bundled(daemon, bundle_
         assert "a=group:BUNDLE a0 v1\r\n" in to_a, to_a
         assert len(a_ports) == 2 and a_ports[0] == a_ports[1] != 0, to_a
         assert to_a.count("a=rtcp-mux") == 2 and "a=mid:a0" in to_a and "a=mid:v1" in to_a
+        # query shows both members of the bundled side on the one transport
+        q = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
+        assert [m["streams"][0]["local port"] for m in q["tags"]["ft"]["medias"]] == a_ports
     finally:
         daemon.ng.request({"command": "delete", "call-id": call_id})
 
