@@ -76,13 +76,13 @@ rtpe_kcrypto to_kcrypto(const KernelCrypto& c) {
     k.cipher = static_cast<uint32_t>(c.cipher);
     k.hmac = static_cast<uint32_t>(c.hmac);
     k.master_key_len = static_cast<rtpe_u32>(std::min(c.master_key.size(), sizeof(k.master_key)));
-    std::memcpy(k.master_key, c.master_key.data(), k.master_key_len);
+    std::copy_n(c.master_key.begin(), k.master_key_len, k.master_key);  // also when empty
     k.master_salt_len = static_cast<rtpe_u32>(std::min(c.master_salt.size(), sizeof(k.master_salt)));
-    std::memcpy(k.master_salt, c.master_salt.data(), k.master_salt_len);
+    std::copy_n(c.master_salt.begin(), k.master_salt_len, k.master_salt);
     k.rtp_auth_tag_len = c.rtp_tag_length;
     k.rtcp_auth_tag_len = c.rtcp_tag_length;
     k.mki_len = static_cast<rtpe_u32>(std::min(c.mki.size(), sizeof(k.mki)));
-    std::memcpy(k.mki, c.mki.data(), k.mki_len);
+    std::copy_n(c.mki.begin(), k.mki_len, k.mki);
     for (std::size_t i = 0; i < RTPE_KABI_NUM_SSRC; ++i) {
         k.roc[i] = c.roc[i];
         k.last_rtcp_index[i] = c.srtcp_index[i];
