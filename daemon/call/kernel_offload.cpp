@@ -94,6 +94,11 @@ void KernelOffload::remove(const std::string& key) {
         return;
     if (auto status = table_.remove(it->second.target.local); !status && status.error() != ENOENT)
         report(status);
+    if (auto owned = keys_by_call_.find(it->second.call); owned != keys_by_call_.end()) {
+        std::erase(owned->second, key);
+        if (owned->second.empty())
+            keys_by_call_.erase(owned);  // a freed call's address may come back as another call's
+    }
     installed_.erase(it);
 }
 
@@ -114,16 +119,21 @@ void KernelOffload::sync(const Call& call, int default_tos) {
             add_target(wanted, a.worker, *a.rtcp, *b.rtcp, b.sdp_rtcp, true, types, tos);
         }
     }
+    std::vector<std::string> wanted_keys;
+    for (const Wanted& w : wanted)
+        wanted_keys.push_back(w.target.local.to_string());
     // What this call had and no longer wants goes first: its port may now be another's.
-    std::vector<std::string> stale;
-    for (const auto& [key, installed] : installed_)
-        if (installed.call == &call &&
-            std::none_of(wanted.begin(), wanted.end(), [&](const Wanted& w) { return w.target.local.to_string() == key; }))
-            stale.push_back(key);
-    for (const auto& key : stale)
-        remove(key);
-    for (auto& [stream, worker, target] : wanted) {
-        const std::string key = target.local.to_string();
+    if (auto owned = keys_by_call_.find(&call); owned != keys_by_call_.end()) {
+        std::vector<std::string> stale;
+        for (const auto& key : owned->second)
+            if (std::find(wanted_keys.begin(), wanted_keys.end(), key) == wanted_keys.end())
+                stale.push_back(key);
+        for (const auto& key : stale)
+            remove(key);
+    }
+    for (std::size_t n = 0; n < wanted.size(); ++n) {
+        const auto& [stream, worker, target] = wanted[n];
+        const std::string& key = wanted_keys[n];
         auto it = installed_.find(key);
         if (it != installed_.end() && it->second.target == target)
             continue;
@@ -135,8 +145,10 @@ void KernelOffload::sync(const Call& call, int default_tos) {
                 remove(key);
             continue;
         }
-        if (!update)
+        if (!update) {
             RTPE_LOG(core, log::kDebug, "Kernelized %s -> %s", key.c_str(), target.destination.to_string().c_str());
+            keys_by_call_[&call].push_back(key);
+        }
         Installed& entry = installed_[key];
         entry.target = target;
         entry.stream = stream;

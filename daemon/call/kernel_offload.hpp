@@ -61,6 +61,9 @@ private:
 
     const kernel::KernelTable& table_;
     std::unordered_map<std::string, Installed> installed_;  // by local address, as text
+    // The keys of installed_ each call owns: a call's sync looks at its own targets only,
+    // not at every call's, once a second for every call.
+    std::unordered_map<const Call*, std::vector<std::string>> keys_by_call_;
     bool reported_failure_ = false;
 };
 
