@@ -635,32 +635,27 @@ static void cmd_badwrites(void)
 	snprintf(why, sizeof(why), "delete/update of a missing target ENOENT, duplicate add EEXIST");
 	m = new_msg(RTPE_KCMD_DEL_TARGET);
 	base_target(&m);
-	if ((e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
-		ok = 0;
-		snprintf(why, sizeof(why), "delete of a missing target gave %d", e);
-	}
-	m.cmd = RTPE_KCMD_UPDATE_TARGET;
-	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
-		ok = 0;
-		snprintf(why, sizeof(why), "update of a missing target gave %d", e);
-	}
-	m.cmd = RTPE_KCMD_ADD_TARGET;
-	if (ok && (e = send_msg(fd, &m, sizeof(m))) != 0) {
-		ok = 0;
-		snprintf(why, sizeof(why), "valid add gave %d", e);
-	}
-	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -EEXIST) {
-		ok = 0;
-		snprintf(why, sizeof(why), "duplicate add gave %d", e);
-	}
-	m.cmd = RTPE_KCMD_DEL_TARGET;
-	if (ok && (e = send_msg(fd, &m, sizeof(m))) != 0) {
-		ok = 0;
-		snprintf(why, sizeof(why), "delete gave %d", e);
-	}
-	if (ok && (e = send_msg(fd, &m, sizeof(m))) != -ENOENT) {
-		ok = 0;
-		snprintf(why, sizeof(why), "second delete gave %d", e);
+	{
+		/* each command in turn, with the answer it must get; the first wrong one is reported */
+		static const struct {
+			unsigned int cmd;
+			int want;
+			const char *what;
+		} steps[] = {
+			{ RTPE_KCMD_DEL_TARGET, -ENOENT, "delete of a missing target" },
+			{ RTPE_KCMD_UPDATE_TARGET, -ENOENT, "update of a missing target" },
+			{ RTPE_KCMD_ADD_TARGET, 0, "valid add" },
+			{ RTPE_KCMD_ADD_TARGET, -EEXIST, "duplicate add" },
+			{ RTPE_KCMD_DEL_TARGET, 0, "delete" },
+			{ RTPE_KCMD_DEL_TARGET, -ENOENT, "second delete" },
+		};
+		for (size_t i = 0; ok && i < sizeof(steps) / sizeof(steps[0]); i++) {
+			m.cmd = steps[i].cmd;
+			if ((e = send_msg(fd, &m, sizeof(m))) != steps[i].want) {
+				ok = 0;
+				snprintf(why, sizeof(why), "%s gave %d", steps[i].what, e);
+			}
+		}
 	}
 	result("bad_write_missing_duplicate", ok, "%s", why);
 

@@ -300,12 +300,25 @@ TEST_F(FakeProc, NoPermission) {
     EXPECT_NE(opened.status.message().find("Permission denied"), std::string::npos);
 }
 
-// A blist record as the module writes it.
-std::vector<uint8_t> record(uint32_t slot, uint64_t packets) {
+// An empty blist record: its header only.
+std::vector<uint8_t> empty_record() {
     std::vector<uint8_t> r(kRec, 0);
     put32(r, 0, kMagic);
     put16(r, 4, 1);
     put16(r, 6, kRec);
+    return r;
+}
+
+// A record carrying the target of a control message (what the module shows of it).
+std::vector<uint8_t> record_of_message(const std::vector<uint8_t>& message) {
+    std::vector<uint8_t> r = empty_record();
+    std::copy(message.begin() + 16, message.begin() + 16 + 432, r.begin() + 8);
+    return r;
+}
+
+// A blist record as the module writes it.
+std::vector<uint8_t> record(uint32_t slot, uint64_t packets) {
+    std::vector<uint8_t> r = empty_record();
     // target at 8: local 10.0.0.1:(30000+slot), dst [2001:db8::2]:6000 from [2001:db8::1]:40000
     put16(r, 8, 2);
     put16(r, 10, static_cast<uint16_t>(30000 + slot));
@@ -384,12 +397,7 @@ TEST_F(FakeProc, BlistRoundTripsAnEncodedTarget) {
     ASSERT_TRUE(table);
     const KernelTarget t = full_target();
     ASSERT_TRUE(table->add(t).ok());
-    auto m = messages();
-    std::vector<uint8_t> r(kRec, 0);
-    put32(r, 0, kMagic);
-    put16(r, 4, 1);
-    put16(r, 6, kRec);
-    std::copy(m.begin() + 16, m.begin() + 16 + 432, r.begin() + 8);
+    std::vector<uint8_t> r = record_of_message(messages());
     KernelTargetStats s;
     ASSERT_TRUE(decode_record(r, s).ok());
     EXPECT_EQ(s.target, t);
@@ -668,12 +676,7 @@ TEST_F(FakeProc, BlistRoundTripsAnSrtpTargetButTheKeys) {
     ASSERT_TRUE(table);
     const KernelTarget t = srtp_target();
     ASSERT_TRUE(table->add(t).ok());
-    auto m = messages();
-    std::vector<uint8_t> r(kRec, 0);
-    put32(r, 0, kMagic);
-    put16(r, 4, 1);
-    put16(r, 6, kRec);
-    std::copy(m.begin() + 16, m.begin() + 16 + 432, r.begin() + 8);
+    std::vector<uint8_t> r = record_of_message(messages());
     // the module zeroes the keys and salts of what it shows
     std::fill(r.begin() + 8 + 144 + 16, r.begin() + 8 + 144 + 64, 0);
     std::fill(r.begin() + 8 + 288 + 16, r.begin() + 8 + 288 + 64, 0);
