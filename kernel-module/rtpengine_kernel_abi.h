@@ -29,7 +29,7 @@ typedef uint64_t rtpe_u64;
 #endif
 
 #define RTPE_KABI_MAGIC   0x4b455452u /* "RTEK" little-endian */
-#define RTPE_KABI_VERSION 1u
+#define RTPE_KABI_VERSION 2u
 
 #define RTPE_KABI_MAX_PT    32 /* payload types in a filter */
 #define RTPE_KABI_NUM_SSRC  4  /* SSRCs checked and counted per target */
@@ -52,7 +52,10 @@ struct rtpe_kaddr {
 enum rtpe_kcmd {
 	RTPE_KCMD_ADD_TARGET = 1,    /* -EEXIST if the local address and port have one */
 	RTPE_KCMD_UPDATE_TARGET = 2, /* replace the settings, keep the counters; -ENOENT if none */
-	RTPE_KCMD_DEL_TARGET = 3,    /* only target.local is read; -ENOENT if none */
+	RTPE_KCMD_DEL_TARGET = 3,    /* only target.local is read; -ENOENT if none. A read(2) of
+	                              * one struct rtpe_kstats_record from the same open control
+	                              * file then returns the target's last record (its final
+	                              * counters and SRTP state), once; otherwise it reads 0 bytes */
 };
 
 /* SRTP ciphers and authentication. The kernel does NULL/NULL (plain RTP), AES_CM_* and
@@ -140,10 +143,14 @@ struct rtpe_kmsg {
 	struct rtpe_ktarget target;
 };
 
-/* Per-SSRC counters in a blist record; ssrc 0 with packets 0 is an unused slot. */
+/* Per-SSRC counters in a blist record; ssrc 0 with packets 0 is an unused slot.
+ * srtp_seq: on an SRTP target, RTPE_KSEQ_SEEN | the highest RTP sequence number of the
+ * slot (decrypt side, else encrypt side): with the crypto's roc[] the kernel's whole
+ * packet index, which userspace continues from when it takes the stream back. */
+#define RTPE_KSEQ_SEEN (1u << 16)
 struct rtpe_kssrc_stats {
 	rtpe_u32 ssrc;
-	rtpe_u32 reserved;
+	rtpe_u32 srtp_seq;
 	rtpe_u64 packets;
 	rtpe_u64 bytes;
 };

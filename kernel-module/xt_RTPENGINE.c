@@ -1230,7 +1230,12 @@ static struct rtpe_cfg *cfg_new(const struct rtpe_ktarget *c, int *err)
 	return cfg;
 }
 
-static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
+static void fill_record(struct rtpe_kstats_record *r, struct rtpe_target *g);
+
+/* One control message. A deleted target's last record goes to *last (when given), so the
+ * daemon gets the counts and SRTP state the target reached (read back from the control
+ * file). tables_lock held. */
+static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m, struct rtpe_kstats_record *last)
 {
 	const struct rtpe_ktarget *c = &m->target;
 	struct rtpe_target *g, *ng;
@@ -1245,6 +1250,8 @@ static int table_msg(struct rtpe_table *t, const struct rtpe_kmsg *m)
 		g = target_find(t, &c->local);
 		if (!g)
 			return -ENOENT;
+		if (last)
+			fill_record(last, g);
 		hlist_del_rcu(&g->node);
 		t->num_targets--;
 		INIT_RCU_WORK(&g->free_work, target_free_work);
@@ -1311,12 +1318,23 @@ static unsigned int pde_id(const struct file *f)
 	return (unsigned int)(unsigned long)pde_data(file_inode(f));
 }
 
+/* Per open control file: the record of the target the last DEL_TARGET through it removed,
+ * returned once by the next read(2) of exactly one record. */
+struct rtpe_control_file {
+	struct rtpe_kstats_record last;
+	bool have_last;
+};
+
 static int table_control_open(struct inode *inode, struct file *f)
 {
 	unsigned int id = pde_id(f);
 	struct rtpe_table *t;
+	struct rtpe_control_file *cf;
 	int err = 0;
 
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
 	mutex_lock(&tables_lock);
 	t = id < max_tables ? table_deref(id) : NULL;
 	if (!t || t->dying)
@@ -1326,8 +1344,11 @@ static int table_control_open(struct inode *inode, struct file *f)
 	else
 		t->owner = task_tgid_nr(current);
 	mutex_unlock(&tables_lock);
-	if (err)
+	if (err) {
+		kfree(cf);
 		return err;
+	}
+	f->private_data = cf;
 	return stream_open(inode, f);
 }
 
@@ -1341,11 +1362,31 @@ static int table_control_release(struct inode *inode, struct file *f)
 	if (t)
 		t->owner = 0;
 	mutex_unlock(&tables_lock);
+	kfree(f->private_data);
 	return 0;
+}
+
+static ssize_t table_control_read(struct file *f, char __user *ubuf, size_t len, loff_t *off)
+{
+	struct rtpe_control_file *cf = f->private_data;
+	bool have;
+
+	if (len < sizeof(cf->last))
+		return -EINVAL;
+	mutex_lock(&tables_lock);
+	have = cf->have_last;
+	cf->have_last = false;
+	mutex_unlock(&tables_lock);
+	if (!have)
+		return 0;
+	if (copy_to_user(ubuf, &cf->last, sizeof(cf->last)))
+		return -EFAULT;
+	return sizeof(cf->last);
 }
 
 static ssize_t table_control_write(struct file *f, const char __user *ubuf, size_t len, loff_t *off)
 {
+	struct rtpe_control_file *cf = f->private_data;
 	unsigned int id = pde_id(f);
 	struct rtpe_kmsg *m;
 	struct rtpe_table *t;
@@ -1367,7 +1408,9 @@ static ssize_t table_control_write(struct file *f, const char __user *ubuf, size
 
 	mutex_lock(&tables_lock);
 	t = id < max_tables ? table_deref(id) : NULL;
-	err = t ? table_msg(t, m) : -ENOENT;
+	cf->have_last = false;
+	err = t ? table_msg(t, m, &cf->last) : -ENOENT;
+	cf->have_last = !err && m->cmd == RTPE_KCMD_DEL_TARGET;
 	mutex_unlock(&tables_lock);
 out:
 	kfree_sensitive(m); /* it may carry SRTP master keys */
@@ -1377,6 +1420,7 @@ out:
 static const struct proc_ops table_control_ops = {
 	.proc_open = table_control_open,
 	.proc_release = table_control_release,
+	.proc_read = table_control_read,
 	.proc_write = table_control_write,
 };
 
@@ -1569,6 +1613,10 @@ static void fill_record(struct rtpe_kstats_record *r, struct rtpe_target *g)
 		r->ssrc_stats[i].ssrc = g->ssrc_id[i];
 		r->ssrc_stats[i].packets = g->ssrc_packets[i];
 		r->ssrc_stats[i].bytes = g->ssrc_bytes[i];
+		if (g->dec_roc[i].seen)
+			r->ssrc_stats[i].srtp_seq = RTPE_KSEQ_SEEN | g->dec_roc[i].seq;
+		else if (g->enc_roc[i].seen)
+			r->ssrc_stats[i].srtp_seq = RTPE_KSEQ_SEEN | g->enc_roc[i].seq;
 	}
 	/* where the kernel's SRTP is now, so userspace can take over */
 	for (i = 0; i < RTPE_KABI_NUM_SSRC; i++) {

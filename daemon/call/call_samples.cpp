@@ -14,9 +14,9 @@ stats::Relayed relayed_by(const Call& call) {
         for (const auto& m : p->medias)
             for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
                 if (stream) {
-                    r.packets += stream->counters().packets.load(std::memory_order_relaxed);
-                    r.bytes += stream->counters().bytes.load(std::memory_order_relaxed);
-                    r.errors += stream->counters().errors.load(std::memory_order_relaxed);
+                    r.packets += stream->counters().packets();
+                    r.bytes += stream->counters().bytes();
+                    r.errors += stream->counters().errors();
                     r.stun += stream->counters().stun.load(std::memory_order_relaxed);
                     r.dtls += stream->counters().dtls.load(std::memory_order_relaxed);
                     r.malformed += stream->counters().malformed.load(std::memory_order_relaxed);
@@ -69,7 +69,7 @@ stats::EndedCallSample ended_call_sample(const Call& call, stats::EndReason reas
     auto received = [](const Participant* p, std::size_t i) -> uint64_t {
         if (!p || i >= p->medias.size() || !p->medias[i]->rtp)
             return 0;
-        return p->medias[i]->rtp->counters().packets.load(std::memory_order_relaxed);
+        return p->medias[i]->rtp->counters().packets();
     };
     for (std::size_t i = 0; i < first.medias.size(); ++i) {
         const bool here = received(&first, i) != 0, there = received(peer, i) != 0;
@@ -97,7 +97,7 @@ stats::RunningCalls running_calls(const CallRegistry& registry) {
                 // who forwarded it.
                 if (!m->rtp)
                     continue;
-                const uint64_t all = m->rtp->counters().packets.load(std::memory_order_relaxed);
+                const uint64_t all = m->rtp->counters().packets();
                 const uint64_t kernel = m->rtp->counters().kernel_packets.load(std::memory_order_relaxed);
                 if (all && !kernel)
                     ++c.media_streams;

@@ -196,6 +196,10 @@ void CallService::apply_media_events() {
         case media::MediaEvent::Kind::dtls_verified:
             e.stream->published.dtls_verified = true;
             break;
+        case media::MediaEvent::Kind::srtp_progress:
+            if (offload_)
+                offload_->take_srtp_progress(e.stream, e.srtp);
+            break;
         case media::MediaEvent::Kind::new_ssrc:
             RTPE_LOG(core, log::kDebug, "New SSRC %08x on %s%s", e.ssrc,
                      e.stream->local_address().to_string().c_str(), e.stream->is_rtcp() ? " (RTCP)" : "");
@@ -211,17 +215,14 @@ void CallService::tick_kernel() {
     MediaChanges changes(workers_, graves_, offload_.get());
     for (const auto& call : registry_.snapshot()) {
         std::lock_guard lock(call->mutex());
-        offload_->sync(*call, settings_.tos);
+        sync_kernel(changes, *call);
     }
-    // The kernel's counts join the stream's own on its worker, the counters' one writer.
-    for (const auto& d : offload_->collect()) {
-        media::PacketStream* stream = d.stream;
-        changes.on_worker(d.worker, [stream, d] {
-            stream->counters().fold_kernel(d.packets, d.bytes, d.errors);
-            if (d.last_packet_s > media::peek(stream->counters().last_packet))
-                media::put(stream->counters().last_packet, d.last_packet_s);
-        });
-    }
+    offload_->collect();
+}
+
+void CallService::sync_kernel(MediaChanges& changes, const Call& call) {
+    for (auto& [worker, task] : offload_->sync(call, settings_.tos))
+        changes.on_worker(worker, std::move(task));
 }
 
 bool CallService::reclaim_released_ports() {
@@ -1003,8 +1004,10 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
     const std::vector<MediaTarget> targets = apply(call, sender, receiver, *session, plan, request);
     // Kernel targets follow the new state now, not at the next tick: a moved peer's old
     // ports must not be sent from.
-    if (offload_)
-        offload_->sync(call, settings_.tos);
+    if (offload_) {
+        MediaChanges changes(workers_, graves_, offload_.get());
+        sync_kernel(changes, call);
+    }
 
     sender.sdp_seen = true;
     sender.last_sdp = *request.sdp;

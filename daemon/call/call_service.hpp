@@ -236,6 +236,9 @@ private:
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
 
+    // The call's kernel targets as its streams are now (offload_ set), and the worker tasks
+    // that needs.
+    void sync_kernel(MediaChanges& changes, const Call& call);
     // What a sender's SDP says for its m= line i, into m and (through changes) its streams;
     // returns the payload types it names.
     std::vector<media::AllowedPayload> take_sender_sdp(MediaChanges& changes, MediaSide& m,

@@ -24,8 +24,8 @@ std::optional<CallTimeouts::Expiry> CallTimeouts::expiry(Call& call, int64_t now
         for (const auto& m : p->medias) {
             if (!m->rtp)
                 continue;
-            last_activity = std::max({last_activity, m->rtp->counters().last_packet.load(std::memory_order_relaxed),
-                                      m->rtcp->counters().last_packet.load(std::memory_order_relaxed)});
+            last_activity = std::max({last_activity, m->rtp->counters().last_packet(),
+                                      m->rtcp->counters().last_packet()});
             if (m->recv && !m->sdp_rtp.ip().is_unspecified())
                 on_hold = false;
         }
@@ -58,8 +58,8 @@ void CallTimeouts::check(int64_t now) {
             for (const auto& p : call->participants())
                 for (const auto& m : p->medias)
                     if (m->rtp) {
-                        packets += m->rtp->counters().packets.load(std::memory_order_relaxed);
-                        bytes += m->rtp->counters().bytes.load(std::memory_order_relaxed);
+                        packets += m->rtp->counters().packets();
+                        bytes += m->rtp->counters().bytes();
                     }
         }
         log::ScopedPrefix prefix(call->id());

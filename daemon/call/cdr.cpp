@@ -26,10 +26,10 @@ void append_stream(std::string& out, const std::string& prefix, const MediaSide&
     long long last = never;
     if (stream) {
         const auto& c = stream->counters();
-        packets = c.packets.load(std::memory_order_relaxed);
-        bytes = c.bytes.load(std::memory_order_relaxed);
-        errors = c.errors.load(std::memory_order_relaxed);
-        if (const int64_t l = c.last_packet.load(std::memory_order_relaxed))
+        packets = c.packets();
+        bytes = c.bytes();
+        errors = c.errors();
+        if (const int64_t l = c.last_packet())
             last = l;
     }
     appendf(out, "%s_%s_relayed_packets=%llu, %s_%s_relayed_bytes=%llu, %s_%s_relayed_errors=%llu, ",

@@ -31,9 +31,9 @@ void write_endpoint(Writer& w, const net::SocketAddress& address) {
 struct Totals {
     uint64_t packets = 0, bytes = 0, errors = 0;
     void add(const media::StreamCounters& c) {
-        packets += c.packets.load(std::memory_order_relaxed);
-        bytes += c.bytes.load(std::memory_order_relaxed);
-        errors += c.errors.load(std::memory_order_relaxed);
+        packets += c.packets();
+        bytes += c.bytes();
+        errors += c.errors();
     }
     void write(Writer& w) const {
         w.dict()
@@ -105,7 +105,7 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     known ? write_endpoint(w, sdp) : void(w.dict().end());
     if (const srtp::CryptoSuite* suite = shown_sdes_suite(media))
         w.entry("crypto suite", std::string(suite->name));
-    const int64_t last = stream ? stream->counters().last_packet.load(std::memory_order_relaxed) : 0;
+    const int64_t last = stream ? stream->counters().last_packet() : 0;
     w.integer_entry("last packet", last ? last : call_created);
     // A multiplexing participant's RTP port carries RTCP too; its RTCP port is a fallback.
     w.key("flags").list().string(rtcp ? "RTCP" : "RTP");

@@ -58,14 +58,14 @@ void describe_port(std::string& out, const call::MediaSide& m, bool rtcp, int64_
     const std::string remote_ip = m.sdp_filled ? remote.ip().to_string() : "";
     const unsigned remote_port = m.sdp_filled ? remote.port() : 0;
     const auto& counters = (rtcp ? m.rtcp : m.rtp)->counters();
-    const int64_t last = counters.last_packet.load(std::memory_order_relaxed);
+    const int64_t last = counters.last_packet();
     // 0 before any packet, as upstream shows it.
     appendf(out, "-------- Port %15s:%-5u <> %15s:%-5u%s, SSRC %x, %llu p, %llu b, %llu e, %lld ts\n",
             m.sockets->address().local.to_string().c_str(), local_port, remote_ip.c_str(), remote_port,
             rtcp ? " (RTCP)" : "", media::peek(counters.last_ssrc),
-            static_cast<unsigned long long>(counters.packets.load(std::memory_order_relaxed)),
-            static_cast<unsigned long long>(counters.bytes.load(std::memory_order_relaxed)),
-            static_cast<unsigned long long>(counters.errors.load(std::memory_order_relaxed)),
+            static_cast<unsigned long long>(counters.packets()),
+            static_cast<unsigned long long>(counters.bytes()),
+            static_cast<unsigned long long>(counters.errors()),
             static_cast<long long>(last ? last : never));
     // Our addition: where endpoint learning stands (docs/cli.md), for one-way audio.
     const media::PacketStream& stream = *(rtcp ? m.rtcp : m.rtp);

@@ -407,12 +407,12 @@ std::string LegacyCalls::rtpproxy_query(std::string_view cookie, const std::vect
                     continue;
                 const auto& rtp = m->rtp->counters();
                 const auto& rtcp = m->rtcp->counters();
-                last_packet = std::max({last_packet, rtp.last_packet.load(std::memory_order_relaxed),
-                                        rtcp.last_packet.load(std::memory_order_relaxed)});
+                last_packet = std::max({last_packet, rtp.last_packet(),
+                                        rtcp.last_packet()});
                 if (slot < 0)
                     continue;
-                totals[slot] += rtp.packets.load(std::memory_order_relaxed);
-                totals[slot + 1] += rtcp.packets.load(std::memory_order_relaxed);
+                totals[slot] += rtp.packets();
+                totals[slot + 1] += rtcp.packets();
             }
         }
     }
@@ -557,8 +557,8 @@ std::string LegacyCalls::mediaproxy_status() {
         for (const auto& p : call->participants())
             for (const auto& m : p->medias)
                 if (m->rtp)
-                    bytes += m->rtp->counters().bytes.load(std::memory_order_relaxed) +
-                             m->rtcp->counters().bytes.load(std::memory_order_relaxed);
+                    bytes += m->rtp->counters().bytes() +
+                             m->rtcp->counters().bytes();
         sessions += "session " + call->id() + " - - - - " + std::to_string(now - call->created_s) + "\n";
     }
     return "proxy " + std::to_string(calls.size()) + " " + std::to_string(bytes) + "/0/0\n" + sessions;

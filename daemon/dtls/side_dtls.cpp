@@ -88,7 +88,7 @@ void SideDtls::send(std::span<const uint8_t> datagram) {
     if (!to.port() || to.ip().is_unspecified())
         return;  // nowhere yet: the retransmission will try again
     if (::sendto(own_.fd(), datagram.data(), datagram.size(), MSG_DONTWAIT, to.sockaddr_ptr(), to.length()) < 0)
-        media::bump(own_.counters().errors);
+        media::bump(own_.counters().user_errors);
 }
 
 void SideDtls::on_event(const EndpointEvent& event) {

@@ -81,7 +81,7 @@ void SideAgent::send(const Agent::Transmit& t) {
     // Checks and answers are few: sent at once, not batched with media.
     const int fd = t.local == rtp_id_ ? rtp_.fd() : rtcp_.fd();
     if (::sendto(fd, t.datagram.data(), t.datagram.size(), MSG_DONTWAIT, t.to->sockaddr_ptr(), t.to->length()) < 0)
-        media::bump(rtp_.counters().errors);
+        media::bump(rtp_.counters().user_errors);
 }
 
 void SideAgent::on_event(const AgentEvent& event) {

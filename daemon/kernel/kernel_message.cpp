@@ -293,9 +293,15 @@ KernelStatus decode_record(std::span<const uint8_t> record, KernelTargetStats& o
     s.userspace = r.userspace;
     s.last_packet_us = r.last_packet_us;
     s.pt_packets.assign(r.pt_packets, r.pt_packets + r.target.num_pt);
-    for (const auto& c : r.ssrc_stats)
-        if (c.ssrc != 0 || c.packets != 0)
-            s.ssrcs.push_back({c.ssrc, c.packets, c.bytes});
+    for (std::size_t slot = 0; slot < kKernelSsrcSlots; ++slot) {
+        const rtpe_kssrc_stats& c = r.ssrc_stats[slot];
+        if (c.ssrc == 0 && c.packets == 0)
+            continue;
+        KernelSsrcCounters counters{c.ssrc, c.packets, c.bytes, slot, std::nullopt};
+        if (c.srtp_seq & RTPE_KSEQ_SEEN)
+            counters.srtp_seq = static_cast<uint16_t>(c.srtp_seq & 0xffff);
+        s.ssrcs.push_back(counters);
+    }
     out = std::move(s);
     return {};
 }

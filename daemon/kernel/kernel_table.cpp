@@ -80,7 +80,8 @@ KernelTable::Opened KernelTable::open(unsigned id, std::string root) {
         return result;
     }
     const std::string path = root + "/" + std::to_string(id) + "/control";
-    net::Fd control(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    // Read and written: a delete's last record is read back from it.
+    net::Fd control(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
     if (!control.valid()) {
         result.status = failed(errno, "open " + path);
         table_command(root, "del", id);
@@ -126,20 +127,39 @@ KernelStatus KernelTable::send(KernelCommand cmd, const KernelTarget& target) co
     if (auto s = validate(target); !s)
         return KernelStatus::failure(s.error(), describe(cmd, target) + ": " + s.message());
     const auto bytes = encode_message(cmd, target);
+    std::lock_guard lock(control_mutex_);
     if (int e = write_all(control_.get(), bytes.data(), bytes.size()))
         return failed(e, "write " + root_ + "/" + std::to_string(id_) + "/control (" + describe(cmd, target) + ")");
     return {};
 }
 
-KernelStatus KernelTable::remove(const net::SocketAddress& local) const {
+KernelStatus KernelTable::remove(const net::SocketAddress& local, std::optional<KernelTargetStats>* last) const {
     KernelTarget target;
     target.local = local;
     if (local.family() != AF_INET && local.family() != AF_INET6)
         return KernelStatus::failure(EINVAL, "delete target: no local address");
+    const std::string path = root_ + "/" + std::to_string(id_) + "/control";
     const auto bytes = encode_message(KernelCommand::remove, target);
+    // The delete and the read of its record belong together.
+    std::lock_guard lock(control_mutex_);
     if (int e = write_all(control_.get(), bytes.data(), bytes.size()))
-        return failed(e, "write " + root_ + "/" + std::to_string(id_) + "/control (" +
-                             describe(KernelCommand::remove, target) + ")");
+        return failed(e, "write " + path + " (" + describe(KernelCommand::remove, target) + ")");
+    if (!last)
+        return {};
+    last->reset();
+    std::vector<uint8_t> record(kRecordSize);
+    ssize_t n;
+    do
+        n = ::read(control_.get(), record.data(), record.size());
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return failed(errno, "read " + path + " (the deleted target's record)");
+    if (n == 0)
+        return {};  // a module without the read-back, or a test's plain file: the counts stay as last read
+    KernelTargetStats stats;
+    if (auto s = decode_record({record.data(), static_cast<std::size_t>(n)}, stats); !s)
+        return KernelStatus::failure(s.error(), path + ": " + s.message());
+    *last = std::move(stats);
     return {};
 }
 

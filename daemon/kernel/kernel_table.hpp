@@ -17,6 +17,8 @@
 // collects every command and message in order, while /proc ignores the offset).
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +50,9 @@ public:
 
     KernelStatus add(const KernelTarget& target) const { return send(KernelCommand::add, target); }
     KernelStatus update(const KernelTarget& target) const { return send(KernelCommand::update, target); }
-    KernelStatus remove(const net::SocketAddress& local) const;
+    // With last: the target's final record (counters, SRTP state), as the module hands it
+    // back after the delete; left empty when it does not.
+    KernelStatus remove(const net::SocketAddress& local, std::optional<KernelTargetStats>* last = nullptr) const;
 
     // Every target's counters from N/blist, appended to out.
     KernelStatus read_stats(std::vector<KernelTargetStats>& out) const;
@@ -60,6 +64,7 @@ private:
     unsigned id_;
     std::string root_;
     net::Fd control_;  // root/N/control, held open for the daemon's lifetime
+    mutable std::mutex control_mutex_;  // one message (and its read-back) at a time
 };
 
 // Writes "add N" or "del N" to root/control. For the table's lifecycle outside KernelTable

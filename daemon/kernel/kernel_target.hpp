@@ -89,6 +89,10 @@ struct KernelSsrcCounters {
     uint32_t ssrc = 0;
     uint64_t packets = 0;
     uint64_t bytes = 0;
+    std::size_t slot = 0;  // of the crypto's roc[] and srtcp_index[]
+    // SRTP targets, once the slot saw a packet: its highest sequence number, which with the
+    // slot's roc makes the kernel's packet index (where userspace goes on from).
+    std::optional<uint16_t> srtp_seq;
 
     bool operator==(const KernelSsrcCounters&) const = default;
 };

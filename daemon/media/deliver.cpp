@@ -9,7 +9,7 @@
 namespace rtpe::media {
 
 void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
-    std::atomic<uint64_t>& failures = packet.ingress->counters().errors;
+    std::atomic<uint64_t>& failures = packet.ingress->counters().user_errors;
     srtp::Context* srtp = to.srtp_out;
     if (!srtp && to.srtp_required && packet.demux == rtp::Demux::rtp_or_rtcp)
         return;  // never in clear towards a participant that speaks SRTP

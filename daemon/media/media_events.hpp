@@ -12,6 +12,7 @@
 
 #include "daemon/media/rtcp_quality.hpp"
 #include "net/address.hpp"
+#include "srtp/context.hpp"
 
 namespace rtpe::media {
 
@@ -23,13 +24,15 @@ class PacketStream;
 // whenever an event is applied.
 struct MediaEvent {
     // dtls_verified: the stream's DTLS peer showed the certificate its SDP's fingerprint names.
-    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample, dtls_verified };
+    // srtp_progress: where one SSRC's SRTP stands (media/srtp_handoff.hpp), for the kernel.
+    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample, dtls_verified, srtp_progress };
     Kind kind = Kind::endpoint_learned;
     PacketStream* stream = nullptr;
     net::SocketAddress address;     // endpoint_learned: the endpoint now in use
     net::SocketAddress advertised;  // endpoint_learned: the SDP address it replaced or confirmed
-    uint32_t ssrc = 0;              // new_ssrc; quality_sample: the reporting SSRC
+    uint32_t ssrc = 0;              // new_ssrc, srtp_progress; quality_sample: the reporting SSRC
     QualitySample quality;          // quality_sample
+    srtp::StreamState srtp;         // srtp_progress
 };
 
 class EventOutbox {

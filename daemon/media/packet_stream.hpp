@@ -8,12 +8,12 @@
 // Counters and figures are single-writer relaxed atomics any thread may read. The
 // "published" fields are the control thread's: it fills them from the worker's events.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
-#include <tuple>
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
@@ -38,9 +38,11 @@ namespace rtpe::media {
 enum class EndpointLearning { delayed, immediate, off, heuristic };
 
 struct StreamCounters {
-    std::atomic<uint64_t> packets{0};
-    std::atomic<uint64_t> bytes{0};
-    std::atomic<uint64_t> errors{0};     // unknown payload types, truncated, refused sources, failed sends
+    // Userspace's share; the stream's worker writes these.
+    std::atomic<uint64_t> user_packets{0};
+    std::atomic<uint64_t> user_bytes{0};
+    std::atomic<uint64_t> user_errors{0};  // unknown payload types, truncated, refused sources, failed sends
+    std::atomic<int64_t> user_last_packet{0};  // wall-clock seconds; 0 = never
     std::atomic<uint64_t> malformed{0};  // RTP/RTCP that does not parse (forwarded all the same)
     std::atomic<uint64_t> stun{0};       // RFC 7983 classes other than RTP/RTCP
     std::atomic<uint64_t> dtls{0};
@@ -48,23 +50,31 @@ struct StreamCounters {
     std::atomic<uint64_t> srtp_failures{0};  // SRTP/SRTCP that did not authenticate (dropped)
     std::atomic<uint64_t> refused_sources{0};    // packets strict-source dropped
     std::atomic<uint64_t> learning_candidates{0};  // times learning moved to another source
-    std::atomic<int64_t> last_packet{0};  // wall-clock seconds; 0 = never
     std::atomic<uint32_t> last_ssrc{0};   // of the last RTP (RTCP: sender) packet
     std::atomic<bool> ssrc_seen{false};
 
-    // Of packets, bytes and errors: the kernel's share (what the stream's worker folded in).
+    // The kernel's share: what xt_RTPENGINE forwarded for the stream, as the control thread
+    // (call/kernel_offload) reads it from the module, the one writer of these. Kept apart
+    // from userspace's so that neither side waits for the other: the last counts of a
+    // target go in the moment it is removed, before a delete reports them.
     std::atomic<uint64_t> kernel_packets{0};
     std::atomic<uint64_t> kernel_bytes{0};
     std::atomic<uint64_t> kernel_errors{0};
+    std::atomic<int64_t> kernel_last_packet{0};
 
-    // What the kernel forwarded joins the totals, and its share; on the stream's worker.
-    void fold_kernel(uint64_t more_packets, uint64_t more_bytes, uint64_t more_errors) {
-        for (auto [total, kernel, more] : {std::tuple{&packets, &kernel_packets, more_packets},
-                                           std::tuple{&bytes, &kernel_bytes, more_bytes},
-                                           std::tuple{&errors, &kernel_errors, more_errors}}) {
-            bump(*total, more);
-            bump(*kernel, more);
-        }
+    // What everyone shows: wherever the packets went.
+    uint64_t packets() const { return peek(user_packets) + peek(kernel_packets); }
+    uint64_t bytes() const { return peek(user_bytes) + peek(kernel_bytes); }
+    uint64_t errors() const { return peek(user_errors) + peek(kernel_errors); }
+    int64_t last_packet() const { return std::max(peek(user_last_packet), peek(kernel_last_packet)); }
+
+    // Control thread: more of what the kernel forwarded.
+    void fold_kernel(uint64_t more_packets, uint64_t more_bytes, uint64_t more_errors, int64_t last_packet_s) {
+        bump(kernel_packets, more_packets);
+        bump(kernel_bytes, more_bytes);
+        bump(kernel_errors, more_errors);
+        if (last_packet_s > peek(kernel_last_packet))
+            put(kernel_last_packet, last_packet_s);
     }
 };
 

@@ -82,7 +82,7 @@ void ingress_rtp(PacketStream& s, const rtp::RtpHeader& h, std::size_t length, i
     // A payload type no SDP named is an error on an RTP port (upstream counts it, and
     // forwards it all the same); RTP arriving on an RTCP port is just passed on.
     if (!s.payloads().count(h.payload_type, clock_rate) && !s.is_rtcp())
-        bump(s.counters().errors);
+        bump(s.counters().user_errors);
     const bool new_ssrc = s.ssrcs().record(h.ssrc, h.sequence, h.timestamp, h.payload_type, clock_rate, length, now_us);
     put(s.counters().last_ssrc, h.ssrc);
     put(s.counters().ssrc_seen, true);
@@ -434,11 +434,11 @@ void relay_readable(PacketStream& stream) {
         }
         // One writer per stream: plain relaxed updates, folded once per batch. Counted
         // before sending, so whoever has received a packet finds it in the stats.
-        bump(in.packets, static_cast<uint64_t>(n));
-        bump(in.bytes, bytes);
-        put(in.last_packet, static_cast<int64_t>(time(nullptr)));
+        bump(in.user_packets, static_cast<uint64_t>(n));
+        bump(in.user_bytes, bytes);
+        put(in.user_last_packet, static_cast<int64_t>(time(nullptr)));
         if (errors)
-            bump(in.errors, errors);
+            bump(in.user_errors, errors);
         egress.flush();
         if (n < kBatch)
             return;

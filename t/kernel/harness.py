@@ -215,6 +215,7 @@ def make_initramfs(work, built, moddir):
     import srtp_vectors
     try:
         srtp_vectors.write(os.path.join(root, "srtp_vectors.txt"))
+        srtp_vectors.write_call(os.path.join(root, "srtp_call.txt"))
     except (RuntimeError, AssertionError) as e:
         raise HarnessError("cannot compute the SRTP vectors: %s" % e)
     init = copy_into(root, os.path.join(HERE, "guest", "init.sh"), "/init")

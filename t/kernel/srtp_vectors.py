@@ -404,6 +404,68 @@ def slots_case():
     return c
 
 
+# The SDES-SRTP call of `ktest srtpcall` (/srtp_call.txt): an offerer `a` speaking SRTP with
+# this key, a plain answerer `b`, both sequences running across a rollover while the
+# kernel forwards. The guest checks that b receives a's packets decrypted, byte-exact, and
+# prints what a received ("SRTPCALL pkt SEQ HEX") with the key the daemon answered a with
+# ("SRTPCALL key SUITE INLINE"); call_check() verifies those here.
+CALL_SUITE = "AES_CM_128_HMAC_SHA1_80"
+CALL_PACKETS = 100
+CALL_A = (0x5A5A0001, 65510)  # SSRC and first sequence number
+CALL_B = (0xB0B00002, 65500)
+
+
+def _call_packets(ssrc, first):
+    return [rtp((first + n) & 0xFFFF, ssrc, bytes((n * 3 + i) & 0xFF for i in range(160)))
+            for n in range(CALL_PACKETS)]
+
+
+def write_call(path):
+    """The call's file: "key SUITE INLINE", then per packet "a SRTP_IN PLAIN_OUT" (what a
+    sends, what b must receive) and "b PLAIN" (what b sends)."""
+    import base64
+    _need_cryptography()
+    mk, ms = key(7, SUITES[CALL_SUITE][1]), key(107, 14)
+    s = Session(CALL_SUITE, mk, ms, False)
+    est = Estimator(0)
+    with open(path, "w") as f:
+        f.write("key %s %s\n" % (CALL_SUITE, base64.b64encode(mk + ms).decode()))
+        for a, b in zip(_call_packets(*CALL_A), _call_packets(*CALL_B)):
+            seq = int.from_bytes(a[2:4], "big")
+            f.write("a %s %s\n" % (srtp_protect(s, a, est.index(seq) >> 16).hex(), a.hex()))
+            f.write("b %s\n" % b.hex())
+
+
+def call_check(console):
+    """What a received in the guest's SRTP call, checked against b's packets protected with
+    the key the daemon answered with (ROC following the sequence across the rollover).
+    Returns (verified packets, sequence numbers after the rollover among them, problems)."""
+    import base64
+    key_line = [l.split() for l in console.splitlines() if l.startswith("SRTPCALL key ")]
+    dumps = [l.split() for l in console.splitlines() if l.startswith("SRTPCALL pkt ")]
+    if len(key_line) != 1 or len(key_line[0]) != 4:
+        return 0, 0, ["want one 'SRTPCALL key SUITE INLINE' line, got %d" % len(key_line)]
+    suite, inline = key_line[0][2], key_line[0][3]
+    if suite not in SUITES:
+        return 0, 0, ["answered suite %s unknown here" % suite]
+    raw = base64.b64decode(inline + "=" * (-len(inline) % 4))
+    s = Session(suite, raw[:SUITES[suite][1]], raw[SUITES[suite][1]:], False)
+    est = Estimator(0)
+    expected = {}
+    for b in _call_packets(*CALL_B):
+        seq = int.from_bytes(b[2:4], "big")
+        expected[seq] = srtp_protect(s, b, est.index(seq) >> 16)
+    problems, wrapped, ok = [], 0, 0
+    for d in dumps:
+        seq, got = int(d[2]), bytes.fromhex(d[3])
+        if expected.get(seq) != got:
+            problems.append("seq %d: got %s, want %s" % (seq, got.hex(), expected.get(seq, b"").hex()))
+        else:
+            ok += 1
+            wrapped += seq < CALL_B[1]
+    return ok, wrapped, problems
+
+
 def case_names():
     return list(CASE_NAMES)
 

@@ -23,6 +23,7 @@ GUEST_CHECKS = [
     # forwarding, checks and counters (through the legacy rule)
     "fwd_ipv4_to_ipv4", "fwd_ipv6_to_ipv6", "fwd_ipv4_to_ipv6", "fwd_ipv6_to_ipv4",
     "blist_record", "list_text", "expected_source_mismatch", "target_update", "tos", "target_delete",
+    "target_delete_record",
     "payload_type_filter", "ssrc_check", "rtp_only", "rtcp_target", "error_counter", "no_target_passthrough",
     "bad_udp_checksum", "stress_churn",
     # in-kernel SRTP and SRTCP, byte-exact against srtp_vectors.py's known answers
@@ -42,8 +43,13 @@ GUEST_CHECKS = [
     "daemon_reclaims_stale_table", "daemon_reclaimed_answers_ng", "daemon_sigterm_deletes_table",
     # our daemon pushing a plain call's streams into its table
     "offload_call_set_up", "offload_userspace_first", "offload_targets_pushed", "offload_media_flows",
-    "offload_kernel_forwarded", "offload_counted_in_query", "offload_delete_clears",
-    "offload_statistics_kernel_share", "daemon_offload_exits",
+    "offload_kernel_forwarded", "offload_counted_in_query", "offload_rule_removed_userspace",
+    "offload_rule_back_kernel", "offload_reinvite_moves", "offload_delete_clears",
+    "offload_statistics_kernel_share", "offload_rule_missing_logged",
+    # an SDES-SRTP <-> RTP call: in-kernel SRTP with the daemon's keys and where it stood
+    "srtpcall_set_up", "srtpcall_userspace_first", "srtpcall_targets_pushed", "srtpcall_kernel_forwards",
+    "srtpcall_userspace_flat", "srtpcall_counted_in_query", "srtpcall_delete_clears",
+    "daemon_offload_exits",
     # --iptables-chain
     "chain_flushed_at_start", "chain_call_set_up", "chain_rule_per_port", "chain_call_deleted", "chain_rules_removed",
     "chain_nothing_else_touched", "chain_daemon_exits",
@@ -122,3 +128,13 @@ def test_guest(guest, name):
             pytrace=False)
     verdict, detail = guest["results"][name]
     assert verdict == "PASS", "%s: %s" % (name, detail)
+
+
+def test_srtp_call_sends_srtp_with_the_answered_key(guest):
+    """What the SRTP offerer received in `ktest srtpcall` (printed on the console) is the
+    plain answerer's packets protected with the key the daemon answered it with: in
+    userspace first, then by the kernel across the rollover (ROC 1)."""
+    _require(guest)
+    ok, wrapped, problems = srtp_vectors.call_check(guest["console"])
+    assert not problems, "\n".join(problems[:5])
+    assert ok >= 10 and wrapped >= 3, "verified %d packets, %d after the rollover" % (ok, wrapped)

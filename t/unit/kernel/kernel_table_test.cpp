@@ -3,6 +3,7 @@
 // lays them out, written out here independently), blist records parsed, and the errors.
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMsg = 448;
 constexpr std::size_t kRec = 832;
 constexpr uint32_t kMagic = 0x4b455452;
+constexpr uint16_t kVersion = 2;  // RTPE_KABI_VERSION
 
 net::SocketAddress addr(const char* ip, uint16_t port) {
     return net::SocketAddress(*net::IpAddress::parse(ip), port);
@@ -133,7 +135,7 @@ TEST_F(FakeProc, OpenReclaimsCreatesProbesAndDeletesAtExit) {
     auto probe = read(root_ + "/3/control");
     ASSERT_EQ(probe.size(), kMsg);
     EXPECT_EQ(get32(probe, 0), kMagic);
-    EXPECT_EQ(get16(probe, 4), 1u);
+    EXPECT_EQ(get16(probe, 4), kVersion);
     EXPECT_EQ(get16(probe, 6), kMsg);
     EXPECT_EQ(get32(probe, 8), 3u);
     expect_kaddr(probe, 16, 2, 9, {0, 0, 0, 0});
@@ -149,7 +151,7 @@ TEST_F(FakeProc, AddMessageBytes) {
     auto m = messages();
     ASSERT_EQ(m.size(), kMsg);
     EXPECT_EQ(get32(m, 0), kMagic);
-    EXPECT_EQ(get16(m, 4), 1u);
+    EXPECT_EQ(get16(m, 4), kVersion);
     EXPECT_EQ(get16(m, 6), kMsg);
     EXPECT_EQ(get32(m, 8), 1u);   // RTPE_KCMD_ADD_TARGET
     EXPECT_EQ(get32(m, 12), 0u);  // reserved
@@ -304,7 +306,7 @@ TEST_F(FakeProc, NoPermission) {
 std::vector<uint8_t> empty_record() {
     std::vector<uint8_t> r(kRec, 0);
     put32(r, 0, kMagic);
-    put16(r, 4, 1);
+    put16(r, 4, kVersion);
     put16(r, 6, kRec);
     return r;
 }
@@ -346,6 +348,7 @@ std::vector<uint8_t> record(uint32_t slot, uint64_t packets) {
     put64(r, 488, 1);            // pt 96
     // ssrc stats at 736: one used slot, then an empty one, then one with an SSRC of 0 that counted
     put32(r, 736, 0xcafe0001);
+    put32(r, 740, 0x10000 | 0xfff0);  // srtp_seq: seen, 0xfff0
     put64(r, 744, packets);
     put64(r, 752, packets * 160);
     put32(r, 784, 0);
@@ -385,10 +388,40 @@ TEST_F(FakeProc, BlistRecordsParsed) {
     EXPECT_EQ(a.last_packet_us, 1700000000123456ull);
     EXPECT_EQ(a.pt_packets, (std::vector<uint64_t>{49, 1}));
     ASSERT_EQ(a.ssrcs.size(), 2u);
-    EXPECT_EQ(a.ssrcs[0], (KernelSsrcCounters{0xcafe0001, 50, 8000}));
-    EXPECT_EQ(a.ssrcs[1], (KernelSsrcCounters{0, 7, 700}));
+    EXPECT_EQ(a.ssrcs[0], (KernelSsrcCounters{0xcafe0001, 50, 8000, 0, 0xfff0}));
+    EXPECT_EQ(a.ssrcs[1], (KernelSsrcCounters{0, 7, 700, 2, std::nullopt}));
     EXPECT_EQ(stats[1].target.stats_slot, 2u);
     EXPECT_EQ(stats[1].packets, 9u);
+}
+
+TEST_F(FakeProc, RemoveReadsTheDeletedTargetsLastRecordBack) {
+    // The module answers a delete with the target's last record on the same file; a
+    // socket pair stands in for it: the record waits there before the delete goes out.
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    net::Fd module(pair[1]);
+    auto table = KernelTable::adopt(3, root_, net::Fd(pair[0]));
+    const auto last_record = record(1, 50);
+    ASSERT_EQ(::write(module.get(), last_record.data(), last_record.size()), static_cast<ssize_t>(kRec));
+    std::optional<KernelTargetStats> last;
+    auto s = table->remove(addr("10.0.0.1", 30001), &last);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->target.local, addr("10.0.0.1", 30001));
+    EXPECT_EQ(last->packets, 50u);
+    ASSERT_FALSE(last->ssrcs.empty());
+    EXPECT_EQ(last->ssrcs[0].srtp_seq, 0xfff0);
+    std::vector<uint8_t> sent(kMsg + 1);
+    ASSERT_EQ(::read(module.get(), sent.data(), sent.size()), static_cast<ssize_t>(kMsg));
+    EXPECT_EQ(get32(sent, 8), 3u);  // RTPE_KCMD_DEL_TARGET
+
+    // a malformed record is an error, not a guess
+    auto bad = record(1, 50);
+    put32(bad, 0, 0x1234);
+    ASSERT_EQ(::write(module.get(), bad.data(), bad.size()), static_cast<ssize_t>(kRec));
+    s = table->remove(addr("10.0.0.1", 30001), &last);
+    EXPECT_EQ(s.error(), EPROTO) << s.message();
+    EXPECT_FALSE(last);
 }
 
 TEST_F(FakeProc, BlistRoundTripsAnEncodedTarget) {
@@ -438,14 +471,14 @@ TEST_F(FakeProc, BadBlistIsAnError) {
     EXPECT_NE(s.message().find(root_ + "/3/blist"), std::string::npos) << s.message();
     EXPECT_EQ(stats.size(), 1u);  // the whole record before it
 
-    for (auto [offset, value] : {std::pair<std::size_t, uint16_t>{0, 0x1234}, {4, 2}, {6, 831}}) {
+    for (auto [offset, value] : {std::pair<std::size_t, uint16_t>{0, 0x1234}, {4, 3}, {6, 831}}) {
         auto bad = record(1, 5);
         put16(bad, offset, value);
         write(root_ + "/3/blist", bad);
         stats.clear();
         s = table->read_stats(stats);
         EXPECT_EQ(s.error(), EPROTO) << offset;
-        EXPECT_NE(s.message().find("ABI version 1"), std::string::npos) << s.message();
+        EXPECT_NE(s.message().find("ABI version 2"), std::string::npos) << s.message();
         EXPECT_TRUE(stats.empty());
     }
     auto bad_family = record(1, 5);

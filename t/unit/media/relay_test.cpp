@@ -87,15 +87,19 @@ TEST(ForwardingRule, OnlyForEstablishedSingleForwarder) {
 
 TEST(StreamCounters, KernelCountsJoinTheTotalsAndKeepTheirShare) {
     StreamCounters c;
-    bump(c.packets, uint64_t{3});
-    c.fold_kernel(10, 1000, 1);
-    c.fold_kernel(5, 500, 0);
-    EXPECT_EQ(peek(c.packets), 18u);
-    EXPECT_EQ(peek(c.bytes), 1500u);
-    EXPECT_EQ(peek(c.errors), 1u);
+    bump(c.user_packets, uint64_t{3});
+    put(c.user_last_packet, int64_t{1000});
+    c.fold_kernel(10, 1000, 1, 1005);
+    c.fold_kernel(5, 500, 0, 1003);  // an older last packet leaves the newer one
+    EXPECT_EQ(c.packets(), 18u);
+    EXPECT_EQ(c.bytes(), 1500u);
+    EXPECT_EQ(c.errors(), 1u);
+    EXPECT_EQ(c.last_packet(), 1005);
     EXPECT_EQ(peek(c.kernel_packets), 15u);
     EXPECT_EQ(peek(c.kernel_bytes), 1500u);
     EXPECT_EQ(peek(c.kernel_errors), 1u);
+    put(c.user_last_packet, int64_t{1010});
+    EXPECT_EQ(c.last_packet(), 1010);
 }
 
 }  // namespace rtpe::media
