@@ -109,7 +109,8 @@ def test_file_lists(debs):
             "/usr/share/man/man8/rtpengine.8.gz",
             "/usr/share/doc/rtpengine-daemon/copyright",
             "/usr/share/doc/rtpengine-daemon/changelog.gz",
-            "/usr/sbin/rtpengine-iptables-setup"} == daemon
+            "/usr/sbin/rtpengine-iptables-setup",
+            "/usr/share/man/man8/rtpengine-iptables-setup.8.gz"} == daemon
     utils = contents(debs["rtpengine-utils"])
     assert {"/usr/bin/rtpengine-ctl",
             "/usr/bin/rtpengine-ng-client",
@@ -189,7 +190,9 @@ def test_packaged_files(root):
         assert os.access(os.path.join(root, path), os.X_OK), path
     pages = {"usr/share/man/man8/rtpengine.8.gz": ('.TH "RTPENGINE" "8"', "listen\\-ng"),
              "usr/share/man/man1/rtpengine-ctl.1.gz": ('.TH "RTPENGINE-CTL" "1"', "numsessions"),
-             "usr/share/man/man1/rtpengine-ng-client.1.gz": ('.TH "RTPENGINE-NG-CLIENT" "1"', "proxy\\-port")}
+             "usr/share/man/man1/rtpengine-ng-client.1.gz": ('.TH "RTPENGINE-NG-CLIENT" "1"', "proxy\\-port"),
+             "usr/share/man/man8/rtpengine-iptables-setup.8.gz": ('.TH "RTPENGINE-IPTABLES-SETUP" "8"',
+                                                                  "NO_FALLBACK")}
     for path, needles in pages.items():
         with gzip.open(os.path.join(root, path), "rt") as f:
             text = f.read()
