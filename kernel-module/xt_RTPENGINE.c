@@ -72,6 +72,9 @@ MODULE_ALIAS("ipt_RTPENGINE");
 MODULE_ALIAS("ip6t_RTPENGINE");
 /* the template of the "ctr(aes)" SRTP asks the crypto API for (a module in Debian) */
 MODULE_SOFTDEP("pre: ctr");
+#ifdef RTPENGINE_VERSION
+MODULE_VERSION(RTPENGINE_VERSION);
+#endif
 
 static uint proc_uid;
 module_param(proc_uid, uint, 0444);

@@ -7,7 +7,9 @@
 # python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
-# touched, so a warm machine pays only a dpkg query. ffmpeg (libavcodec, libswresample),
+# touched, so a warm machine pays only a dpkg query. `make deb` also needs dh-dkms and
+# libxtables-dev (the DKMS and iptables plugin packages); the packaging test runs dkms
+# and shellcheck. ffmpeg (libavcodec, libswresample),
 # bcg729 and spandsp are the codec layer's (lib/codec).
 set -eu
 
@@ -24,7 +26,7 @@ libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
-debhelper dpkg-dev
+debhelper dpkg-dev dh-dkms libxtables-dev
 "
 # The kernel module, the iptables plugin and t/kernel: Debian 12's kernel headers (the
 # ABI t/kernel boots), libxtables, iptables (legacy and nft), and qemu with a busybox
@@ -43,7 +45,7 @@ if [ "${1:-}" = "--test" ]; then
 python3 python3-pytest iproute2 procps
 kamailio kamailio-extra-modules sip-tester
 rtpengine-daemon rtpengine-utils
-lintian systemd man-db
+lintian systemd man-db dkms shellcheck
 prometheus openssl
 mosquitto mosquitto-clients
 python3-aioice python3-pylibsrtp
