@@ -195,6 +195,16 @@ check daemon_offload_exits "the offloading daemon exits 0 and its table is gone 
     sh -c "[ '$drc' = 0 ] && [ ! -e /proc/rtpengine/0 ]"
 iptables-legacy -D INPUT -p udp -j RTPENGINE --id 0
 
+# ---- the module unloaded under a daemon that has a call in the kernel ----
+iptables-legacy -I INPUT -p udp -j RTPENGINE --id 0
+if dstart /tmp/d9.log --table=0 -n 127.0.0.1:2228 -m 31300 -M 31399; then d9=$dpid; else d9=; fi
+ktest unload 2228 0
+drc=x
+[ -n "$d9" ] && dstop TERM
+check unload_daemon_exits "after its module went, the daemon exits 0 on SIGTERM (exit $drc) having said once that kernel forwarding failed ($(grep -c 'Kernel forwarding failed' /tmp/d9.log)): $(dtail /tmp/d9.log)" \
+    sh -c "[ '$drc' = 0 ] && [ \$(grep -c 'Kernel forwarding failed' /tmp/d9.log) = 1 ]"
+insmod /xt_RTPENGINE.ko
+
 # ---- --iptables-chain: an ACCEPT rule per open media port, nothing else touched ----
 iptables-legacy -N rtpe-ports; ip6tables-legacy -N rtpe-ports
 iptables-legacy -A rtpe-ports -p tcp --dport 9 -j DROP   # a leftover: flushed at start

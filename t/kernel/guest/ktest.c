@@ -20,6 +20,8 @@
  * ktest srtpcall PORT TABLE FILE  an SDES-SRTP offerer and a plain answerer (packets from FILE,
  *                           t/kernel/srtp_vectors.py write_call) through the daemon: the kernel
  *                           decrypts and encrypts across a rollover, userspace stays flat
+ * ktest unload PORT TABLE    a call in the kernel, then rule and module taken away under the
+ *                           daemon: media goes on in userspace, the daemon serves on
  * ktest call PORT ID NAME    offer and answer of call ID through the daemon at ng PORT, left running
  * ktest delete PORT ID NAME  the call deleted at once
  * ktest maxtables N          only ids below N can be added
@@ -1345,14 +1347,44 @@ static void cmd_delete(unsigned int port, const char *call_id, const char *name)
 	result(name, strstr(reply, "6:result2:ok") != NULL, "delete %s: %.120s", call_id, reply);
 }
 
+/* A plain call through the daemon between two fresh sockets: a offers, b answers. */
+struct plain_call {
+	int a, b;                  /* the participants' sockets */
+	unsigned int a_port, b_port; /* their ports */
+	unsigned int a_to, b_to;   /* the daemon's ports each sends to */
+};
+
+static int port_of(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	getsockname(fd, (void *)&sa, &sl);
+	return ntohs(sa.sin_port);
+}
+
+static int plain_call_set_up(unsigned int port, const char *call_id, struct plain_call *c)
+{
+	char reply[8192];
+
+	c->a = udp_bound("127.0.0.1", 0);
+	c->b = udp_bound("127.0.0.1", 0);
+	c->a_port = port_of(c->a);
+	c->b_port = port_of(c->b);
+	ng_sdp(port, "offer", call_id, "8:from-tag1:a", c->a_port, reply, sizeof(reply));
+	c->b_to = sdp_audio_port(reply);
+	ng_sdp(port, "answer", call_id, "8:from-tag1:a6:to-tag1:b", c->b_port, reply, sizeof(reply));
+	c->a_to = sdp_audio_port(reply);
+	return c->a_to && c->b_to;
+}
+
 static void cmd_offload(unsigned int port, unsigned int table)
 {
 	enum { BEFORE = 5, KERNEL = 60 };
 	char reply[8192];
-	int a = udp_bound("127.0.0.1", 0), b = udp_bound("127.0.0.1", 0), got_a, got_b, n;
-	unsigned int a_port, b_port, a_to, b_to;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
+	struct plain_call c;
+	int set_up = plain_call_set_up(port, "offload", &c), a = c.a, b = c.b, got_a, got_b, n;
+	unsigned int b_port = c.b_port, a_to = c.a_to, b_to = c.b_to;
 	static struct rtpe_kstats_record recs[64];
 	const struct rtpe_kstats_record *ra, *rb, *ra2, *rb2;
 	struct rtpe_kstats_record ra_copy, rb_copy;
@@ -1363,16 +1395,7 @@ static void cmd_offload(unsigned int port, unsigned int table)
 	unsigned long long kernel_before;
 	char cmd[128];
 
-	getsockname(a, (void *)&sa, &sl);
-	a_port = ntohs(sa.sin_port);
-	sl = sizeof(sa);
-	getsockname(b, (void *)&sa, &sl);
-	b_port = ntohs(sa.sin_port);
-	ng_sdp(port, "offer", "offload", "8:from-tag1:a", a_port, reply, sizeof(reply));
-	b_to = sdp_audio_port(reply);
-	ng_sdp(port, "answer", "offload", "8:from-tag1:a6:to-tag1:b", b_port, reply, sizeof(reply));
-	a_to = sdp_audio_port(reply);
-	result("offload_call_set_up", a_to && b_to, "offer/answer gave ports %u (to b) and %u (to a)", b_to, a_to);
+	result("offload_call_set_up", set_up, "offer/answer gave ports %u (to b) and %u (to a)", b_to, a_to);
 
 	/* Learning settles on the first packets from the SDP addresses; the daemon pushes the
 	 * streams within its one-second tick. */
@@ -1448,9 +1471,7 @@ static void cmd_offload(unsigned int port, unsigned int table)
 	/* A re-INVITE moves a to another port: the kernel sends b's media there once the
 	 * daemon has learned a's new source, and userspace relays in between. */
 	a2 = udp_bound("127.0.0.1", 0);
-	sl = sizeof(sa);
-	getsockname(a2, (void *)&sa, &sl);
-	a2_port = ntohs(sa.sin_port);
+	a2_port = port_of(a2);
 	ng_sdp(port, "offer", "offload", "8:from-tag1:a", a2_port, reply, sizeof(reply));
 	moved_b_to = sdp_audio_port(reply);
 	ng_sdp(port, "answer", "offload", "8:from-tag1:a6:to-tag1:b", b_port, reply, sizeof(reply));
@@ -1486,6 +1507,40 @@ static void cmd_offload(unsigned int port, unsigned int table)
 	       "after delete: %d targets; %.200s", targets_in(table), reply);
 	close(a);
 	close(b);
+}
+
+/* The module unloaded under a daemon with a call in the kernel (its rule gone first, as
+ * rmmod needs): the daemon goes on in userspace, answers, sets up new calls. */
+static void cmd_unload(unsigned int port, unsigned int table)
+{
+	enum { PACKETS = 20 };
+	char reply[8192], cmd[128];
+	struct plain_call c, d;
+	uint16_t seq = 1;
+	int got_a, got_b, pushed, unloaded, second;
+
+	plain_call_set_up(port, "unload", &c);
+	exchange(c.a, c.b, c.a_to, c.b_to, 5, &seq, &got_a, &got_b);
+	for (pushed = 0; pushed < 30 && targets_in(table) < 2; pushed++)
+		usleep(100000);
+	pushed = targets_in(table) == 2;
+	snprintf(cmd, sizeof(cmd), "iptables-legacy -D INPUT -p udp -j RTPENGINE --id %u && rmmod xt_RTPENGINE", table);
+	unloaded = system(cmd) == 0 && access("/proc/rtpengine", F_OK) != 0;
+	exchange(c.a, c.b, c.a_to, c.b_to, PACKETS, &seq, &got_a, &got_b);
+	result("unload_media_goes_on", pushed && unloaded && got_a == PACKETS && got_b == PACKETS,
+	       "targets pushed %d, rule deleted and module unloaded %d; then a got %d, b got %d of %d in userspace",
+	       pushed, unloaded, got_a, got_b, PACKETS);
+	second = plain_call_set_up(port, "after-unload", &d);
+	exchange(d.a, d.b, d.a_to, d.b_to, PACKETS, &seq, &got_a, &got_b);
+	ng_request(port, "2 d7:command5:query7:call-id6:unloade", reply, sizeof(reply));
+	result("unload_daemon_serves", second && got_a == PACKETS && got_b == PACKETS &&
+	       strstr(reply, "6:result2:ok") && packets_entries(reply, 5 + PACKETS) >= 2,
+	       "a new call set up %d, its media a %d b %d of %d; the first call's query counts %d streams of %d",
+	       second, got_a, got_b, PACKETS, packets_entries(reply, 5 + PACKETS), 5 + PACKETS);
+	close(c.a);
+	close(c.b);
+	close(d.a);
+	close(d.b);
 }
 
 /* ---- ktest srtpcall: an SDES-SRTP offerer and a plain answerer through the daemon ---- */
@@ -2417,6 +2472,8 @@ int main(int argc, char **argv)
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
 		cmd_maxtables(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "unload"))
+		cmd_unload(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 5 && !strcmp(argv[1], "srtpcall"))
 		cmd_srtpcall(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	else if (argc >= 4 && !strcmp(argv[1], "srtp"))
