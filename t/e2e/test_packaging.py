@@ -359,6 +359,20 @@ def read_environment_file(path):
     return env
 
 
+def unpacked_exec_start(unit, env_vars, root, runtime):
+    """The unit's ExecStart as systemd expands it, with the package's paths pointing into
+    the unpacked tree `root` and /run into `runtime`."""
+    paths = {"/usr/bin/rtpengine": os.path.join(root, "usr/bin/rtpengine"),
+             "/etc/rtpengine/rtpengine.conf": os.path.join(root, "etc/rtpengine/rtpengine.conf"),
+             "/run/": str(runtime) + "/"}
+    argv = []
+    for word in expand_exec(unit["ExecStart"][0], env_vars):
+        for old, new in paths.items():
+            word = word.replace(old, new)
+        argv.append(word)
+    return argv
+
+
 def expand_exec(command, env):
     """systemd's ExecStart expansion: ${VAR} stays one word, $VAR splits into words."""
     argv = []
@@ -388,14 +402,7 @@ def test_unit_starts_daemon_like_systemd(root, tmp_path):
 
     runtime = tmp_path / "run"          # RuntimeDirectory=rtpengine: systemd creates it
     (runtime / "rtpengine").mkdir(parents=True)
-    paths = {"/usr/bin/rtpengine": os.path.join(root, "usr/bin/rtpengine"),
-             "/etc/rtpengine/rtpengine.conf": os.path.join(root, "etc/rtpengine/rtpengine.conf"),
-             "/run/": str(runtime) + "/"}
-    argv = []
-    for word in expand_exec(unit["ExecStart"][0], env_vars):
-        for old, new in paths.items():
-            word = word.replace(old, new)
-        argv.append(word)
+    argv = unpacked_exec_start(unit, env_vars, root, runtime)
     assert "--listen-ng=127.0.0.1:%d" % ng_port in argv
 
     notify_path = str(tmp_path / "notify.sock")
@@ -763,16 +770,7 @@ def run_unit_with_kernel_settings(root, tmp_path, helper, defaults_text, modprob
     env_vars = read_environment_file(str(helper.defaults))
     assert unit["EnvironmentFile"][1] == "-/run/rtpengine/kernel.env"
     env_vars.update(read_environment_file(str(helper.run_dir / "kernel.env")))
-    runtime = tmp_path / "run"
-    paths = {"/usr/bin/rtpengine": os.path.join(root, "usr/bin/rtpengine"),
-             "/etc/rtpengine/rtpengine.conf": os.path.join(root, "etc/rtpengine/rtpengine.conf"),
-             "/run/": str(runtime) + "/"}
-    argv = []
-    for word in expand_exec(unit["ExecStart"][0], env_vars):
-        for old, new in paths.items():
-            word = word.replace(old, new)
-        argv.append(word)
-    return argv, ng_port
+    return unpacked_exec_start(unit, env_vars, root, tmp_path / "run"), ng_port
 
 
 def test_unit_with_table_starts_daemon_in_userspace_without_module(root, tmp_path, helper):
