@@ -59,7 +59,7 @@ net::SocketAddress reach(const media::PacketStream& s, const net::SocketAddress&
 // Both ends such that the kernel can do all of it.
 bool offloadable(const Participant& sender, const MediaSide& a, const MediaSide& b) {
     return a.rtp && b.rtp && a.active && b.active && kernel_can_secure(a) && kernel_can_secure(b) &&
-           !a.ice.enabled && !b.ice.enabled && !a.rtcp_mux && !b.rtcp_mux && a.bundle_routes.empty() &&
+           !a.ice.enabled && !b.ice.enabled && a.bundle_routes.empty() &&
            b.bundle_routes.empty() && sender.subscribers.empty() && !a.rtp->policy.media_handover &&
            !a.rtp->policy.asymmetric;
 }
@@ -285,9 +285,15 @@ std::vector<KernelOffload::Wanted> KernelOffload::wanted_targets(const Call& cal
                 continue;
             const auto types = payload_types(a, b);
             auto rtp = plain_target(*a.rtp, a.sdp_rtp, *b.rtp, b.sdp_rtp, false, types, tos);
-            auto rtcp = plain_target(*a.rtcp, a.sdp_rtcp, *b.rtcp, b.sdp_rtcp, true, types, tos);
             if (rtp && add_crypto(*rtp, a, b, tasks))
                 wanted.push_back({a.rtp.get(), a.worker, std::move(*rtp)});
+            // RFC 5761: RTCP a multiplexing sender puts on its RTP port is not RTP to the
+            // kernel and reaches userspace; RTCP to a multiplexing receiver goes to its RTP
+            // port, from ours, as userspace sends it.
+            if (a.rtcp_mux)
+                continue;
+            const media::PacketStream& rtcp_to = b.rtcp_mux ? *b.rtp : *b.rtcp;
+            auto rtcp = plain_target(*a.rtcp, a.sdp_rtcp, rtcp_to, b.rtcp_mux ? b.sdp_rtp : b.sdp_rtcp, true, types, tos);
             if (rtcp && add_crypto(*rtcp, a, b, tasks))
                 wanted.push_back({a.rtcp.get(), a.worker, std::move(*rtcp)});
         }

@@ -8,11 +8,11 @@
 // every packet wherever it went.
 //
 // Which streams: RTP/AVP(F) or SDES-SRTP (a suite the module does, one key, no session
-// parameters) on either side, no DTLS, no ICE, no rtcp-mux, no BUNDLE, no subscribers, no
-// media-handover; the sender's source learned and settled. Anything the kernel will not
-// take (another source, a payload type no SDP named, an SSRC it was not given, SRTP that
-// does not authenticate, STUN, RTCP arriving on an RTP port) it hands to the socket, and
-// userspace does as before.
+// parameters) on either side, with or without rtcp-mux, no DTLS, no ICE, no BUNDLE, no
+// subscribers, no media-handover; the sender's source learned and settled. Anything the
+// kernel will not take (another source, a payload type no SDP named, an SSRC it was not
+// given, SRTP that does not authenticate, STUN, RTCP arriving on an RTP port: muxed RTCP)
+// it hands to the socket, and userspace does as before.
 //
 // SRTP: the contexts are the worker's, so before an SRTP stream goes in, its worker is
 // asked where each SSRC stands (media/srtp_handoff.hpp) and the kernel starts from there;

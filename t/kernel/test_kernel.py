@@ -49,6 +49,8 @@ GUEST_CHECKS = [
     # an SDES-SRTP <-> RTP call: in-kernel SRTP with the daemon's keys and where it stood
     "srtpcall_set_up", "srtpcall_userspace_first", "srtpcall_targets_pushed", "srtpcall_kernel_forwards",
     "srtpcall_userspace_flat", "srtpcall_counted_in_query", "srtpcall_delete_clears",
+    # rtcp-mux on one side
+    "muxcall_set_up", "muxcall_kernel", "muxcall_media",
     "daemon_offload_exits",
     # the module unloaded under the daemon
     "unload_media_goes_on", "unload_daemon_serves", "unload_daemon_exits",

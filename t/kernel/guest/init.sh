@@ -189,6 +189,7 @@ ktest offload 2226 0
 check offload_rule_missing_logged "the daemon said once that the rule is missing, and that the kernel forwards again: $(grep -c 'is the firewall rule' /tmp/d7.log) $(grep -c 'forwards again' /tmp/d7.log)" \
     sh -c "[ \$(grep -c 'Kernel forwarding table 0 forwards nothing while .* is the firewall rule .iptables -I INPUT -p udp -j RTPENGINE --id 0' /tmp/d7.log) = 1 ] && grep -q 'Kernel forwarding table 0 forwards again' /tmp/d7.log"
 ktest srtpcall 2226 0 /srtp_call.txt
+ktest muxcall 2226 0
 drc=x
 [ -n "$d7" ] && dstop TERM
 check daemon_offload_exits "the offloading daemon exits 0 and its table is gone (exit $drc): $(dtail /tmp/d7.log)" \

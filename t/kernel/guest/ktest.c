@@ -20,6 +20,8 @@
  * ktest srtpcall PORT TABLE FILE  an SDES-SRTP offerer and a plain answerer (packets from FILE,
  *                           t/kernel/srtp_vectors.py write_call) through the daemon: the kernel
  *                           decrypts and encrypts across a rollover, userspace stays flat
+ * ktest muxcall PORT TABLE   an rtcp-mux offerer and a plain answerer: RTP and the answerer's
+ *                           RTCP in the kernel, the offerer's muxed RTCP in userspace
  * ktest unload PORT TABLE    a call in the kernel, then rule and module taken away under the
  *                           daemon: media goes on in userspace, the daemon serves on
  * ktest call PORT ID NAME    offer and answer of call ID through the daemon at ng PORT, left running
@@ -1543,6 +1545,88 @@ static void cmd_unload(unsigned int port, unsigned int table)
 	close(d.b);
 }
 
+/* ktest muxcall: an offerer multiplexing RTCP (RFC 5761, rtcp-mux=demux towards a plain
+ * answerer): RTP both ways and the answerer's RTCP go through the kernel, the offerer's
+ * muxed RTCP through userspace. */
+static void cmd_muxcall(unsigned int port, unsigned int table)
+{
+	enum { N = 20 };
+	static struct rtpe_kstats_record recs[64];
+	const struct rtpe_kstats_record *r;
+	char sdp[512], request[1024], reply[8192];
+	int a = udp_bound("127.0.0.1", 0), b = udp_bound("127.0.0.1", 40100), b_rtcp = udp_bound("127.0.0.1", 40101);
+	unsigned int a_to, b_to, a_port = port_of(a);
+	unsigned char rtp[172], sr[28];
+	int offer_plain, answer_mux, n, a_rtp = 0, a_rtcp = 0, b_rtp = 0, b_got_rtcp = 0, targets;
+	struct rtpe_kaddr l_b_rtcp;
+	struct rx rx;
+
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=k 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0\r\na=rtcp-mux\r\na=sendrecv\r\n", a_port);
+	snprintf(request, sizeof(request), "1 d7:command5:offer7:call-id7:muxcall8:from-tag1:a8:rtcp-muxl5:demuxe"
+		 "3:sdp%zu:%se", strlen(sdp), sdp);
+	ng_request(port, request, reply, sizeof(reply));
+	b_to = sdp_audio_port(reply);
+	offer_plain = b_to && !strstr(reply, "a=rtcp-mux");
+	ng_sdp(port, "answer", "muxcall", "8:from-tag1:a6:to-tag1:b", 40100, reply, sizeof(reply));
+	a_to = sdp_audio_port(reply);
+	answer_mux = a_to && strstr(reply, "a=rtcp-mux") != NULL;
+	result("muxcall_set_up", offer_plain && answer_mux && b >= 0 && b_rtcp >= 0,
+	       "the answerer was offered no rtcp-mux (%d), the offerer's answer has it (%d); ports %u/%u",
+	       offer_plain, answer_mux, a_to, b_to);
+
+	memset(sr, 0, sizeof(sr));
+	sr[0] = 0x80;
+	sr[1] = 200;
+	sr[3] = 6;
+	/* each side's RTP and RTCP, so that learning settles on all three sources */
+	for (int round = 0; round < 2; round++) {
+		int from_b_rtcp = 0;
+
+		for (int i = 0; i < N; i++) {
+			rtp_packet(rtp, 0, 100 * round + i, 0xa1a1a1a1, 160);
+			send_to(a, "127.0.0.1", a_to, rtp, sizeof(rtp));
+			rtp_packet(rtp, 0, 100 * round + i, 0xb2b2b2b2, 160);
+			send_to(b, "127.0.0.1", b_to, rtp, sizeof(rtp));
+			sr[4] = 0xa1;
+			send_to(a, "127.0.0.1", a_to, sr, sizeof(sr)); /* muxed */
+			sr[4] = 0xb2;
+			send_to(b_rtcp, "127.0.0.1", b_to + 1, sr, sizeof(sr));
+			usleep(10000);
+			while (recv_one(a, 0, &rx))
+				if (rx.from_port == a_to && rx.len == sizeof(rtp))
+					a_rtp++;
+				else if (rx.from_port == a_to && rx.len == sizeof(sr) && rx.buf[1] == 200 && rx.buf[4] == 0xb2)
+					a_rtcp++;
+			while (recv_one(b, 0, &rx))
+				b_rtp += rx.from_port == b_to && rx.len == sizeof(rtp);
+			while (recv_one(b_rtcp, 0, &rx))
+				from_b_rtcp += rx.from_port == b_to + 1 && rx.len == sizeof(sr) && rx.buf[4] == 0xa1;
+		}
+		b_got_rtcp += from_b_rtcp;
+		if (round == 0)
+			for (n = 0; n < 40 && targets_in(table) < 3; n++)
+				usleep(100000);
+	}
+	targets = targets_in(table);
+	l_b_rtcp = kaddr("127.0.0.1", b_to + 1);
+	n = read_blist(table, recs, 64);
+	r = n > 0 ? find_rec(recs, n, &l_b_rtcp) : NULL;
+	result("muxcall_kernel", targets == 3 && r && r->packets >= N && r->target.dst.port == a_port &&
+	       r->target.src.port == a_to,
+	       "%d targets (RTP each way, the answerer's RTCP); its RTCP target sends %llu packets from port %u to %u "
+	       "(want >= %d, from %u to the offerer's RTP port %u)", targets, r ? (unsigned long long)r->packets : 0,
+	       r ? r->target.src.port : 0, r ? r->target.dst.port : 0, N, a_to, a_port);
+	result("muxcall_media", a_rtp == 2 * N && a_rtcp == 2 * N && b_rtp == 2 * N && b_got_rtcp == 2 * N,
+	       "the offerer got %d RTP and %d RTCP on its one port, the answerer %d RTP and %d RTCP (muxed, split off "
+	       "in userspace), of %d each", a_rtp, a_rtcp, b_rtp, b_got_rtcp, 2 * N);
+	ng_request(port, "2 d7:command6:delete7:call-id7:muxcall12:delete-delayi0ee", reply, sizeof(reply));
+	close(a);
+	close(b);
+	close(b_rtcp);
+}
+
 /* ---- ktest srtpcall: an SDES-SRTP offerer and a plain answerer through the daemon ---- */
 
 #define CALL_MAX 128
@@ -2472,6 +2556,8 @@ int main(int argc, char **argv)
 		cmd_stress(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 3 && !strcmp(argv[1], "maxtables"))
 		cmd_maxtables(atoi(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "muxcall"))
+		cmd_muxcall(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 4 && !strcmp(argv[1], "unload"))
 		cmd_unload(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 5 && !strcmp(argv[1], "srtpcall"))
