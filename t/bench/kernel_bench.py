@@ -32,6 +32,7 @@ import harness  # noqa: E402
 GUEST = os.path.join(REPO, "t", "kernel", "guest")
 MODES = ("user", "kernel", "sink")
 CLK_TCK_HOST = os.sysconf("SC_CLK_TCK")
+QUIET = 0.25  # cores of other load on the host under which a phase counts as undisturbed
 
 
 def build_kbench(work):
@@ -237,6 +238,18 @@ def report(rounds, args, accel, errors):
             print("ratio kernel/userspace, %s: %.2f (per round %s; medians %.1f / %.1f µs)"
                   % (what, m[0], ", ".join("%.2f" % rounds[r]["ratio"][key] for r in sorted(rounds)
                                            if key in rounds[r].get("ratio", {})), k[0], u[0]))
+    # rounds in which nothing else ran on the host (every phase under QUIET cores of other
+    # load): under TCG contention inflates the guest's figures most, see the README
+    quiet = [r for r in rounds if all(rounds[r].get(m, {}).get("host_other_load") is not None and
+                                      rounds[r][m]["host_other_load"] < QUIET for m in MODES)]
+    for key, what in (("relay_us", "guest"), ("relay_qemu_us", "host qemu")):
+        m = med([rounds[r].get("ratio", {}).get(key) for r in quiet])
+        if m:
+            print("ratio kernel/userspace, relay CPU per packet, %s, quiet rounds only (%s): %.2f"
+                  % (what, ", ".join(str(r) for r in sorted(quiet)), m[0]))
+    if not quiet:
+        print("no quiet round (other load on the host under %.2f cores in all three phases): "
+              "trust the host qemu figure more than the guest's" % QUIET)
     print()
     for r in sorted(rounds):
         ratio = rounds[r].get("ratio", {})
