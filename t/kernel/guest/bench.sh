@@ -16,7 +16,7 @@ mkdir -p /tmp /run
 mount -t tmpfs tmpfs /tmp
 export XTABLES_LIBDIR=/usr/lib/xtables
 
-ROUNDS=5; CALLS=10; RATE=5000; DURATION=10; NGPORT=2230
+ROUNDS=7; CALLS=10; RATE=5000; DURATION=8; NGPORT=2230
 [ -f /bench.conf ] && . /bench.conf
 
 echo "KBENCH START $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) rounds=$ROUNDS calls=$CALLS rate=$RATE seconds=$DURATION"

@@ -17,7 +17,9 @@
  * baseline of what sending and receiving alone cost.
  *
  * Around the sending window (which ends once the receivers had 500 ms to drain) it reads
- * /proc/stat's "cpu" line (system-wide, all CPUs, in USER_HZ ticks), the daemon's
+ * /proc/stat's "cpu" line (system-wide, all CPUs, in USER_HZ ticks; its idle column is
+ * measured, not sampled, while the busy columns are sampled by the tick) and the
+ * monotonic time of both readings, the daemon's
  * utime+stime from /proc/PID/stat and, in kernel mode, the table's per-target forwarded
  * counters from /proc/rtpengine/TABLE/blist, and prints one line
  *
@@ -345,7 +347,7 @@ int main(int argc, char **argv)
 	int relay, table = -1, dpid = 0, calls, rate, seconds, stop_pipe[2], result_pipe[2], targets = -1, setup_ok = 1;
 	unsigned int ngport = 0;
 	unsigned long long sent = 0, send_errors = 0, counts[2] = { 0, 0 }, kf0 = 0, ku0 = 0, kf1 = 0, ku1 = 0;
-	long long d0, d1, start, end, late = 0;
+	long long d0, d1, start, end, stat0, stat1, late = 0;
 	struct cpu_stat c0, c1;
 	char call_id[64];
 	pid_t child;
@@ -447,7 +449,7 @@ int main(int argc, char **argv)
 		d0 = proc_ticks(dpid);
 		printf("KBENCH MARK begin %s %d\n", mode_name, round_no);
 		read_cpu(&c0);
-		start = now_ns();
+		start = stat0 = now_ns();
 
 		/* RATE packets per second in all, round-robin over the streams; every 5 ms tick
 		 * sends what is due by then (so a late tick catches up). */
@@ -487,7 +489,7 @@ int main(int argc, char **argv)
 			fail("no counts from the receiver");
 		waitpid(child, NULL, 0);
 		read_cpu(&c1);
-		end = now_ns();
+		stat1 = end = now_ns();
 		printf("KBENCH MARK end %s %d\n", mode_name, round_no);
 		d1 = proc_ticks(dpid);
 		if (table >= 0)
@@ -496,11 +498,12 @@ int main(int argc, char **argv)
 		printf("KBENCH RESULT mode=%s round=%d calls=%d rate=%d seconds=%d sent=%llu recv=%llu misrouted=%llu "
 		       "send_errors=%llu wall_ms=%lld late_ms=%lld cpu_user=%llu cpu_nice=%llu cpu_system=%llu "
 		       "cpu_idle=%llu cpu_iowait=%llu cpu_irq=%llu cpu_softirq=%llu cpu_steal=%llu daemon=%lld "
-		       "targets=%d kernel_fwd=%llu kernel_to_user=%llu clk_tck=%ld\n",
+		       "targets=%d kernel_fwd=%llu kernel_to_user=%llu clk_tck=%ld ncpus=%ld stat_us=%lld\n",
 		       mode_name, round_no, calls, rate, seconds, sent, counts[0], counts[1], send_errors,
 		       (end - start) / 1000000, late / 1000000, c1.v[0] - c0.v[0], c1.v[1] - c0.v[1], c1.v[2] - c0.v[2],
 		       c1.v[3] - c0.v[3], c1.v[4] - c0.v[4], c1.v[5] - c0.v[5], c1.v[6] - c0.v[6], c1.v[7] - c0.v[7],
-		       d0 >= 0 && d1 >= 0 ? d1 - d0 : -1, targets, kf1 - kf0, ku1 - ku0, sysconf(_SC_CLK_TCK));
+		       d0 >= 0 && d1 >= 0 ? d1 - d0 : -1, targets, kf1 - kf0, ku1 - ku0, sysconf(_SC_CLK_TCK),
+		       sysconf(_SC_NPROCESSORS_ONLN), (stat1 - stat0) / 1000);
 	}
 
 	if (relay)
