@@ -283,14 +283,17 @@ def report(rounds, args, accel, errors):
         print("uniformly so (kernel and user code, system calls and interrupts emulate at different speeds).")
         print("Only the ratio kernel/userspace, measured in the same guest, is meaningful, and even that")
         print("depends on the emulation's cost of wake-ups (t/bench/README.md: 0.3-0.4 with 2 vCPUs, ~0.7 with 1).")
+    busy_phases = []
     for r in sorted(rounds):
         for m in MODES:
             f = rounds[r].get(m)
             if f and (f["loss"] > 1.0 or f["misrouted"]):
                 print("round %d %s: loss %.2f %%, misrouted %d" % (r, m, f["loss"], f["misrouted"]))
             if f and f["guest_load"] > 70:
-                print("round %d %s: the guest was %.0f %% busy: near saturation the daemon reads bigger batches "
-                      "per wake-up and its per-packet cost falls; lower --rate" % (r, m, f["guest_load"]))
+                busy_phases.append("%d %s %.0f %%" % (r, m, f["guest_load"]))
+    if busy_phases:
+        print("the guest was over 70 %% busy in %s: near saturation the daemon reads bigger batches per wake-up "
+              "and its per-packet cost falls; lower --rate" % ", ".join(busy_phases))
         k = rounds[r].get("kernel")
         if k and k.get("kernel_share", 0) < 95:
             print("round %d kernel: only %.1f %% of the packets were forwarded in the kernel (targets %d)"
