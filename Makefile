@@ -9,10 +9,11 @@ FUZZ_SECONDS   ?= 600
 JOBS           ?= $(shell nproc)
 PYTHON         := /usr/bin/python3
 BENCH_ARGS     ?=
+KBENCH_ARGS    ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 
-.PHONY: all deps test-deps kernel-deps build build-asan build-tsan build-fuzz kernel-module iptables-extension run check check-asan check-tsan fuzz bench deb clean
+.PHONY: all deps test-deps kernel-deps build build-asan build-tsan build-fuzz kernel-module iptables-extension run check check-asan check-tsan fuzz bench bench-kernel deb clean
 
 all: build
 
@@ -67,9 +68,17 @@ check-tsan: test-deps build-tsan
 fuzz: build-fuzz
 	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)
 
-# Figures against Debian's rtpengine, side by side; not a test. BENCH_ARGS=--quick for ~30 s.
+# Benchmarks, not tests (t/bench/README.md): our relay against Debian's rtpengine side by
+# side (BENCH_ARGS=--quick for ~30 s), then in-kernel forwarding against our userspace
+# relay in the qemu guest of t/kernel (KBENCH_ARGS=--quick for ~1 min). One after the
+# other, never in parallel: they would measure each other.
 bench: test-deps build
 	$(PYTHON) t/bench/relay_bench.py --ours $(BUILD_DIR)/bin/rtpengine $(BENCH_ARGS)
+	RTPE_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) t/bench/kernel_bench.py $(KBENCH_ARGS)
+
+# Only the kernel forwarding benchmark (about 5 minutes under TCG).
+bench-kernel: kernel-deps build
+	RTPE_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) t/bench/kernel_bench.py $(KBENCH_ARGS)
 
 # rtpengine-daemon and rtpengine-utils .debs in $(DEB_DIR)/ (docs/packaging.md).
 DEB_DIR ?= build-deb

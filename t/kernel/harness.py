@@ -158,7 +158,10 @@ def copy_into(root, path, dest=None):
 CRYPTO_MODULES = ["ctr"]
 
 
-def make_initramfs(work, built, moddir):
+def make_initramfs(work, built, moddir, init=None, extra=None):
+    """The guest's initramfs; /init is guest/init.sh unless `init` names another script
+    (t/bench/kernel_bench.py boots guest/bench.sh), `extra` maps more guest paths to host
+    files to copy in."""
     root = os.path.join(work, "initramfs")
     shutil.rmtree(root, ignore_errors=True)
     for d in ("bin", "sbin", "usr/bin", "usr/sbin", "usr/lib/xtables", "modules", "proc", "sys", "dev", "etc",
@@ -218,7 +221,9 @@ def make_initramfs(work, built, moddir):
         srtp_vectors.write_call(os.path.join(root, "srtp_call.txt"))
     except (RuntimeError, AssertionError) as e:
         raise HarnessError("cannot compute the SRTP vectors: %s" % e)
-    init = copy_into(root, os.path.join(HERE, "guest", "init.sh"), "/init")
+    for dest, src in sorted((extra or {}).items()):
+        copy_into(root, src, dest)
+    init = copy_into(root, init or os.path.join(HERE, "guest", "init.sh"), "/init")
     os.chmod(init, 0o755)
 
     image = os.path.join(work, "initramfs.cpio")
@@ -240,7 +245,8 @@ def kvm_usable():
     return True
 
 
-def boot(work, vmlinuz, initramfs):
+def qemu_cmd(vmlinuz, initramfs):
+    """The qemu command line booting the guest, and the accelerator it uses."""
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         raise HarnessError("qemu-system-x86_64 not found (install qemu-system-x86)")
@@ -253,6 +259,11 @@ def boot(work, vmlinuz, initramfs):
            "-serial", "stdio", "-monitor", "none"] + accel + [
            "-kernel", vmlinuz, "-initrd", initramfs,
            "-append", "console=ttyS0 loglevel=1 oops=panic panic=-1 panic_on_warn=1 rdinit=/init"]
+    return cmd, accel[1]
+
+
+def boot(work, vmlinuz, initramfs):
+    cmd, accel = qemu_cmd(vmlinuz, initramfs)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
@@ -266,7 +277,7 @@ def boot(work, vmlinuz, initramfs):
     with open(os.path.join(work, "console.log"), "w") as f:
         f.write(console)
     return {"console": console, "timed_out": timed_out, "seconds": time.monotonic() - start,
-            "accel": accel[1], "cmd": cmd}
+            "accel": accel, "cmd": cmd}
 
 
 RESULT_RE = re.compile(r"^RESULT (\S+) (PASS|FAIL) ?(.*)$")
