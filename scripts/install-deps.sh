@@ -48,7 +48,7 @@ rtpengine-daemon rtpengine-utils
 lintian systemd man-db dkms shellcheck
 prometheus openssl
 mosquitto mosquitto-clients
-python3-aioice python3-pylibsrtp
+python3-aioice python3-pylibsrtp python3-numpy
 libsrtp2-dev
 libopencore-amrnb-dev libvo-amrwbenc-dev
 chromium

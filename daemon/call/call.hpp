@@ -66,6 +66,10 @@ struct MediaSide {
     // A BUNDLE transport's routes to each member's peer, the last one in use (earlier ones
     // stay while the worker may still use them, as srtp's do).
     std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
+    // The codec chain from this participant towards its peer, when the two share no codec
+    // (the last one in use; earlier ones stay while the worker may use them).
+    std::vector<std::unique_ptr<media::Transcoder>> transcoders;
+    bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

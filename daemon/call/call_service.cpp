@@ -1,5 +1,7 @@
 #include "daemon/call/call_service.hpp"
 
+#include "daemon/call/transcoding.hpp"
+
 #include "daemon/media/srtp_logging.hpp"
 
 #include <sys/time.h>
@@ -678,6 +680,43 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
     side.srtp.push_back(std::move(contexts));
 }
 
+void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
+                                     const sdp::MediaSection& answer, MediaTarget& t) {
+    if (!answerer.rtp || !offerer.rtp || !offerer.offered)
+        return;
+    std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, sdp_codecs(answer));
+    std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
+    if (tc) {
+        to_answerer = make_chain(tc->offerer, tc->answerer);
+        to_offerer = make_chain(tc->answerer, tc->offerer);
+        if (!to_answerer || !to_offerer)
+            tc.reset();
+    }
+    if (!tc && !answerer.transcoding && !offerer.transcoding)
+        return;
+    if (tc)
+        t.transcoded = tc->offerer;
+    // Each side's RTP stream gets the chain towards its peer (or loses it).
+    auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
+        media::Transcoder* transcoder = nullptr;
+        if (chain) {
+            side.transcoders.push_back(std::make_unique<media::Transcoder>(std::move(*chain), side.rtp->forwarder));
+            transcoder = side.transcoders.back().get();
+        }
+        side.transcoding = transcoder != nullptr;
+        media::PacketStream* rtp = side.rtp.get();
+        changes.update(side, [rtp, transcoder] {
+            rtp->transcoder = transcoder;
+            rtp->rebuild_sinks();
+        });
+    };
+    install(offerer, to_answerer);
+    install(answerer, to_offerer);
+    if (tc)
+        RTPE_LOG(transcoding, log::kInfo, "Transcoding %s/%d <-> %s/%d: the answer shares no codec with the offer",
+                 tc->offerer.name.c_str(), tc->offerer.clock_rate, tc->answerer.name.c_str(), tc->answerer.clock_rate);
+}
+
 void CallService::sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b) {
     auto sync = [&](MediaSide& from, MediaSide& to) {
         if (!from.rtp)
@@ -961,8 +1000,10 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             sync_dtls(changes, m);
             sync_dtls(changes, out);
         }
-        if (!plan.is_offer)
+        if (!plan.is_offer) {
             t.offered = mp.answer_to;
+            settle_transcoding(changes, m, out, session.media()[i], t);
+        }
         targets.push_back(t);
     }
     if (plan.sender_bundle)

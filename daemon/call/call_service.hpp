@@ -236,6 +236,10 @@ private:
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
 
+    // An answer sharing no codec with its offer: both sides' codec chains (or, when it
+    // shares one again, none), and the offerer's codec for the rewritten answer in t.
+    void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
+                            const sdp::MediaSection& answer, MediaTarget& t);
     // The call's kernel targets as its streams are now (offload_ set), and the worker tasks
     // that needs.
     void sync_kernel(MediaChanges& changes, const Call& call);

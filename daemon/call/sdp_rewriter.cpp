@@ -134,7 +134,9 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
 
     const bool rtp = is_rtp_protocol(description.proto);
     std::vector<std::string> formats = description.formats;
-    if (rtp && target.offered) {
+    if (rtp && target.transcoded) {
+        formats = {target.transcoded->payload_type};
+    } else if (rtp && target.offered) {
         const auto& allowed = target.offered->formats;
         std::vector<std::string> common = formats;
         std::erase_if(common, [&](const std::string& pt) {
@@ -154,7 +156,7 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         }
         if (line.type == 'm') {
             Line m = line;
-            if (formats.size() != description.formats.size()) {
+            if (formats != description.formats) {
                 auto d = sdp::parse_media(m.value);
                 d->formats = formats;
                 m.value = sdp::format_media(*d);
@@ -222,7 +224,16 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
             return a.name == "extmap" && a.value && a.value->find(kMidExtensionUri) != std::string::npos;
         }))
         out.push_back(attribute_line("extmap", target.mid_extmap));
-    if (rtp) {
+    if (rtp && target.transcoded) {
+        // The offerer's own codec lines, not the answerer's.
+        const SdpCodec& c = *target.transcoded;
+        if (c.rtpmap)
+            out.push_back(attribute_line("rtpmap", normalized_rtpmap(*c.rtpmap)));
+        else if (auto known = rtp::static_rtpmap(c.payload_type))
+            out.push_back(attribute_line("rtpmap", c.payload_type + " " + std::string(*known)));
+        if (c.fmtp)
+            out.push_back(attribute_line("fmtp", c.fmtp));
+    } else if (rtp) {
         for (const auto& pt : formats) {
             bool mapped = false;
             for (const auto& a : attributes)
@@ -287,6 +298,7 @@ OfferedMedia offered_media(const sdp::MediaSection& section) {
     if (auto ptime = section.attribute("ptime"))
         o.ptime = ptime->value;
     o.rtcp_mux = section.attribute("rtcp-mux").has_value();
+    o.codecs = sdp_codecs(section);
     for (const auto& a : section.attributes())
         if (a.name == "extmap" && a.value && a.value->find(kMidExtensionUri) != std::string::npos)
             o.mid_extmap = a.value;

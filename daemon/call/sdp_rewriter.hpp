@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/call/dtls_negotiation.hpp"
+#include "daemon/call/sdp_codecs.hpp"
 #include "daemon/call/ice_negotiation.hpp"
 #include "net/address.hpp"
 #include "sdp/session.hpp"
@@ -25,6 +26,7 @@ struct OfferedMedia {
     // Its a=extmap value for the MID header extension (RFC 9143 section 15.2), when it
     // offered one: "<id>[/direction] urn:ietf:params:rtp-hdrext:sdes:mid".
     std::optional<std::string> mid_extmap;
+    std::vector<SdpCodec> codecs;  // its RTP formats, for transcoding an answer that shares none
 };
 
 inline constexpr const char* kMidExtensionUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
@@ -41,6 +43,9 @@ struct MediaTarget {
     std::vector<std::string> crypto;  // our a=crypto values for the receiver (SDES)
     std::optional<DtlsAdvert> dtls;   // our a=setup and a=fingerprint for the receiver
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
+    // An answer the daemon transcodes: the offerer's codec it is answered with instead of
+    // the answerer's.
+    std::optional<SdpCodec> transcoded;
     // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
     // rejection, it gets ports of its own here.
     bool sender_bundled = false;

@@ -242,6 +242,8 @@ void write_participant(Writer& w, const call::Participant& p, int64_t call_creat
             w.string("ICE controlling");
         if (m->ice.lite_peer)
             w.string("ICE-lite peer");
+        if (m->transcoding)
+            w.string("transcoding");
         w.end().end();
     }
     w.end().end();

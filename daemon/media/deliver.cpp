@@ -27,7 +27,8 @@ void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
         bump(failures);
         return;
     }
-    std::memcpy(buffer.data(), packet.data, packet.length);
+    if (buffer.data() != packet.data)  // a packet built in this slot (the transcoder's) is there already
+        std::memcpy(buffer.data(), packet.data, packet.length);
     std::size_t length = packet.length;
     const srtp::Status status =
         packet.is_rtcp ? srtp->protect_rtcp(buffer, length) : srtp->protect_rtp(buffer, length);

@@ -17,6 +17,7 @@
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
+#include "daemon/media/transcoder.hpp"
 #include "daemon/media/dtls_handler.hpp"
 #include "daemon/media/early_datagrams.hpp"
 #include "daemon/media/forwarder.hpp"
@@ -172,11 +173,14 @@ public:
     SinkSet sinks;                      // where accepted packets go: the two below, when in use
     Forwarder forwarder;                // to the peer-facing stream (offer/answer)
     FanOut fan_out;                     // to subscribers (publish/subscribe)
-    // Makes sinks what forwarder and fan_out say; after changing either.
+    // The codec chain towards the peer, when the two sides share no codec: it stands in
+    // for the forwarder (and hands it what is not its RTP). Owned by the call.
+    Transcoder* transcoder = nullptr;
+    // Makes sinks what forwarder, transcoder and fan_out say; after changing any.
     void rebuild_sinks() {
         sinks.clear();
         if (forwarder.active())
-            sinks.add(&forwarder);
+            sinks.add(transcoder ? static_cast<Sink*>(transcoder) : &forwarder);
         if (!fan_out.empty())
             sinks.add(&fan_out);
     }

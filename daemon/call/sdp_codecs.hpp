@@ -1,0 +1,27 @@
+#pragma once
+// The codecs an m= line names: each RTP payload type with its encoding as the SDP's
+// a=rtpmap says it (RFC 3551's table for static types without one) and its a=fmtp.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sdp/session.hpp"
+
+namespace rtpe::call {
+
+struct SdpCodec {
+    std::string payload_type;          // as the m= line writes it
+    std::string name;                  // encoding name; empty when unknown
+    int clock_rate = 0;
+    int channels = 1;
+    std::optional<std::string> rtpmap;  // the a=rtpmap value, when the SDP had one
+    std::optional<std::string> fmtp;    // the a=fmtp value (with its payload type)
+    // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
+    std::string format_parameters() const;
+};
+
+// The m= line's RTP formats in order; empty for non-RTP media.
+std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section);
+
+}  // namespace rtpe::call

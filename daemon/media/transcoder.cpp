@@ -1,0 +1,106 @@
+#include "daemon/media/transcoder.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "daemon/media/counter.hpp"
+#include "daemon/media/deliver.hpp"
+#include "daemon/media/egress.hpp"
+#include "daemon/media/forwarder.hpp"
+#include "daemon/media/packet_stream.hpp"
+#include "util/log.hpp"
+
+namespace rtpe::media {
+
+namespace {
+constexpr std::size_t kRtpHeader = 12;
+}
+
+Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(chain)), forwarder_(forwarder) {}
+
+uint64_t Transcoder::decode_errors() const {
+    return peek(decode_errors_);
+}
+
+void Transcoder::consume(const Packet& packet, Egress& egress) {
+    if (!packet.is_rtp) {
+        forwarder_.consume(packet, egress);
+        return;
+    }
+    if (packet.header.payload_type != chain_.input_type)
+        return;
+    PacketStream* to = forwarder_.target();
+    if (!to || !to->sendable())
+        return;
+    decoded_.clear();
+    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
+    if (const codec::Status status = chain_.decoder->decode(payload, decoded_); status != codec::Status::ok) {
+        bump(decode_errors_);
+        bump(packet.ingress->counters().user_errors);
+        if (!reported_decode_error_) {  // once per chain: a broken sender would flood the log
+            reported_decode_error_ = true;
+            RTPE_LOG(transcoding, log::kWarning, "Dropping %s payloads the decoder refuses (%s) on %s",
+                     std::string(chain_.decoder->codec().name).c_str(), codec::to_string(status),
+                     packet.ingress->local_address().to_string().c_str());
+        }
+        return;
+    }
+    if (!started_) {
+        // Our timestamps start where the sender's are, in the output's clock; sequence
+        // numbers where its are.
+        started_ = true;
+        sequence_ = packet.header.sequence;
+        timestamp_ = static_cast<uint32_t>(uint64_t{packet.header.timestamp} *
+                                           static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
+                                           static_cast<uint64_t>(chain_.decoder->codec().clock_rate));
+    }
+    marker_ = marker_ || packet.header.marker;
+    input_ = &packet;
+    egress_ = &egress;
+    std::span<const int16_t> pcm(decoded_);
+    if (chain_.resampler) {
+        resampled_.clear();
+        if (chain_.resampler->convert(decoded_, resampled_) != codec::Status::ok)
+            return;
+        pcm = resampled_;
+    }
+    chain_.encoder->encode(pcm, *this);
+    input_ = nullptr;
+    egress_ = nullptr;
+}
+
+void Transcoder::on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) {
+    PacketStream* to = forwarder_.target();
+    std::span<uint8_t> buffer = egress_->scratch();
+    if (!to || kRtpHeader + payload.size() > buffer.size())
+        return;
+    uint8_t* p = buffer.data();
+    p[0] = 0x80;
+    p[1] = static_cast<uint8_t>((marker_ ? 0x80 : 0) | (chain_.output_type & 0x7f));
+    p[2] = static_cast<uint8_t>(sequence_ >> 8);
+    p[3] = static_cast<uint8_t>(sequence_);
+    for (int i = 0; i < 4; ++i) {
+        p[4 + i] = static_cast<uint8_t>(timestamp_ >> (24 - 8 * i));
+        p[8 + i] = static_cast<uint8_t>(input_->header.ssrc >> (24 - 8 * i));
+    }
+    std::memcpy(p + kRtpHeader, payload.data(), payload.size());
+    Packet out;
+    out.data = p;
+    out.length = kRtpHeader + payload.size();
+    out.ingress = input_->ingress;
+    out.demux = rtp::Demux::rtp_or_rtcp;
+    out.is_rtp = true;
+    out.header.payload_type = chain_.output_type;
+    out.header.marker = marker_;
+    out.header.sequence = sequence_;
+    out.header.timestamp = timestamp_;
+    out.header.ssrc = input_->header.ssrc;
+    out.header.payload_offset = kRtpHeader;
+    out.header.payload_length = payload.size();
+    ++sequence_;
+    timestamp_ += rtp_duration;
+    marker_ = false;
+    deliver(*to, out, *egress_);
+}
+
+}  // namespace rtpe::media

@@ -1,0 +1,64 @@
+#pragma once
+// The codec chain of one direction: RTP of one codec in, RTP of another out (issue 10's
+// first slice: a call whose two sides share no codec). It stands in the stream's sink set
+// where the forwarder would: each RTP packet of the input payload type is decoded, its
+// PCM resampled to the encoder's rate when they differ (libswresample), encoded, and every
+// payload the encoder completes goes to the forwarder's target as a packet of the output
+// type with our own sequence numbers and timestamps and the sender's SSRC. Everything
+// else (RTCP on the RTP port, STUN, DTLS) goes on through the forwarder; RTP of another
+// payload type (telephone-event the other side was not offered) is dropped.
+//
+// Made on the control thread (the codec objects allocate there); used on the stream's
+// worker only, allocating nothing per packet once its buffers have grown to a packet.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "codec/decoder.hpp"
+#include "codec/encoder.hpp"
+#include "codec/resampler.hpp"
+#include "daemon/media/sink.hpp"
+
+namespace rtpe::media {
+
+class Forwarder;
+
+class Transcoder final : public Sink, private codec::PacketSink {
+public:
+    struct Chain {
+        std::unique_ptr<codec::Decoder> decoder;
+        std::unique_ptr<codec::Resampler> resampler;  // null when the rates and channels match
+        std::unique_ptr<codec::Encoder> encoder;
+        uint8_t input_type = 0;   // the payload type decoded
+        uint8_t output_type = 0;  // the payload type sent
+    };
+    // forwarder: the stream's own, whose target the output goes to and which takes what is
+    // not the input's RTP.
+    Transcoder(Chain chain, Forwarder& forwarder);
+
+    void consume(const Packet& packet, Egress& egress) override;
+
+    // Payloads the decoder refused (worker-written, any thread reads).
+    uint64_t decode_errors() const;
+
+private:
+    void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
+
+    Chain chain_;
+    Forwarder& forwarder_;
+    std::vector<int16_t> decoded_, resampled_;
+    // Output RTP: ours, continuous across what the encoder gathers.
+    bool started_ = false;
+    uint16_t sequence_ = 0;
+    uint32_t timestamp_ = 0;
+    bool marker_ = false;
+    // The packet being transcoded and where its output goes, during consume().
+    const Packet* input_ = nullptr;
+    Egress* egress_ = nullptr;
+    std::atomic<uint64_t> decode_errors_{0};
+    bool reported_decode_error_ = false;
+};
+
+}  // namespace rtpe::media

@@ -1,0 +1,132 @@
+"""Transcoding where the answer shares no codec with the offer (issue 10's first slice):
+the offerer is answered with its own codec and both directions go through a codec chain.
+Checked against Debian's rtpengine on the same path: the SDP it answers with, and the
+audio. A PCMU offerer sends a known signal; a G.722 answerer gets G.722 (checked packet by
+packet) and echoes it back; the offerer decodes the PCMU it gets back, and that must match
+the signal sent at least as well as the oracle's does (SNR after aligning the delay)."""
+
+import math
+import re
+import time
+
+import numpy as np
+import pytest
+
+from media_testlib import PortPair, drain
+from rtpe_testlib import decoded
+
+audioop = pytest.importorskip("audioop")
+
+PACKETS = 150  # 3 s of 20 ms packets
+
+
+def sdp(origin, port, pt, name):
+    return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                        "m=audio %d RTP/AVP %d" % (port, pt), "a=rtpmap:%d %s/8000" % (pt, name), ""])
+
+
+def port_of(text):
+    return int(re.search(r"m=audio (\d+)", text).group(1))
+
+
+def signal():
+    """Two tones and a slow sweep, 8 kHz: speech-band content, known sample by sample."""
+    n = np.arange(PACKETS * 160)
+    sweep = np.sin(2 * math.pi * (300 + 1500 * n / len(n)) * n / 8000)
+    x = 0.3 * np.sin(2 * math.pi * 440 * n / 8000) + 0.2 * np.sin(2 * math.pi * 1250 * n / 8000) + 0.15 * sweep
+    return (x * 16000).astype(np.int16)
+
+
+def snr_db(sent, got):
+    """SNR of got against sent after the best delay (0..100 ms) and gain."""
+    best = None
+    for lag in range(0, 800):
+        a, b = sent[: len(got) - lag].astype(float), got[lag: lag + len(sent)].astype(float)
+        n = min(len(a), len(b))
+        if n < 8000:
+            break
+        a, b = a[:n], b[:n]
+        c = np.dot(a, b)
+        if best is None or c > best[0]:
+            best = (c, lag)
+    lag = best[1]
+    a = sent[: len(got) - lag].astype(float)
+    b = got[lag: lag + len(a)].astype(float)
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    gain = np.dot(a, b) / np.dot(b, b)
+    noise = a - gain * b
+    return 10 * math.log10(np.dot(a, a) / np.dot(noise, noise)), lag
+
+
+def round_trip(daemon, call_id):
+    a, b = PortPair(), PortPair()
+    try:
+        r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "a",
+                                       "sdp": sdp("a", a.port(), 0, "PCMU")}))
+        b_to = port_of(r["sdp"])
+        r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "a", "to-tag": "b",
+                                       "sdp": sdp("b", b.port(), 9, "G722")}))
+        answer = r["sdp"]
+        a_to = port_of(answer)
+        x = signal()
+        at_b, back = [], []
+        for i in range(PACKETS):
+            payload = audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2)
+            a.rtp.sendto(bytes([0x80, 0]) + (1000 + i).to_bytes(2, "big") + (i * 160).to_bytes(4, "big") +
+                         (0xA0A0A0A0).to_bytes(4, "big") + payload, ("127.0.0.1", a_to))
+            time.sleep(0.004)
+            for data in drain(b.rtp):
+                at_b.append(data)
+                # the answerer echoes what it got, as its own stream
+                b.rtp.sendto(data[:8] + (0xB0B0B0B0).to_bytes(4, "big") + data[12:], ("127.0.0.1", b_to))
+            back += drain(a.rtp)
+        time.sleep(0.3)
+        for data in drain(b.rtp):
+            at_b.append(data)
+            b.rtp.sendto(data[:8] + (0xB0B0B0B0).to_bytes(4, "big") + data[12:], ("127.0.0.1", b_to))
+        time.sleep(0.3)
+        back += drain(a.rtp)
+        q = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        return answer, at_b, back, q
+    finally:
+        a.close()
+        b.close()
+
+
+def pcm_of(packets):
+    return np.frombuffer(b"".join(audioop.ulaw2lin(p[12:], 2) for p in packets), dtype=np.int16)
+
+
+def test_pcmu_offerer_g722_answerer_round_trip(daemons):
+    ours, oracle = daemons
+    results = {}
+    for label, daemon in (("ours", ours), ("oracle", oracle)):
+        answer, at_b, back, q = round_trip(daemon, "transcode-%s-%d" % (label, time.monotonic_ns()))
+        # the offerer is answered with its own codec
+        assert re.search(r"m=audio \d+ RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", answer), (label, answer)
+        assert "G722" not in answer, (label, answer)
+        flags = [f for m in q["tags"]["a"]["medias"] for f in m["flags"]]
+        assert "transcoding" in flags, (label, q)
+        results[label] = (at_b, back)
+
+    at_b, back = results["ours"]
+    # what the answerer gets: G.722, 160 bytes per 20 ms, our sequence numbers and timestamps
+    assert len(at_b) >= PACKETS - 2, len(at_b)
+    assert all(p[1] & 0x7F == 9 and len(p) == 12 + 160 for p in at_b), [(p[1], len(p)) for p in at_b[:3]]
+    seqs = [int.from_bytes(p[2:4], "big") for p in at_b]
+    stamps = [int.from_bytes(p[4:8], "big") for p in at_b]
+    assert all((b - a) % 65536 == 1 for a, b in zip(seqs, seqs[1:])), seqs[:10]
+    assert all((b - a) % 2**32 == 160 for a, b in zip(stamps, stamps[1:])), stamps[:10]
+    assert all(p[8:12] == (0xA0A0A0A0).to_bytes(4, "big") for p in at_b)
+    # and back to the offerer as PCMU
+    assert all(p[1] & 0x7F == 0 and len(p) == 12 + 160 for p in back)
+
+    sent = signal()
+    ours_snr, ours_lag = snr_db(sent, pcm_of(results["ours"][1]))
+    oracle_snr, oracle_lag = snr_db(sent, pcm_of(results["oracle"][1]))
+    print("PCMU -> G.722 -> PCMU: ours %.1f dB (delay %d samples), oracle %.1f dB (delay %d samples)"
+          % (ours_snr, ours_lag, oracle_snr, oracle_lag))
+    assert ours_snr >= 20, (ours_snr, oracle_snr)
+    assert ours_snr >= oracle_snr - 1.0, (ours_snr, oracle_snr)

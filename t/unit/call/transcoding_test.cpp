@@ -1,0 +1,66 @@
+#include "daemon/call/transcoding.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "daemon/call/sdp_codecs.hpp"
+#include "sdp/session.hpp"
+
+namespace rtpe::call {
+namespace {
+
+std::vector<SdpCodec> codecs(const std::string& media_lines) {
+    const std::string body = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" + media_lines;
+    auto session = sdp::parse(body);
+    EXPECT_TRUE(session);
+    return sdp_codecs(session->media().front());
+}
+
+}  // namespace
+
+TEST(SdpCodecs, RtpmapFmtpAndStaticTypes) {
+    auto c = codecs("m=audio 4000 RTP/AVP 96 0 101\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n"
+                    "a=rtpmap:101 telephone-event/8000\r\n");
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(c[0].name, "opus");
+    EXPECT_EQ(c[0].clock_rate, 48000);
+    EXPECT_EQ(c[0].channels, 2);
+    EXPECT_EQ(c[0].format_parameters(), "useinbandfec=1");
+    EXPECT_EQ(c[1].name, "PCMU");  // static, without a=rtpmap
+    EXPECT_EQ(c[1].clock_rate, 8000);
+    EXPECT_FALSE(c[1].rtpmap);
+    EXPECT_EQ(c[2].name, "telephone-event");
+    EXPECT_TRUE(codecs("m=image 4000 udptl t38\r\n").empty());
+}
+
+TEST(Transcoding, OnlyWhenTheAnswerSharesNoFormat) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0 8\r\n");
+    EXPECT_FALSE(transcoding_for(offer, codecs("m=audio 5000 RTP/AVP 8\r\n")));
+    auto t = transcoding_for(offer, codecs("m=audio 5000 RTP/AVP 101 9\r\na=rtpmap:101 telephone-event/8000\r\n"));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->offerer.payload_type, "0");   // the offerer's first
+    EXPECT_EQ(t->answerer.payload_type, "9");  // telephone-event is no codec to transcode to
+}
+
+TEST(Transcoding, NotWithoutACodecEitherSideCanUse) {
+    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"),
+                                 codecs("m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 NOSUCHCODEC/8000\r\n")));
+    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n"),
+                                 codecs("m=audio 5000 RTP/AVP 0\r\n")));
+}
+
+TEST(Transcoding, ChainsBothWays) {
+    auto t = transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"), codecs("m=audio 5000 RTP/AVP 9\r\n"));
+    ASSERT_TRUE(t);
+    auto forth = make_chain(t->offerer, t->answerer);
+    auto back = make_chain(t->answerer, t->offerer);
+    ASSERT_TRUE(forth && back);
+    EXPECT_EQ(forth->input_type, 0);
+    EXPECT_EQ(forth->output_type, 9);
+    EXPECT_TRUE(forth->resampler);  // 8 kHz PCMU to 16 kHz G.722 audio
+    EXPECT_EQ(back->input_type, 9);
+    EXPECT_EQ(back->output_type, 0);
+}
+
+}  // namespace rtpe::call
