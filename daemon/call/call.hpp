@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/call/bundle_negotiation.hpp"
+#include "daemon/call/codec_negotiation.hpp"
 #include "daemon/call/dtls_negotiation.hpp"
 #include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdes_negotiation.hpp"
@@ -70,6 +71,8 @@ struct MediaSide {
     // (the last one in use; earlier ones stay while the worker may use them).
     std::vector<std::unique_ptr<media::Transcoder>> transcoders;
     bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
+    // What its last offer's codec options did (added and consumed codecs), for the answer.
+    OfferedCodecs offer_codecs;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/codec_negotiation.hpp"
 
 namespace rtpe::call {
 
@@ -77,6 +78,7 @@ struct CallRequest {
     bool reject_ice = false;   // the offerer's ICE is not taken up: it gets no ICE back
     bool all = false;  // subscribe request: every participant of the offer/answer exchange
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
+    CodecRequest codec;  // the codec key and codec-... flags (offers)
 
     // replace
     bool replace_origin = false;

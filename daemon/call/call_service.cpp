@@ -684,7 +684,8 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
                                      const sdp::MediaSection& answer, MediaTarget& t) {
     if (!answerer.rtp || !offerer.rtp || !offerer.offered)
         return;
-    std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, sdp_codecs(answer));
+    const std::vector<SdpCodec> answered = sdp_codecs(answer);
+    std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, offerer.offer_codecs, answered);
     std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
     if (tc) {
         to_answerer = make_chain(tc->offerer, tc->answerer);
@@ -695,7 +696,7 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     if (!tc && !answerer.transcoding && !offerer.transcoding)
         return;
     if (tc)
-        t.transcoded = tc->offerer;
+        t.codecs = answer_codecs(*tc, offerer.offer_codecs, answered);
     // Each side's RTP stream gets the chain towards its peer (or loses it).
     auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
         media::Transcoder* transcoder = nullptr;
@@ -1000,7 +1001,13 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             sync_dtls(changes, m);
             sync_dtls(changes, out);
         }
-        if (!plan.is_offer) {
+        if (plan.is_offer) {
+            // The codec key: what the answerer is offered of the offerer's codecs, and
+            // what the answer will find added or consumed for transcoding.
+            m.offer_codecs = codecs_for_answerer(sdp_codecs(session.media()[i]), request.codec);
+            if (m.offer_codecs.changed)
+                t.codecs = m.offer_codecs.to_answerer;
+        } else {
             t.offered = mp.answer_to;
             settle_transcoding(changes, m, out, session.media()[i], t);
         }

@@ -48,6 +48,8 @@ std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section) {
                 take_encoding(after_payload_type(*a.value), c);
             } else if (a.name == "fmtp" && !c.fmtp) {
                 c.fmtp = a.value;
+            } else if (a.name == "rtcp-fb") {
+                c.rtcp_fb.push_back(*a.value);
             }
         }
         if (!c.rtpmap)

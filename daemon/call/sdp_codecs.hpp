@@ -17,6 +17,7 @@ struct SdpCodec {
     int channels = 1;
     std::optional<std::string> rtpmap;  // the a=rtpmap value, when the SDP had one
     std::optional<std::string> fmtp;    // the a=fmtp value (with its payload type)
+    std::vector<std::string> rtcp_fb;   // its a=rtcp-fb values, in order
     // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
     std::string format_parameters() const;
 };

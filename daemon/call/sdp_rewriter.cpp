@@ -134,8 +134,10 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
 
     const bool rtp = is_rtp_protocol(description.proto);
     std::vector<std::string> formats = description.formats;
-    if (rtp && target.transcoded) {
-        formats = {target.transcoded->payload_type};
+    if (rtp && target.codecs) {
+        formats.clear();
+        for (const auto& c : *target.codecs)
+            formats.push_back(c.payload_type);
     } else if (rtp && target.offered) {
         const auto& allowed = target.offered->formats;
         std::vector<std::string> common = formats;
@@ -224,15 +226,17 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
             return a.name == "extmap" && a.value && a.value->find(kMidExtensionUri) != std::string::npos;
         }))
         out.push_back(attribute_line("extmap", target.mid_extmap));
-    if (rtp && target.transcoded) {
-        // The offerer's own codec lines, not the answerer's.
-        const SdpCodec& c = *target.transcoded;
-        if (c.rtpmap)
-            out.push_back(attribute_line("rtpmap", normalized_rtpmap(*c.rtpmap)));
-        else if (auto known = rtp::static_rtpmap(c.payload_type))
-            out.push_back(attribute_line("rtpmap", c.payload_type + " " + std::string(*known)));
-        if (c.fmtp)
-            out.push_back(attribute_line("fmtp", c.fmtp));
+    if (rtp && target.codecs) {
+        for (const SdpCodec& c : *target.codecs) {
+            if (c.rtpmap)
+                out.push_back(attribute_line("rtpmap", normalized_rtpmap(*c.rtpmap)));
+            else if (auto known = rtp::static_rtpmap(c.payload_type))
+                out.push_back(attribute_line("rtpmap", c.payload_type + " " + std::string(*known)));
+            if (c.fmtp)
+                out.push_back(attribute_line("fmtp", c.fmtp));
+            for (const auto& fb : c.rtcp_fb)
+                out.push_back(attribute_line("rtcp-fb", fb));
+        }
     } else if (rtp) {
         for (const auto& pt : formats) {
             bool mapped = false;

@@ -43,9 +43,10 @@ struct MediaTarget {
     std::vector<std::string> crypto;  // our a=crypto values for the receiver (SDES)
     std::optional<DtlsAdvert> dtls;   // our a=setup and a=fingerprint for the receiver
     std::optional<OfferedMedia> offered;  // set when rewriting an answer
-    // An answer the daemon transcodes: the offerer's codec it is answered with instead of
-    // the answerer's.
-    std::optional<SdpCodec> transcoded;
+    // The codecs the m= line names instead of the SDP's own (codec options of an offer; an
+    // answer the daemon transcodes, answered with the offerer's codecs), each written with
+    // its own rtpmap, fmtp and rtcp-fb lines.
+    std::optional<std::vector<SdpCodec>> codecs;
     // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
     // rejection, it gets ports of its own here.
     bool sender_bundled = false;

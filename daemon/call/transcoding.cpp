@@ -37,15 +37,75 @@ codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
 
 }  // namespace
 
-std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const std::vector<SdpCodec>& answered) {
-    for (const auto& a : answered)
-        if (std::any_of(offered.begin(), offered.end(), [&](const SdpCodec& o) { return o.payload_type == a.payload_type; }))
-            return std::nullopt;
-    const SdpCodec* from_offer = first_transcodable(offered);
-    const SdpCodec* from_answer = first_transcodable(answered);
+namespace {
+bool is_event(const SdpCodec& c) {
+    return codec_matches(c, "telephone-event");
+}
+const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
+    for (const auto& c : codecs) {
+        const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
+        if (!def || !def->supplemental)
+            return &c;
+    }
+    return nullptr;
+}
+}  // namespace
+
+std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
+                                           const std::vector<SdpCodec>& answered) {
+    auto has_type = [](const std::vector<SdpCodec>& list, const SdpCodec& c) {
+        return std::any_of(list.begin(), list.end(), [&](const SdpCodec& x) { return x.payload_type == c.payload_type; });
+    };
+    const std::vector<SdpCodec>& offerer_side = options.offerer_side.empty() ? offered : options.offerer_side;
+    const SdpCodec* chosen = first_real(answered);
+    // As 10.5 decides it. No transcoding for a codec the offerer has and either accepted,
+    // masked, or offered itself where transcode added it again; transcoding for a codec
+    // the offer added, or for any other offered one when the offer consumed or accepted a
+    // codec; otherwise a format the answerer was offered as the offerer had it leaves the
+    // answer as it is, and anything else is transcoded.
+    bool engaged;
+    if (chosen && (has_type(options.accepted, *chosen) ||
+                   (has_type(offerer_side, *chosen) && !has_type(options.to_answerer, *chosen)) ||
+                   (has_type(options.added, *chosen) && has_type(offered, *chosen)))) {
+        engaged = false;
+    } else if (chosen && has_type(options.added, *chosen)) {
+        engaged = true;
+    } else if (!options.accepted.empty() && chosen && has_type(options.to_answerer, *chosen)) {
+        engaged = true;
+    } else {
+        engaged = !std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
+            return has_type(options.to_answerer, a) && !has_type(options.added, a);
+        });
+    }
+    if (!engaged)
+        return std::nullopt;
+    const SdpCodec* from_offer = first_transcodable(options.accepted);
+    if (!from_offer)
+        from_offer = first_transcodable(offerer_side);
+    const SdpCodec* from_answer = chosen && transcodable(*chosen) ? chosen : first_transcodable(answered);
     if (!from_offer || !from_answer)
         return std::nullopt;
     return Transcoding{*from_offer, *from_answer};
+}
+
+std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
+                                    const std::vector<SdpCodec>& answered) {
+    std::vector<SdpCodec> out{t.offerer};
+    // The offerer's telephone-event of its codec's rate, when the answerer answered with
+    // telephone-event and it either was offered the offerer's or has one of that rate.
+    for (const auto& event : options.offerer_side) {
+        if (!is_event(event) || event.clock_rate != t.offerer.clock_rate)
+            continue;
+        const bool offered_on = std::any_of(options.to_answerer.begin(), options.to_answerer.end(),
+                                            [&](const SdpCodec& o) { return o.payload_type == event.payload_type; });
+        const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
+            return is_event(a) && (offered_on || a.clock_rate == event.clock_rate);
+        });
+        if (reached)
+            out.push_back(event);
+        break;
+    }
+    return out;
 }
 
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to) {

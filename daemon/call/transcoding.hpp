@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/call/codec_negotiation.hpp"
 #include "daemon/call/sdp_codecs.hpp"
 #include "daemon/media/transcoder.hpp"
 
@@ -19,9 +20,18 @@ struct Transcoding {
     SdpCodec answerer;  // what the answerer sends
 };
 
-// nullopt when the answer names a format of the offer (nothing to do), or when either side
-// has no codec this build can both decode and encode (the answer is passed on as it is).
-std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const std::vector<SdpCodec>& answered);
+// offered: the offerer's codecs as it offered them; what the offer's codec options did
+// with them (codec_negotiation.hpp); answered: the answer's codecs. Transcoding is engaged
+// when the offer consumed a codec, when the answer picked one the offer's transcode added,
+// or when it shares no format with the offer. nullopt when none of that, or when either
+// side has no codec this build can both decode and encode (the answer goes on as it is).
+std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
+                                           const std::vector<SdpCodec>& answered);
+
+// What the offerer is answered with when transcoding: its codec, and its telephone-event
+// of the same clock rate when the answerer's telephone-event can reach it.
+std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
+                                    const std::vector<SdpCodec>& answered);
 
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to);

@@ -93,6 +93,24 @@ void apply_osrtp_option(call::OsrtpRequest& o, const std::string& option) {
         RTPE_LOG(control, log::kWarning, "Unknown 'OSRTP' flag encountered: '%s'", option.c_str());
 }
 
+// One codec option: the codec key's list KEY, or a codec-KEY-VALUE flag. `offer` lists
+// codecs to keep, as except does (10.5 does not reorder with it).
+void apply_codec_option(call::CodecRequest& c, std::string_view key, const std::string& value) {
+    std::vector<std::string>* list = key == "strip"       ? &c.strip
+                                     : key == "except"    ? &c.except
+                                     : key == "offer"     ? &c.except
+                                     : key == "mask"      ? &c.mask
+                                     : key == "consume"   ? &c.consume
+                                     : key == "transcode" ? &c.transcode
+                                     : key == "accept"    ? &c.accept
+                                                          : nullptr;
+    if (list)
+        list->push_back(value);
+    else
+        RTPE_LOG(control, log::kWarning, "Unknown codec option '%.*s' encountered", static_cast<int>(key.size()),
+                 key.data());
+}
+
 }  // namespace
 
 CallRequest parse_call_request(const bencode::Value& d) {
@@ -109,14 +127,22 @@ CallRequest parse_call_request(const bencode::Value& d) {
         r.sdp = *sdp;
 
     for (const auto& flag : strings_of(d, "flags")) {
-        // SDES-... flags carry SDES options, suite names included, so they are not folded.
-        if (flag.size() > 5 && canonical_flag(flag.substr(0, 5)) == "sdes-")
+        // SDES-... flags carry SDES options, suite names included, so they are not folded;
+        // nor are codec-KEY-VALUE ones (codec names are case-sensitive).
+        if (flag.size() > 6 && canonical_flag(flag.substr(0, 6)) == "codec-" && flag.find('-', 6) != std::string::npos) {
+            const std::size_t dash = flag.find('-', 6);
+            apply_codec_option(r.codec, canonical_flag(flag.substr(6, dash - 6)), flag.substr(dash + 1));
+        } else if (flag.size() > 5 && canonical_flag(flag.substr(0, 5)) == "sdes-")
             apply_sdes_option(r.sdes, flag.substr(5));
         else if (flag.size() > 6 && canonical_flag(flag.substr(0, 6)) == "osrtp-")
             apply_osrtp_option(r.osrtp, flag.substr(6));
         else
             apply_flag(r, canonical_flag(flag));
     }
+    if (const bencode::Value* codec = d.find("codec"); codec && codec->is_dictionary())
+        for (const auto& [key, value] : codec->as_dictionary())
+            for (const auto& v : strings_of(*codec, key))
+                apply_codec_option(r.codec, canonical_flag(key), v);
     for (const auto& feature : strings_of(d, "supports"))
         if (feature == "load limit")
             r.supports_load_limit = true;

@@ -36,22 +36,22 @@ TEST(SdpCodecs, RtpmapFmtpAndStaticTypes) {
 
 TEST(Transcoding, OnlyWhenTheAnswerSharesNoFormat) {
     const auto offer = codecs("m=audio 4000 RTP/AVP 0 8\r\n");
-    EXPECT_FALSE(transcoding_for(offer, codecs("m=audio 5000 RTP/AVP 8\r\n")));
-    auto t = transcoding_for(offer, codecs("m=audio 5000 RTP/AVP 101 9\r\na=rtpmap:101 telephone-event/8000\r\n"));
+    EXPECT_FALSE(transcoding_for(offer, {}, codecs("m=audio 5000 RTP/AVP 8\r\n")));
+    auto t = transcoding_for(offer, {}, codecs("m=audio 5000 RTP/AVP 101 9\r\na=rtpmap:101 telephone-event/8000\r\n"));
     ASSERT_TRUE(t);
     EXPECT_EQ(t->offerer.payload_type, "0");   // the offerer's first
     EXPECT_EQ(t->answerer.payload_type, "9");  // telephone-event is no codec to transcode to
 }
 
 TEST(Transcoding, NotWithoutACodecEitherSideCanUse) {
-    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"),
+    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"), {},
                                  codecs("m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 NOSUCHCODEC/8000\r\n")));
-    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n"),
+    EXPECT_FALSE(transcoding_for(codecs("m=audio 4000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n"), {},
                                  codecs("m=audio 5000 RTP/AVP 0\r\n")));
 }
 
 TEST(Transcoding, ChainsBothWays) {
-    auto t = transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"), codecs("m=audio 5000 RTP/AVP 9\r\n"));
+    auto t = transcoding_for(codecs("m=audio 4000 RTP/AVP 0\r\n"), {}, codecs("m=audio 5000 RTP/AVP 9\r\n"));
     ASSERT_TRUE(t);
     auto forth = make_chain(t->offerer, t->answerer);
     auto back = make_chain(t->answerer, t->offerer);

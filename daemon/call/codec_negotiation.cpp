@@ -1,0 +1,183 @@
+#include "daemon/call/codec_negotiation.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "codec/registry.hpp"
+#include "util/parse.hpp"
+
+namespace rtpe::call {
+
+namespace {
+
+bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool is_all(std::string_view spec) {
+    return spec == "all" || spec == "full";
+}
+
+bool named(const std::vector<std::string>& specs, const SdpCodec& c) {
+    return std::any_of(specs.begin(), specs.end(), [&](const std::string& s) { return codec_matches(c, s); });
+}
+
+bool names_all(const std::vector<std::string>& specs) {
+    return std::any_of(specs.begin(), specs.end(), [](const std::string& s) { return is_all(s); });
+}
+
+bool supplemental(const SdpCodec& c) {
+    const codec::CodecDef* def = codec::find_codec(c.name);
+    return def && def->supplemental;
+}
+
+bool type_used(const std::vector<SdpCodec>& codecs, int pt) {
+    const std::string text = std::to_string(pt);
+    return std::any_of(codecs.begin(), codecs.end(), [&](const SdpCodec& c) { return c.payload_type == text; });
+}
+
+int free_dynamic_type(const std::vector<SdpCodec>& codecs) {
+    for (int pt = 96; pt < 128; ++pt)
+        if (!type_used(codecs, pt))
+            return pt;
+    return -1;
+}
+
+// The a=fmtp Debian's 10.5 writes for a codec it adds to an offer.
+std::string added_fmtp(const codec::CodecDef& def) {
+    return def.name == "G729" ? std::string(def.default_fmtp) : std::string();
+}
+
+// A codec named by a transcode specification, as it goes into the offer; false when this
+// build cannot both decode and encode it or no payload type is free.
+bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, SdpCodec& out) {
+    const auto parts = split(spec, '/');
+    const codec::CodecDef* def = parts.empty() ? nullptr : codec::find_codec(parts[0]);
+    if (!def || def->supplemental || def->clock_rate == 0)
+        return false;
+    const codec::Support s = codec::support(*def);
+    if (!s.decode || !s.encode)
+        return false;
+    out = SdpCodec{};
+    out.name = std::string(def->name);
+    out.clock_rate = def->clock_rate;
+    out.channels = def->channels;
+    if (parts.size() > 1)
+        if (auto rate = parse_int(parts[1]); rate && *rate > 0)
+            out.clock_rate = *rate;
+    if (parts.size() > 2)
+        if (auto channels = parse_int(parts[2]); channels && *channels > 0)
+            out.channels = *channels;
+    int pt = def->static_payload_type;
+    if (pt < 0 || type_used(present, pt))
+        pt = free_dynamic_type(present);
+    if (pt < 0)
+        return false;
+    out.payload_type = std::to_string(pt);
+    std::string encoding = out.name + "/" + std::to_string(out.clock_rate);
+    if (out.channels != 1)
+        encoding += "/" + std::to_string(out.channels);
+    out.rtpmap = out.payload_type + " " + encoding;
+    if (const std::string fmtp = added_fmtp(*def); !fmtp.empty())
+        out.fmtp = out.payload_type + " " + fmtp;
+    return true;
+}
+
+}  // namespace
+
+bool codec_matches(const SdpCodec& codec, std::string_view spec) {
+    const auto parts = split(spec, '/');
+    if (parts.empty() || codec.name.empty() || !same_name(parts[0], codec.name))
+        return false;
+    if (parts.size() > 1 && !parts[1].empty() && parse_int(parts[1]) != codec.clock_rate)
+        return false;
+    if (parts.size() > 2 && !parts[2].empty() && parse_int(parts[2]) != codec.channels)
+        return false;
+    return true;
+}
+
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
+    OfferedCodecs out;
+    out.to_answerer = offered;
+    out.offerer_side = offered;
+    if (!r.any())
+        return out;
+    for (const auto& c : offered)
+        if (named(r.consume, c) || names_all(r.consume) || named(r.accept, c))
+            out.accepted.push_back(c);
+
+    // strip, mask and consume by name; "all" takes everything but what except (or
+    // transcode, for a codec the offer had) names.
+    const bool remove_all = names_all(r.strip) || names_all(r.mask) || names_all(r.consume);
+    std::vector<SdpCodec> kept;
+    out.offerer_side.clear();
+    for (const auto& c : offered) {
+        const bool spared = named(r.except, c) || named(r.transcode, c);
+        const bool stripped = named(r.strip, c) || (names_all(r.strip) && !spared);
+        if (!stripped)
+            out.offerer_side.push_back(c);
+        const bool by_name = named(r.strip, c) || named(r.mask, c) || named(r.consume, c);
+        if (by_name || (remove_all && !spared))
+            continue;
+        kept.push_back(c);
+    }
+    // Stripping everything and naming nothing to offer leaves the offer as it was.
+    if (kept.empty() && r.transcode.empty()) {
+        kept = offered;
+        out.offerer_side = offered;
+    }
+
+    // transcode: codecs not (or no longer) in the list are added, before the first
+    // telephone-event or CN, each with a telephone-event of its own clock rate when the
+    // list has telephone-event at another.
+    const auto insert_at = [&] {
+        return std::find_if(kept.begin(), kept.end(), supplemental) - kept.begin();
+    };
+    for (const auto& spec : r.transcode) {
+        // With its options (a bit rate, ...) a codec is an instance of its own, added even
+        // beside the offerer's of the same name.
+        const bool with_options = split(spec, '/').size() > 3;
+        if (is_all(spec) ||
+            (!with_options &&
+             std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) { return codec_matches(c, spec); })))
+            continue;
+        std::vector<SdpCodec> present = kept;
+        present.insert(present.end(), out.added.begin(), out.added.end());
+        SdpCodec added;
+        if (!make_added(spec, present, added))
+            continue;
+        auto at = kept.begin() + insert_at();
+        at = kept.insert(at, added) + 1;
+        out.added.push_back(added);
+        const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) {
+            return same_name(c.name, "telephone-event");
+        });
+        const bool has_rate = std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) {
+            return same_name(c.name, "telephone-event") && c.clock_rate == added.clock_rate;
+        });
+        if (dtmf != kept.end() && !has_rate) {
+            present.push_back(added);
+            const int pt = free_dynamic_type(present);
+            if (pt >= 0) {
+                SdpCodec event = *dtmf;
+                event.payload_type = std::to_string(pt);
+                event.clock_rate = added.clock_rate;
+                event.rtpmap = event.payload_type + " telephone-event/" + std::to_string(added.clock_rate);
+                if (dtmf->fmtp)
+                    event.fmtp = event.payload_type + " " + dtmf->format_parameters();
+                kept.insert(at, event);
+                out.added.push_back(event);
+            }
+        }
+    }
+    out.changed = kept.size() != offered.size() ||
+                  !std::equal(kept.begin(), kept.end(), offered.begin(), [](const SdpCodec& a, const SdpCodec& b) {
+                      return a.payload_type == b.payload_type;
+                  });
+    out.to_answerer = std::move(kept);
+    return out;
+}
+
+}  // namespace rtpe::call

@@ -1,0 +1,46 @@
+#pragma once
+// The `codec` key of an offer (and its codec-... flags): which of the offerer's codecs the
+// answerer is offered, which are added for transcoding, and which stay for the offerer's
+// side of a transcoding, as Debian's rtpengine 10.5 writes the offer (the differential
+// test compares them).
+
+#include <string>
+#include <vector>
+
+#include "daemon/call/sdp_codecs.hpp"
+
+namespace rtpe::call {
+
+// Each list holds codec specifications: "PCMA", "opus/48000/2", "all", "full".
+struct CodecRequest {
+    std::vector<std::string> strip;      // removed, as if never offered
+    std::vector<std::string> except;     // kept when strip/mask remove all (also `offer`)
+    std::vector<std::string> mask;       // removed from the offer, kept for transcoding
+    std::vector<std::string> consume;    // mask, and transcoding engaged
+    std::vector<std::string> transcode;  // added (when decodable and encodable) for transcoding
+    std::vector<std::string> accept;     // accepted for transcoding; the offer is unchanged
+    bool any() const {
+        return !strip.empty() || !except.empty() || !mask.empty() || !consume.empty() || !transcode.empty() ||
+               !accept.empty();
+    }
+};
+
+// What an offer's codec options make of the offerer's codecs.
+struct OfferedCodecs {
+    std::vector<SdpCodec> to_answerer;  // the m= line's formats towards the answerer, in order
+    std::vector<SdpCodec> added;        // those the offerer did not have (transcoded)
+    // The offerer's codecs named by consume or accept: taken for the offerer's side of a
+    // transcoding whatever the answerer picks of the others.
+    std::vector<SdpCodec> accepted;
+    // The offerer's codecs it may be answered with when transcoding: all but the stripped
+    // ones (masked and consumed ones stay), in its order.
+    std::vector<SdpCodec> offerer_side;
+    bool changed = false;               // to_answerer differs from the offer
+};
+
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request);
+
+// Whether a codec matches a specification ("opus", "opus/48000", "opus/48000/2/32000").
+bool codec_matches(const SdpCodec& codec, std::string_view spec);
+
+}  // namespace rtpe::call
