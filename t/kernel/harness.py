@@ -224,6 +224,7 @@ def make_initramfs(work, built, moddir, init=None, extra=None):
     for dest, src in sorted((extra or {}).items()):
         copy_into(root, src, dest)
     init = copy_into(root, init or os.path.join(HERE, "guest", "init.sh"), "/init")
+    copy_into(root, os.path.join(HERE, "guest", "common.sh"), "/common.sh")  # both inits source it
     os.chmod(init, 0o755)
 
     image = os.path.join(work, "initramfs.cpio")

@@ -8,13 +8,8 @@
 #   sink    no relay: the same packets straight from sender to receiver (the baseline)
 # The order flips every round. kbench prints "KBENCH ..." lines on the serial console;
 # the host computes the figures. Parameters come from /bench.conf (written by the host).
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mkdir -p /tmp /run
-mount -t tmpfs tmpfs /tmp
-export XTABLES_LIBDIR=/usr/lib/xtables
+. /common.sh
+guest_setup
 
 ROUNDS=7; CALLS=10; RATE=5000; DURATION=8; NGPORT=2230
 [ -f /bench.conf ] && . /bench.conf
@@ -30,20 +25,7 @@ insmod /xt_RTPENGINE.ko || echo "KBENCH ERROR insmod xt_RTPENGINE failed"
 echo 4194304 > /proc/sys/net/core/rmem_max
 echo 1048576 > /proc/sys/net/core/rmem_default
 
-# dstart LOG ARGS...: our daemon in the background ($dpid); 0 once it logged "Startup complete"
-dstart() {
-    dlog=$1; shift
-    rtpengine --config-file=none -i 127.0.0.1 --foreground --log-stderr -n 127.0.0.1:$NGPORT -m 30000 -M 39999 \
-        --num-threads=1 --delete-delay=0 "$@" > "$dlog" 2>&1 &
-    dpid=$!
-    i=0
-    while [ $i -lt 600 ]; do
-        grep -q "Startup complete" "$dlog" && return 0
-        kill -0 $dpid 2>/dev/null || return 1
-        usleep 100000; i=$((i + 1))
-    done
-    return 1
-}
+DSTART_ARGS="-n 127.0.0.1:$NGPORT -m 30000 -M 39999 --num-threads=1 --delete-delay=0"
 dstop() { kill -TERM $dpid; wait $dpid; }
 
 phase() { # mode round

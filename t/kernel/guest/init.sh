@@ -2,13 +2,8 @@
 # /init of the t/kernel guest (busybox). Loads Debian's netfilter modules and ours, runs
 # the checks and prints one "RESULT <name> PASS|FAIL <detail>" line per check on the
 # serial console, then powers off. t/kernel/test_kernel.py reads the lines.
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mkdir -p /tmp /run
-mount -t tmpfs tmpfs /tmp
-export XTABLES_LIBDIR=/usr/lib/xtables
+. /common.sh
+guest_setup
 
 res() { echo "RESULT $1 $2 $3"; }
 check() { # name, detail, command...
@@ -136,19 +131,6 @@ check module_param_invalid "insmod max_tables=0 is refused" sh -c '! insmod /xt_
 check module_reload "load and unload again after everything" sh -c 'insmod /xt_RTPENGINE.ko && echo "add 1" > /proc/rtpengine/control && rmmod xt_RTPENGINE'
 
 # ---- our daemon and its table (--table, --no-fallback) ----
-# dstart LOG ARGS...: the daemon in the background ($dpid); 0 once it logged "Startup complete"
-dstart() {
-    dlog=$1; shift
-    rtpengine --config-file=none -i 127.0.0.1 --foreground --log-stderr "$@" > "$dlog" 2>&1 &
-    dpid=$!
-    i=0
-    while [ $i -lt 600 ]; do
-        grep -q "Startup complete" "$dlog" && return 0
-        kill -0 $dpid 2>/dev/null || return 1
-        usleep 100000; i=$((i + 1))
-    done
-    return 1
-}
 # dstop SIGNAL: signals $dpid, waits, leaves its exit code in $drc
 dstop() { kill -$1 $dpid; wait $dpid; drc=$?; }
 # the daemon exits by itself (refusing to start): its exit code in $drc

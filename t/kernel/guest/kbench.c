@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "rtpengine_kernel_abi.h"
+#include "guest.h"
 
 #define MAX_STREAMS 512
 #define PKT_LEN 172 /* 12-byte RTP header + 160 bytes of PCMU: 20 ms at 8 kHz */
@@ -125,21 +126,6 @@ static long long proc_ticks(int pid)
 
 /* ---- the kernel table ---- */
 
-static int targets_in(int table)
-{
-	char path[64], line[128];
-	int targets = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/rtpengine/%d/status", table);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Targets:", 8))
-			targets = atoi(line + 8);
-	if (f)
-		fclose(f);
-	return targets;
-}
 
 /* Sums the forwarded and handed-to-userspace counters of every target of the table. */
 static int kernel_counters(int table, unsigned long long *fwd, unsigned long long *user)
@@ -165,27 +151,11 @@ static int kernel_counters(int table, unsigned long long *fwd, unsigned long lon
 
 /* ---- ng ---- */
 
-/* One ng request to 127.0.0.1:port, retried; the reply NUL-terminated in buf, or -1. */
+
+/* An ng request to the daemon at 127.0.0.1:port (guest.h), 3000 ms per try. */
 static ssize_t ng_request(unsigned int port, const char *request, char *buf, size_t size)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct pollfd p;
-	ssize_t n = -1;
-	int fd, tries;
-
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	for (tries = 0; fd >= 0 && tries < 5 && n < 0; tries++) {
-		sendto(fd, request, strlen(request), 0, (struct sockaddr *)&to, sizeof(to));
-		p.fd = fd;
-		p.events = POLLIN;
-		if (poll(&p, 1, 3000) == 1)
-			n = recv(fd, buf, size - 1, 0);
-	}
-	buf[n >= 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	return n;
+	return ng_request_wait(port, request, buf, size, 3000);
 }
 
 /* An offer or answer with a PCMU SDP at 127.0.0.1:media_port; the port of the reply's

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "rtpengine_kernel_abi.h"
+#include "guest.h"
 
 static int failures;
 
@@ -1196,28 +1197,11 @@ static void cmd_fill(unsigned int table, int count, const char *name)
 		close(ctl);
 }
 
-/* One ng request (cookie and bencoded dictionary) to 127.0.0.1:port, retried; the reply
- * NUL-terminated in buf, its length returned, or -1. */
+
+/* An ng request to the daemon at 127.0.0.1:port (guest.h), 1000 ms per try. */
 static ssize_t ng_request(unsigned int port, const char *request, char *buf, size_t size)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct pollfd p;
-	ssize_t n = -1;
-	int fd, tries;
-
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	for (tries = 0; fd >= 0 && tries < 5 && n < 0; tries++) {
-		sendto(fd, request, strlen(request), 0, (struct sockaddr *)&to, sizeof(to));
-		p.fd = fd;
-		p.events = POLLIN;
-		if (poll(&p, 1, 1000) == 1)
-			n = recv(fd, buf, size - 1, 0);
-	}
-	buf[n >= 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	return n;
+	return ng_request_wait(port, request, buf, size, 1000);
 }
 
 static void cmd_ngping(unsigned int port, const char *name)
@@ -1310,21 +1294,6 @@ static int packets_entries(const char *reply, long long value)
 	return n;
 }
 
-static int targets_in(unsigned int table)
-{
-	char path[64], line[128];
-	int targets = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/rtpengine/%u/status", table);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Targets:", 8))
-			targets = atoi(line + 8);
-	if (f)
-		fclose(f);
-	return targets;
-}
 
 /* A call set up (offer and answer) and left running, or deleted at once, as RESULT NAME. */
 static void cmd_call(unsigned int port, const char *call_id, const char *name)
