@@ -695,8 +695,16 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     }
     if (!tc && !answerer.transcoding && !offerer.transcoding)
         return;
-    if (tc)
+    if (tc) {
         t.codecs = answer_codecs(*tc, offerer.offer_codecs, answered);
+        // DTMF events pass both ways when each side has telephone-event.
+        const SdpCodec* offerer_events = telephone_event(*t.codecs);
+        const SdpCodec* answerer_events = telephone_event(answered);
+        if (offerer_events && answerer_events) {
+            to_answerer->events = event_mapping(*offerer_events, *answerer_events);
+            to_offerer->events = event_mapping(*answerer_events, *offerer_events);
+        }
+    }
     // Each side's RTP stream gets the chain towards its peer (or loses it).
     auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
         media::Transcoder* transcoder = nullptr;

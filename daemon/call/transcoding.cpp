@@ -108,6 +108,26 @@ std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& o
     return out;
 }
 
+const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs) {
+    for (const auto& c : codecs)
+        if (is_event(c))
+            return &c;
+    return nullptr;
+}
+
+std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to) {
+    const auto from_type = parse_int(from.payload_type), to_type = parse_int(to.payload_type);
+    if (!from_type || !to_type || *from_type < 0 || *from_type > 127 || *to_type < 0 || *to_type > 127 ||
+        from.clock_rate <= 0 || to.clock_rate <= 0)
+        return std::nullopt;
+    media::Transcoder::Chain::Events e;
+    e.input_type = static_cast<uint8_t>(*from_type);
+    e.output_type = static_cast<uint8_t>(*to_type);
+    e.input_clock = static_cast<uint32_t>(from.clock_rate);
+    e.output_clock = static_cast<uint32_t>(to.clock_rate);
+    return e;
+}
+
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to) {
     const auto from_type = parse_int(from.payload_type), to_type = parse_int(to.payload_type);
     if (!from_type || !to_type || *from_type < 0 || *from_type > 127 || *to_type < 0 || *to_type > 127)

@@ -33,6 +33,11 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
 std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
                                     const std::vector<SdpCodec>& answered);
 
+// The first telephone-event of a list; null when it has none.
+const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);
+// How a chain passes one side's telephone-event on as the other's.
+std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to);
+
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to);
 

@@ -1,5 +1,6 @@
 #include "daemon/media/transcoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -27,10 +28,14 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         forwarder_.consume(packet, egress);
         return;
     }
-    if (packet.header.payload_type != chain_.input_type)
-        return;
     PacketStream* to = forwarder_.target();
     if (!to || !to->sendable())
+        return;
+    if (chain_.events && packet.header.payload_type == chain_.events->input_type) {
+        pass_event(packet, *to, egress);
+        return;
+    }
+    if (packet.header.payload_type != chain_.input_type)
         return;
     decoded_.clear();
     const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
@@ -71,36 +76,70 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
 
 void Transcoder::on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) {
     PacketStream* to = forwarder_.target();
-    std::span<uint8_t> buffer = egress_->scratch();
-    if (!to || kRtpHeader + payload.size() > buffer.size())
+    if (!to)
+        return;
+    send(*to, *egress_, *input_, chain_.output_type, marker_, timestamp_, payload);
+    timestamp_ += rtp_duration;
+    marker_ = false;
+}
+
+void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egress) {
+    // RFC 4733 2.3: event (1), E/R/volume (1), duration (2); every packet of one event
+    // carries its start's timestamp. Ours is where our audio is when it starts.
+    constexpr std::size_t kEventBytes = 4;
+    if (packet.header.payload_length < kEventBytes)
+        return;
+    const uint8_t* event = packet.data + packet.header.payload_offset;
+    if (event_input_timestamp_ != packet.header.timestamp) {
+        event_input_timestamp_ = packet.header.timestamp;
+        event_timestamp_ = timestamp_;
+        if (!started_) {
+            started_ = true;
+            sequence_ = packet.header.sequence;
+        }
+    }
+    const auto& e = *chain_.events;
+    const uint64_t duration = ((uint64_t{event[2]} << 8) | event[3]) * e.output_clock / e.input_clock;
+    send(to, egress, packet, e.output_type, packet.header.marker, event_timestamp_, {event, packet.header.payload_length},
+         2, static_cast<uint16_t>(std::min<uint64_t>(duration, 0xffff)));
+}
+
+void Transcoder::send(PacketStream& to, Egress& egress, const Packet& input, uint8_t type, bool marker,
+                      uint32_t timestamp, std::span<const uint8_t> payload, std::size_t scaled_duration_at,
+                      uint16_t duration) {
+    const uint32_t ssrc = input.header.ssrc;
+    std::span<uint8_t> buffer = egress.scratch();
+    if (kRtpHeader + payload.size() > buffer.size())
         return;
     uint8_t* p = buffer.data();
     p[0] = 0x80;
-    p[1] = static_cast<uint8_t>((marker_ ? 0x80 : 0) | (chain_.output_type & 0x7f));
+    p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (type & 0x7f));
     p[2] = static_cast<uint8_t>(sequence_ >> 8);
     p[3] = static_cast<uint8_t>(sequence_);
     for (int i = 0; i < 4; ++i) {
-        p[4 + i] = static_cast<uint8_t>(timestamp_ >> (24 - 8 * i));
-        p[8 + i] = static_cast<uint8_t>(input_->header.ssrc >> (24 - 8 * i));
+        p[4 + i] = static_cast<uint8_t>(timestamp >> (24 - 8 * i));
+        p[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
     }
     std::memcpy(p + kRtpHeader, payload.data(), payload.size());
+    if (scaled_duration_at) {  // an event's duration, in the receiver's clock
+        p[kRtpHeader + scaled_duration_at] = static_cast<uint8_t>(duration >> 8);
+        p[kRtpHeader + scaled_duration_at + 1] = static_cast<uint8_t>(duration);
+    }
     Packet out;
     out.data = p;
     out.length = kRtpHeader + payload.size();
-    out.ingress = input_->ingress;
+    out.ingress = input.ingress;
     out.demux = rtp::Demux::rtp_or_rtcp;
     out.is_rtp = true;
-    out.header.payload_type = chain_.output_type;
-    out.header.marker = marker_;
+    out.header.payload_type = type;
+    out.header.marker = marker;
     out.header.sequence = sequence_;
-    out.header.timestamp = timestamp_;
-    out.header.ssrc = input_->header.ssrc;
+    out.header.timestamp = timestamp;
+    out.header.ssrc = ssrc;
     out.header.payload_offset = kRtpHeader;
     out.header.payload_length = payload.size();
     ++sequence_;
-    timestamp_ += rtp_duration;
-    marker_ = false;
-    deliver(*to, out, *egress_);
+    deliver(to, out, egress);
 }
 
 }  // namespace rtpe::media

@@ -6,7 +6,7 @@
 // payload the encoder completes goes to the forwarder's target as a packet of the output
 // type with our own sequence numbers and timestamps and the sender's SSRC. Everything
 // else (RTCP on the RTP port, STUN, DTLS) goes on through the forwarder; RTP of another
-// payload type (telephone-event the other side was not offered) is dropped.
+// payload type is dropped, but telephone-event where both sides have it (Chain::events).
 //
 // Made on the control thread (the codec objects allocate there); used on the stream's
 // worker only, allocating nothing per packet once its buffers have grown to a packet.
@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "codec/decoder.hpp"
@@ -33,6 +34,14 @@ public:
         std::unique_ptr<codec::Encoder> encoder;
         uint8_t input_type = 0;   // the payload type decoded
         uint8_t output_type = 0;  // the payload type sent
+        // RFC 4733 telephone-event, when both sides have it: passed on with the other
+        // side's payload type, on our sequence and timestamps, its duration in the other
+        // side's clock.
+        struct Events {
+            uint8_t input_type = 0, output_type = 0;
+            uint32_t input_clock = 8000, output_clock = 8000;
+        };
+        std::optional<Events> events;
     };
     // forwarder: the stream's own, whose target the output goes to and which takes what is
     // not the input's RTP.
@@ -45,6 +54,12 @@ public:
 
 private:
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
+    void pass_event(const Packet& packet, PacketStream& to, Egress& egress);
+    // Builds one packet of ours in the egress's next slot and delivers it.
+    // input: the packet it comes from (its SSRC and stream). scaled_duration_at: the payload
+    // offset of an event's duration, replaced by `duration`.
+    void send(PacketStream& to, Egress& egress, const Packet& input, uint8_t type, bool marker, uint32_t timestamp,
+              std::span<const uint8_t> payload, std::size_t scaled_duration_at = 0, uint16_t duration = 0);
 
     Chain chain_;
     Forwarder& forwarder_;
@@ -54,6 +69,9 @@ private:
     uint16_t sequence_ = 0;
     uint32_t timestamp_ = 0;
     bool marker_ = false;
+    // The event being passed on: its timestamp as the sender wrote it, and ours.
+    std::optional<uint32_t> event_input_timestamp_;
+    uint32_t event_timestamp_ = 0;
     // The packet being transcoded and where its output goes, during consume().
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;

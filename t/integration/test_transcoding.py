@@ -154,3 +154,76 @@ def test_transcode_option_pcmu_offerer_g729_answerer(daemons):
           % (snr["ours"] + snr["oracle"]))
     assert snr["ours"][0] >= 5, snr
     assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
+
+
+def dtmf_sdp(origin, port, formats, rtpmaps):
+    return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                        "m=audio %d RTP/AVP %s" % (port, " ".join(str(f) for f in formats))] +
+                       ["a=rtpmap:%s" % r for r in rtpmaps] + [""])
+
+
+def event_packets(pt, seq, ts, ssrc, digit, durations):
+    """RFC 4733 packets of one event: growing durations, the last three marked end."""
+    out = []
+    for n, d in enumerate(durations):
+        end = 0x80 if n >= len(durations) - 3 else 0
+        out.append(bytes([0x80, (0x80 if n == 0 else 0) | pt]) + (seq + n).to_bytes(2, "big") + ts.to_bytes(4, "big")
+                   + ssrc.to_bytes(4, "big") + bytes([digit, end | 10]) + d.to_bytes(2, "big"))
+    return out
+
+
+def events_at(packets, pt):
+    """(event, end, duration, timestamp) of the telephone-event packets among packets."""
+    return [(p[12], bool(p[13] & 0x80), int.from_bytes(p[14:16], "big"), int.from_bytes(p[4:8], "big"))
+            for p in packets if p[1] & 0x7F == pt and len(p) == 16]
+
+
+def dtmf_call(daemon, call_id):
+    """A PCMU offerer with telephone-event/8000 and transcode=opus; the answerer takes opus
+    and the offer's telephone-event/48000. Each sends an event (the answerer's at 48 kHz);
+    what each received."""
+    a, b = PortPair(), PortPair()
+    try:
+        r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "a", "codec": {
+            "transcode": ["opus"]}, "sdp": dtmf_sdp("a", a.port(), [0, 101], ["0 PCMU/8000", "101 telephone-event/8000"])}))
+        offer = r["sdp"]
+        b_to = port_of(offer)
+        event_type = int(re.search(r"a=rtpmap:(\d+) telephone-event/48000", offer).group(1))
+        r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "a", "to-tag": "b",
+                                       "sdp": dtmf_sdp("b", b.port(), [96, event_type],
+                                                       ["96 opus/48000/2", "%d telephone-event/48000" % event_type])}))
+        a_to = port_of(r["sdp"])
+        x = signal()
+        for i in range(20):  # some audio first, so that the chain is running
+            a.rtp.sendto(bytes([0x80, 0]) + (1000 + i).to_bytes(2, "big") + (i * 160).to_bytes(4, "big") +
+                         (0xA0A0A0A0).to_bytes(4, "big") + audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2),
+                         ("127.0.0.1", a_to))
+            time.sleep(0.02)
+        for p in event_packets(101, 1020, 20 * 160, 0xA0A0A0A0, 5, [160, 320, 480, 640, 640, 640]):
+            a.rtp.sendto(p, ("127.0.0.1", a_to))
+            time.sleep(0.02)
+        for p in event_packets(event_type, 7000, 960000, 0xB0B0B0B0, 9, [960, 1920, 2880, 2880, 2880]):
+            b.rtp.sendto(p, ("127.0.0.1", b_to))
+            time.sleep(0.02)
+        time.sleep(0.3)
+        got_b, got_a = drain(b.rtp), drain(a.rtp)
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        return events_at(got_b, event_type), events_at(got_a, 101)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_dtmf_events_pass_a_transcoded_call(daemons):
+    """telephone-event goes through a transcoded call both ways with the other side's
+    payload type and clock: the durations of a's 8 kHz event arrive at b six times longer,
+    b's 48 kHz event at a six times shorter, each event on one timestamp, ends marked."""
+    ours, oracle = daemons
+    for label, daemon in (("oracle", oracle), ("ours", ours)):
+        at_b, at_a = dtmf_call(daemon, "dtmf-%s-%d" % (label, time.monotonic_ns()))
+        assert any(e == 5 and end for e, end, _, _ in at_b), (label, at_b)
+        assert any(e == 9 and end for e, end, _, _ in at_a), (label, at_a)
+        if label == "ours":
+            assert [d for _, _, d, _ in at_b] == [960, 1920, 2880, 3840, 3840, 3840], at_b
+            assert [d for _, _, d, _ in at_a] == [160, 320, 480, 480, 480], at_a
+            assert len({ts for *_, ts in at_b}) == 1 and len({ts for *_, ts in at_a}) == 1
