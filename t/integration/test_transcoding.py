@@ -21,8 +21,10 @@ PACKETS = 150  # 3 s of 20 ms packets
 
 
 def sdp(origin, port, pt, name):
+    """One codec; name is "PCMU" (8000 Hz implied) or a whole encoding ("opus/48000/2")."""
+    encoding = name if "/" in name else name + "/8000"
     return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-                        "m=audio %d RTP/AVP %d" % (port, pt), "a=rtpmap:%d %s/8000" % (pt, name), ""])
+                        "m=audio %d RTP/AVP %d" % (port, pt), "a=rtpmap:%d %s" % (pt, encoding), ""])
 
 
 def port_of(text):
@@ -227,3 +229,24 @@ def test_dtmf_events_pass_a_transcoded_call(daemons):
             assert [d for _, _, d, _ in at_b] == [960, 1920, 2880, 3840, 3840, 3840], at_b
             assert [d for _, _, d, _ in at_a] == [160, 320, 480, 480, 480], at_a
             assert len({ts for *_, ts in at_b}) == 1 and len({ts for *_, ts in at_a}) == 1
+
+
+def test_transcode_option_pcmu_offerer_opus_answerer(daemons):
+    """codec transcode=opus: the answerer takes Opus (48 kHz, ffmpeg's libopus); PCMU <->
+    Opus both ways, the echo back at the offerer compared with what it sent, against the
+    oracle on the same path."""
+    ours, oracle = daemons
+    snr = {}
+    for label, daemon in (("ours", ours), ("oracle", oracle)):
+        offer, answer, at_b, back, q = round_trip(daemon, "opus-%s-%d" % (label, time.monotonic_ns()),
+                                                  answerer=(96, "opus/48000/2"),
+                                                  offer_keys={"codec": {"transcode": ["opus"]}})
+        assert "a=rtpmap:96 opus/48000/2" in offer, (label, offer)
+        assert re.search(r"m=audio \d+ RTP/AVP 0\r\n", answer), (label, answer)
+        assert len(at_b) >= PACKETS - 2 and all(p[1] & 0x7F == 96 for p in at_b), (label, len(at_b))
+        stamps = [int.from_bytes(p[4:8], "big") for p in at_b]
+        assert all((b - a) % 2**32 == 960 for a, b in zip(stamps, stamps[1:])), (label, stamps[:5])
+        snr[label] = snr_db(signal(), pcm_of(back))
+    print("PCMU -> Opus -> PCMU: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)" % (snr["ours"] + snr["oracle"]))
+    assert snr["ours"][0] >= 15, snr
+    assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
