@@ -79,6 +79,10 @@ struct CallRequest {
     bool all = false;  // subscribe request: every participant of the offer/answer exchange
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
     CodecRequest codec;  // the codec key and codec-... flags (offers)
+    // ptime / ptime-reverse (offers): the packet time the answerer is asked for, and the one
+    // the offerer is answered with; a change engages transcoding (repacketizing).
+    std::optional<int> ptime, ptime_reverse;
+    bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
 
     // replace
     bool replace_origin = false;

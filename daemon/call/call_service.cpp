@@ -687,9 +687,16 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     const std::vector<SdpCodec> answered = sdp_codecs(answer);
     std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, offerer.offer_codecs, answered);
     std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
+    // Packet times the encoders write: what each side's SDP (or the offer's keys) asks for.
+    const OfferedCodecs& options = offerer.offer_codecs;
+    auto ptime_of = [](const std::optional<std::string>& text) { return text ? parse_int(*text).value_or(0) : 0; };
+    const auto answer_ptime = answer.attribute("ptime");
+    const int answerer_ptime = answer_ptime && answer_ptime->value ? ptime_of(answer_ptime->value)
+                                                                   : options.ptime.value_or(0);
+    const int offerer_ptime = options.ptime_reverse.value_or(ptime_of(offerer.offered->ptime));
     if (tc) {
-        to_answerer = make_chain(tc->offerer, tc->answerer);
-        to_offerer = make_chain(tc->answerer, tc->offerer);
+        to_answerer = make_chain(tc->offerer, tc->answerer, answerer_ptime);
+        to_offerer = make_chain(tc->answerer, tc->offerer, offerer_ptime);
         if (!to_answerer || !to_offerer)
             tc.reset();
     }
@@ -697,6 +704,11 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
         return;
     if (tc) {
         t.codecs = answer_codecs(*tc, offerer.offer_codecs, answered);
+        // After a ptime change the offerer is answered with its own packet time (or the
+        // ptime-reverse one), as 10.5 does.
+        if (options.ptime || options.ptime_reverse)
+            t.ptime = options.ptime_reverse ? std::optional<std::string>(std::to_string(*options.ptime_reverse))
+                                            : offerer.offered->ptime;
         // DTMF events pass both ways when each side has telephone-event.
         const SdpCodec* offerer_events = telephone_event(*t.codecs);
         const SdpCodec* answerer_events = telephone_event(answered);
@@ -1013,8 +1025,13 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             // The codec key: what the answerer is offered of the offerer's codecs, and
             // what the answer will find added or consumed for transcoding.
             m.offer_codecs = codecs_for_answerer(sdp_codecs(session.media()[i]), request.codec);
+            m.offer_codecs.ptime = request.ptime;
+            m.offer_codecs.ptime_reverse = request.ptime_reverse;
+            m.offer_codecs.always_transcode = request.always_transcode;
             if (m.offer_codecs.changed)
                 t.codecs = m.offer_codecs.to_answerer;
+            if (request.ptime)
+                t.ptime = std::to_string(*request.ptime);
         } else {
             t.offered = mp.answer_to;
             settle_transcoding(changes, m, out, session.media()[i], t);

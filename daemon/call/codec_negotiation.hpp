@@ -36,6 +36,9 @@ struct OfferedCodecs {
     // ones (masked and consumed ones stay), in its order.
     std::vector<SdpCodec> offerer_side;
     bool changed = false;               // to_answerer differs from the offer
+    // The offer's ptime, ptime-reverse and always-transcode keys (CallRequest).
+    std::optional<int> ptime, ptime_reverse;
+    bool always_transcode = false;
 };
 
 OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request);

@@ -216,6 +216,8 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
         if (!ptime)
             ptime = target.offered->ptime;
     }
+    if (target.ptime)
+        ptime = *target.ptime;
 
     // generate-mid: media without one are named by their position, from 1 (as upstream).
     if (!mid && options.generate_mid)

@@ -47,6 +47,9 @@ struct MediaTarget {
     // answer the daemon transcodes, answered with the offerer's codecs), each written with
     // its own rtpmap, fmtp and rtcp-fb lines.
     std::optional<std::vector<SdpCodec>> codecs;
+    // The a=ptime written instead of the SDP's (and the offer's): set to a value, or to
+    // none (the inner nullopt); unset leaves the usual rule.
+    std::optional<std::optional<std::string>> ptime;
     // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
     // rejection, it gets ports of its own here.
     bool sender_bundled = false;

@@ -77,9 +77,22 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
             return has_type(options.to_answerer, a) && !has_type(options.added, a);
         });
     }
+    const SdpCodec* from_offer = nullptr;
+    const SdpCodec* offerer_first = first_transcodable(offerer_side);
+    const bool answered_first = chosen && offerer_first && chosen->payload_type == offerer_first->payload_type;
+    if (!engaged && ((options.always_transcode && !answered_first) || options.ptime || options.ptime_reverse)) {
+        // The same codec at another packet time is repacketized through the chain; with
+        // always-transcode the offerer is answered with its own first codec.
+        engaged = true;
+        if (!options.always_transcode && chosen)
+            for (const auto& c : offerer_side)
+                if (c.payload_type == chosen->payload_type && transcodable(c))
+                    from_offer = &c;
+    }
     if (!engaged)
         return std::nullopt;
-    const SdpCodec* from_offer = first_transcodable(options.accepted);
+    if (!from_offer)
+        from_offer = first_transcodable(options.accepted);
     if (!from_offer)
         from_offer = first_transcodable(offerer_side);
     const SdpCodec* from_answer = chosen && transcodable(*chosen) ? chosen : first_transcodable(answered);
@@ -128,7 +141,7 @@ std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& fr
     return e;
 }
 
-std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to) {
+std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime) {
     const auto from_type = parse_int(from.payload_type), to_type = parse_int(to.payload_type);
     if (!from_type || !to_type || *from_type < 0 || *from_type > 127 || *to_type < 0 || *to_type > 127)
         return std::nullopt;
@@ -136,8 +149,11 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     media::Transcoder::Chain chain;
     codec::Status status = codec::Status::ok;
     chain.decoder = codec::make_decoder(params_of(from, from_fmtp), status);
-    if (chain.decoder)
-        chain.encoder = codec::make_encoder(params_of(to, to_fmtp), status);
+    if (chain.decoder) {
+        codec::CodecParams params = params_of(to, to_fmtp);
+        params.ptime = ptime;
+        chain.encoder = codec::make_encoder(params, status);
+    }
     if (chain.decoder && chain.encoder && chain.decoder->output_format() != chain.encoder->input_format())
         chain.resampler =
             codec::Resampler::create(chain.decoder->output_format(), chain.encoder->input_format(), status);

@@ -39,6 +39,7 @@ const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);
 std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to);
 
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
-std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to);
+// ptime: the encoder's packet time in ms (0: the codec's default).
+std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime = 0);
 
 }  // namespace rtpe::call

@@ -48,6 +48,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"trickle-ice", &CallRequest::trickle_ice},
         {"reject-ice", &CallRequest::reject_ice},
         {"all", &CallRequest::all},
+        {"always-transcode", &CallRequest::always_transcode},
     };
     for (const auto& e : kFlags) {
         if (flag == e.name) {
@@ -261,6 +262,10 @@ CallRequest parse_call_request(const bencode::Value& d) {
     if (const bencode::Value* rf = d.find("received-from"); rf && rf->is_list() && rf->as_list().size() == 2 &&
                                                              rf->as_list()[1].is_string())
         r.received_from_address = rf->as_list()[1].as_string();
+    // Packet times in ms (offers): towards the answerer, and back towards the offerer.
+    for (auto [key, field] : {std::pair{"ptime", &CallRequest::ptime}, {"ptime-reverse", &CallRequest::ptime_reverse}})
+        if (auto value = integer_of(d, key); value && *value > 0 && *value <= 1000)
+            r.*field = static_cast<int>(*value);
     if (auto value = integer_of(d, "delete-delay"); value && *value >= 0)
         r.delete_delay = *value;
     if (const bencode::Value* rc = d.find("record-call"); rc && rc->is_string() && canonical_flag(rc->as_string()) == "yes")

@@ -109,3 +109,24 @@ def test_codec_flags_are_the_codec_key(daemons, flags, codec):
         by_flags = exchange(daemon, "flags-%s" % "-".join(flags), offer, {"flags": flags}, ANSWERS["g729"])
         by_key = exchange(daemon, "key-%s" % "-".join(flags), offer, {"codec": codec}, ANSWERS["g729"])
         assert by_flags == by_key
+
+
+PTIME_CASES = [
+    ({"ptime": 30}, sdp(["0"], ["a=ptime:20"]), sdp(["0"], ["a=ptime:30"])),
+    ({"ptime": 30}, sdp(["0"]), sdp(["0"])),
+    ({"ptime": 30}, sdp(["0", "8"], ["a=ptime:20"]), sdp(["8"])),
+    ({"ptime": 30, "ptime-reverse": 20}, sdp(["0"], ["a=ptime:20"]), sdp(["0"], ["a=ptime:30"])),
+    ({"ptime-reverse": 30}, sdp(["0"], ["a=ptime:20"]), sdp(["0"])),
+    ({"flags": ["always-transcode"]}, sdp(["0", "8"]), sdp(["8"])),
+    ({"flags": ["always-transcode"]}, sdp(["0", "8"]), sdp(["0"])),
+]
+
+
+@pytest.mark.parametrize("offer_keys,offer,answer", PTIME_CASES, ids=[str(i) for i in range(len(PTIME_CASES))])
+def test_ptime_and_always_transcode_match_oracle(daemons, offer_keys, offer, answer):
+    """ptime, ptime-reverse and always-transcode in an offer: the a=ptime each side gets,
+    the codec the offerer is answered with, and whether the call is transcoded."""
+    ours, oracle = daemons
+    call_id = "ptime-%s-%s" % (json.dumps(offer_keys, sort_keys=True), re.sub(r"\W", "", answer[-20:]))
+    want = exchange(oracle, call_id, offer, offer_keys, answer)
+    assert exchange(ours, call_id, offer, offer_keys, answer) == want

@@ -250,3 +250,25 @@ def test_transcode_option_pcmu_offerer_opus_answerer(daemons):
     print("PCMU -> Opus -> PCMU: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)" % (snr["ours"] + snr["oracle"]))
     assert snr["ours"][0] >= 15, snr
     assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
+
+
+def test_ptime_20_to_30_repacketized(daemons):
+    """ptime=30: the answerer gets the offerer's 20 ms PCMU as 30 ms packets (240 bytes,
+    timestamps 240 apart) and its 30 ms echo reaches the offerer as 20 ms packets; the audio
+    survives both repacketizations as through Debian's daemon."""
+    ours, oracle = daemons
+    snr = {}
+    for label, daemon in (("ours", ours), ("oracle", oracle)):
+        offer, answer, at_b, back, q = round_trip(daemon, "ptime-%s-%d" % (label, time.monotonic_ns()),
+                                                  answerer=(0, "PCMU"), offer_keys={"ptime": 30})
+        assert "a=ptime:30" in offer, (label, offer)
+        assert len(at_b) >= PACKETS * 2 // 3 - 2, (label, len(at_b))
+        assert all(p[1] & 0x7F == 0 and len(p) == 12 + 240 for p in at_b), (label, [len(p) for p in at_b[:3]])
+        stamps = [int.from_bytes(p[4:8], "big") for p in at_b]
+        assert all((b - a) % 2**32 == 240 for a, b in zip(stamps, stamps[1:])), (label, stamps[:5])
+        assert back and all(len(p) == 12 + 160 for p in back), (label, [len(p) for p in back[:3]])
+        snr[label] = snr_db(signal(), pcm_of(back))
+    print("PCMU 20 ms -> 30 ms -> 20 ms: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)"
+          % (snr["ours"] + snr["oracle"]))
+    assert snr["ours"][0] >= 30, snr
+    assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
