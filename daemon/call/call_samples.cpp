@@ -49,11 +49,31 @@ stats::QualityFigures quality_of(const Call& call) {
 
 }  // namespace
 
+namespace {
+// What the call's codec chains carried: every chain it had (a re-INVITE may have replaced
+// some), and, with running, how many run now.
+stats::Chains chains_of(const Call& call, bool running) {
+    stats::Chains out;
+    for (const auto& p : call.participants())
+        for (const auto& m : p->medias)
+            for (const auto& t : m->transcoders) {
+                stats::ChainFigures& f = out[t->name()];
+                f.packets += t->packets();
+                f.bytes += t->bytes();
+                f.samples += t->samples();
+                if (running && m->transcoding && t == m->transcoders.back())
+                    ++f.transcoders;
+            }
+    return out;
+}
+}  // namespace
+
 stats::EndedCallSample ended_call_sample(const Call& call, stats::EndReason reason) {
     stats::EndedCallSample s;
     s.reason = reason;
     s.relayed = relayed_by(call);
     s.quality = quality_of(call);
+    s.chains = chains_of(call, false);
     timeval now{};
     gettimeofday(&now, nullptr);
     s.duration = static_cast<double>(now.tv_sec - call.created_s) +
@@ -88,6 +108,8 @@ stats::RunningCalls running_calls(const CallRegistry& registry) {
         ++c.sessions;
         c.relayed += relayed_by(*call);
         c.quality += quality_of(*call);
+        for (const auto& [name, figures] : chains_of(*call, true))
+            c.chains[name] += figures;
         bool v4 = false, v6 = false;
         for (const auto& p : call->participants())
             for (const auto& m : p->medias) {

@@ -49,6 +49,14 @@ const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
     }
     return nullptr;
 }
+// A codec as the statistics name chains: "PCMU/8000", "opus/48000/2".
+std::string chain_name(const SdpCodec& c) {
+    std::string out = c.name + "/" + std::to_string(c.clock_rate);
+    if (c.channels != 1)
+        out += "/" + std::to_string(c.channels);
+    return out;
+}
+
 }  // namespace
 
 std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
@@ -164,6 +172,7 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     }
     chain.input_type = static_cast<uint8_t>(*from_type);
     chain.output_type = static_cast<uint8_t>(*to_type);
+    chain.name = chain_name(from) + " -> " + chain_name(to);
     return chain;
 }
 

@@ -683,7 +683,7 @@ void add_cli_commands(CliCommandTable& table, const CliContext& context) {
     show("controltos", [c](const Args&, std::string& out) { appendf(out, "%d\n", c.control_tos ? c.control_tos() : 0); });
     table.add("set controltos", [c](const Args& args, std::string& out) { set_control_tos(out, c, args); });
     // No transcoding happens here, so there is never an entry.
-    show("transcoders", [](const Args&, std::string& out) { out += "No stats entries\n"; });
+    show("transcoders", [c](const Args&, std::string& out) { out += stats::transcoders_text(c.stats, c.interfaces); });
     table.add("debug", [c](const Args& args, std::string& out) { debug_call(out, c, args); });
     // Registration happens before the daemon starts serving: what is current now is "start".
     auto start = std::make_shared<const RuntimeParams>(current_params(c));

@@ -22,6 +22,15 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(cha
 uint64_t Transcoder::decode_errors() const {
     return peek(decode_errors_);
 }
+uint64_t Transcoder::packets() const {
+    return peek(packets_);
+}
+uint64_t Transcoder::bytes() const {
+    return peek(bytes_);
+}
+uint64_t Transcoder::samples() const {
+    return peek(samples_);
+}
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
     if (!packet.is_rtp) {
@@ -50,6 +59,8 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         }
         return;
     }
+    bump(packets_);
+    bump(bytes_, uint64_t{packet.header.payload_length});
     if (!started_) {
         // Our timestamps start where the sender's are, in the output's clock; sequence
         // numbers where its are.
@@ -69,6 +80,7 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
             return;
         pcm = resampled_;
     }
+    bump(samples_, uint64_t{pcm.size()});
     chain_.encoder->encode(pcm, *this);
     input_ = nullptr;
     egress_ = nullptr;

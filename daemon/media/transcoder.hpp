@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "codec/decoder.hpp"
@@ -42,6 +43,7 @@ public:
             uint32_t input_clock = 8000, output_clock = 8000;
         };
         std::optional<Events> events;
+        std::string name;  // "PCMU/8000 -> G722/8000", as the statistics list chains
     };
     // forwarder: the stream's own, whose target the output goes to and which takes what is
     // not the input's RTP.
@@ -51,6 +53,12 @@ public:
 
     // Payloads the decoder refused (worker-written, any thread reads).
     uint64_t decode_errors() const;
+    const std::string& name() const { return chain_.name; }
+    // What went through it (worker-written, any thread reads): RTP packets and payload
+    // bytes decoded, PCM samples handed to the encoder.
+    uint64_t packets() const;
+    uint64_t bytes() const;
+    uint64_t samples() const;
 
 private:
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
@@ -76,6 +84,7 @@ private:
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;
     std::atomic<uint64_t> decode_errors_{0};
+    std::atomic<uint64_t> packets_{0}, bytes_{0}, samples_{0};
     bool reported_decode_error_ = false;
 };
 

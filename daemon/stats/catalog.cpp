@@ -19,6 +19,8 @@ constexpr Value t(std::string_view v) { return Value{0, 0, v}; }
 const CommandInterval& in(F f, A a) { return f.last.commands[a.command]; }
 const ProxyCounts& proxy(F f, A a) { return f.proxies[a.proxy].counts; }
 const Figures::Interface& intf(F f, A a) { return f.interfaces[a.interface]; }
+const Figures::Chain& chain(F f, A a) { return f.chains[a.chain]; }
+bool chain_has_rate(F f, A a) { return chain(f, a).rate.has_value(); }
 uint64_t ports_total(F f, A a) { return intf(f, a).max - intf(f, a).min + 1; }
 
 double mos_mean_x10(F f) {
@@ -31,6 +33,7 @@ constexpr auto I = Section::interval;
 constexpr auto M = Section::mos;
 constexpr auto K = Section::control;
 constexpr auto P = Section::interfaces;
+constexpr auto X = Section::transcoders;
 constexpr auto counter = Kind::counter;
 constexpr auto fraction = Format::fraction;
 constexpr auto joined = TotalsStyle::joined;
@@ -307,18 +310,32 @@ constexpr Row kRows[] = {
      .help = "Media ports in the range, by local interface address", .prom = "ports",
      .prom_labels = "name=\"{name}\",address=\"{address}\""},
     {.section = P, .scope = Scope::interface, .key = "ports/last", .value = [](F f, A a) { return n(intf(f, a).last); }},
+
+    // One object per codec chain kind, as upstream lists them; the rates only for a chain
+    // that carried packets over the last second.
+    {.section = X, .scope = Scope::chain, .key = "chain", .format = Format::text,
+     .value = [](F f, A a) { return t(chain(f, a).name); }},
+    {.section = X, .scope = Scope::chain, .key = "num", .value = [](F f, A a) { return n(chain(f, a).total.transcoders); }},
+    {.section = X, .scope = Scope::chain, .key = "packetrate",
+     .value = [](F f, A a) { return n(chain(f, a).rate->packets); }, .present = chain_has_rate},
+    {.section = X, .scope = Scope::chain, .key = "byterate",
+     .value = [](F f, A a) { return n(chain(f, a).rate->bytes); }, .present = chain_has_rate},
+    {.section = X, .scope = Scope::chain, .key = "samplerate",
+     .value = [](F f, A a) { return n(chain(f, a).rate->samples); }, .present = chain_has_rate},
+    {.section = X, .scope = Scope::chain, .key = "packets", .value = [](F f, A a) { return n(chain(f, a).total.packets); }},
+    {.section = X, .scope = Scope::chain, .key = "bytes", .value = [](F f, A a) { return n(chain(f, a).total.bytes); }},
+    {.section = X, .scope = Scope::chain, .key = "samples", .value = [](F f, A a) { return n(chain(f, a).total.samples); }},
 };
 
 constexpr SectionInfo kSections[] = {
-    {Section::current, "currentstatistics", false, "\nStatistics over currently running sessions:\n\n"},
-    {Section::total, "totalstatistics", false, "\nTotal statistics (does not include current running sessions):\n\n"},
-    {Section::interval, "intervalstatistics", false,
+    {Section::current, "currentstatistics", Scope::global, "\nStatistics over currently running sessions:\n\n"},
+    {Section::total, "totalstatistics", Scope::global, "\nTotal statistics (does not include current running sessions):\n\n"},
+    {Section::interval, "intervalstatistics", Scope::global,
      "\n\nGraphite interval statistics (last reported values to graphite):\n"},
-    {Section::mos, "mos", false, "\n\nMOS statistics:\n\n"},
-    {Section::control, "controlstatistics", false, "\n\nControl statistics:\n\n"},
-    {Section::interfaces, "interfaces", true, ""},
-    // No transcoding here, so no transcoders to list.
-    {Section::transcoders, "transcoders", true, ""},
+    {Section::mos, "mos", Scope::global, "\n\nMOS statistics:\n\n"},
+    {Section::control, "controlstatistics", Scope::global, "\n\nControl statistics:\n\n"},
+    {Section::interfaces, "interfaces", Scope::interface, ""},
+    {Section::transcoders, "transcoders", Scope::chain, ""},
 };
 
 std::string lower(std::string_view s) {
@@ -362,6 +379,12 @@ Figures sample_figures(const Statistics& stats, const media::LocalInterfaces& in
         const auto& pool = *a->ports;
         f.interfaces.push_back({a->interface_name, a->local.to_string(), pool.port_min(), pool.port_max(),
                                 static_cast<uint64_t>(pool.used() * 2), pool.last_acquired()});
+    }
+    for (const auto& [name, figures] : stats.chains_total(f.running)) {
+        Figures::Chain c{name, figures, std::nullopt};
+        if (const ChainFigures* rate = stats.chain_rates().find(name))
+            c.rate = *rate;
+        f.chains.push_back(std::move(c));
     }
     return f;
 }
@@ -448,6 +471,10 @@ std::vector<At> instances_of(Scope scope, const Figures& f) {
         case Scope::interface:
             for (std::size_t i = 0; i < f.interfaces.size(); ++i)
                 out.push_back({.interface = i});
+            break;
+        case Scope::chain:
+            for (std::size_t i = 0; i < f.chains.size(); ++i)
+                out.push_back({.chain = i});
             break;
     }
     return out;

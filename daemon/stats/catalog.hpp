@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,18 @@ struct Figures {
         uint64_t min = 0, max = 0, used = 0, last = 0;
     };
     std::vector<Interface> interfaces;
+    struct Chain {
+        std::string name;
+        ChainFigures total;                 // transcoders: running now
+        std::optional<ChainFigures> rate;   // over the last second, when it carried packets
+    };
+    std::vector<Chain> chains;  // codec chain kinds, by name
 };
 Figures sample_figures(const Statistics& stats, const media::LocalInterfaces& interfaces);
 
 // Which instance of a scoped row.
 struct At {
-    std::size_t command = 0, proxy = 0, interface = 0;
+    std::size_t command = 0, proxy = 0, interface = 0, chain = 0;
 };
 
 struct Value {
@@ -56,7 +63,7 @@ struct Value {
 };
 
 enum class Section : uint8_t { current, total, interval, mos, control, interfaces, transcoders };
-enum class Scope : uint8_t { global, command, proxy, proxy_command, interface };
+enum class Scope : uint8_t { global, command, proxy, proxy_command, interface, chain };
 enum class Kind : uint8_t { counter, gauge };
 enum class Format : uint8_t {
     integer,         // a number everywhere
@@ -93,6 +100,8 @@ struct Row {
     std::string_view graphite;
     uint8_t graphite_order = 0;
     bool graphite_delta = false;
+    // Shown only for the instances it holds for (nullptr: always).
+    bool (*present)(const Figures&, const At&) = nullptr;
 };
 
 std::span<const Row> catalog();
@@ -100,7 +109,8 @@ std::span<const Row> catalog();
 struct SectionInfo {
     Section section;
     std::string_view key;           // ng
-    bool per_interface;             // a list of one object per interface
+    // global: one object; interface / chain: a list of one object per interface / chain kind
+    Scope list_scope;
     std::string_view totals_heading;  // list totals; empty: not shown
 };
 std::span<const SectionInfo> sections();

@@ -164,7 +164,7 @@ void write_rows(Sink& s, const std::vector<const Row*>& rows, const Figures& f, 
     Nesting nest(s);
     for (std::size_t i = 0; i < rows.size();) {
         const Row& row = *rows[i];
-        if (row.key.empty()) {
+        if (row.key.empty() || (row.present && !row.present(f, at))) {
             ++i;
             continue;
         }
@@ -217,12 +217,12 @@ void write(Sink& s, const Statistics& stats, const media::LocalInterfaces& inter
     const Figures f = sample_figures(stats, interfaces);
     for (const SectionInfo& section : sections()) {
         const auto rows = rows_of(section.section);
-        if (section.per_interface) {
+        if (section.list_scope != Scope::global) {
             s.begin_list(std::string(section.key));
             if (!rows.empty())
-                for (std::size_t i = 0; i < f.interfaces.size(); ++i) {
+                for (const At& at : instances_of(section.list_scope, f)) {
                     s.begin_object("");
-                    write_rows(s, rows, f, At{.interface = i});
+                    write_rows(s, rows, f, at);
                     s.end_object();
                 }
             s.end_list();
@@ -332,6 +332,21 @@ std::string totals_text(const Statistics& stats, const media::LocalInterfaces& i
                         lines.row(*rows[k], f, at);
             i = end;
         }
+    }
+    return out;
+}
+
+std::string transcoders_text(const Statistics& stats, const media::LocalInterfaces& interfaces) {
+    const Figures f = sample_figures(stats, interfaces);
+    if (f.chains.empty())
+        return "No stats entries\n";
+    std::string out;
+    for (const auto& c : f.chains) {
+        appendf(out, "%s: %llu transcoders\n", c.name.c_str(), static_cast<unsigned long long>(c.total.transcoders));
+        if (c.rate)
+            appendf(out, "     %llu packets/s\n     %llu bytes/s\n     %llu samples/s\n",
+                    static_cast<unsigned long long>(c.rate->packets), static_cast<unsigned long long>(c.rate->bytes),
+                    static_cast<unsigned long long>(c.rate->samples));
     }
     return out;
 }

@@ -15,5 +15,7 @@ namespace rtpe::stats {
 bencode::Value ng_statistics(const Statistics& stats, const media::LocalInterfaces& interfaces);
 std::string json_statistics(const Statistics& stats, const media::LocalInterfaces& interfaces);
 std::string totals_text(const Statistics& stats, const media::LocalInterfaces& interfaces);
+// CLI list transcoders: each codec chain kind, how many run, and its last second's rates.
+std::string transcoders_text(const Statistics& stats, const media::LocalInterfaces& interfaces);
 
 }  // namespace rtpe::stats

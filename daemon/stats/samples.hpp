@@ -6,6 +6,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace rtpe::stats {
 
@@ -57,6 +60,42 @@ struct QualityFigures {
     QualityFigures& operator+=(const QualityFigures& o);
 };
 
+// The codec chains of one kind ("PCMU/8000 -> G722/8000"): how many run now, and what went
+// through them (RTP packets and payload bytes in, PCM samples to the encoder).
+struct ChainFigures {
+    uint64_t transcoders = 0, packets = 0, bytes = 0, samples = 0;
+    ChainFigures& operator+=(const ChainFigures& o) {
+        transcoders += o.transcoders;
+        packets += o.packets;
+        bytes += o.bytes;
+        samples += o.samples;
+        return *this;
+    }
+};
+// By chain kind, in the order each was first seen.
+class Chains {
+public:
+    ChainFigures& operator[](const std::string& name) {
+        for (auto& [n, f] : entries_)
+            if (n == name)
+                return f;
+        return entries_.emplace_back(name, ChainFigures{}).second;
+    }
+    const ChainFigures* find(const std::string& name) const {
+        for (const auto& [n, f] : entries_)
+            if (n == name)
+                return &f;
+        return nullptr;
+    }
+    auto begin() const { return entries_.begin(); }
+    auto end() const { return entries_.end(); }
+    bool empty() const { return entries_.empty(); }
+    void clear() { entries_.clear(); }
+
+private:
+    std::vector<std::pair<std::string, ChainFigures>> entries_;
+};
+
 // What one call contributes to the totals when it ends.
 struct EndedCallSample {
     EndReason reason = EndReason::regular;
@@ -65,6 +104,7 @@ struct EndedCallSample {
     // Per media line, by what its two RTP streams received: nothing either way, or one way only.
     uint64_t streams_without_packets = 0, one_way_streams = 0;
     QualityFigures quality;
+    Chains chains;  // its codec chains (transcoders: 0, they are no longer running)
 };
 
 // The calls running now.
@@ -76,6 +116,7 @@ struct RunningCalls {
     uint64_t v4 = 0, v6 = 0, mixed = 0;  // answered calls by the address families of their media
     Relayed relayed;                      // so far
     QualityFigures quality;               // sampled so far
+    Chains chains;                        // so far
 };
 
 }  // namespace rtpe::stats

@@ -36,6 +36,15 @@ void Statistics::call_ended(const EndedCallSample& call) {
     ended_.streams_without_packets += call.streams_without_packets;
     ended_.one_way_streams += call.one_way_streams;
     ended_.quality += call.quality;
+    for (const auto& [name, figures] : call.chains)
+        ended_.chains[name] += figures;
+}
+
+Chains Statistics::chains_total(const RunningCalls& running) const {
+    Chains out = ended_.chains;
+    for (const auto& [name, figures] : running.chains)
+        out[name] += figures;
+    return out;
 }
 
 void Statistics::ng_command(const std::string& proxy, std::string_view command, double seconds, bool error) {
@@ -70,6 +79,15 @@ void Statistics::tick() {
     // total only grows.
     rates_ = total - last_sample_;
     last_sample_ = total;
+    const Chains chains = chains_total(now);
+    chain_rates_.clear();
+    for (const auto& [name, figures] : chains) {
+        const ChainFigures& before = last_chains_[name];
+        if (figures.packets > before.packets)
+            chain_rates_[name] = ChainFigures{0, figures.packets - before.packets, figures.bytes - before.bytes,
+                                              figures.samples - before.samples};
+    }
+    last_chains_ = chains;
 
     auto& in = interval_;
     in.min_sessions = in.sessions_seen ? std::min(in.min_sessions, now.sessions) : now.sessions;

@@ -53,6 +53,7 @@ struct EndedCalls {
     double duration = 0, duration_squared = 0;  // seconds, for average and deviation
     uint64_t streams_without_packets = 0, one_way_streams = 0;
     QualityFigures quality;
+    Chains chains;
     uint64_t reason(EndReason r) const { return by_reason[static_cast<std::size_t>(r)]; }
     double average_duration() const { return calls ? duration / static_cast<double>(calls) : 0; }
     double duration_stddev() const {
@@ -93,6 +94,10 @@ public:
     // What ended and running calls relayed together.
     Relayed relayed_total(const RunningCalls& running) const;
     const Relayed& rates() const { return rates_; }
+    // Every codec chain kind seen, ended and running calls together.
+    Chains chains_total(const RunningCalls& running) const;
+    // Per chain kind, what went through it over the last second (only those it had some).
+    const Chains& chain_rates() const { return chain_rates_; }
     std::time_t uptime() const { return std::time(nullptr) - started_; }
     const std::map<std::string, ProxyCounts, std::less<>>& proxies() const { return proxies_; }
 
@@ -115,6 +120,7 @@ private:
     EndedCalls ended_;
     Relayed last_sample_;
     Relayed rates_;
+    Chains chain_rates_, last_chains_;
     std::map<std::string, ProxyCounts, std::less<>> proxies_;
     Interval interval_;
     Interval last_interval_;

@@ -272,3 +272,56 @@ def test_ptime_20_to_30_repacketized(daemons):
           % (snr["ours"] + snr["oracle"]))
     assert snr["ours"][0] >= 30, snr
     assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
+
+
+def test_transcoder_statistics_match_oracle():
+    """`list transcoders` (CLI) and the ng statistics' `transcoders` list for a running PCMU
+    -> G.722 call, as Debian's daemon shows them: each chain kind, how many run, what went
+    through (packets and bytes exactly; PCM samples within the resampler's delay), and the
+    last second's rates for the chain that carried packets."""
+    from rtpe_testlib import UPSTREAM_DAEMON, start_ng_daemon, stop_ng_daemon, tcp_request
+    seen = {}
+    for label, binary in (("ours", None), ("oracle", UPSTREAM_DAEMON)):
+        d = start_ng_daemon(cli=True, binary=binary)
+        try:
+            cli = lambda command: tcp_request(("127.0.0.1", d.cli_port), command.encode() + b"\n").decode()
+            assert cli("list transcoders") == "No stats entries\n", label
+            a, b = PortPair(), PortPair()
+            try:
+                decoded(d.ng.request({"command": "offer", "call-id": "stats", "from-tag": "a",
+                                      "sdp": sdp("a", a.port(), 0, "PCMU")}))
+                r3 = decoded(d.ng.request({"command": "answer", "call-id": "stats", "from-tag": "a", "to-tag": "b",
+                                           "sdp": sdp("b", b.port(), 9, "G722")}))
+                a_to = port_of(r3["sdp"])
+                x = signal()
+                for i in range(100):
+                    a.rtp.sendto(bytes([0x80, 0]) + i.to_bytes(2, "big") + (i * 160).to_bytes(4, "big") +
+                                 (0xA0A0A0A0).to_bytes(4, "big") +
+                                 audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2), ("127.0.0.1", a_to))
+                    time.sleep(0.02)
+                time.sleep(0.3)  # the last packets through the chain
+                text = cli("list transcoders")
+                stats = decoded(d.ng.request({"command": "statistics"}))["statistics"]["transcoders"]
+            finally:
+                a.close()
+                b.close()
+            seen[label] = (text, stats)
+        finally:
+            stop_ng_daemon(d)
+
+    def shape(text):  # the CLI's blocks, one per chain (in no order upstream keeps), rates' figures out
+        text = re.sub(r"^     \d+ ", "     N ", text, flags=re.M)
+        return sorted(re.findall(r"^\S.*\n(?:     .*\n)*", text, flags=re.M))
+
+    ours_text, ours_stats = seen["ours"]
+    oracle_text, oracle_stats = seen["oracle"]
+    assert shape(ours_text) == shape(oracle_text), (ours_text, oracle_text)
+    ours_stats = sorted(ours_stats, key=lambda s: s["chain"])
+    oracle_stats = sorted(oracle_stats, key=lambda s: s["chain"])
+    assert [s["chain"] for s in ours_stats] == [s["chain"] for s in oracle_stats]
+    for o, w in zip(ours_stats, oracle_stats):
+        assert sorted(o) == sorted(w), (o, w)
+        assert (o["num"], o["packets"], o["bytes"]) == (w["num"], w["packets"], w["bytes"]), (o, w)
+        assert abs(o["samples"] - w["samples"]) <= max(100, w["samples"] // 100), (o, w)
+        if "packetrate" in w:  # a second's worth (a late tick under load may span more)
+            assert w["packetrate"] // 2 <= o["packetrate"] <= 2 * w["packetrate"] + 5, (o, w)

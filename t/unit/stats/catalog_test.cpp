@@ -66,8 +66,10 @@ std::vector<std::string> ng_path(const Row& row, const Figures& f, const At& at)
     for (const auto& s : sections())
         if (s.section == row.section) {
             path.emplace_back(s.key);
-            if (s.per_interface)
+            if (s.list_scope == Scope::interface)
                 path.push_back("[" + std::to_string(at.interface) + "]");
+            else if (s.list_scope == Scope::chain)
+                path.push_back("[" + std::to_string(at.chain) + "]");
         }
     std::string key = expand(row.key, f, at);
     for (std::size_t slash; (slash = key.find('/')) != std::string::npos;) {
