@@ -40,17 +40,22 @@ def signal():
 
 
 def snr_db(sent, got):
-    """SNR of got against sent after the best delay (0..100 ms) and gain."""
+    """SNR of got against sent after the best delay (0..100 ms) and gain; -inf when too
+    little came back to tell (a daemon that lost most of it, as Debian's clocked chain can
+    on a loaded machine)."""
     best = None
+    shortest = max(1600, min(8000, len(got) // 2))
     for lag in range(0, 800):
         a, b = sent[: len(got) - lag].astype(float), got[lag: lag + len(sent)].astype(float)
         n = min(len(a), len(b))
-        if n < 8000:
+        if n < shortest:
             break
         a, b = a[:n], b[:n]
         c = np.dot(a, b)
         if best is None or c > best[0]:
             best = (c, lag)
+    if best is None:
+        return float("-inf"), 0
     lag = best[1]
     a = sent[: len(got) - lag].astype(float)
     b = got[lag: lag + len(a)].astype(float)
@@ -149,7 +154,9 @@ def test_transcode_option_pcmu_offerer_g729_answerer(daemons):
         assert re.search(r"m=audio \d+ RTP/AVP 0 18\r\n", offer) and "a=fmtp:18 annexb=no" in offer, (label, offer)
         assert re.search(r"m=audio \d+ RTP/AVP 0\r\n", answer), (label, answer)
         # G.729: 10 bytes per 10 ms frame, 20 ms packets
-        assert len(at_b) >= PACKETS - 2 and all(p[1] & 0x7F == 18 and len(p) == 12 + 20 for p in at_b), \
+        # Debian's clocked chain may lose packets on a loaded machine: counted for ours only
+        assert len(at_b) >= (PACKETS - 2 if label == "ours" else 1) and \
+            all(p[1] & 0x7F == 18 and len(p) == 12 + 20 for p in at_b), \
             (label, [(p[1], len(p)) for p in at_b[:3]])
         snr[label] = snr_db(signal(), pcm_of(back))
     print("PCMU -> G.729 -> PCMU: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)"
@@ -243,7 +250,8 @@ def test_transcode_option_pcmu_offerer_opus_answerer(daemons):
                                                   offer_keys={"codec": {"transcode": ["opus"]}})
         assert "a=rtpmap:96 opus/48000/2" in offer, (label, offer)
         assert re.search(r"m=audio \d+ RTP/AVP 0\r\n", answer), (label, answer)
-        assert len(at_b) >= PACKETS - 2 and all(p[1] & 0x7F == 96 for p in at_b), (label, len(at_b))
+        assert len(at_b) >= (PACKETS - 2 if label == "ours" else 1) and all(p[1] & 0x7F == 96 for p in at_b), \
+            (label, len(at_b))
         stamps = [int.from_bytes(p[4:8], "big") for p in at_b]
         assert all((b - a) % 2**32 == 960 for a, b in zip(stamps, stamps[1:])), (label, stamps[:5])
         snr[label] = snr_db(signal(), pcm_of(back))
@@ -262,7 +270,7 @@ def test_ptime_20_to_30_repacketized(daemons):
         offer, answer, at_b, back, q = round_trip(daemon, "ptime-%s-%d" % (label, time.monotonic_ns()),
                                                   answerer=(0, "PCMU"), offer_keys={"ptime": 30})
         assert "a=ptime:30" in offer, (label, offer)
-        assert len(at_b) >= PACKETS * 2 // 3 - 2, (label, len(at_b))
+        assert len(at_b) >= (PACKETS * 2 // 3 - 2 if label == "ours" else 1), (label, len(at_b))
         assert all(p[1] & 0x7F == 0 and len(p) == 12 + 240 for p in at_b), (label, [len(p) for p in at_b[:3]])
         stamps = [int.from_bytes(p[4:8], "big") for p in at_b]
         assert all((b - a) % 2**32 == 240 for a, b in zip(stamps, stamps[1:])), (label, stamps[:5])
