@@ -255,13 +255,18 @@ def test_document_matches_upstream_after_ended_and_refused_calls():
         assert kinds(mine) == kinds(upstream)
 
         for path in ("currentstatistics/sessionsown", "currentstatistics/sessionstotal",
-                     "currentstatistics/media_userspace", "totalstatistics/managedsessions",
+                     "totalstatistics/managedsessions",
                      "totalstatistics/rejectedsessions", "totalstatistics/regularterminatedsessions",
                      "totalstatistics/forcedterminatedsessions", "totalstatistics/relayedpackets",
                      "totalstatistics/relayedbytes", "totalstatistics/zerowaystreams",
                      "totalstatistics/onewaystreams"):
             section, key = path.split("/")
             assert (path, mine[section][key]) == (path, upstream[section][key])
+        # The running call's two RTP streams have received packets. Debian's count went to 1
+        # on a loaded CI machine (its figure depends on when the streams last saw a packet),
+        # so it is held to "no more than ours" rather than equality.
+        assert mine["currentstatistics"]["media_userspace"] == 2
+        assert 1 <= upstream["currentstatistics"]["media_userspace"] <= 2
         assert mine["totalstatistics"]["managedsessions"] == 2
         assert mine["totalstatistics"]["rejectedsessions"] == 1
         assert mine["currentstatistics"]["sessionstotal"] == 1
