@@ -1,7 +1,6 @@
 #include "daemon/call/codec_negotiation.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "codec/registry.hpp"
 #include "util/parse.hpp"
@@ -9,12 +8,6 @@
 namespace rtpe::call {
 
 namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 bool is_all(std::string_view spec) {
     return spec == "all" || spec == "full";
@@ -89,7 +82,7 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
 
 bool codec_matches(const SdpCodec& codec, std::string_view spec) {
     const auto parts = split(spec, '/');
-    if (parts.empty() || codec.name.empty() || !same_name(parts[0], codec.name))
+    if (parts.empty() || codec.name.empty() || !equals_ignoring_case(parts[0], codec.name))
         return false;
     if (parts.size() > 1 && !parts[1].empty() && parse_int(parts[1]) != codec.clock_rate)
         return false;
@@ -152,10 +145,10 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
         at = kept.insert(at, added) + 1;
         out.added.push_back(added);
         const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) {
-            return same_name(c.name, "telephone-event");
+            return equals_ignoring_case(c.name, "telephone-event");
         });
         const bool has_rate = std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) {
-            return same_name(c.name, "telephone-event") && c.clock_rate == added.clock_rate;
+            return equals_ignoring_case(c.name, "telephone-event") && c.clock_rate == added.clock_rate;
         });
         if (dtmf != kept.end() && !has_rate) {
             present.push_back(added);

@@ -1,5 +1,7 @@
 #include "daemon/kernel/kernel_message.hpp"
 
+#include "util/parse.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -241,9 +243,7 @@ std::optional<KernelCrypto> kernel_crypto_for_suite(std::string_view suite, std:
         {"NULL_HMAC_SHA1_80", KernelCipher::null, 10},             {"NULL_HMAC_SHA1_32", KernelCipher::null, 4},
     };
     for (const auto& e : kSuites) {
-        if (e.name.size() != suite.size() ||
-            !std::equal(e.name.begin(), e.name.end(), suite.begin(),
-                        [](char a, char b) { return a == (b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b); }))
+        if (!equals_ignoring_case(e.name, suite))
             continue;
         KernelCrypto c;
         c.cipher = e.cipher;

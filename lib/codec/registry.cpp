@@ -1,5 +1,7 @@
 #include "codec/registry.hpp"
 
+#include "util/parse.hpp"
+
 #include "codec/av_lookup.hpp"
 
 #include <array>
@@ -89,17 +91,6 @@ std::size_t index_of(const CodecDef& def) {
     return static_cast<std::size_t>(&def - kCodecs.data());
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    }
-    return true;
-}
-
 std::array<Support, kCodecs.size()> probe_all() {
     std::array<Support, kCodecs.size()> out{};
     for (std::size_t i = 0; i < kCodecs.size(); ++i) {
@@ -123,7 +114,7 @@ std::span<const CodecDef> all_codecs() { return kCodecs; }
 
 const CodecDef* find_codec(std::string_view name) {
     for (const auto& def : kCodecs)
-        if (iequal(def.name, name))
+        if (equals_ignoring_case(def.name, name))
             return &def;
     return nullptr;
 }
