@@ -47,9 +47,6 @@ stats::QualityFigures quality_of(const Call& call) {
     return q;
 }
 
-}  // namespace
-
-namespace {
 // What the call's codec chains carried: every chain it had (a re-INVITE may have replaced
 // some), and, with running, how many run now.
 stats::Chains chains_of(const Call& call, bool running) {
@@ -66,6 +63,7 @@ stats::Chains chains_of(const Call& call, bool running) {
             }
     return out;
 }
+
 }  // namespace
 
 stats::EndedCallSample ended_call_sample(const Call& call, stats::EndReason reason) {

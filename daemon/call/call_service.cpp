@@ -685,10 +685,10 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     if (!answerer.rtp || !offerer.rtp || !offerer.offered)
         return;
     const std::vector<SdpCodec> answered = sdp_codecs(answer);
-    std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, offerer.offer_codecs, answered);
+    const OfferedCodecs& options = offerer.offer_codecs;
+    std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, options, answered);
     std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
     // Packet times the encoders write: what each side's SDP (or the offer's keys) asks for.
-    const OfferedCodecs& options = offerer.offer_codecs;
     auto ptime_of = [](const std::optional<std::string>& text) { return text ? parse_int(*text).value_or(0) : 0; };
     const auto answer_ptime = answer.attribute("ptime");
     const int answerer_ptime = answer_ptime && answer_ptime->value ? ptime_of(answer_ptime->value)
@@ -703,7 +703,7 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     if (!tc && !answerer.transcoding && !offerer.transcoding)
         return;
     if (tc) {
-        t.codecs = answer_codecs(*tc, offerer.offer_codecs, answered);
+        t.codecs = answer_codecs(*tc, options, answered);
         // After a ptime change the offerer is answered with its own packet time (or the
         // ptime-reverse one), as 10.5 does.
         if (options.ptime || options.ptime_reverse)
@@ -734,8 +734,8 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     install(offerer, to_answerer);
     install(answerer, to_offerer);
     if (tc)
-        RTPE_LOG(transcoding, log::kInfo, "Transcoding %s/%d <-> %s/%d: the answer shares no codec with the offer",
-                 tc->offerer.name.c_str(), tc->offerer.clock_rate, tc->answerer.name.c_str(), tc->answerer.clock_rate);
+        RTPE_LOG(transcoding, log::kInfo, "Transcoding %s <-> %s", tc->offerer.encoding().c_str(),
+                 tc->answerer.encoding().c_str());
 }
 
 void CallService::sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b) {

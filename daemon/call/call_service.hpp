@@ -152,7 +152,7 @@ public:
     // --iptables-chain: every media port bound from now on gets its ACCEPT rule there.
     void use_firewall(const kernel::FirewallChain& chain) { firewall_ = &chain; }
     // Once a second, control thread: every call's streams synced with the kernel's table,
-    // and what the kernel forwarded folded into their counters (on their workers).
+    // and what the kernel forwarded added to their kernel counters.
     void tick_kernel();
 
 private:
@@ -236,8 +236,9 @@ private:
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
 
-    // An answer sharing no codec with its offer: both sides' codec chains (or, when it
-    // shares one again, none), and the offerer's codec for the rewritten answer in t.
+    // An answer that is to be transcoded (no codec shared with the offer, or as the offer's
+    // codec and ptime keys decide): both sides' codec chains (or none again), and in t the
+    // offerer's codecs and ptime for the rewritten answer.
     void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
                             const sdp::MediaSection& answer, MediaTarget& t);
     // The call's kernel targets as its streams are now (offload_ set), and the worker tasks

@@ -21,19 +21,9 @@ bool names_all(const std::vector<std::string>& specs) {
     return std::any_of(specs.begin(), specs.end(), [](const std::string& s) { return is_all(s); });
 }
 
-bool supplemental(const SdpCodec& c) {
-    const codec::CodecDef* def = codec::find_codec(c.name);
-    return def && def->supplemental;
-}
-
-bool type_used(const std::vector<SdpCodec>& codecs, int pt) {
-    const std::string text = std::to_string(pt);
-    return std::any_of(codecs.begin(), codecs.end(), [&](const SdpCodec& c) { return c.payload_type == text; });
-}
-
 int free_dynamic_type(const std::vector<SdpCodec>& codecs) {
     for (int pt = 96; pt < 128; ++pt)
-        if (!type_used(codecs, pt))
+        if (!has_payload_type(codecs, std::to_string(pt)))
             return pt;
     return -1;
 }
@@ -64,15 +54,12 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
         if (auto channels = parse_int(parts[2]); channels && *channels > 0)
             out.channels = *channels;
     int pt = def->static_payload_type;
-    if (pt < 0 || type_used(present, pt))
+    if (pt < 0 || has_payload_type(present, std::to_string(pt)))
         pt = free_dynamic_type(present);
     if (pt < 0)
         return false;
     out.payload_type = std::to_string(pt);
-    std::string encoding = out.name + "/" + std::to_string(out.clock_rate);
-    if (out.channels != 1)
-        encoding += "/" + std::to_string(out.channels);
-    out.rtpmap = out.payload_type + " " + encoding;
+    out.rtpmap = out.payload_type + " " + out.encoding();
     if (const std::string fmtp = added_fmtp(*def); !fmtp.empty())
         out.fmtp = out.payload_type + " " + fmtp;
     return true;
@@ -126,7 +113,8 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
     // telephone-event or CN, each with a telephone-event of its own clock rate when the
     // list has telephone-event at another.
     const auto insert_at = [&] {
-        return std::find_if(kept.begin(), kept.end(), supplemental) - kept.begin();
+        return std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.supplemental(); }) -
+               kept.begin();
     };
     for (const auto& spec : r.transcode) {
         // With its options (a bit rate, ...) a codec is an instance of its own, added even
@@ -144,11 +132,9 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
         auto at = kept.begin() + insert_at();
         at = kept.insert(at, added) + 1;
         out.added.push_back(added);
-        const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) {
-            return equals_ignoring_case(c.name, "telephone-event");
-        });
+        const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.telephone_event(); });
         const bool has_rate = std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) {
-            return equals_ignoring_case(c.name, "telephone-event") && c.clock_rate == added.clock_rate;
+            return c.telephone_event() && c.clock_rate == added.clock_rate;
         });
         if (dtmf != kept.end() && !has_rate) {
             present.push_back(added);
@@ -157,7 +143,8 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
                 SdpCodec event = *dtmf;
                 event.payload_type = std::to_string(pt);
                 event.clock_rate = added.clock_rate;
-                event.rtpmap = event.payload_type + " telephone-event/" + std::to_string(added.clock_rate);
+                event.channels = 1;
+                event.rtpmap = event.payload_type + " " + event.encoding();
                 if (dtmf->fmtp)
                     event.fmtp = event.payload_type + " " + dtmf->format_parameters();
                 kept.insert(at, event);

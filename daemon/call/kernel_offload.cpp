@@ -59,8 +59,8 @@ net::SocketAddress reach(const media::PacketStream& s, const net::SocketAddress&
 // Both ends such that the kernel can do all of it.
 bool offloadable(const Participant& sender, const MediaSide& a, const MediaSide& b) {
     return a.rtp && b.rtp && a.active && b.active && kernel_can_secure(a) && kernel_can_secure(b) &&
-           !a.ice.enabled && !b.ice.enabled && a.bundle_routes.empty() &&
-           b.bundle_routes.empty() && !a.transcoding && !b.transcoding && sender.subscribers.empty() && !a.rtp->policy.media_handover &&
+           !a.ice.enabled && !b.ice.enabled && a.bundle_routes.empty() && b.bundle_routes.empty() &&
+           !a.transcoding && !b.transcoding && sender.subscribers.empty() && !a.rtp->policy.media_handover &&
            !a.rtp->policy.asymmetric;
 }
 
@@ -196,7 +196,6 @@ bool KernelOffload::add_crypto(kernel::KernelTarget& t, const MediaSide& a, cons
     }
     return true;
 }
-
 
 void KernelOffload::report(const kernel::KernelStatus& status) {
     // One line, not one per stream per second: what to do is the same for all.

@@ -1,5 +1,8 @@
 #include "daemon/call/sdp_codecs.hpp"
 
+#include <algorithm>
+
+#include "codec/registry.hpp"
 #include "rtp/payload_types.hpp"
 #include "util/parse.hpp"
 
@@ -30,6 +33,33 @@ void take_encoding(std::string_view encoding, SdpCodec& c) {
 
 std::string SdpCodec::format_parameters() const {
     return fmtp ? std::string(after_payload_type(*fmtp)) : std::string();
+}
+
+std::string SdpCodec::encoding() const {
+    std::string out = name + "/" + std::to_string(clock_rate);
+    if (channels != 1)
+        out += "/" + std::to_string(channels);
+    return out;
+}
+
+std::optional<uint8_t> SdpCodec::type_number() const {
+    const auto number = parse_int(payload_type);
+    if (!number || *number < 0 || *number > 127)
+        return std::nullopt;
+    return static_cast<uint8_t>(*number);
+}
+
+bool SdpCodec::telephone_event() const {
+    return equals_ignoring_case(name, "telephone-event");
+}
+
+bool SdpCodec::supplemental() const {
+    const codec::CodecDef* def = name.empty() ? nullptr : codec::find_codec(name);
+    return def && def->supplemental;
+}
+
+bool has_payload_type(const std::vector<SdpCodec>& codecs, std::string_view payload_type) {
+    return std::any_of(codecs.begin(), codecs.end(), [&](const SdpCodec& c) { return c.payload_type == payload_type; });
 }
 
 std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section) {

@@ -2,8 +2,10 @@
 // The codecs an m= line names: each RTP payload type with its encoding as the SDP's
 // a=rtpmap says it (RFC 3551's table for static types without one) and its a=fmtp.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sdp/session.hpp"
@@ -20,9 +22,19 @@ struct SdpCodec {
     std::vector<std::string> rtcp_fb;   // its a=rtcp-fb values, in order
     // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
     std::string format_parameters() const;
+    // The encoding as rtpmap writes it, channels only when not 1: "PCMU/8000", "opus/48000/2".
+    std::string encoding() const;
+    // The payload type as a number, when it is one of RTP's 0..127.
+    std::optional<uint8_t> type_number() const;
+    bool telephone_event() const;
+    // A codec beside the real one (telephone-event, CN), as the codec registry says.
+    bool supplemental() const;
 };
 
 // The m= line's RTP formats in order; empty for non-RTP media.
 std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section);
+
+// Whether one of codecs has this payload type.
+bool has_payload_type(const std::vector<SdpCodec>& codecs, std::string_view payload_type);
 
 }  // namespace rtpe::call

@@ -5,7 +5,6 @@
 #include "codec/codec_params.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
-#include "util/parse.hpp"
 
 namespace rtpe::call {
 
@@ -26,6 +25,14 @@ const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs) {
     return nullptr;
 }
 
+// The first codec that is not telephone-event or CN (an unknown one counts as real).
+const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
+    for (const auto& c : codecs)
+        if (!c.supplemental())
+            return &c;
+    return nullptr;
+}
+
 codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
     codec::CodecParams p;
     p.def = transcodable(c);
@@ -37,32 +44,10 @@ codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
 
 }  // namespace
 
-namespace {
-bool is_event(const SdpCodec& c) {
-    return codec_matches(c, "telephone-event");
-}
-const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
-    for (const auto& c : codecs) {
-        const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
-        if (!def || !def->supplemental)
-            return &c;
-    }
-    return nullptr;
-}
-// A codec as the statistics name chains: "PCMU/8000", "opus/48000/2".
-std::string chain_name(const SdpCodec& c) {
-    std::string out = c.name + "/" + std::to_string(c.clock_rate);
-    if (c.channels != 1)
-        out += "/" + std::to_string(c.channels);
-    return out;
-}
-
-}  // namespace
-
 std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
                                            const std::vector<SdpCodec>& answered) {
     auto has_type = [](const std::vector<SdpCodec>& list, const SdpCodec& c) {
-        return std::any_of(list.begin(), list.end(), [&](const SdpCodec& x) { return x.payload_type == c.payload_type; });
+        return has_payload_type(list, c.payload_type);
     };
     const std::vector<SdpCodec>& offerer_side = options.offerer_side.empty() ? offered : options.offerer_side;
     const SdpCodec* chosen = first_real(answered);
@@ -115,12 +100,11 @@ std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& o
     // The offerer's telephone-event of its codec's rate, when the answerer answered with
     // telephone-event and it either was offered the offerer's or has one of that rate.
     for (const auto& event : options.offerer_side) {
-        if (!is_event(event) || event.clock_rate != t.offerer.clock_rate)
+        if (!event.telephone_event() || event.clock_rate != t.offerer.clock_rate)
             continue;
-        const bool offered_on = std::any_of(options.to_answerer.begin(), options.to_answerer.end(),
-                                            [&](const SdpCodec& o) { return o.payload_type == event.payload_type; });
+        const bool offered_on = has_payload_type(options.to_answerer, event.payload_type);
         const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
-            return is_event(a) && (offered_on || a.clock_rate == event.clock_rate);
+            return a.telephone_event() && (offered_on || a.clock_rate == event.clock_rate);
         });
         if (reached)
             out.push_back(event);
@@ -131,27 +115,26 @@ std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& o
 
 const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs) {
     for (const auto& c : codecs)
-        if (is_event(c))
+        if (c.telephone_event())
             return &c;
     return nullptr;
 }
 
 std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to) {
-    const auto from_type = parse_int(from.payload_type), to_type = parse_int(to.payload_type);
-    if (!from_type || !to_type || *from_type < 0 || *from_type > 127 || *to_type < 0 || *to_type > 127 ||
-        from.clock_rate <= 0 || to.clock_rate <= 0)
+    const auto from_type = from.type_number(), to_type = to.type_number();
+    if (!from_type || !to_type || from.clock_rate <= 0 || to.clock_rate <= 0)
         return std::nullopt;
     media::Transcoder::Chain::Events e;
-    e.input_type = static_cast<uint8_t>(*from_type);
-    e.output_type = static_cast<uint8_t>(*to_type);
+    e.input_type = *from_type;
+    e.output_type = *to_type;
     e.input_clock = static_cast<uint32_t>(from.clock_rate);
     e.output_clock = static_cast<uint32_t>(to.clock_rate);
     return e;
 }
 
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime) {
-    const auto from_type = parse_int(from.payload_type), to_type = parse_int(to.payload_type);
-    if (!from_type || !to_type || *from_type < 0 || *from_type > 127 || *to_type < 0 || *to_type > 127)
+    const auto from_type = from.type_number(), to_type = to.type_number();
+    if (!from_type || !to_type)
         return std::nullopt;
     const std::string from_fmtp = from.format_parameters(), to_fmtp = to.format_parameters();
     media::Transcoder::Chain chain;
@@ -167,12 +150,12 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
             codec::Resampler::create(chain.decoder->output_format(), chain.encoder->input_format(), status);
     if (!chain.decoder || !chain.encoder || (status != codec::Status::ok)) {
         RTPE_LOG(codec, log::kWarning, "Cannot transcode %s/%d to %s/%d: %s", from.name.c_str(), from.clock_rate,
-                 to.name.c_str(), to.clock_rate, std::string(codec::to_string(status)).c_str());
+                 to.name.c_str(), to.clock_rate, codec::to_string(status));
         return std::nullopt;
     }
-    chain.input_type = static_cast<uint8_t>(*from_type);
-    chain.output_type = static_cast<uint8_t>(*to_type);
-    chain.name = chain_name(from) + " -> " + chain_name(to);
+    chain.input_type = *from_type;
+    chain.output_type = *to_type;
+    chain.name = from.encoding() + " -> " + to.encoding();  // as the statistics name chains
     return chain;
 }
 
