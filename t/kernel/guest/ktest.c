@@ -1654,8 +1654,6 @@ static void cmd_srtpcall(unsigned int port, unsigned int table, const char *file
 	char line[1024], suite[64] = "", inl[128] = "", sdp[512], request[1024], reply[8192], ans_suite[64], ans_key[128];
 	int na = 0, nb = 0, a, b, b_exact, a_got, n, dumped = 0;
 	unsigned int a_port, b_port, a_to, b_to;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
 	static struct rtpe_kstats_record recs[64];
 	const struct rtpe_kstats_record *ra, *rb;
 	struct rtpe_kaddr la, lb;
@@ -1680,11 +1678,8 @@ static void cmd_srtpcall(unsigned int port, unsigned int table, const char *file
 		fclose(f);
 	a = udp_bound("127.0.0.1", 0);
 	b = udp_bound("127.0.0.1", 0);
-	getsockname(a, (void *)&sa, &sl);
-	a_port = ntohs(sa.sin_port);
-	sl = sizeof(sa);
-	getsockname(b, (void *)&sa, &sl);
-	b_port = ntohs(sa.sin_port);
+	a_port = port_of(a);
+	b_port = port_of(b);
 
 	snprintf(sdp, sizeof(sdp),
 		 "v=0\r\no=k 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
