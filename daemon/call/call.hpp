@@ -31,6 +31,15 @@ namespace rtpe::call {
 
 struct Participant;
 
+// What block DTMF, block media and silence media (and their un- commands) have set, for a
+// whole call, a participant's media, or one flow of it (daemon/call/media_control.cpp).
+struct MediaBlocks {
+    bool dtmf = false;
+    bool media = false;
+    bool silence = false;
+    bool any() const { return dtmf || media || silence; }
+};
+
 struct MediaSide {
     int index = 0;                 // 1-based, as in query output
     std::string type;              // audio, video, image, ...
@@ -71,6 +80,9 @@ struct MediaSide {
     // (the last one in use; earlier ones stay while the worker may use them).
     std::vector<std::unique_ptr<media::Transcoder>> transcoders;
     bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
+    // Some of its media is held back or silenced towards someone: the kernel is not told
+    // of its streams, so that the worker sees every packet.
+    bool filtered = false;
     // What its last offer's codec options did (added and consumed codecs), for the answer.
     OfferedCodecs offer_codecs;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
@@ -114,6 +126,10 @@ struct Participant {
     // media, and whose media it gets a copy of.
     std::vector<Participant*> subscribers;
     std::vector<Participant*> subscriptions;
+    // What the media commands set for its media, towards everyone and (by the receiver's
+    // tag) towards one receiver.
+    MediaBlocks blocks;
+    std::map<std::string, MediaBlocks> flow_blocks;
 };
 
 // The codec query and the CLI show for a media: the payload type its participant sent
@@ -138,6 +154,7 @@ public:
     bool debug = false;                // the CLI's 'debug CALLID on': its log lines at debug level
     bool answered = false;
     std::optional<int> tos;            // the TOS key, once a request gave one
+    MediaBlocks blocks;                // the media commands' call-wide settings
     std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay
     media::QualityLog quality;         // MOS samples from relayed RTCP, by reporting SSRC
 

@@ -44,6 +44,10 @@ struct RtcpMuxRequest {
     bool reject = false;   // never accept the offerer's mux, whatever the answerer does
 };
 
+// The all key's flow forms (block media and the like): which of a participant's media
+// flows a command acts on, instead of naming one receiver.
+enum class FlowSelection { none, offer_answer, except_offer_answer, flows };
+
 struct CallRequest {
     std::string source;  // the ng client's address, remembered by the call it creates
     std::string source_ip;        // its IP alone (IPv6 in brackets), for --b2b-url's %%
@@ -55,6 +59,9 @@ struct CallRequest {
     std::string label;
     std::string set_label;               // subscribe request: the label of the new subscription
     std::vector<std::string> from_tags;  // subscribe request: the participants to subscribe to
+    std::string to_label;                // media commands: the receiver of a flow, by label
+    std::string address;                 // media commands: participants by their SDP media address
+    FlowSelection flows = FlowSelection::none;
     std::optional<std::string> sdp;
 
     // flags
@@ -76,7 +83,8 @@ struct CallRequest {
     bool reset = false;
     bool trickle_ice = false;  // offers ICE with a=ice-options:trickle
     bool reject_ice = false;   // the offerer's ICE is not taken up: it gets no ICE back
-    bool all = false;  // subscribe request: every participant of the offer/answer exchange
+    bool all = false;  // the all flag (or all=all): subscribe request: every participant of the
+                       // offer/answer exchange; unblocking a call: its participants' too
     bool supports_load_limit = false;  // supports: ["load limit"]: the client reads that result
     CodecRequest codec;  // the codec key and codec-... flags (offers)
     // ptime / ptime-reverse (offers): the packet time the answerer is asked for, and the one

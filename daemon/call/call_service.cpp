@@ -1075,11 +1075,14 @@ std::string CallService::process_sdp(Call& call, Participant& sender, Participan
 
     const SdpPlan plan = negotiate(*session, sender, receiver, request, is_offer);
     const std::vector<MediaTarget> targets = apply(call, sender, receiver, *session, plan, request);
-    // Kernel targets follow the new state now, not at the next tick: a moved peer's old
-    // ports must not be sent from.
-    if (offload_) {
+    {
         MediaChanges changes(workers_, graves_, offload_.get());
-        sync_kernel(changes, call);
+        // Blocks set earlier apply to what this SDP changed (payload types, a new peer).
+        sync_media_filters(changes, call);
+        // Kernel targets follow the new state now, not at the next tick: a moved peer's old
+        // ports must not be sent from.
+        if (offload_)
+            sync_kernel(changes, call);
     }
 
     sender.sdp_seen = true;
@@ -1246,7 +1249,7 @@ bool CallService::remove_branch_locked(Call& call, const CallRequest& request) {
     Participant& branch = **it;
     RTPE_LOG(core, log::kInfo, "Deleting call branch '%s'", branch.tag.c_str());
     MediaChanges changes(workers_, graves_, offload_.get());
-    detach_pubsub(changes, branch);
+    detach_pubsub(changes, call, branch);
     for (std::size_t i = 0; i < branch.medias.size(); ++i) {
         if (branch.peer && i < branch.peer->medias.size())
             unlink(changes, *branch.peer->medias[i]);

@@ -120,6 +120,17 @@ public:
     void subscribe_answer(const CallRequest& request);
     void unsubscribe(const CallRequest& request);
 
+    // The media commands (daemon/call/media_control.cpp): block DTMF, block media and
+    // silence media and their reverses. They act on the whole call, or on the participants
+    // a from-tag, label or SDP address selects (on their media towards everyone, or for
+    // media towards one receiver: to-tag, to-label, or the all key's flow forms).
+    enum class MediaBlock { dtmf, media, silence };
+    void set_media_block(const CallRequest& request, MediaBlock what, bool on);
+    // start/stop forwarding: the selection is checked as for blocking; forwarding itself is
+    // the recording daemon's, which this build does not have (upstream without a
+    // recording method does nothing more either).
+    void check_media_selection(const CallRequest& request);
+
     // Deletes the call now, or schedules it for the request's (else the configured)
     // delete delay. report sees the call, locked, as it was before it went. Returns false
     // when there is no such call.
@@ -276,11 +287,18 @@ private:
     std::string our_fingerprint(dtls::HashFunction hash) const;
     media::RelayPolicy relay_policy(const CallRequest& request) const;
     // Hands each of publisher's streams the subscriber streams that are to get a copy.
-    void refresh_fan_out(MediaChanges& changes, Participant& publisher);
+    void refresh_fan_out(MediaChanges& changes, const Call& call, Participant& publisher);
     // Ends every subscription of subscriber (its media stays, receiving nothing).
-    void drop_subscriptions(MediaChanges& changes, Participant& subscriber);
+    void drop_subscriptions(MediaChanges& changes, const Call& call, Participant& subscriber);
     // Undoes every publish/subscribe link of a participant that is going away.
-    void detach_pubsub(MediaChanges& changes, Participant& leaving);
+    void detach_pubsub(MediaChanges& changes, const Call& call, Participant& leaving);
+    // The media commands' settings as the flow from m (from's media) to the participant
+    // tagged `to` is to apply them (daemon/call/media_control.cpp).
+    media::MediaFilter media_filter(const Call& call, const Participant& from, const MediaSide& m,
+                                    const std::string& to) const;
+    // Every stream of the call filtered as the media commands' settings say now; streams
+    // whose filter is off and was off are not touched.
+    void sync_media_filters(MediaChanges& changes, const Call& call);
 
     // Gives m a fresh socket pair on the named interface; throws CallError.
     void bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family);

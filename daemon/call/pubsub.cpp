@@ -11,6 +11,7 @@
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
 #include "daemon/call/call_error.hpp"
+#include "daemon/call/locked_call.hpp"
 #include "sdp/session.hpp"
 #include "util/log.hpp"
 
@@ -19,9 +20,6 @@ namespace rtpe::call {
 
 
 namespace {
-
-// Upstream's reason for a call-id it does not know, in the pub/sub commands.
-constexpr const char* kUnknownCall = "Unknown call-ID";
 
 // A tag for a subscription that did not name one: 64 hex digits, as upstream makes them.
 std::string random_tag() {
@@ -42,47 +40,23 @@ uint64_t next_session_id() {
     return last;
 }
 
-std::shared_ptr<Call> find_call(CallRegistry& registry, const CallRequest& request) {
-    if (request.call_id.empty())
-        throw CallError("No call-id in message");
-    auto call = registry.find(request.call_id);
-    if (!call)
-        throw CallError(kUnknownCall);
-    return call;
-}
-
-// The call a request's call-id names, locked, with its id before every log line, for as
-// long as the operation runs.
-class LockedCall {
-public:
-    LockedCall(CallRegistry& registry, const CallRequest& request)
-        : call_(find_call(registry, request)), lock_(call_->mutex()), prefix_(call_->id()) {}
-    Call& operator*() const { return *call_; }
-    Call* operator->() const { return call_.get(); }
-
-private:
-    std::shared_ptr<Call> call_;
-    std::lock_guard<std::mutex> lock_;
-    log::ScopedPrefix prefix_;
-};
-
 void erase_one(std::vector<Participant*>& list, const Participant* p) {
     std::erase(list, p);
 }
 
 }  // namespace
 
-void CallService::refresh_fan_out(MediaChanges& changes, Participant& publisher) {
+void CallService::refresh_fan_out(MediaChanges& changes, const Call& call, Participant& publisher) {
     for (std::size_t i = 0; i < publisher.medias.size(); ++i) {
         MediaSide& source = *publisher.medias[i];
         if (!source.rtp)
             continue;
-        std::vector<media::PacketStream*> rtp_targets, rtcp_targets;
+        std::vector<media::FanOut::Target> rtp_targets, rtcp_targets;
         for (Participant* subscriber : publisher.subscribers)
             for (const auto& m : subscriber->medias)
                 if (m->feed_publisher == &publisher && m->feed_index == i && m->rtp) {
-                    rtp_targets.push_back(m->rtp.get());
-                    rtcp_targets.push_back(m->rtcp.get());
+                    rtp_targets.push_back({m->rtp.get(), media_filter(call, publisher, source, subscriber->tag)});
+                    rtcp_targets.push_back({m->rtcp.get(), {}});
                 }
         media::PacketStream* rtp = source.rtp.get();
         media::PacketStream* rtcp = source.rtcp.get();
@@ -97,19 +71,19 @@ void CallService::refresh_fan_out(MediaChanges& changes, Participant& publisher)
     }
 }
 
-void CallService::drop_subscriptions(MediaChanges& changes, Participant& subscriber) {
+void CallService::drop_subscriptions(MediaChanges& changes, const Call& call, Participant& subscriber) {
     const auto publishers = std::move(subscriber.subscriptions);
     subscriber.subscriptions.clear();
     for (Participant* publisher : publishers) {
         erase_one(publisher->subscribers, &subscriber);
-        refresh_fan_out(changes, *publisher);
+        refresh_fan_out(changes, call, *publisher);
     }
     for (auto& m : subscriber.medias)
         m->feed_publisher = nullptr;
 }
 
-void CallService::detach_pubsub(MediaChanges& changes, Participant& leaving) {
-    drop_subscriptions(changes, leaving);
+void CallService::detach_pubsub(MediaChanges& changes, const Call& call, Participant& leaving) {
+    drop_subscriptions(changes, call, leaving);
     // Its subscribers keep their media, which now receives nothing.
     for (Participant* subscriber : leaving.subscribers) {
         erase_one(subscriber->subscriptions, &leaving);
@@ -166,7 +140,7 @@ std::string CallService::publish(const CallRequest& request) {
             changes.activate(m);
             answer.push_back(std::move(g));
         }
-        refresh_fan_out(changes, *publisher);
+        refresh_fan_out(changes, *call, *publisher);
         publisher->sdp_seen = true;
         publisher->last_sdp = *request.sdp;
         if (!request.label.empty())
@@ -218,7 +192,7 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
         if (std::find(publishers.begin(), publishers.end(), subscriber) != publishers.end())
             throw CallError("Cannot subscribe to itself");
         // A new request for an existing subscription replaces all it subscribed to.
-        drop_subscriptions(changes, *subscriber);
+        drop_subscriptions(changes, *call, *subscriber);
     } else {
         subscriber = &call->add(to_tag);
     }
@@ -299,7 +273,7 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
         subscriber->medias.pop_back();
     }
     for (Participant* publisher : publishers)
-        refresh_fan_out(changes, *publisher);
+        refresh_fan_out(changes, *call, *publisher);
     call->last_signal = time(nullptr);
 
     Subscription out;
@@ -360,7 +334,7 @@ void CallService::subscribe_answer(const CallRequest& request) {
     subscriber->sdp_seen = true;
     subscriber->last_sdp = *request.sdp;
     for (Participant* publisher : subscriber->subscriptions)
-        refresh_fan_out(changes, *publisher);
+        refresh_fan_out(changes, *call, *publisher);
     call->last_signal = time(nullptr);
 }
 
@@ -374,7 +348,7 @@ void CallService::unsubscribe(const CallRequest& request) {
     if (!subscriber)
         return;
     MediaChanges changes(workers_, graves_, offload_.get());
-    drop_subscriptions(changes, *subscriber);
+    drop_subscriptions(changes, *call, *subscriber);
     call->last_signal = time(nullptr);
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/control/call_commands.hpp"
 
+#include <tuple>
+
 #include "daemon/call/call_error.hpp"
 #include "daemon/control/call_request_parser.hpp"
 #include "daemon/control/call_report.hpp"
@@ -76,6 +78,18 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
     add_call_command(table, "unsubscribe", [&service](const NgRequest& r, bencode::Value&) {
         service.unsubscribe(parse_call_request(r.dictionary));
     });
+    // The media commands: block DTMF, block media, silence media and their reverses.
+    using Block = call::CallService::MediaBlock;
+    for (auto [name, what, on] : {std::tuple{"block DTMF", Block::dtmf, true}, {"unblock DTMF", Block::dtmf, false},
+                                  {"block media", Block::media, true}, {"unblock media", Block::media, false},
+                                  {"silence media", Block::silence, true}, {"unsilence media", Block::silence, false}})
+        add_call_command(table, name, [&service, what, on](const NgRequest& r, bencode::Value&) {
+            service.set_media_block(parse_call_request(r.dictionary), what, on);
+        });
+    for (const char* name : {"start forwarding", "stop forwarding"})
+        add_call_command(table, name, [&service](const NgRequest& r, bencode::Value&) {
+            service.check_media_selection(parse_call_request(r.dictionary));
+        });
     add_call_command(table, "delete", [&service](const NgRequest& r, bencode::Value& reply) {
         const auto request = parse_call_request(r.dictionary);
         // Upstream reports statistics only to a delete that names the from-tag.

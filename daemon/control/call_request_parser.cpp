@@ -121,7 +121,23 @@ CallRequest parse_call_request(const bencode::Value& d) {
     r.to_tag = string_of(d, "to-tag");
     r.via_branch = string_of(d, "via-branch");
     r.label = string_of(d, "label");
+    if (r.label.empty())
+        r.label = string_of(d, "from-label");
     r.set_label = string_of(d, "set-label");
+    r.to_label = string_of(d, "to-label");
+    r.address = string_of(d, "address");
+    if (auto all = string_of(d, "all"); !all.empty()) {
+        if (all == "all")
+            r.all = true;
+        else if (all == "offer-answer")
+            r.flows = call::FlowSelection::offer_answer;
+        else if (all == "except-offer-answer")
+            r.flows = call::FlowSelection::except_offer_answer;
+        else if (all == "flows")
+            r.flows = call::FlowSelection::flows;
+        else if (all != "none")
+            RTPE_LOG(control, log::kWarning, "Unknown 'all' value encountered: '%s'", all.c_str());
+    }
     r.from_tags = strings_of(d, "from-tags");
     r.xmlrpc_callback = string_of(d, "xmlrpc-callback");
     if (const std::string* sdp = d.find_string("sdp"))

@@ -1,6 +1,5 @@
 #include "daemon/media/forwarder.hpp"
 
-#include "daemon/media/deliver.hpp"
 #include "daemon/media/packet_stream.hpp"
 
 namespace rtpe::media {
@@ -13,7 +12,7 @@ void Forwarder::consume(const Packet& packet, Egress& egress) {
             to = packet.is_rtcp ? route->rtcp_target : route->target;
     if (!to || !to->sendable())
         return;
-    deliver(*to, packet, egress);
+    deliver_filtered(filter, *to, packet, egress);
 }
 
 }  // namespace rtpe::media

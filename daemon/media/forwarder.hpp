@@ -4,6 +4,7 @@
 // participant multiplexing RTCP on its RTP port (RFC 5761) facing one that does not.
 
 #include "daemon/media/bundle_routes.hpp"
+#include "daemon/media/media_filter.hpp"
 #include "daemon/media/sink.hpp"
 
 namespace rtpe::media {
@@ -23,6 +24,9 @@ public:
     // Where RTCP received here is sent.
     PacketStream* rtcp_target() const { return bundle_ ? nullptr : rtcp_target_ ? rtcp_target_ : target_; }
     void consume(const Packet& packet, Egress& egress) override;
+
+    // block DTMF / block media / silence media on this flow (the control thread's value).
+    MediaFilter filter;
 
 private:
     PacketStream* target_ = nullptr;

@@ -40,6 +40,10 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
     PacketStream* to = forwarder_.target();
     if (!to || !to->sendable())
         return;
+    // block DTMF and block media hold back what they name before the chain sees it.
+    const MediaFilter& filter = forwarder_.filter;
+    if (filter.is_dtmf(packet.header.payload_type) ? filter.block_dtmf : filter.block_media)
+        return;
     if (chain_.events && packet.header.payload_type == chain_.events->input_type) {
         pass_event(packet, *to, egress);
         return;
@@ -59,6 +63,8 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         }
         return;
     }
+    if (filter.silence_media)  // any codec can be silenced here: the chain has its PCM
+        std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
     bump(packets_);
     bump(bytes_, uint64_t{packet.header.payload_length});
     if (!started_) {

@@ -1,0 +1,184 @@
+// CallService's media commands: block DTMF, block media, silence media and their
+// reverses, start/stop forwarding. The settings live in the call model (call-wide, per
+// participant, per flow); each stream's worker gets the filter they add up to for its
+// flow (media::MediaFilter), and filtered streams stay out of the kernel.
+
+#include <algorithm>
+
+#include "daemon/call/call_service.hpp"
+#include "daemon/call/locked_call.hpp"
+#include "rtp/payload_types.hpp"
+#include "util/parse.hpp"
+
+namespace rtpe::call {
+
+namespace {
+
+bool& flag_of(MediaBlocks& blocks, CallService::MediaBlock what) {
+    switch (what) {
+    case CallService::MediaBlock::dtmf:
+        return blocks.dtmf;
+    case CallService::MediaBlock::media:
+        return blocks.media;
+    case CallService::MediaBlock::silence:
+        break;
+    }
+    return blocks.silence;
+}
+
+// The participants a request names by from-tag, label or SDP media address (upstream's
+// order of precedence and refusals); empty when it names none, i.e. the whole call.
+std::vector<Participant*> selected_participants(Call& call, const CallRequest& request) {
+    std::vector<Participant*> out;
+    if (!request.from_tag.empty()) {
+        Participant* p = call.find(request.from_tag);
+        if (!p)
+            throw CallError("From-tag given, but no such tag exists");
+        out.push_back(p);
+    } else if (!request.label.empty()) {
+        for (auto& p : call.participants())
+            if (p->label == request.label)
+                out.push_back(p.get());
+        if (out.empty())
+            throw CallError("No monologue matching the given label");
+    } else if (!request.address.empty()) {
+        const auto address = net::IpAddress::parse(request.address);
+        for (auto& p : call.participants())
+            if (address && std::any_of(p->medias.begin(), p->medias.end(),
+                                       [&](const auto& m) { return m->sdp_rtp.ip() == *address; }))
+                out.push_back(p.get());
+        if (out.empty())
+            throw CallError("Failed to match address to any tag");
+    }
+    return out;
+}
+
+// The receiver a request names for one flow (to-tag, else to-label), when the call has it.
+const Participant* selected_receiver(Call& call, const CallRequest& request) {
+    if (!request.to_tag.empty())
+        return call.find(request.to_tag);
+    if (!request.to_label.empty())
+        for (auto& p : call.participants())
+            if (p->label == request.to_label)
+                return p.get();
+    return nullptr;
+}
+
+// The receivers of from's media the all key's flow forms name.
+std::vector<const Participant*> flow_receivers(const Participant& from, FlowSelection flows) {
+    std::vector<const Participant*> out;
+    if (from.peer && flows != FlowSelection::except_offer_answer)
+        out.push_back(from.peer);
+    if (flows != FlowSelection::offer_answer)
+        out.insert(out.end(), from.subscribers.begin(), from.subscribers.end());
+    return out;
+}
+
+// The encoding ("PCMU/8000") a payload type of m has in its participant's SDP, with the
+// RFC 3551 names for static types it did not map.
+std::optional<std::string> encoding_of(const MediaSide& m, uint8_t type) {
+    if (auto it = m.codec_names.find(type); it != m.codec_names.end())
+        return it->second;
+    if (auto name = rtp::static_rtpmap(std::to_string(type)))
+        return std::string(*name);
+    return std::nullopt;
+}
+
+}  // namespace
+
+media::MediaFilter CallService::media_filter(const Call& call, const Participant& from, const MediaSide& m,
+                                             const std::string& to) const {
+    MediaBlocks blocks = from.blocks;
+    if (auto it = from.flow_blocks.find(to); it != from.flow_blocks.end()) {
+        blocks.media = blocks.media || it->second.media;
+        blocks.silence = blocks.silence || it->second.silence;
+    }
+    media::MediaFilter filter;
+    filter.block_dtmf = call.blocks.dtmf || blocks.dtmf;
+    filter.block_media = call.blocks.media || blocks.media;
+    filter.silence_media = call.blocks.silence || blocks.silence;
+    if (!filter.active())
+        return filter;
+    // What the participant sends: its SDP's payload types (and what it negotiated).
+    std::vector<uint8_t> types;
+    for (const auto& [type, name] : m.codec_names)
+        types.push_back(type);
+    for (const auto& format : m.negotiated)
+        if (auto pt = parse_int(format); pt && *pt >= 0 && *pt < 128)
+            types.push_back(static_cast<uint8_t>(*pt));
+    for (uint8_t type : types) {
+        const auto encoding = encoding_of(m, type);
+        if (!encoding)
+            continue;
+        if (encoding->starts_with("telephone-event/"))
+            filter.set_dtmf_type(type);
+        else if (auto silence = media::silence_byte_of(*encoding))
+            filter.set_silence_byte(type, *silence);
+    }
+    return filter;
+}
+
+void CallService::sync_media_filters(MediaChanges& changes, const Call& call) {
+    for (const auto& p : call.participants()) {
+        const std::string to = p->peer ? p->peer->tag : std::string();
+        for (const auto& m : p->medias) {
+            if (!m->rtp)
+                continue;
+            media::MediaFilter filter = media_filter(call, *p, *m, to);
+            if (!filter.active() && !m->filtered)
+                continue;
+            m->filtered = filter.active();
+            media::PacketStream* rtp = m->rtp.get();
+            changes.update(*m, [rtp, filter] { rtp->forwarder.filter = filter; });
+        }
+        if (!p->subscribers.empty())
+            refresh_fan_out(changes, call, *p);
+    }
+}
+
+void CallService::set_media_block(const CallRequest& request, MediaBlock what, bool on) {
+    LockedCall call(registry_, request);
+    std::vector<Participant*> senders = selected_participants(*call, request);
+    // DTMF is blocked per participant; media may be blocked towards one receiver.
+    const Participant* receiver = what == MediaBlock::dtmf ? nullptr : selected_receiver(*call, request);
+    const bool per_flow = what != MediaBlock::dtmf && (receiver || request.flows != FlowSelection::none);
+    if (senders.empty() && !per_flow) {
+        flag_of(call->blocks, what) = on;
+        // Unblocking the call leaves participants' own blocks, unless all says otherwise.
+        if (!on && request.all)
+            for (auto& p : call->participants()) {
+                flag_of(p->blocks, what) = false;
+                for (auto& [tag, blocks] : p->flow_blocks)
+                    flag_of(blocks, what) = false;
+            }
+    } else {
+        if (senders.empty())  // a receiver alone: the flows of everyone towards it
+            for (auto& p : call->participants())
+                if (p.get() != receiver)
+                    senders.push_back(p.get());
+        for (Participant* sender : senders) {
+            if (receiver) {
+                flag_of(sender->flow_blocks[receiver->tag], what) = on;
+            } else if (per_flow) {
+                for (const Participant* to : flow_receivers(*sender, request.flows))
+                    flag_of(sender->flow_blocks[to->tag], what) = on;
+            } else {
+                flag_of(sender->blocks, what) = on;
+                if (!on)
+                    for (auto& [tag, blocks] : sender->flow_blocks)
+                        flag_of(blocks, what) = false;
+            }
+        }
+    }
+    MediaChanges changes(workers_, graves_, offload_.get());
+    sync_media_filters(changes, *call);
+    if (offload_)
+        sync_kernel(changes, *call);
+}
+
+void CallService::check_media_selection(const CallRequest& request) {
+    LockedCall call(registry_, request);
+    selected_participants(*call, request);
+}
+
+}  // namespace rtpe::call
