@@ -91,6 +91,7 @@ struct CallRequest {
     // the offerer is answered with; a change engages transcoding (repacketizing).
     std::optional<int> ptime, ptime_reverse;
     bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
+    bool inject_dtmf = false;       // inject DTMF: the call's audio goes through the chain for play DTMF
 
     // replace
     bool replace_origin = false;

@@ -716,6 +716,10 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
             to_answerer->events = event_mapping(*offerer_events, *answerer_events);
             to_offerer->events = event_mapping(*answerer_events, *offerer_events);
         }
+        if (options.inject_dtmf) {
+            to_answerer->injector = dtmf_injector(*to_answerer, answerer_events);
+            to_offerer->injector = dtmf_injector(*to_offerer, offerer_events);
+        }
     }
     // Each side's RTP stream gets the chain towards its peer (or loses it).
     auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
@@ -1028,12 +1032,14 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             m.offer_codecs.ptime = request.ptime;
             m.offer_codecs.ptime_reverse = request.ptime_reverse;
             m.offer_codecs.always_transcode = request.always_transcode;
+            m.offer_codecs.inject_dtmf = request.inject_dtmf;
             if (m.offer_codecs.changed)
                 t.codecs = m.offer_codecs.to_answerer;
             if (request.ptime)
                 t.ptime = std::to_string(*request.ptime);
         } else {
             t.offered = mp.answer_to;
+            out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
             settle_transcoding(changes, m, out, session.media()[i], t);
         }
         targets.push_back(t);

@@ -130,6 +130,10 @@ public:
     // the recording daemon's, which this build does not have (upstream without a
     // recording method does nothing more either).
     void check_media_selection(const CallRequest& request);
+    // play DTMF: the digit goes out of the selected participants' media (or everyone's,
+    // with all) into their transcoded audio; the call must have been set up with
+    // inject-DTMF.
+    void play_dtmf(const CallRequest& request, const media::DtmfInjector::Digit& digit);
 
     // Deletes the call now, or schedules it for the request's (else the configured)
     // delete delay. report sees the call, locked, as it was before it went. Returns false

@@ -39,6 +39,9 @@ struct OfferedCodecs {
     // The offer's ptime, ptime-reverse and always-transcode keys (CallRequest).
     std::optional<int> ptime, ptime_reverse;
     bool always_transcode = false;
+    // inject-DTMF in the offer or its answer: both directions go through the chain (the
+    // same codec when they share one), where play DTMF plays its digits.
+    bool inject_dtmf = false;
 };
 
 OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request);

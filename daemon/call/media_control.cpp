@@ -176,6 +176,31 @@ void CallService::set_media_block(const CallRequest& request, MediaBlock what, b
         sync_kernel(changes, *call);
 }
 
+void CallService::play_dtmf(const CallRequest& request, const media::DtmfInjector::Digit& digit) {
+    LockedCall call(registry_, request);
+    std::vector<Participant*> players = selected_participants(*call, request);
+    if (players.empty() && request.all)
+        for (auto& p : call->participants())
+            players.push_back(p.get());
+    if (players.empty())
+        throw CallError("No participant party specified");
+    MediaChanges changes(workers_, graves_, offload_.get());
+    bool queued = false;
+    for (Participant* p : players)
+        for (auto& m : p->medias) {
+            if (!m->transcoding || m->transcoders.empty() || !m->transcoders.back()->injects_dtmf())
+                continue;
+            media::Transcoder* chain = m->transcoders.back().get();
+            changes.update(*m, [chain, digit] {
+                if (!chain->queue_dtmf(digit))
+                    RTPE_LOG(transcoding, log::kWarning, "Too many DTMF digits queued: one dropped");
+            });
+            queued = true;
+        }
+    if (!queued)
+        throw CallError("Call is not set up for DTMF injection (inject DTMF)");
+}
+
 void CallService::check_media_selection(const CallRequest& request) {
     LockedCall call(registry_, request);
     selected_participants(*call, request);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codec/codec_params.hpp"
+#include "codec/dtmf.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
 
@@ -73,9 +74,11 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
     const SdpCodec* from_offer = nullptr;
     const SdpCodec* offerer_first = first_transcodable(offerer_side);
     const bool answered_first = chosen && offerer_first && chosen->payload_type == offerer_first->payload_type;
-    if (!engaged && ((options.always_transcode && !answered_first) || options.ptime || options.ptime_reverse)) {
-        // The same codec at another packet time is repacketized through the chain; with
-        // always-transcode the offerer is answered with its own first codec.
+    if (!engaged && ((options.always_transcode && !answered_first) || options.ptime || options.ptime_reverse ||
+                     options.inject_dtmf)) {
+        // The same codec at another packet time is repacketized through the chain (or goes
+        // through it for DTMF injection); with always-transcode the offerer is answered
+        // with its own first codec.
         engaged = true;
         if (!options.always_transcode && chosen)
             for (const auto& c : offerer_side)
@@ -157,6 +160,28 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     chain.output_type = *to_type;
     chain.name = from.encoding() + " -> " + to.encoding();  // as the statistics name chains
     return chain;
+}
+
+std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chain& chain,
+                                                   const SdpCodec* receiver_events) {
+    if (receiver_events && receiver_events->type_number())
+        return std::make_unique<media::DtmfInjector>(
+            media::DtmfInjector::EventFormat{*receiver_events->type_number(),
+                                             static_cast<uint32_t>(receiver_events->clock_rate)},
+            nullptr);
+    if (chain.decoder->output_format() != codec::AudioFormat{codec::kDtmfRate, 1}) {
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF injection into %s: no telephone-event and not 8 kHz mono audio",
+                 chain.name.c_str());
+        return nullptr;
+    }
+    codec::Status status = codec::Status::ok;
+    auto tone = codec::DtmfGenerator::create(status);
+    if (!tone) {
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF injection into %s: %s", chain.name.c_str(),
+                 codec::to_string(status));
+        return nullptr;
+    }
+    return std::make_unique<media::DtmfInjector>(std::nullopt, std::move(tone));
 }
 
 }  // namespace rtpe::call

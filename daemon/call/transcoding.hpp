@@ -38,6 +38,11 @@ const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);
 // How a chain passes one side's telephone-event on as the other's.
 std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to);
 
+// play DTMF's player for a chain (inject-DTMF): RFC 4733 events with the receiver's
+// telephone-event, else tones in 8 kHz mono audio; null (logged) when neither can be.
+std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chain& chain,
+                                                   const SdpCodec* receiver_events);
+
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 // ptime: the encoder's packet time in ms (0: the codec's default).
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime = 0);

@@ -1,6 +1,9 @@
 #include "daemon/control/call_commands.hpp"
 
+#include <algorithm>
 #include <tuple>
+
+#include "codec/telephone_event.hpp"
 
 #include "daemon/call/call_error.hpp"
 #include "daemon/control/call_request_parser.hpp"
@@ -30,6 +33,30 @@ call::CallRequest request_creating_calls(const NgRequest& r) {
     const auto ip = r.sender.ip();
     request.source_ip = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
     return request;
+}
+
+// play DTMF's keys as upstream reads them: code (or digit) 0-15 or one of 0-9*#A-D;
+// duration and pause in ms (100-5000), volume in dB below full scale (a positive number
+// counts as negative).
+media::DtmfInjector::Digit dtmf_digit_of(const bencode::Value& d) {
+    media::DtmfInjector::Digit digit;
+    const char* key = d.find("code") ? "code" : "digit";
+    int event = -1;
+    if (auto n = integer_of(d, key); n && *n >= 0 && *n <= 15)
+        event = static_cast<int>(*n);
+    else if (const std::string text = string_of(d, key); text.size() == 1)
+        event = codec::dtmf_digit_to_event(text[0]);
+    if (event < 0)
+        throw NgError("Out of range 'code' specified");
+    digit.event = static_cast<uint8_t>(event);
+    auto ms = [&](const char* name, int64_t fallback) {
+        return static_cast<uint16_t>(std::clamp<int64_t>(integer_of(d, name).value_or(fallback), 100, 5000));
+    };
+    digit.duration_ms = ms("duration", 250);
+    digit.pause_ms = ms("pause", 100);
+    if (auto volume = integer_of(d, "volume"))
+        digit.volume = static_cast<uint8_t>(std::min<int64_t>(*volume < 0 ? -*volume : *volume, 63));
+    return digit;
 }
 
 }  // namespace
@@ -86,6 +113,9 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
         add_call_command(table, name, [&service, what, on](const NgRequest& r, bencode::Value&) {
             service.set_media_block(parse_call_request(r.dictionary), what, on);
         });
+    add_call_command(table, "play DTMF", [&service](const NgRequest& r, bencode::Value&) {
+        service.play_dtmf(parse_call_request(r.dictionary), dtmf_digit_of(r.dictionary));
+    });
     for (const char* name : {"start forwarding", "stop forwarding"})
         add_call_command(table, name, [&service](const NgRequest& r, bencode::Value&) {
             service.check_media_selection(parse_call_request(r.dictionary));

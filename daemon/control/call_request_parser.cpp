@@ -49,6 +49,7 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"reject-ice", &CallRequest::reject_ice},
         {"all", &CallRequest::all},
         {"always-transcode", &CallRequest::always_transcode},
+        {"inject-dtmf", &CallRequest::inject_dtmf},
     };
     for (const auto& e : kFlags) {
         if (flag == e.name) {

@@ -76,6 +76,8 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
                                            static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
                                            static_cast<uint64_t>(chain_.decoder->codec().clock_rate));
     }
+    if (chain_.injector && chain_.injector->busy() && inject(packet, *to, egress))
+        return;
     marker_ = marker_ || packet.header.marker;
     input_ = &packet;
     egress_ = &egress;
@@ -99,6 +101,22 @@ void Transcoder::on_payload(std::span<const uint8_t> payload, uint32_t rtp_durat
     send(*to, *egress_, *input_, chain_.output_type, marker_, timestamp_, payload);
     timestamp_ += rtp_duration;
     marker_ = false;
+}
+
+bool Transcoder::inject(const Packet& packet, PacketStream& to, Egress& egress) {
+    const codec::AudioFormat in = chain_.decoder->output_format();
+    const uint64_t frames = decoded_.size() / static_cast<std::size_t>(in.channels);
+    const auto ms = static_cast<uint32_t>(frames * 1000 / static_cast<uint64_t>(in.rate));
+    const auto event = chain_.injector->advance(ms, decoded_);
+    if (!event)
+        return false;
+    if (event->start)
+        injected_timestamp_ = timestamp_;
+    send(to, egress, packet, chain_.injector->events()->type, event->start, injected_timestamp_, event->payload);
+    // The audio it stands for still takes its time on our clock.
+    timestamp_ += static_cast<uint32_t>(frames * static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
+                                        static_cast<uint64_t>(in.rate));
+    return true;
 }
 
 void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egress) {

@@ -21,6 +21,7 @@
 #include "codec/decoder.hpp"
 #include "codec/encoder.hpp"
 #include "codec/resampler.hpp"
+#include "daemon/media/dtmf_injector.hpp"
 #include "daemon/media/sink.hpp"
 
 namespace rtpe::media {
@@ -43,6 +44,8 @@ public:
             uint32_t input_clock = 8000, output_clock = 8000;
         };
         std::optional<Events> events;
+        // inject-DTMF: play DTMF's digits go out in this direction.
+        std::unique_ptr<DtmfInjector> injector;
         std::string name;  // "PCMU/8000 -> G722/8000", as the statistics list chains
     };
     // forwarder: the stream's own, whose target the output goes to and which takes what is
@@ -50,6 +53,11 @@ public:
     Transcoder(Chain chain, Forwarder& forwarder);
 
     void consume(const Packet& packet, Egress& egress) override;
+
+    // Whether play DTMF can play into this direction (fixed when made; any thread).
+    bool injects_dtmf() const { return chain_.injector != nullptr; }
+    // Worker: one more digit to play; false when too many are queued.
+    bool queue_dtmf(const DtmfInjector::Digit& digit) { return chain_.injector && chain_.injector->queue(digit); }
 
     // Payloads the decoder refused (worker-written, any thread reads).
     uint64_t decode_errors() const;
@@ -63,6 +71,9 @@ public:
 private:
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
     void pass_event(const Packet& packet, PacketStream& to, Egress& egress);
+    // While play DTMF's digits play: true when the packet's audio was replaced by an event
+    // (sent); otherwise decoded_ holds what to encode (the tones, in tone mode).
+    bool inject(const Packet& packet, PacketStream& to, Egress& egress);
     // Builds one packet of ours in the egress's next slot and delivers it.
     // input: the packet it comes from (its SSRC and stream). scaled_duration_at: the payload
     // offset of an event's duration, replaced by `duration`.
@@ -80,6 +91,7 @@ private:
     // The event being passed on: its timestamp as the sender wrote it, and ours.
     std::optional<uint32_t> event_input_timestamp_;
     uint32_t event_timestamp_ = 0;
+    uint32_t injected_timestamp_ = 0;  // of the digit play DTMF is sending
     // The packet being transcoded and where its output goes, during consume().
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;
