@@ -16,6 +16,7 @@
 #include "daemon/call/load_limits.hpp"
 #include "daemon/control/call_commands.hpp"
 #include "daemon/control/control_thread.hpp"
+#include "daemon/control/dtmf_log.hpp"
 #include "daemon/control/legacy_calls.hpp"
 #include "daemon/control/stats_commands.hpp"
 #include "daemon/homer/homer_sender.hpp"
@@ -187,6 +188,15 @@ int run(int argc, char** argv) {
                 RTPE_LOG(core, log::kErr, "%s; media ports get no iptables rules", opened.error.c_str());
             }
         }
+        control::DtmfLog dtmf_log({options.log_facility_dtmf.empty()
+                                       ? std::nullopt
+                                       : std::optional<int>(*log::facility_by_name(options.log_facility_dtmf)),
+                                   options.dtmf_log_dest, options.dtmf_log_ng_tcp},
+                                  [&control](std::string_view message) { control.broadcast_ng_tcp(message); });
+        service.on_dtmf([&dtmf_log](const call::DtmfReport& r) { dtmf_log.report(r); });
+        // The workers' events are otherwise applied when an operation needs them; DTMF
+        // events are to be reported as they happen.
+        control.add_periodic(std::chrono::milliseconds(50), [&service] { service.apply_media_events(); });
         control::add_call_commands(control.commands(), service);
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,

@@ -210,11 +210,21 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     };
     t.push_back(unsupported("log-facility-rtcp", 0, ArgKind::value, "daemon|local0|...|local7",
                             "syslog facility for RTCP reports"));
-    t.push_back(unsupported("log-facility-dtmf", 0, ArgKind::value, "daemon|local0|...|local7",
-                            "syslog facility for DTMF events"));
-    t.push_back(unsupported("dtmf-log-dest", 0, ArgKind::value, "IP46|HOSTNAME:PORT",
-                            "UDP address receiving DTMF events as JSON"));
-    t.push_back(unsupported("dtmf-log-ng-tcp", 0, ArgKind::flag, nullptr, "send DTMF events to connected TCP ng clients"));
+    t.push_back(text("log-facility-dtmf", 0, "daemon|local0|...|local7", "syslog facility for DTMF events",
+                     o.log_facility_dtmf));
+    t.back().apply = [&o](const std::vector<std::string>& v) {
+        if (!log::facility_by_name(v.back()))
+            bad_value("log-facility-dtmf", v.back(), "unknown syslog facility");
+        o.log_facility_dtmf = v.back();
+    };
+    t.push_back({"dtmf-log-dest", 0, ArgKind::value, "IP46|HOSTNAME:PORT", "UDP address receiving DTMF events as JSON",
+                 [&o](const std::vector<std::string>& v) {
+                     auto parsed = net::parse_endpoint(v.back());
+                     if (!parsed.error.empty())
+                         bad_value("dtmf-log-dest", v.back(), parsed.error);
+                     o.dtmf_log_dest = parsed.addresses.front();
+                 }});
+    t.push_back(flag("dtmf-log-ng-tcp", 0, "send DTMF events to connected TCP ng clients", o.dtmf_log_ng_tcp));
     t.push_back(unsupported("dtmf-no-suppress", 0, ArgKind::flag, nullptr,
                             "keep audio flowing during DTMF events when transcoding"));
     t.push_back(unsupported("dtmf-digit-delay", 0, ArgKind::value, nullptr,

@@ -101,6 +101,11 @@ struct DaemonOptions {
     uint64_t max_bandwidth = 0;   // bytes per second
 
     std::string log_facility_cdr;  // empty: no CDRs
+    // DTMF events as JSON: to syslog at this facility (empty: not), to a UDP address, to the
+    // ng TCP clients connected.
+    std::string log_facility_dtmf;
+    std::optional<net::SocketAddress> dtmf_log_dest;
+    bool dtmf_log_ng_tcp = false;
 
     // MQTT publishing (daemon/mqtt/); off without --mqtt-host. As in upstream 10.5 there is
     // no default topic: without --mqtt-publish-topic the client connects but publishes nothing.

@@ -155,6 +155,7 @@ public:
     bool answered = false;
     std::optional<int> tos;            // the TOS key, once a request gave one
     MediaBlocks blocks;                // the media commands' call-wide settings
+    std::optional<net::SocketAddress> dtmf_log_dest;  // DTMF-log-dest: this call's DTMF events go there
     std::optional<int64_t> delete_at;  // wall-clock seconds, set by delete with a delay
     media::QualityLog quality;         // MOS samples from relayed RTCP, by reporting SSRC
 

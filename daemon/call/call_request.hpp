@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/call/codec_negotiation.hpp"
+#include "net/address.hpp"
 
 namespace rtpe::call {
 
@@ -118,6 +119,7 @@ struct CallRequest {
     std::optional<bool> dtls_reverse_passive;
     std::optional<std::string> dtls_fingerprint;  // DTLS-fingerprint: the hash our a=fingerprint uses
     std::optional<int> tos;
+    std::optional<net::SocketAddress> dtmf_log_dest;  // DTMF-log-dest: where the call's DTMF events go
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;
 };

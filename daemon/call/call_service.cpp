@@ -202,12 +202,41 @@ void CallService::apply_media_events() {
             if (offload_)
                 offload_->take_srtp_progress(e.stream, e.srtp);
             break;
+        case media::MediaEvent::Kind::dtmf:
+            if (dtmf_listener_)
+                if (auto report = dtmf_report(e))
+                    dtmf_listener_(*report);
+            break;
         case media::MediaEvent::Kind::new_ssrc:
             RTPE_LOG(core, log::kDebug, "New SSRC %08x on %s%s", e.ssrc,
                      e.stream->local_address().to_string().c_str(), e.stream->is_rtcp() ? " (RTCP)" : "");
             break;
         }
     }
+}
+
+std::optional<DtmfReport> CallService::dtmf_report(const media::MediaEvent& e) {
+    auto call = registry_.find(std::string(e.stream->call_id()));
+    if (!call)
+        return std::nullopt;
+    std::lock_guard lock(call->mutex());
+    DtmfReport r;
+    for (const auto& p : call->participants()) {
+        r.tags.push_back(p->tag);
+        for (const auto& m : p->medias)
+            if (m->rtp.get() == e.stream || m->rtcp.get() == e.stream) {
+                r.source_tag = p->tag;
+                r.source_label = p->label;
+            }
+    }
+    r.call_id = call->id();
+    r.source = e.address;
+    r.timestamp = time(nullptr);
+    r.event = e.dtmf.event;
+    r.duration_ms = e.dtmf.duration_ms;
+    r.volume = e.dtmf.volume;
+    r.call_destination = call->dtmf_log_dest;
+    return r;
 }
 
 void CallService::tick_kernel() {
@@ -911,6 +940,8 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
                                             const CallRequest& request) {
     if (request.tos)
         call.tos = request.tos;
+    if (request.dtmf_log_dest)
+        call.dtmf_log_dest = request.dtmf_log_dest;
     MediaChanges changes(workers_, graves_, offload_.get());
     std::vector<MediaTarget> targets;
     if (plan.is_offer)

@@ -87,6 +87,20 @@ struct SdpPlan {
     std::optional<BundleGroup> sender_bundle, receiver_bundle;
 };
 
+// One RFC 4733 event that ended, for DTMF logging (upstream's DTMF JSON fields).
+struct DtmfReport {
+    std::string call_id;
+    std::string source_tag;
+    std::string source_label;       // empty: none
+    std::vector<std::string> tags;  // the call's participants
+    net::SocketAddress source;      // where the event came from
+    int64_t timestamp = 0;          // wall-clock seconds
+    int event = 0;
+    uint32_t duration_ms = 0;
+    int volume = 0;
+    std::optional<net::SocketAddress> call_destination;  // the call's DTMF-log-dest
+};
+
 // What a subscribe request answers: the offer for the subscriber, and who is who.
 struct Subscription {
     std::string sdp;
@@ -152,8 +166,11 @@ public:
     void set_delete_delay(int seconds) { settings_.delete_delay = seconds; }
 
     // Applies what the workers reported (endpoints learned) to the streams' published
-    // fields. Control thread; call before reading them (query, CDR).
+    // fields, and hands DTMF events to the DTMF listener. Control thread; call before
+    // reading them (query, CDR), and often enough for DTMF logging.
     void apply_media_events();
+    // Where ended DTMF events go (DTMF logging); set once at start.
+    void on_dtmf(std::function<void(const DtmfReport&)> listener) { dtmf_listener_ = std::move(listener); }
 
     // Frees the sockets and streams the workers are done with. The timers call it, so that an
     // idle daemon gives ports back too; every operation frees at least the oldest ones.
@@ -325,6 +342,9 @@ private:
     std::deque<std::unique_ptr<Grave>> graves_;  // control thread only, oldest first
     stats::Statistics& stats_;
     std::unique_ptr<KernelOffload> offload_;  // null: userspace only
+    std::function<void(const DtmfReport&)> dtmf_listener_;
+    // The DTMF report of an event that ended on stream; nullopt when its call is gone.
+    std::optional<DtmfReport> dtmf_report(const media::MediaEvent& e);
     const kernel::FirewallChain* firewall_ = nullptr;
     // The DTLS certificate (made at start, as upstream does) and the context every
     // endpoint shares.

@@ -1,5 +1,7 @@
 #include "daemon/call/sdp_media.hpp"
 
+#include <strings.h>
+
 #include <optional>
 
 #include "rtp/payload_types.hpp"
@@ -61,6 +63,7 @@ std::vector<media::AllowedPayload> payloads_of(const sdp::MediaSection& section,
         p.payload_type = static_cast<uint8_t>(*number);
         if (auto map = section.rtpmap(format)) {
             p.clock_rate = map->clock_rate;
+            p.telephone_event = strcasecmp(map->encoding.c_str(), "telephone-event") == 0;
             std::string name = map->encoding + "/" + std::to_string(map->clock_rate);
             if (map->encoding_params && *map->encoding_params != "1")
                 name += "/" + *map->encoding_params;

@@ -5,6 +5,7 @@
 
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/control/ng_values.hpp"
+#include "net/endpoint_spec.hpp"
 #include "util/log.hpp"
 
 namespace rtpe::control {
@@ -283,6 +284,12 @@ CallRequest parse_call_request(const bencode::Value& d) {
     for (auto [key, field] : {std::pair{"ptime", &CallRequest::ptime}, {"ptime-reverse", &CallRequest::ptime_reverse}})
         if (auto value = integer_of(d, key); value && *value > 0 && *value <= 1000)
             r.*field = static_cast<int>(*value);
+    if (auto dest = string_of(d, "DTMF-log-dest"); !dest.empty()) {
+        auto parsed = net::parse_endpoint(dest);
+        if (!parsed.error.empty())
+            throw NgError("Invalid DTMF-log-dest: " + parsed.error);
+        r.dtmf_log_dest = parsed.addresses.front();
+    }
     if (auto value = integer_of(d, "delete-delay"); value && *value >= 0)
         r.delete_delay = *value;
     if (const bencode::Value* rc = d.find("record-call"); rc && rc->is_string() && canonical_flag(rc->as_string()) == "yes")

@@ -45,6 +45,11 @@ public:
     // Runs tick on the control thread every period.
     void add_periodic(std::chrono::milliseconds period, std::function<void()> tick);
 
+    // A message of the daemon's own to every ng TCP client (--dtmf-log-ng-tcp).
+    void broadcast_ng_tcp(std::string_view message) {
+        for (auto& listener : ng_tcp_)
+            listener->broadcast(message);
+    }
     // --control-tos and "set controltos": the TOS byte of every ng UDP listener's replies.
     void set_control_tos(int tos);
     int control_tos() const { return control_tos_; }

@@ -21,6 +21,13 @@ public:
         RTPE_LOG(control, log::kInfo, "New TCP control ng connection from %s", peer_.c_str());
     }
 
+    void send_message(std::string_view message) {
+        output_ += message;
+        if (output_.size() > kMaxBuffered)
+            return drop("the client does not read its messages");
+        flush();
+    }
+
 protected:
     void on_readable_or_writable(uint32_t events) override {
         if (events & EPOLLOUT)
@@ -112,5 +119,10 @@ NgTcpListener::NgTcpListener(const net::SocketAddress& address, NgProcessor& pro
               [&processor](TcpServer& server, net::Fd fd, const net::SocketAddress& peer) {
                   return std::make_shared<Connection>(server, std::move(fd), peer, processor);
               }) {}
+
+void NgTcpListener::broadcast(std::string_view message) {
+    server_.for_each_connection(
+        [message](TcpConnection& c) { static_cast<Connection&>(c).send_message(message); });
+}
 
 }  // namespace rtpe::control

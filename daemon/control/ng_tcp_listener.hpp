@@ -18,6 +18,8 @@ public:
     NgTcpListener(const net::SocketAddress& address, NgProcessor& processor);
 
     void attach(net::Poller& poller) { server_.attach(poller); }
+    // A message of the daemon's own (--dtmf-log-ng-tcp's notifications) to every client.
+    void broadcast(std::string_view message);
 
 private:
     class Connection;

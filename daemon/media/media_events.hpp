@@ -25,7 +25,8 @@ class PacketStream;
 struct MediaEvent {
     // dtls_verified: the stream's DTLS peer showed the certificate its SDP's fingerprint names.
     // srtp_progress: where one SSRC's SRTP stands (media/srtp_handoff.hpp), for the kernel.
-    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample, dtls_verified, srtp_progress };
+    // dtmf: an RFC 4733 event ended (its first end packet), for DTMF logging.
+    enum class Kind : uint8_t { endpoint_learned, new_ssrc, quality_sample, dtls_verified, srtp_progress, dtmf };
     Kind kind = Kind::endpoint_learned;
     PacketStream* stream = nullptr;
     net::SocketAddress address;     // endpoint_learned: the endpoint now in use
@@ -33,6 +34,11 @@ struct MediaEvent {
     uint32_t ssrc = 0;              // new_ssrc, srtp_progress; quality_sample: the reporting SSRC
     QualitySample quality;          // quality_sample
     srtp::StreamState srtp;         // srtp_progress
+    struct Dtmf {
+        uint8_t event = 0;
+        uint8_t volume = 0;
+        uint32_t duration_ms = 0;
+    } dtmf;                         // dtmf; address: where the packet came from
 };
 
 class EventOutbox {

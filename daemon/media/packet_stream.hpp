@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "daemon/media/counter.hpp"
 #include "daemon/media/fan_out.hpp"
@@ -187,6 +189,9 @@ public:
     net::SocketAddress advertised;      // from the participant's SDP; port 0 = unknown
     net::SocketAddress endpoint;        // where we send to; learned from traffic when allowed
     bool endpoint_confirmed = false;    // learning is over for this endpoint
+    // The last RFC 4733 event reported as ended (its SSRC and timestamp): the end packet
+    // comes three times, the report goes up once.
+    std::optional<std::pair<uint32_t, uint32_t>> dtmf_reported;
     int64_t learning_started_ms = 0;    // monotonic ms of the first packet, for delayed learning
     uint8_t learning_rank = 0;          // heuristic: how well the current guess matches the SDP
     std::atomic<LearningState> learning_state{LearningState::waiting};  // any thread reads it

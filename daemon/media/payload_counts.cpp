@@ -20,11 +20,13 @@ void PayloadCounts::allow(const std::vector<AllowedPayload>& payloads) {
         if (slot_of_[pt] != kNone) {
             if (p.clock_rate)
                 slots_[slot_of_[pt]].clock_rate = p.clock_rate;
+            slots_[slot_of_[pt]].telephone_event = p.telephone_event;
             continue;
         }
         if (used >= kSlots)
             return;
         slots_[used].clock_rate = p.clock_rate;
+        slots_[used].telephone_event = p.telephone_event;
         put(slots_[used].payload_type, pt);
         slot_of_[pt] = used;
         used_.store(static_cast<uint8_t>(used + 1), std::memory_order_release);

@@ -21,6 +21,7 @@ namespace rtpe::media {
 struct AllowedPayload {
     uint8_t payload_type = 0;
     uint32_t clock_rate = 0;  // 0: unknown (a dynamic type without rtpmap)
+    bool telephone_event = false;  // RFC 4733 events (DTMF logging reads them)
 };
 
 class PayloadCounts {
@@ -43,6 +44,12 @@ public:
         return true;
     }
 
+    // Worker: whether an allowed payload type is telephone-event.
+    bool telephone_event(uint8_t payload_type) const {
+        const uint8_t slot = slot_of_[payload_type & 0x7f];
+        return slot != kNone && slots_[slot].telephone_event;
+    }
+
     // Any thread: the payload type with the most packets (none before the first packet).
     // Ties go the way upstream's hash table iteration sends them, so query shows the same.
     std::optional<uint8_t> most_used() const;
@@ -55,6 +62,7 @@ private:
     struct Slot {
         std::atomic<uint8_t> payload_type{0};
         uint32_t clock_rate = 0;  // worker only
+        bool telephone_event = false;  // worker only
         std::atomic<uint64_t> packets{0};
     };
     std::array<uint8_t, 128> slot_of_ = make_empty_index();

@@ -1,5 +1,6 @@
 #include "daemon/media/relay.hpp"
 
+#include "codec/telephone_event.hpp"
 #include "daemon/media/egress.hpp"
 #include "daemon/media/rtcp_tap.hpp"
 #include "daemon/media/srtp_logging.hpp"
@@ -76,14 +77,42 @@ void publish_endpoint(PacketStream& s) {
     }
 }
 
+// DTMF logging: an RFC 4733 event that ended goes up once (its end packet comes three
+// times), with its duration in ms and where it came from.
+void report_dtmf_end(PacketStream& s, const Packet& p, uint32_t clock_rate, const net::SocketAddress& source) {
+    codec::TelephoneEvent ev;
+    if (codec::parse_telephone_event({p.data + p.header.payload_offset, p.header.payload_length}, ev) !=
+            codec::Status::ok ||
+        !ev.end)
+        return;
+    const std::pair<uint32_t, uint32_t> key{p.header.ssrc, p.header.timestamp};
+    if (s.dtmf_reported == key)
+        return;
+    s.dtmf_reported = key;
+    if (EventOutbox* events = this_worker().events) {
+        MediaEvent e;
+        e.kind = MediaEvent::Kind::dtmf;
+        e.stream = &s;
+        e.address = source;
+        e.dtmf.event = ev.event;
+        e.dtmf.volume = ev.volume;
+        e.dtmf.duration_ms = clock_rate ? static_cast<uint32_t>(uint64_t{ev.duration} * 1000 / clock_rate) : 0;
+        events->post(e);
+    }
+}
+
 // Per-SSRC and payload-type accounting of one RTP packet.
-void ingress_rtp(PacketStream& s, const rtp::RtpHeader& h, std::size_t length, int64_t now_us) {
+void ingress_rtp(PacketStream& s, const Packet& p, const net::SocketAddress& source, int64_t now_us) {
+    const rtp::RtpHeader& h = p.header;
+    const std::size_t length = p.length;
     uint32_t clock_rate = 0;
     // A payload type no SDP named is an error on an RTP port (upstream counts it, and
     // forwards it all the same); RTP arriving on an RTCP port is just passed on.
     if (!s.payloads().count(h.payload_type, clock_rate) && !s.is_rtcp())
         bump(s.counters().user_errors);
     const bool new_ssrc = s.ssrcs().record(h.ssrc, h.sequence, h.timestamp, h.payload_type, clock_rate, length, now_us);
+    if (s.payloads().telephone_event(h.payload_type))
+        report_dtmf_end(s, p, clock_rate, source);
     put(s.counters().last_ssrc, h.ssrc);
     put(s.counters().ssrc_seen, true);
     if (new_ssrc)
@@ -163,14 +192,14 @@ bool unprotect(PacketStream& s, uint8_t* data, std::size_t& length) {
 }
 
 // Classification (RFC 7983) and ingress accounting; fills what the sinks see.
-void classify_and_account(PacketStream& s, Packet& p, int64_t now_us) {
+void classify_and_account(PacketStream& s, Packet& p, const net::SocketAddress& source, int64_t now_us) {
     StreamCounters& c = s.counters();
     p.demux = rtp::demux(p.data, p.length);
     switch (p.demux) {
     case rtp::Demux::rtp_or_rtcp:
         if (rtp::parse_rtp(p.data, p.length, p.header)) {
             p.is_rtp = true;
-            ingress_rtp(s, p.header, p.length, now_us);
+            ingress_rtp(s, p, source, now_us);
         } else if (rtp::classify(p.data, p.length) == rtp::PacketKind::rtcp) {
             p.is_rtcp = true;
             ingress_rtcp(s, p.data, p.length, now_us);
@@ -426,7 +455,7 @@ void relay_readable(PacketStream& stream) {
                 p.protected_data = t_protected[i];
                 p.protected_length = protected_length;
             }
-            classify_and_account(stream, p, now_us);
+            classify_and_account(stream, p, *source, now_us);
             if (p.demux == rtp::Demux::rtp_or_rtcp && !p.is_rtp)
                 tap_rtcp(stream, p, *source);
             for (Sink* sink : stream.sinks)
