@@ -1,15 +1,16 @@
 #include "t38/udptl_receiver.hpp"
 
+#include "t38/ifp.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace rtpe::t38 {
 
-UdptlReceiver::UdptlReceiver(Listener& listener, std::size_t max_ifp)
-    : listener_(&listener), max_ifp_(max_ifp) {
-    if (max_ifp == 0 || max_ifp > kUdptlMaxLength)
+UdptlReceiver::UdptlReceiver(Listener& listener, const Config& config) : listener_(&listener), config_(config) {
+    if (config.max_ifp == 0 || config.max_ifp > kUdptlMaxLength)
         throw std::invalid_argument("UDPTL IFP size limit outside 1..16383");
-    storage_.resize(kUdptlReceiveHistory * max_ifp);
+    storage_.resize(kUdptlReceiveHistory * config.max_ifp);
 }
 
 UdptlStatus UdptlReceiver::receive(Bytes datagram) {
@@ -87,7 +88,7 @@ Bytes UdptlReceiver::recover_from_fec(const UdptlPacket& packet, uint16_t seq) {
     const std::size_t entry = offset % entries;
     const std::size_t position = offset / entries;
     const Bytes fec = packet.entries()[entry];
-    if (fec.empty() || fec.size() > max_ifp_)
+    if (fec.empty() || fec.size() > config_.max_ifp)
         return {};
     for (std::size_t k = 0; k < span; ++k) {
         if (k == position)
@@ -107,8 +108,14 @@ Bytes UdptlReceiver::recover_from_fec(const UdptlPacket& packet, uint16_t seq) {
         for (std::size_t b = 0; b < other.size(); ++b)
             rebuilt[b] ^= other[b];
     }
-    slots_[seq % kUdptlReceiveHistory] = Slot{seq, true, fec.size()};
-    return rebuilt;
+    // The entry is as long as the longest packet it covers; cut the padding, and only
+    // padding, off a shorter one.
+    std::size_t size = ifp_packet_size(rebuilt, config_.t38_version);
+    if (size == 0 || !std::all_of(rebuilt.begin() + static_cast<std::ptrdiff_t>(size), rebuilt.end(),
+                                  [](uint8_t octet) { return octet == 0; }))
+        size = rebuilt.size();
+    slots_[seq % kUdptlReceiveHistory] = Slot{seq, true, size};
+    return rebuilt.first(size);
 }
 
 const UdptlReceiver::Slot* UdptlReceiver::held(uint16_t seq) const {
@@ -117,12 +124,12 @@ const UdptlReceiver::Slot* UdptlReceiver::held(uint16_t seq) const {
 }
 
 std::span<uint8_t> UdptlReceiver::slot_bytes(uint16_t seq) {
-    return std::span<uint8_t>(storage_).subspan(seq % kUdptlReceiveHistory * max_ifp_, max_ifp_);
+    return std::span<uint8_t>(storage_).subspan(seq % kUdptlReceiveHistory * config_.max_ifp, config_.max_ifp);
 }
 
 void UdptlReceiver::keep(uint16_t seq, Bytes ifp) {
     Slot& s = slots_[seq % kUdptlReceiveHistory];
-    s = Slot{seq, ifp.size() <= max_ifp_, ifp.size()};
+    s = Slot{seq, ifp.size() <= config_.max_ifp, ifp.size()};
     if (s.held)
         std::copy(ifp.begin(), ifp.end(), slot_bytes(seq).begin());
 }

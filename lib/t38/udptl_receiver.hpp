@@ -35,8 +35,9 @@ public:
 
     class Listener {
     public:
-        // `ifp` stays valid only during the call. One rebuilt from FEC has the length of
-        // its FEC entry, so it may carry trailing zero octets (see udptl.hpp).
+        // `ifp` stays valid only during the call. One rebuilt from FEC comes at the length
+        // its own encoding states (ifp.hpp); when that cannot be read, at the length of its
+        // FEC entry, trailing zero octets included.
         virtual void on_ifp(uint16_t seq, Bytes ifp, Source source) = 0;
         // IFPs first_seq .. first_seq + count - 1 will not come.
         virtual void on_ifp_lost(uint16_t first_seq, uint16_t count) = 0;
@@ -56,9 +57,17 @@ public:
         uint64_t lost = 0;
     };
 
-    // `max_ifp`: the longest IFP kept for FEC recovery (longer ones are still delivered,
-    // but cannot help rebuild others); at most kUdptlMaxLength.
-    explicit UdptlReceiver(Listener& listener, std::size_t max_ifp = 512);
+    struct Config {
+        // The longest IFP kept for FEC recovery (longer ones are still delivered, but
+        // cannot help rebuild others); at most kUdptlMaxLength.
+        std::size_t max_ifp = 512;
+        // The T38FaxVersion settled, to read the length of IFPs rebuilt from FEC.
+        int t38_version = 0;
+    };
+
+    // std::invalid_argument for a max_ifp outside 1..kUdptlMaxLength.
+    UdptlReceiver(Listener& listener, const Config& config);
+    explicit UdptlReceiver(Listener& listener) : UdptlReceiver(listener, Config{}) {}
 
     // The status of parse_udptl; nothing is delivered for a malformed datagram.
     UdptlStatus receive(Bytes datagram);
@@ -85,7 +94,7 @@ private:
     void report_lost(uint16_t first_seq, uint16_t count);
 
     Listener* listener_;
-    std::size_t max_ifp_;
+    Config config_;
     std::vector<uint8_t> storage_;
     std::array<Slot, kUdptlReceiveHistory> slots_{};
     bool started_ = false;
