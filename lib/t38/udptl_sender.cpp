@@ -43,7 +43,8 @@ std::span<const Bytes> UdptlSender::gather_previous(std::size_t n) {
 UdptlStatus UdptlSender::build(Bytes ifp, std::span<uint8_t> out, UdptlBuilt& built) {
     if (ifp.size() > config_.max_ifp)
         return UdptlStatus::ifp_too_large;
-    const std::span<const Bytes> previous = gather_previous(static_cast<std::size_t>(std::min<uint64_t>(sent_, kept())));
+    const std::span<const Bytes> previous =
+        gather_previous(static_cast<std::size_t>(std::min<uint64_t>(sent_, kept())));
     UdptlStatus st;
     if (config_.recovery == ErrorRecovery::redundancy) {
         st = build_udptl_redundancy(next_seq_, ifp, previous, out, built);
@@ -51,10 +52,12 @@ UdptlStatus UdptlSender::build(Bytes ifp, std::span<uint8_t> out, UdptlBuilt& bu
         const uint32_t span = config_.fec_span;
         // While fewer than span * entries packets have been sent, fewer entries cover them.
         std::size_t entries = span == 0 ? 0 : std::min(config_.fec_entries, previous.size() / span);
-        while ((st = build_udptl_fec(next_seq_, ifp, span, entries, previous.first(span * entries), out, built)) ==
-                   UdptlStatus::no_space &&
-               entries > 0)
+        for (;;) {
+            st = build_udptl_fec(next_seq_, ifp, span, entries, previous.first(span * entries), out, built);
+            if (st != UdptlStatus::no_space || entries == 0)
+                break;
             --entries;
+        }
     }
     if (st != UdptlStatus::ok)
         return st;

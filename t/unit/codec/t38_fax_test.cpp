@@ -83,7 +83,7 @@ void write_tiff(const std::string& path, const Page& page) {
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, kLength);
     TIFFSetField(t, TIFFTAG_PAGENUMBER, 0, 1);
     for (int y = 0; y < kLength; ++y) {
-        std::vector<uint8_t> row = page[static_cast<std::size_t>(y)];
+        std::vector<uint8_t> row = page[static_cast<std::size_t>(y)];  // libtiff may scribble on it
         ASSERT_EQ(TIFFWriteScanline(t, row.data(), static_cast<uint32_t>(y), 0), 1);
     }
     ASSERT_TRUE(TIFFWriteDirectory(t));
@@ -206,8 +206,7 @@ struct Outcome {
 class FaxCall final : public T38Gateway::Listener {
 public:
     FaxCall(const CallSetup& setup, const std::string& send_file, const std::string& receive_file)
-        : setup_(setup),
-          to_t38_(link_config(setup), setup.gateway.version, setup.drop_every, &FaxCall::into_t38_terminal, this),
+        : to_t38_(link_config(setup), setup.gateway.version, setup.drop_every, &FaxCall::into_t38_terminal, this),
           to_gateway_(link_config(setup), setup.gateway.version, setup.drop_every, &FaxCall::into_gateway, this) {
         Status st;
         gateway_ = T38Gateway::create(setup.gateway, *this, st);
@@ -306,7 +305,6 @@ private:
         call->terminal_completion_ = completion;
     }
 
-    CallSetup setup_;
     UdptlLink to_t38_;
     UdptlLink to_gateway_;
     std::unique_ptr<T38Gateway> gateway_;
@@ -411,7 +409,8 @@ TEST_F(T38Fax, T38TerminalSendsOverFec) {
 // cut every rebuilt IFP to the length spandsp accepts.
 TEST_F(T38Fax, Version2OverFecBothWays) {
     const T38GatewayOptions version2{.version = 2};
-    Outcome o = fax({.sender = Sender::pcm_machine, .recovery = ErrorRecovery::fec, .drop_every = 5, .gateway = version2});
+    Outcome o =
+        fax({.sender = Sender::pcm_machine, .recovery = ErrorRecovery::fec, .drop_every = 5, .gateway = version2});
     EXPECT_GT(o.to_t38.recovered_by_fec, 0u);
     o = fax({.sender = Sender::t38_terminal, .ecm = false, .recovery = ErrorRecovery::fec, .drop_every = 5,
              .gateway = version2});
