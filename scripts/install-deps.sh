@@ -10,7 +10,8 @@
 # touched, so a warm machine pays only a dpkg query. `make deb` also needs dh-dkms and
 # libxtables-dev (the DKMS and iptables plugin packages); the packaging test runs dkms
 # and shellcheck. ffmpeg (libavcodec, libswresample),
-# bcg729 and spandsp are the codec layer's (lib/codec).
+# bcg729 and spandsp are the codec layer's (lib/codec); libtiff writes and reads the fax
+# pages of the T.38 gateway test (t38-fax-tests, built with the rest).
 set -eu
 
 PACKAGES="
@@ -22,7 +23,7 @@ libiptc-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev
-libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev
+libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev libtiff-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3

@@ -137,6 +137,8 @@ def main():
         run_unit(args.build_dir, tally)
         if srtp_interop_expected(args.build_dir):
             run_unit(args.build_dir, tally, "srtp-interop", "srtp-interop-tests")
+        # A fax page end to end through the T.38 gateway, spandsp's terminals as peers.
+        run_unit(args.build_dir, tally, "t38-fax", "t38-fax-tests")
     pytest_suites = [s for s in ("integration", "e2e") if s in only]
     if pytest_suites:
         run_pytest(args.build_dir, pytest_suites, tally)
