@@ -744,10 +744,16 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
         if (offerer_events && answerer_events) {
             to_answerer->events = event_mapping(*offerer_events, *answerer_events);
             to_offerer->events = event_mapping(*answerer_events, *offerer_events);
+        } else if (answerer_events) {  // DTMF transcoding: tones one way, events the other
+            engage_dtmf_transcoding(*to_answerer, *to_offerer, *answerer_events);
+        } else if (offerer_events) {
+            engage_dtmf_transcoding(*to_offerer, *to_answerer, *offerer_events);
         }
         if (options.inject_dtmf) {
-            to_answerer->injector = dtmf_injector(*to_answerer, answerer_events);
-            to_offerer->injector = dtmf_injector(*to_offerer, offerer_events);
+            if (!to_answerer->injector)
+                to_answerer->injector = dtmf_injector(*to_answerer, answerer_events);
+            if (!to_offerer->injector)
+                to_offerer->injector = dtmf_injector(*to_offerer, offerer_events);
         }
     }
     // Each side's RTP stream gets the chain towards its peer (or loses it).

@@ -30,7 +30,7 @@ int free_dynamic_type(const std::vector<SdpCodec>& codecs) {
 
 // The a=fmtp Debian's 10.5 writes for a codec it adds to an offer.
 std::string added_fmtp(const codec::CodecDef& def) {
-    return def.name == "G729" ? std::string(def.default_fmtp) : std::string();
+    return def.name == "G729" || def.engine == codec::Engine::dtmf ? std::string(def.default_fmtp) : std::string();
 }
 
 // A codec named by a transcode specification, as it goes into the offer; false when this
@@ -38,10 +38,12 @@ std::string added_fmtp(const codec::CodecDef& def) {
 bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, SdpCodec& out) {
     const auto parts = split(spec, '/');
     const codec::CodecDef* def = parts.empty() ? nullptr : codec::find_codec(parts[0]);
-    if (!def || def->supplemental || def->clock_rate == 0)
+    // telephone-event too: the chain turns the other side's tones into it and back.
+    const bool dtmf = def && def->engine == codec::Engine::dtmf;
+    if (!def || (def->supplemental && !dtmf) || def->clock_rate == 0)
         return false;
     const codec::Support s = codec::support(*def);
-    if (!s.decode || !s.encode)
+    if (!dtmf && (!s.decode || !s.encode))
         return false;
     out = SdpCodec{};
     out.name = std::string(def->name);

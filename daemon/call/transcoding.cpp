@@ -74,8 +74,12 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
     const SdpCodec* from_offer = nullptr;
     const SdpCodec* offerer_first = first_transcodable(offerer_side);
     const bool answered_first = chosen && offerer_first && chosen->payload_type == offerer_first->payload_type;
+    // The answer took a telephone-event the offer's transcode added: DTMF transcoding.
+    const bool events_added = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
+        return a.telephone_event() && has_type(options.added, a);
+    });
     if (!engaged && ((options.always_transcode && !answered_first) || options.ptime || options.ptime_reverse ||
-                     options.inject_dtmf)) {
+                     options.inject_dtmf || events_added)) {
         // The same codec at another packet time is repacketized through the chain (or goes
         // through it for DTMF injection); with always-transcode the offerer is answered
         // with its own first codec.
@@ -182,6 +186,30 @@ std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chai
         return nullptr;
     }
     return std::make_unique<media::DtmfInjector>(std::nullopt, std::move(tone));
+}
+
+void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
+                             const SdpCodec& events) {
+    const codec::AudioFormat dtmf_audio{codec::kDtmfRate, 1};
+    const auto type = events.type_number();
+    if (!type)
+        return;
+    if (towards_events.decoder->output_format() == dtmf_audio) {
+        towards_events.detect_dtmf = true;
+        if (!towards_events.injector)
+            towards_events.injector = std::make_unique<media::DtmfInjector>(
+                media::DtmfInjector::EventFormat{*type, static_cast<uint32_t>(events.clock_rate)}, nullptr);
+    } else {
+        RTPE_LOG(transcoding, log::kInfo, "No DTMF detection in %s: not 8 kHz mono audio", towards_events.name.c_str());
+    }
+    if (from_events.decoder->output_format() == dtmf_audio) {
+        media::Transcoder::Chain::Events tones;
+        tones.input_type = *type;
+        tones.input_clock = static_cast<uint32_t>(events.clock_rate);
+        from_events.event_tones = tones;
+    } else {
+        RTPE_LOG(transcoding, log::kInfo, "No DTMF tones in %s: not 8 kHz mono audio", from_events.name.c_str());
+    }
 }
 
 }  // namespace rtpe::call

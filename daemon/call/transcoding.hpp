@@ -43,6 +43,13 @@ std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& fr
 std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chain& chain,
                                                    const SdpCodec* receiver_events);
 
+// DTMF transcoding where only one side has telephone-event (events: that side's): the
+// chain towards that side hears digits in the other's audio and sends them as its events;
+// the chain from it plays its events as tones. Each part needs 8 kHz mono audio on the
+// side it decodes; a part that cannot be is left out (logged).
+void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
+                             const SdpCodec& events);
+
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 // ptime: the encoder's packet time in ms (0: the codec's default).
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime = 0);

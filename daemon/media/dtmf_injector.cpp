@@ -33,6 +33,17 @@ DtmfInjector::Event DtmfInjector::event_packet(bool end, uint32_t elapsed_ms) co
     return out;
 }
 
+void DtmfInjector::finish() {
+    if (phase_ == Phase::playing && current_.duration_ms == kUntilFinished) {
+        current_.duration_ms = static_cast<uint16_t>(std::clamp<uint32_t>(elapsed_ms_, 1, 0xffff));
+        return;
+    }
+    // Still queued (heard and gone before a packet let it start): it plays one packet long.
+    for (std::size_t i = 0; i < count_; ++i)
+        if (Digit& d = queue_[(head_ + i) % kQueue]; d.duration_ms == kUntilFinished)
+            d.duration_ms = 1;
+}
+
 std::optional<DtmfInjector::Event> DtmfInjector::advance(uint32_t ms, std::span<int16_t> pcm) {
     bool start = false;
     if (phase_ == Phase::idle) {
@@ -51,7 +62,7 @@ std::optional<DtmfInjector::Event> DtmfInjector::advance(uint32_t ms, std::span<
     switch (phase_) {
     case Phase::playing: {
         elapsed_ms_ += ms;
-        const bool done = elapsed_ms_ >= current_.duration_ms;
+        const bool done = current_.duration_ms != kUntilFinished && elapsed_ms_ >= current_.duration_ms;
         if (events_) {
             Event e = event_packet(false, elapsed_ms_);
             e.start = start;

@@ -21,6 +21,9 @@ namespace rtpe::media {
 
 class DtmfInjector {
 public:
+    // duration_ms kUntilFinished: a digit heard in the sender's audio (DTMF detection),
+    // which lasts until finish().
+    static constexpr uint16_t kUntilFinished = 0;
     struct Digit {
         uint8_t event = 0;         // 0-15
         uint8_t volume = 8;        // -dBm0 (RFC 4733 volume)
@@ -44,6 +47,8 @@ public:
     // Worker: one more digit after those queued; false when the queue is full.
     bool queue(const Digit& digit);
     bool busy() const { return phase_ != Phase::idle || count_ > 0; }
+    // Worker: the digit without a duration that plays (or is queued) ends with the next packet.
+    void finish();
     const std::optional<EventFormat>& events() const { return events_; }
 
     // Worker, for each packet of ms milliseconds of audio that arrives while busy(): the

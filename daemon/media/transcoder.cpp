@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "codec/telephone_event.hpp"
 #include "daemon/media/counter.hpp"
 #include "daemon/media/deliver.hpp"
 #include "daemon/media/egress.hpp"
@@ -17,7 +18,19 @@ namespace {
 constexpr std::size_t kRtpHeader = 12;
 }
 
-Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(chain)), forwarder_(forwarder) {}
+Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(chain)), forwarder_(forwarder) {
+    // Control thread: the DTMF transcoding state is made here, never on the packet path.
+    codec::Status status = codec::Status::ok;
+    if (chain_.detect_dtmf && chain_.injector)
+        detector_ = codec::DtmfDetector::create(*this, status);
+    if (chain_.event_tones) {
+        tone_ = codec::DtmfGenerator::create(status);
+        tone_pcm_.reserve(codec::kDtmfRate);
+    }
+    if (status != codec::Status::ok)
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF transcoding in %s: %s", chain_.name.c_str(),
+                 codec::to_string(status));
+}
 
 uint64_t Transcoder::decode_errors() const {
     return peek(decode_errors_);
@@ -48,6 +61,10 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         pass_event(packet, *to, egress);
         return;
     }
+    if (tone_ && packet.header.payload_type == chain_.event_tones->input_type) {
+        play_event_as_tone(packet, egress);
+        return;
+    }
     if (packet.header.payload_type != chain_.input_type)
         return;
     decoded_.clear();
@@ -67,31 +84,84 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
     bump(packets_);
     bump(bytes_, uint64_t{packet.header.payload_length});
-    if (!started_) {
-        // Our timestamps start where the sender's are, in the output's clock; sequence
-        // numbers where its are.
-        started_ = true;
-        sequence_ = packet.header.sequence;
-        timestamp_ = static_cast<uint32_t>(uint64_t{packet.header.timestamp} *
-                                           static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
-                                           static_cast<uint64_t>(chain_.decoder->codec().clock_rate));
-    }
+    start_output(packet);
+    if (tone_playing_)
+        return;  // the sender's audio while its own event plays: the tones stand for it
+    if (detector_)
+        detector_->feed(decoded_);  // may begin or end a digit heard in it
     if (chain_.injector && chain_.injector->busy() && inject(packet, *to, egress))
         return;
     marker_ = marker_ || packet.header.marker;
-    input_ = &packet;
-    egress_ = &egress;
-    std::span<const int16_t> pcm(decoded_);
+    encode(decoded_, packet, egress);
+}
+
+void Transcoder::start_output(const Packet& packet) {
+    if (started_)
+        return;
+    // Our timestamps start where the sender's are, in the output's clock; sequence numbers
+    // where its are.
+    started_ = true;
+    sequence_ = packet.header.sequence;
+    timestamp_ = static_cast<uint32_t>(uint64_t{packet.header.timestamp} *
+                                       static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
+                                       static_cast<uint64_t>(chain_.decoder->codec().clock_rate));
+}
+
+void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egress& egress) {
     if (chain_.resampler) {
         resampled_.clear();
-        if (chain_.resampler->convert(decoded_, resampled_) != codec::Status::ok)
+        if (chain_.resampler->convert(pcm, resampled_) != codec::Status::ok)
             return;
         pcm = resampled_;
     }
+    input_ = &packet;
+    egress_ = &egress;
     bump(samples_, uint64_t{pcm.size()});
     chain_.encoder->encode(pcm, *this);
     input_ = nullptr;
     egress_ = nullptr;
+}
+
+void Transcoder::on_dtmf(const codec::DtmfDetector::Tone& tone) {
+    if (!tone.end) {
+        DtmfInjector::Digit digit;
+        digit.event = static_cast<uint8_t>(tone.event);
+        digit.volume = static_cast<uint8_t>(std::clamp(-tone.level_dbm0, 0, 63));
+        digit.duration_ms = DtmfInjector::kUntilFinished;
+        digit.pause_ms = 0;
+        chain_.injector->queue(digit);
+    } else {
+        chain_.injector->finish();
+    }
+}
+
+void Transcoder::play_event_as_tone(const Packet& packet, Egress& egress) {
+    codec::TelephoneEvent ev;
+    if (codec::parse_telephone_event({packet.data + packet.header.payload_offset, packet.header.payload_length}, ev) !=
+        codec::Status::ok)
+        return;
+    if (tone_event_timestamp_ != packet.header.timestamp) {  // a new event
+        if (ev.end && tone_event_timestamp_)
+            return;  // a late end packet of one already ended
+        tone_event_timestamp_ = packet.header.timestamp;
+        tone_played_ = 0;
+        tone_playing_ = tone_->start(ev.event, ev.volume) == codec::Status::ok;
+    }
+    if (!tone_playing_)
+        return;  // ended already (the end packet comes three times), or not a DTMF digit
+    // As much tone as the event grew since its last packet (at most a second).
+    const uint32_t grown = ev.duration > tone_played_ ? ev.duration - tone_played_ : 0;
+    tone_played_ = std::max(tone_played_, ev.duration);
+    const std::size_t samples =
+        std::min<std::size_t>(uint64_t{grown} * codec::kDtmfRate / chain_.event_tones->input_clock, codec::kDtmfRate);
+    tone_pcm_.resize(samples);  // within the capacity reserved at creation
+    tone_->generate(tone_pcm_);
+    if (ev.end) {
+        tone_->stop();
+        tone_playing_ = false;
+    }
+    start_output(packet);
+    encode(tone_pcm_, packet, egress);
 }
 
 void Transcoder::on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) {

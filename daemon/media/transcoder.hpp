@@ -28,7 +28,7 @@ namespace rtpe::media {
 
 class Forwarder;
 
-class Transcoder final : public Sink, private codec::PacketSink {
+class Transcoder final : public Sink, private codec::PacketSink, private codec::DtmfDetector::Listener {
 public:
     struct Chain {
         std::unique_ptr<codec::Decoder> decoder;
@@ -44,8 +44,13 @@ public:
             uint32_t input_clock = 8000, output_clock = 8000;
         };
         std::optional<Events> events;
-        // inject-DTMF: play DTMF's digits go out in this direction.
+        // inject-DTMF: play DTMF's digits go out in this direction; with detect_dtmf also
+        // the digits heard in the sender's audio (8 kHz mono), as the receiver's events.
         std::unique_ptr<DtmfInjector> injector;
+        bool detect_dtmf = false;
+        // The sender's telephone-event (input_type, input_clock) played as tones into the
+        // audio towards a receiver without telephone-event (8 kHz mono decoder).
+        std::optional<Events> event_tones;
         std::string name;  // "PCMU/8000 -> G722/8000", as the statistics list chains
     };
     // forwarder: the stream's own, whose target the output goes to and which takes what is
@@ -70,6 +75,13 @@ public:
 
 private:
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
+    void on_dtmf(const codec::DtmfDetector::Tone& tone) override;
+    // Our sequence and timestamps start from the first packet that produces output.
+    void start_output(const Packet& packet);
+    // The sender's RFC 4733 packet as tones in the receiver's audio (event_tones).
+    void play_event_as_tone(const Packet& packet, Egress& egress);
+    // PCM (at the decoder's rate) resampled and encoded as the packet's output.
+    void encode(std::span<const int16_t> pcm, const Packet& packet, Egress& egress);
     void pass_event(const Packet& packet, PacketStream& to, Egress& egress);
     // While play DTMF's digits play: true when the packet's audio was replaced by an event
     // (sent); otherwise decoded_ holds what to encode (the tones, in tone mode).
@@ -92,6 +104,14 @@ private:
     std::optional<uint32_t> event_input_timestamp_;
     uint32_t event_timestamp_ = 0;
     uint32_t injected_timestamp_ = 0;  // of the digit play DTMF is sending
+    // DTMF transcoding: the detector on the sender's audio; the tone generator for its
+    // events, the event being played (its timestamp, the duration played so far) and PCM.
+    std::unique_ptr<codec::DtmfDetector> detector_;
+    std::unique_ptr<codec::DtmfGenerator> tone_;
+    std::vector<int16_t> tone_pcm_;
+    std::optional<uint32_t> tone_event_timestamp_;
+    uint16_t tone_played_ = 0;
+    bool tone_playing_ = false;
     // The packet being transcoded and where its output goes, during consume().
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;

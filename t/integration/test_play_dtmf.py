@@ -11,15 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from media_testlib import PortPair, drain
+from media_testlib import PortPair, drain, dtmf_keys_in_pcmu
 from rtpe_testlib import decoded
 
 audioop = pytest.importorskip("audioop")
-
-DTMF_LOW = (697, 770, 852, 941)
-DTMF_HIGH = (1209, 1336, 1477, 1633)
-KEYS = ("123A", "456B", "789C", "*0#D")
-
 
 def sdp(origin, port, events=True):
     formats = "0 101" if events else "0"
@@ -93,33 +88,6 @@ def audio_during_digits(packets):
                any(low <= struct.unpack("!H", p[2:4])[0] <= high for low, high in spans.values()))
 
 
-def detected_digits(packets):
-    """In-band DTMF in b's PCMU, 20 ms at a time (Goertzel): the keys heard, each once."""
-    keys = []
-    last = None
-    for p in packets:
-        if p[1] & 0x7f != 0:
-            continue
-        x = np.frombuffer(audioop.ulaw2lin(p[12:], 2), dtype=np.int16).astype(float)
-
-        def power(f):
-            coeff = 2 * math.cos(2 * math.pi * f / 8000)
-            s1 = s2 = 0.0
-            for v in x:
-                s1, s2 = v + coeff * s1 - s2, s1
-            return s1 * s1 + s2 * s2 - coeff * s1 * s2
-
-        total = float(np.dot(x, x)) * len(x) / 2 + 1
-        low = [power(f) for f in DTMF_LOW]
-        high = [power(f) for f in DTMF_HIGH]
-        li, hi = int(np.argmax(low)), int(np.argmax(high))
-        key = KEYS[li][hi] if low[li] > 0.2 * total and high[hi] > 0.2 * total else None
-        if key and key != last:
-            keys.append(key)
-        last = key
-    return keys
-
-
 PLAYS = [{"digit": "5"}, {"digit": "#", "duration": 100, "volume": 20, "pause": 100}]
 
 
@@ -148,7 +116,7 @@ def test_tones_towards_a_receiver_without_telephone_event_as_oracle(daemons):
     for replies, got in results:
         assert replies == [{"result": "ok"}] * 2
         assert all(p[1] & 0x7f == 0 for p in got)
-    ours, theirs = (detected_digits(got) for _, got in results)
+    ours, theirs = (dtmf_keys_in_pcmu(got) for _, got in results)
     assert theirs == ["1", "9"]
     assert ours == theirs
 

@@ -76,3 +76,39 @@ class PortPair:
     def close(self):
         self.rtp.close()
         self.rtcp.close()
+
+
+DTMF_LOW = (697, 770, 852, 941)
+DTMF_HIGH = (1209, 1336, 1477, 1633)
+DTMF_KEYS = ("123A", "456B", "789C", "*0#D")
+
+
+def dtmf_keys_in_pcmu(packets):
+    """In-band DTMF in the PCMU (payload type 0) RTP packets, 20 ms at a time, by Goertzel
+    filters: the keys heard, each once per tone."""
+    import audioop
+    import math
+    import numpy as np
+    keys = []
+    last = None
+    for p in packets:
+        if p[1] & 0x7f != 0:
+            continue
+        x = np.frombuffer(audioop.ulaw2lin(p[12:], 2), dtype=np.int16).astype(float)
+
+        def power(f):
+            coeff = 2 * math.cos(2 * math.pi * f / 8000)
+            s1 = s2 = 0.0
+            for v in x:
+                s1, s2 = v + coeff * s1 - s2, s1
+            return s1 * s1 + s2 * s2 - coeff * s1 * s2
+
+        total = float(np.dot(x, x)) * len(x) / 2 + 1
+        low = [power(f) for f in DTMF_LOW]
+        high = [power(f) for f in DTMF_HIGH]
+        li, hi = int(np.argmax(low)), int(np.argmax(high))
+        key = DTMF_KEYS[li][hi] if low[li] > 0.2 * total and high[hi] > 0.2 * total else None
+        if key and key != last:
+            keys.append(key)
+        last = key
+    return keys
