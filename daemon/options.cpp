@@ -47,6 +47,16 @@ OptionSpec text(const char* name, char short_name, const char* arg, const char* 
             [&target](const std::vector<std::string>& v) { target = v.back(); }};
 }
 
+// A syslog facility by name (daemon, local0, ...), checked at start.
+OptionSpec facility(const char* name, const char* description, std::string& target) {
+    return {name, 0, ArgKind::value, "daemon|local0|...|local7", description,
+            [name, &target](const std::vector<std::string>& v) {
+                if (!log::facility_by_name(v.back()))
+                    bad_value(name, v.back(), "unknown syslog facility");
+                target = v.back();
+            }};
+}
+
 // Upstream keeps load and CPU limits in hundredths; so does this daemon.
 OptionSpec hundredths(const char* name, const char* description, int& target) {
     std::string option = name;
@@ -95,13 +105,7 @@ OptionSpec log_level_option(const char* name, char short_name, const char* descr
 }
 
 void add_logging(std::vector<OptionSpec>& t, DaemonOptions& o) {
-    t.push_back(text("log-facility", 0, "daemon|local0|...|local7", "syslog facility for log lines",
-                     o.log_facility));
-    t.back().apply = [&o](const std::vector<std::string>& v) {
-        if (!log::facility_by_name(v.back()))
-            bad_value("log-facility", v.back(), "unknown syslog facility");
-        o.log_facility = v.back();
-    };
+    t.push_back(facility("log-facility", "syslog facility for log lines", o.log_facility));
     t.push_back(log_level_option("log-level", 'L', "highest syslog priority logged, for subsystems without their own level", o.log_level));
     const auto& subsystems = log::subsystems();
     for (std::size_t i = 0; i < subsystems.size(); ++i) {
@@ -201,22 +205,10 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                          bad_value("b2b-url", v.back(), "must be an http:// or https://HOST[:PORT][/PATH] URL");
                      o.b2b_url = v.back();
                  }});
-    t.push_back(text("log-facility-cdr", 0, "daemon|local0|...|local7", "syslog facility for call detail records",
-                     o.log_facility_cdr));
-    t.back().apply = [&o](const std::vector<std::string>& v) {
-        if (!log::facility_by_name(v.back()))
-            bad_value("log-facility-cdr", v.back(), "unknown syslog facility");
-        o.log_facility_cdr = v.back();
-    };
+    t.push_back(facility("log-facility-cdr", "syslog facility for call detail records", o.log_facility_cdr));
     t.push_back(unsupported("log-facility-rtcp", 0, ArgKind::value, "daemon|local0|...|local7",
                             "syslog facility for RTCP reports"));
-    t.push_back(text("log-facility-dtmf", 0, "daemon|local0|...|local7", "syslog facility for DTMF events",
-                     o.log_facility_dtmf));
-    t.back().apply = [&o](const std::vector<std::string>& v) {
-        if (!log::facility_by_name(v.back()))
-            bad_value("log-facility-dtmf", v.back(), "unknown syslog facility");
-        o.log_facility_dtmf = v.back();
-    };
+    t.push_back(facility("log-facility-dtmf", "syslog facility for DTMF events", o.log_facility_dtmf));
     t.push_back({"dtmf-log-dest", 0, ArgKind::value, "IP46|HOSTNAME:PORT", "UDP address receiving DTMF events as JSON",
                  [&o](const std::vector<std::string>& v) {
                      auto parsed = net::parse_endpoint(v.back());
