@@ -9,6 +9,7 @@ FUZZ_SECONDS   ?= 600
 JOBS           ?= $(shell nproc)
 PYTHON         := /usr/bin/python3
 BENCH_ARGS     ?=
+TBENCH_ARGS    ?=
 KBENCH_ARGS    ?=
 
 CMAKE_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
@@ -69,11 +70,13 @@ fuzz: build-fuzz
 	$(PYTHON) t/run_all.py --fuzz-build-dir $(FUZZ_BUILD_DIR) --only fuzz --fuzz-seconds $(FUZZ_SECONDS)
 
 # Benchmarks, not tests (t/bench/README.md): our relay against Debian's rtpengine side by
-# side (BENCH_ARGS=--quick for ~30 s), then in-kernel forwarding against our userspace
-# relay in the qemu guest of t/kernel (KBENCH_ARGS=--quick for ~1 min). One after the
-# other, never in parallel: they would measure each other.
+# side (BENCH_ARGS=--quick for ~30 s), then transcoding the same way (TBENCH_ARGS=--quick
+# for ~1 min), then in-kernel forwarding against our userspace relay in the qemu guest of
+# t/kernel (KBENCH_ARGS=--quick for ~1 min). One after the other, never in parallel: they
+# would measure each other.
 bench: test-deps build
 	$(PYTHON) t/bench/relay_bench.py --ours $(BUILD_DIR)/bin/rtpengine $(BENCH_ARGS)
+	$(PYTHON) t/bench/transcode_bench.py --ours $(BUILD_DIR)/bin/rtpengine $(TBENCH_ARGS)
 	RTPE_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) t/bench/kernel_bench.py $(KBENCH_ARGS)
 
 # Only the kernel forwarding benchmark (about 5 minutes under TCG).

@@ -15,97 +15,19 @@ import argparse
 import base64
 import json
 import os
-import random
 import re
 import selectors
 import shutil
-import signal
 import socket
-import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from benchlib import (CLK_TCK, RTP_HEADER, Measure, add_common_args, log_summary, loadavg, make_peer_socket,
+                      median, run_side_by_side, sdp_port, spread, udp_rcvbuf_errors)
 
-RTP_HEADER = 12
 PCMU_PAYLOAD = 160            # 20 ms of PCMU: 172-byte RTP packets
-SOCKET_BUFFER = 1 << 20       # our peers' socket buffers (root may set up to rmem_max)
-
-
-# ---------------------------------------------------------------- bencode / ng ------
-
-def bencode(value):
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, (list, tuple)):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    if isinstance(value, dict):
-        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in value.items()) + b"e"
-    raise TypeError(type(value))
-
-
-def _bdecode(data, i):
-    c = data[i:i + 1]
-    if c == b"i":
-        end = data.index(b"e", i)
-        return int(data[i + 1:end]), end + 1
-    if c in (b"l", b"d"):
-        i += 1
-        items = []
-        while data[i:i + 1] != b"e":
-            v, i = _bdecode(data, i)
-            items.append(v)
-        if c == b"l":
-            return items, i + 1
-        return {items[k].decode(): items[k + 1] for k in range(0, len(items), 2)}, i + 1
-    colon = data.index(b":", i)
-    n = int(data[i:colon])
-    return data[colon + 1:colon + 1 + n], colon + 1 + n
-
-
-def bdecode(data):
-    return _bdecode(data, 0)[0]
-
-
-class Ng:
-    """One ng-over-UDP client socket; a request lost on the way is resent with its cookie."""
-
-    def __init__(self, port, timeout=2.0, tries=3):
-        self.address = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.timeout = timeout
-        self.tries = tries
-        self.counter = random.randrange(1, 1 << 30)
-
-    def close(self):
-        self.sock.close()
-
-    def request(self, dictionary, timeout=None, tries=None):
-        self.counter += 1
-        cookie = b"b%d" % self.counter
-        datagram = cookie + b" " + bencode(dictionary)
-        self.sock.settimeout(timeout or self.timeout)
-        for _ in range(tries or self.tries):
-            self.sock.sendto(datagram, self.address)
-            try:
-                while True:
-                    reply = self.sock.recv(65536)
-                    got, _, body = reply.partition(b" ")
-                    if got == cookie:
-                        return bdecode(body)
-            except socket.timeout:
-                continue
-        raise TimeoutError("no ng reply to %r" % dictionary.get("command"))
 
 
 def make_sdp(port, protocol="RTP/AVP", crypto=None):
@@ -130,104 +52,9 @@ def offered_tag(sdp, suite):
     return int(m.group(1))
 
 
-def sdp_port(sdp):
-    for line in sdp.split(b"\n"):
-        if line.startswith(b"m="):
-            return int(line.split()[1])
-    raise ValueError("no m= line")
-
-
 # ---------------------------------------------------------------- daemons -----------
 
-def proc_cpu_ticks(pid):
-    """utime+stime of the whole process (all threads, living and ended), in clock ticks."""
-    with open("/proc/%d/stat" % pid) as f:
-        data = f.read()
-    fields = data[data.rindex(")") + 2:].split()   # fields[0] is field 3 (state)
-    return int(fields[11]) + int(fields[12])        # fields 14 (utime) and 15 (stime)
-
-
-class BenchDaemon:
-    def __init__(self, label, binary, ng_port, port_min, port_max, workdir):
-        self.label = label
-        self.binary = binary
-        self.ng_port = ng_port
-        self.port_min = port_min
-        self.port_max = port_max
-        self.log_path = os.path.join(workdir, "%s.log" % label)
-        self.proc = None
-        self.ng = None
-
-    def command(self):
-        return [self.binary, "--config-file=none", "-f", "-E", "-t", "-1", "-i", "127.0.0.1",
-                "-n", "127.0.0.1:%d" % self.ng_port, "-m", str(self.port_min), "-M", str(self.port_max),
-                "--num-threads=1", "-L", "4", "--delete-delay=0"]
-
-    def start(self, timeout=15.0):
-        self.log = open(self.log_path, "wb")
-        # Own session: a Ctrl-C in the terminal reaches only this script, which then ends
-        # the daemon itself, by PID.
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.ng = Ng(self.ng_port)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited with %d; log in %s" % (self.label, self.proc.returncode, self.log_path))
-            try:
-                self.ng.request({"command": "ping"}, timeout=0.2, tries=1)
-                return
-            except TimeoutError:
-                pass
-        raise RuntimeError("%s did not answer ng ping within %.0f s" % (self.label, timeout))
-
-    def stop(self):
-        if self.ng:
-            self.ng.close()
-            self.ng = None
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)   # Popen signals exactly its own PID
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        self.proc = None
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def cpu_ticks(self):
-        return proc_cpu_ticks(self.proc.pid)
-
-    def threads(self):
-        return len(os.listdir("/proc/%d/task" % self.proc.pid))
-
-
 # ---------------------------------------------------------------- phases ------------
-
-class Measure:
-    """Daemon CPU (clock ticks) and wall time between start() and stop()."""
-
-    def __init__(self, daemon):
-        self.daemon = daemon
-
-    def __enter__(self):
-        self.t0 = time.monotonic()
-        self.c0 = self.daemon.cpu_ticks()
-        return self
-
-    def __exit__(self, *exc):
-        self.c1 = self.daemon.cpu_ticks()
-        self.t1 = time.monotonic()
-        self.ticks = self.c1 - self.c0
-        self.cpu = self.ticks / CLK_TCK
-        self.wall = self.t1 - self.t0
-        return False
-
 
 def phase_idle(daemon, seconds):
     with Measure(daemon) as m:
@@ -250,17 +77,6 @@ def phase_calls(daemon, count, tag):
             failures += sum(1 for r in (o, a, d) if r.get("result") != b"ok")
     return {"us_per_call": 1e6 * m.cpu / count, "ticks": m.ticks, "wall": m.wall,
             "calls_per_s_wall": count / m.wall, "failures": failures}
-
-
-def make_peer_socket():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-        try:
-            s.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
-        except OSError:
-            pass
-    s.bind(("127.0.0.1", 0))
-    return s
 
 
 def setup_media_calls(daemon, count, pool_size, tag, srtp=None):
@@ -329,13 +145,6 @@ def teardown_media_calls(daemon, sockets, call_ids):
             pass
     for s in sockets:
         s.close()
-
-
-def udp_rcvbuf_errors():
-    """System-wide count of UDP datagrams dropped for a full receive buffer."""
-    with open("/proc/net/snmp") as f:
-        rows = [line.split() for line in f if line.startswith("Udp:")]
-    return int(dict(zip(rows[0][1:], rows[1][1:]))["RcvbufErrors"])
 
 
 def run_helper(daemon, sockets, config, timeout):
@@ -532,21 +341,6 @@ def helper_main():
 
 # ---------------------------------------------------------------- report ------------
 
-def median(values):
-    return statistics.median(values) if values else float("nan")
-
-
-def spread(values, fmt):
-    if len(values) < 2:
-        return ""
-    return " (" + fmt.format(min(values)) + "-" + fmt.format(max(values)) + ")"
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 FIGURES = [
     # key, phase, field, label, unit, format, ratio meaningful
     ("idle", "idle", "idle_ms_per_s", "idle CPU", "ms/s", "{:.2f}", False),
@@ -637,31 +431,9 @@ def report(results, daemons, args):
                                                   max(r["loss_pct"] for r in lossy), sum(r["stalls"] for r in lossy)))
 
 
-def log_summary(daemon):
-    """Lines a daemon logged (at -L 4: warnings and errors), grouped without timestamps and ports."""
-    try:
-        with open(daemon.log_path, errors="replace") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return
-    groups = {}
-    for line in lines:
-        key = re.sub(r"\d+", "N", re.sub(r"^\[[\d.]+\]\s*", "", line))[:140]
-        groups[key] = groups.get(key, 0) + 1
-    if not groups:
-        print("%s logged nothing" % daemon.label)
-        return
-    print("%s logged %d line(s):" % (daemon.label, len(lines)))
-    for key, count in sorted(groups.items(), key=lambda kv: -kv[1])[:4]:
-        print("  %6d x %s" % (count, key))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ours", default=os.path.join(os.environ.get("RTPE_BUILD_DIR", os.path.join(REPO_ROOT, "build")),
-                                                      "bin", "rtpengine"),
-                        help="our daemon (default $RTPE_BUILD_DIR/bin/rtpengine, else build/bin/rtpengine)")
-    parser.add_argument("--reference", default="/usr/bin/rtpengine", help="upstream daemon (default /usr/bin/rtpengine)")
+    add_common_args(parser, time_limit=540.0)
     parser.add_argument("--calls", type=int, default=500, help="offer+answer+delete per round (default 500)")
     parser.add_argument("--streams", type=int, default=50,
                         help="calls with media in the paced phase, each two streams (default 50)")
@@ -674,12 +446,8 @@ def main():
                              "at most 50 packets per socket wake-up and mutes a socket that exceeds that repeatedly)")
     parser.add_argument("--idle-seconds", type=float, default=2.0, help="idle measurement per round (default 2)")
     parser.add_argument("--pool", type=int, default=8, help="sockets per side in the paced phase (default 8)")
-    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds, medians taken (default 3)")
-    parser.add_argument("--time-limit", type=float, default=540.0,
-                        help="start no new round after this many seconds (default 540)")
     parser.add_argument("--quick", action="store_true",
                         help="about 30 s: --calls 200 --streams 10 --seconds 1.5 --idle-seconds 0.5")
-    parser.add_argument("--json", help="also write all per-round figures to this file")
     parser.add_argument("--no-srtp", action="store_true",
                         help="skip the SRTP phases (they need Debian's python3-pylibsrtp for the load generator)")
     args = parser.parse_args()
@@ -687,76 +455,38 @@ def main():
         args.calls, args.streams, args.seconds, args.idle_seconds = 200, 10, 1.5, 0.5
 
     t_start = time.monotonic()
-    for binary in (args.ours, args.reference):
-        if not os.access(binary, os.X_OK):
-            sys.exit("not executable: %s" % binary)
-
-    workdir = tempfile.mkdtemp(prefix="relay-bench-")
-    base = random.randrange(20000, 50000, 2)
-    ng_ours, ng_ref = base - 4, base - 2
-    ours = BenchDaemon("ours", args.ours, ng_ours, base, base + 3999, workdir)
-    ref = BenchDaemon("reference", args.reference, ng_ref, base + 4000, base + 7999, workdir)
-    daemons = (ours, ref)
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
-
     print("relay_bench: nproc %d, clock ticks %d/s (CPU resolution %.0f ms), load average %s"
           % (os.cpu_count(), CLK_TCK, 1e3 / CLK_TCK, loadavg()))
     print("ours      %s" % args.ours)
     print("reference %s (--config-file=none)" % args.reference)
     print("rounds %d, calls %d, paced %d calls x 2 streams at %d pps for %.1f s, max rate %d streams for %.1f s"
           % (args.rounds, args.calls, args.streams, args.pps, args.seconds, args.max_streams, args.seconds))
-    results = {d.label: {} for d in daemons}
-    try:
-        for d in daemons:
-            d.start()
-        print("daemons: ours pid %d (%d threads), reference pid %d (%d threads); logs in %s"
-              % (ours.proc.pid, ours.threads(), ref.proc.pid, ref.threads(), workdir))
-        # Warm-up, not measured: first calls, first packets.
-        for d in daemons:
-            phase_calls(d, 20, "warm")
-            phase_max(d, 2, 0.3, args.window, "warm")
-        round_time = None
-        for rnd in range(args.rounds):
-            elapsed = time.monotonic() - t_start
-            if rnd > 0 and elapsed + (round_time or 0) > args.time_limit:
-                print("time limit: stopping after %d round(s)" % rnd)
-                break
-            r0 = time.monotonic()
-            order = daemons if rnd % 2 == 0 else daemons[::-1]
-            phases = [("idle", lambda d: phase_idle(d, args.idle_seconds))] if args.idle_seconds > 0 else []
+
+    def warm_up(d):
+        # Not measured: first calls, first packets.
+        phase_calls(d, 20, "warm")
+        phase_max(d, 2, 0.3, args.window, "warm")
+
+    def phases_of_round(rnd):
+        phases = [("idle", lambda d: phase_idle(d, args.idle_seconds))] if args.idle_seconds > 0 else []
+        phases += [
+            ("calls", lambda d: phase_calls(d, args.calls, "r%d" % rnd)),
+            ("paced", lambda d: phase_paced(d, args.streams, args.seconds, args.pps, args.pool, "r%d" % rnd)),
+            ("max", lambda d: phase_max(d, args.max_streams, args.seconds, args.window, "r%d" % rnd)),
+        ]
+        if not args.no_srtp:
             phases += [
-                ("calls", lambda d: phase_calls(d, args.calls, "r%d" % rnd)),
-                ("paced", lambda d: phase_paced(d, args.streams, args.seconds, args.pps, args.pool, "r%d" % rnd)),
-                ("max", lambda d: phase_max(d, args.max_streams, args.seconds, args.window, "r%d" % rnd)),
+                ("max_rtp_srtp", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
+                                                     "s%d" % rnd, "rtp-srtp")),
+                ("max_rekey", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
+                                                  "k%d" % rnd, "rekey")),
+                ("max_plain_busy", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
+                                                       "p%d" % rnd, "plain-busy")),
             ]
-            if not args.no_srtp:
-                phases += [
-                    ("max_rtp_srtp", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
-                                                         "s%d" % rnd, "rtp-srtp")),
-                    ("max_rekey", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
-                                                      "k%d" % rnd, "rekey")),
-                    ("max_plain_busy", lambda d: phase_max(d, args.max_streams, args.seconds, args.window,
-                                                           "p%d" % rnd, "plain-busy")),
-                ]
-            for name, run in phases:
-                for d in order:
-                    if not d.alive():
-                        raise RuntimeError("%s died; log in %s" % (d.label, d.log_path))
-                    row = run(d)
-                    results[d.label].setdefault(name, []).append(row)
-                    print("  round %d %-5s %-9s %s" % (rnd + 1, name, d.label,
-                          ", ".join("%s=%s" % (k, ("%.3g" % v) if isinstance(v, float) else v)
-                                    for k, v in row.items())), flush=True)
-            round_time = time.monotonic() - r0
-    except KeyboardInterrupt:
-        print("interrupted")
-    finally:
-        for d in daemons:
-            d.stop()
-    if not results[ours.label].get("calls"):
+        return phases
+
+    daemons, results, workdir = run_side_by_side(args, "relay-bench", t_start, warm_up, phases_of_round)
+    if not results[daemons[0].label].get("calls"):
         sys.exit("no complete round; daemon logs in %s" % workdir)
     report(results, daemons, args)
     print()
