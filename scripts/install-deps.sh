@@ -3,14 +3,14 @@
 # builds the packages of `make deb`); with --test also what the test suites drive
 # (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, the mosquitto
 # MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests,
-# opencore-amrnb and vo-amrwbenc as AMR/AMR-WB encoders for the codec tests, headless chromium and
+# headless chromium and
 # python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
 # never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query. `make deb` also needs dh-dkms and
 # libxtables-dev (the DKMS and iptables plugin packages); the packaging test runs dkms
-# and shellcheck. ffmpeg (libavcodec, libswresample),
-# bcg729 and spandsp are the codec layer's (lib/codec); libtiff writes and reads the fax
+# and shellcheck. ffmpeg (libavcodec, libswresample), bcg729, spandsp and the AMR
+# encoders (opencore-amrnb, vo-amrwbenc) are the codec layer's (lib/codec); libtiff writes and reads the fax
 # pages of the T.38 gateway test (t38-fax-tests, built with the rest).
 set -eu
 
@@ -24,6 +24,7 @@ libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev
 libavcodec-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev libtiff-dev
+libopencore-amrnb-dev libvo-amrwbenc-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
@@ -51,7 +52,6 @@ prometheus openssl
 mosquitto mosquitto-clients
 python3-aioice python3-pylibsrtp python3-numpy
 libsrtp2-dev
-libopencore-amrnb-dev libvo-amrwbenc-dev
 chromium
 "
 fi

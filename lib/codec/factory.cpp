@@ -50,7 +50,8 @@ bool usable(const CodecParams& params, Status& status) {
 template <typename Made>
 std::unique_ptr<Made> make(const CodecParams& params, Status& status,
                            std::unique_ptr<Made> (*av)(const CodecParams&, Status&),
-                           std::unique_ptr<Made> (*bcg729)(const CodecParams&, Status&)) {
+                           std::unique_ptr<Made> (*bcg729)(const CodecParams&, Status&),
+                           std::unique_ptr<Made> (*amr)(const CodecParams&, Status&)) {
     detail::install_av_log();
     status = Status::ok;
     if (!usable(params, status))
@@ -60,6 +61,8 @@ std::unique_ptr<Made> make(const CodecParams& params, Status& status,
         return av(params, status);
     case Engine::bcg729:
         return bcg729(params, status);
+    case Engine::amr:
+        return amr(params, status);
     case Engine::dtmf:
         break;
     }
@@ -70,11 +73,13 @@ std::unique_ptr<Made> make(const CodecParams& params, Status& status,
 }  // namespace
 
 std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
-    return make<Decoder>(params, status, detail::make_av_decoder, detail::make_bcg729_decoder);
+    return make<Decoder>(params, status, detail::make_av_decoder, detail::make_bcg729_decoder,
+                         detail::make_av_decoder);
 }
 
 std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {
-    return make<Encoder>(params, status, detail::make_av_encoder, detail::make_bcg729_encoder);
+    return make<Encoder>(params, status, detail::make_av_encoder, detail::make_bcg729_encoder,
+                         detail::make_amr_encoder);
 }
 
 }  // namespace rtpe::codec

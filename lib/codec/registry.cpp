@@ -40,9 +40,9 @@ constexpr std::array kCodecs = {
     CodecDef{"EVRC0", 8000, 8000, 0, 20, 0, 0, "", -1, Engine::avcodec, false},
     CodecDef{"EVRC1", 8000, 8000, 0, 20, 0, 0, "", -1, Engine::avcodec, false},
     CodecDef{"AMR", 8000, 8000, 1, 20, 20, 6700, "octet-align=1;mode-change-capability=2", -1,
-             Engine::avcodec, false},
+             Engine::amr, false},
     CodecDef{"AMR-WB", 16000, 16000, 1, 20, 20, 14250, "octet-align=1;mode-change-capability=2",
-             -1, Engine::avcodec, false},
+             -1, Engine::amr, false},
     CodecDef{"telephone-event", 8000, 8000, 1, 0, 0, 0, "0-15", -1, Engine::dtmf, true},
     CodecDef{"CN", 8000, 8000, 1, 20, 0, 0, "", 13, Engine::avcodec, true},
     CodecDef{"PCM-S16LE", 0, 0, 0, 0, 0, 0, "", -1, Engine::avcodec, false},
@@ -98,6 +98,9 @@ std::array<Support, kCodecs.size()> probe_all() {
         case Engine::avcodec:
             out[i].decode = find_av_decoder(kCodecs[i]) != nullptr;
             out[i].encode = find_av_encoder(kCodecs[i]) != nullptr;
+            break;
+        case Engine::amr:  // the encoders are linked in
+            out[i] = {find_av_decoder(kCodecs[i]) != nullptr, true};
             break;
         case Engine::bcg729:  // linked in: always there
         case Engine::dtmf:

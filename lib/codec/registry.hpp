@@ -20,6 +20,7 @@ enum class Engine : uint8_t {
     avcodec,     // ffmpeg's libavcodec
     bcg729,      // G.729 / G.729a
     dtmf,        // telephone-event (RFC 4733): ours, tones through spandsp
+    amr,         // AMR, AMR-WB: libavcodec decodes; opencore-amrnb, vo-amrwbenc encode
 };
 
 struct CodecDef {

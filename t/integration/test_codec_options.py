@@ -37,7 +37,7 @@ CODECS = [
     {"strip": ["PCMA"]}, {"strip": ["all"]}, {"strip": ["all"], "except": ["PCMA"]}, {"offer": ["PCMA", "PCMU"]},
     {"mask": ["PCMU"]}, {"transcode": ["opus"]}, {"transcode": ["G729"]}, {"transcode": ["PCMA"]},
     {"mask": ["all"], "transcode": ["opus"]}, {"strip": ["PCMU"], "transcode": ["PCMU"]}, {"consume": ["PCMU"]},
-    {"accept": ["PCMU"]}, {"strip": ["telephone-event"]}, {"transcode": ["AMR-WB"]},
+    {"accept": ["PCMU"]}, {"strip": ["telephone-event"]},
     {"transcode": ["opus/48000/2/32000"]}, {"transcode": ["speex"]}, {"transcode": ["GSM", "iLBC"]},
     {"except": ["G722"]}, {"strip": ["0"]}, {"transcode": ["G722", "PCMA"]}, {"strip": ["opus"]},
     {"mask": ["opus"], "transcode": ["PCMA"]}, {"transcode": ["opus/48000/1"]},

@@ -1,9 +1,8 @@
 // AMR and AMR-WB decoding measured with real speech frames. Debian 12's ffmpeg has no AMR
-// encoder (nor does upstream's Debian package), so independent encoders stand in as test
-// peers, the way libsrtp2 does for SRTP: opencore-amrnb and vo-amrwbenc (test-only
-// dependencies, `install-deps.sh --test`). Their storage-format frames go through our
-// RFC 4867 packetizer in both framings, then our decoder; the output is compared with
-// the input like any round trip.
+// encoder (nor does upstream's Debian package); opencore-amrnb and vo-amrwbenc, called
+// directly here (the codec layer encodes with them too), make the frames. Their
+// storage-format frames go through our RFC 4867 packetizer in both framings, then our
+// decoder; the output is compared with the input like any round trip.
 
 #include "codec/amr_payload.hpp"
 #include "codec/decoder.hpp"

@@ -122,6 +122,8 @@ INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip,
                          // G.711 39/37 dB, G.722 27/47 dB, G.729 12/11 dB, opus 32k mono
                          // sweep to 8 kHz 6 dB (corr 0.87), tone 16 dB, GSM 9/39 dB, G.723.1
                          // 6.3k 17/18 dB, speex 11k (16 kHz) 2.6/14 dB (corr 0.68/0.98);
+                         // AMR 6.7k (opencore) octet-aligned 10.2/9.6 dB (corr 0.97/0.95),
+                         // AMR-WB 14.25k (vo-amrwbenc) bandwidth-efficient 7.0/6.4 dB (corr 0.90/0.98);
                          // thresholds leave some room below.
                          ::testing::Values(Case{"PCMU", "", 1, 3400, 0.999, 33, 0.999, 33},
                                            Case{"PCMA", "", 1, 3400, 0.999, 32, 0.999, 32},
@@ -132,9 +134,13 @@ INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip,
                                            Case{"G723", "", 1, 3400, 0.97, 13, 0.97, 13},
                                            Case{"speex", "", 1, 7000, 0.55, 1.5, 0.95, 10},
                                            Case{"opus", "stereo=1;sprop-stereo=1;maxaveragebitrate=64000", 2,
-                                                8000, 0.7, 2.5, 0.99, 20}),
+                                                8000, 0.7, 2.5, 0.99, 20},
+                                           Case{"AMR", "octet-align=1", 1, 3400, 0.93, 8, 0.92, 7.5},
+                                           Case{"AMR-WB", "", 1, 7000, 0.86, 5.5, 0.96, 5}),
                          [](const auto& info) {
-                             return std::string(info.param.codec) + (info.param.channels == 2 ? "Stereo" : "Mono");
+                             std::string name = info.param.codec;
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name + (info.param.channels == 2 ? "Stereo" : "Mono");
                          });
 
 // The measure tells a right path from a wrong one. PCMU payloads through a PCMA decoder
