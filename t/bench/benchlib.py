@@ -5,13 +5,16 @@ relay_bench.py and transcode_bench.py import it; it is not a benchmark itself. O
 processes a benchmark starts are ended, each by its PID. See t/bench/README.md.
 """
 
+import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -338,3 +341,21 @@ def run_side_by_side(args, name, t_start, warm_up, phases_of_round, describe=Non
         for d in daemons:
             d.stop()
     return daemons, results, workdir
+
+
+def run_and_report(args, name, t_start, warm_up, phases_of_round, required_phase, report):
+    """run_side_by_side, then the benchmark's report (report(results, daemons, args)), the
+    daemons' log summaries, and the per-round figures into --json; exits when not even
+    required_phase completed once."""
+    daemons, results, workdir = run_side_by_side(args, name, t_start, warm_up, phases_of_round)
+    if not results[daemons[0].label].get(required_phase):
+        sys.exit("no complete round; daemon logs in %s" % workdir)
+    report(results, daemons, args)
+    print()
+    for d in daemons:
+        log_summary(d)
+    shutil.rmtree(workdir, ignore_errors=True)
+    print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "nproc": os.cpu_count(), "results": results}, f, indent=1)

@@ -17,15 +17,14 @@ import json
 import os
 import re
 import selectors
-import shutil
 import socket
 import struct
 import subprocess
 import sys
 import time
 
-from benchlib import (CLK_TCK, RTP_HEADER, Measure, add_common_args, log_summary, loadavg, make_peer_socket,
-                      median, run_side_by_side, sdp_port, spread, udp_rcvbuf_errors)
+from benchlib import (run_and_report, CLK_TCK, RTP_HEADER, Measure, add_common_args, loadavg, make_peer_socket,
+                      median, sdp_port, spread, udp_rcvbuf_errors)
 
 PCMU_PAYLOAD = 160            # 20 ms of PCMU: 172-byte RTP packets
 
@@ -485,18 +484,7 @@ def main():
             ]
         return phases
 
-    daemons, results, workdir = run_side_by_side(args, "relay-bench", t_start, warm_up, phases_of_round)
-    if not results[daemons[0].label].get("calls"):
-        sys.exit("no complete round; daemon logs in %s" % workdir)
-    report(results, daemons, args)
-    print()
-    for d in daemons:
-        log_summary(d)
-    shutil.rmtree(workdir, ignore_errors=True)
-    print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "nproc": os.cpu_count(), "results": results}, f, indent=1)
+    run_and_report(args, "relay-bench", t_start, warm_up, phases_of_round, "calls", report)
 
 
 if __name__ == "__main__":

@@ -24,19 +24,16 @@ Only the processes this script starts are ended, each by its PID.
 """
 
 import argparse
-import json
 import math
 import os
 import random
 import re
 import selectors
-import shutil
 import struct
-import sys
 import time
 
-from benchlib import (CLK_TCK, RTP_HEADER, add_common_args, log_summary, loadavg, make_peer_socket, median,
-                      run_side_by_side, sdp_port, spread)
+from benchlib import (run_and_report, CLK_TCK, RTP_HEADER, add_common_args, loadavg, make_peer_socket, median,
+                      sdp_port, spread)
 
 PPS = 50                  # 20 ms packets on every stream
 G711_PAYLOAD = 160        # 20 ms of PCMA/PCMU
@@ -619,18 +616,7 @@ def main():
                                                       args.slice, tag, first)))
         return phases
 
-    daemons, results, workdir = run_side_by_side(args, "transcode-bench", t_start, warm_up, phases_of_round)
-    if not results[daemons[0].label].get("relay"):
-        sys.exit("no complete round; daemon logs in %s" % workdir)
-    report(results, daemons, args)
-    print()
-    for d in daemons:
-        log_summary(d)
-    shutil.rmtree(workdir, ignore_errors=True)
-    print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "nproc": os.cpu_count(), "results": results}, f, indent=1)
+    run_and_report(args, "transcode-bench", t_start, warm_up, phases_of_round, "relay", report)
 
 if __name__ == "__main__":
     main()
