@@ -79,6 +79,9 @@ struct MediaSide {
     // The codec chain from this participant towards its peer, when the two share no codec
     // (the last one in use; earlier ones stay while the worker may use them).
     std::vector<std::unique_ptr<media::Transcoder>> transcoders;
+    // play media into this participant (the last one plays; earlier ones stay until the
+    // worker is done with them, and go with the streams when they are retired).
+    std::vector<std::unique_ptr<media::MediaPlayer>> players;
     bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
     // Some of its media is held back or silenced towards someone: the kernel is not told
     // of its streams, so that the worker sees every packet.

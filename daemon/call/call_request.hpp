@@ -120,6 +120,11 @@ struct CallRequest {
     std::optional<std::string> dtls_fingerprint;  // DTLS-fingerprint: the hash our a=fingerprint uses
     std::optional<int> tos;
     std::optional<net::SocketAddress> dtmf_log_dest;  // DTMF-log-dest: where the call's DTMF events go
+    // play media: what to play (one of file, blob, db-id), how often, from which packet on.
+    std::optional<std::string> media_file, media_blob;
+    std::optional<int64_t> media_db_id;
+    int repeat_times = 1;
+    int start_position = 0;
     std::optional<std::string> received_from_address;
     std::optional<int64_t> delete_delay;
 };

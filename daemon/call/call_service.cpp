@@ -82,7 +82,8 @@ MediaSide& CallService::media_at(Participant& side, std::size_t index, const Par
 
 CallService::MediaChanges::MediaChanges(media::WorkerPool& workers, std::deque<std::unique_ptr<Grave>>& graves,
                                         KernelOffload* offload)
-    : workers_(workers), graves_(graves), offload_(offload), tasks_(workers.size()), retired_(workers.size()) {}
+    : workers_(workers), graves_(graves), offload_(offload), tasks_(workers.size()), wake_(workers.size()),
+      retired_(workers.size()) {}
 
 CallService::MediaChanges::~MediaChanges() {
     // Changes run on the worker before any packet it fetches after this point, so a peer
@@ -96,7 +97,7 @@ CallService::MediaChanges::~MediaChanges() {
                     for (const auto& task : tasks)
                         task();
                 },
-                false);
+                wake_[w]);
         if (!retired_[w].empty()) {
             auto grave = std::make_unique<Grave>();
             grave->streams = std::move(retired_[w]);
@@ -138,6 +139,11 @@ void CallService::MediaChanges::on_worker(std::size_t worker, std::function<void
     tasks_[worker].push_back(std::move(task));
 }
 
+void CallService::MediaChanges::now_on_worker(const MediaSide& m, std::function<void()> task) {
+    tasks_[m.worker].push_back(std::move(task));
+    wake_[m.worker] = true;
+}
+
 void CallService::MediaChanges::retire(MediaSide& m) {
     if (!m.rtp)
         return;
@@ -150,8 +156,9 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.holes),
                                   std::move(m.ice_agent),
                                   std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp),
-                                  std::move(m.bundle_routes)});
+                                  std::move(m.bundle_routes), std::move(m.players)});
     m.srtp.clear();
+    m.players.clear();
     m.bundle_routes.clear();
     m.holes.clear();
     m.active = false;

@@ -148,6 +148,12 @@ public:
     // with all) into their transcoded audio; the call must have been set up with
     // inject-DTMF.
     void play_dtmf(const CallRequest& request, const media::DtmfInjector::Digit& digit);
+    // play media: the request's file or blob, decoded at once, played into the selected
+    // participants' audio media (or everyone's, with all) in the first codec of theirs this
+    // build encodes; returns its duration in ms. stop media stops it and returns the
+    // packets played (last-frame-pos).
+    int64_t play_media(const CallRequest& request);
+    uint64_t stop_media(const CallRequest& request);
 
     // Deletes the call now, or schedules it for the request's (else the configured)
     // delete delay. report sees the call, locked, as it was before it went. Returns false
@@ -232,6 +238,7 @@ private:
         std::vector<std::unique_ptr<SideSrtp>> srtp;
         std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
         std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
+        std::vector<std::unique_ptr<media::MediaPlayer>> players;  // stopped by stop_timers()
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -254,6 +261,9 @@ private:
         // worker's own timers).
         void on_worker(const MediaSide& m, std::function<void()> task);
         void on_worker(std::size_t worker, std::function<void()> task);
+        // The same, and the worker is woken for it (what must not wait for its next packet
+        // or the timer's kick, such as a media player starting).
+        void now_on_worker(const MediaSide& m, std::function<void()> task);
         // Stops m's streams now (what arrives is dropped); their worker closes the sockets
         // after its current batch, and they are freed once it has.
         void retire(MediaSide& m);
@@ -265,6 +275,7 @@ private:
         std::deque<std::unique_ptr<Grave>>& graves_;
         KernelOffload* offload_;
         std::vector<std::vector<std::function<void()>>> tasks_;  // by worker
+        std::vector<bool> wake_;                                 // by worker: post with a wake-up
         std::vector<std::vector<Retired>> retired_;              // by worker
     };
 

@@ -4,10 +4,14 @@
 // flow (media::MediaFilter), and filtered streams stay out of the kernel.
 
 #include <algorithm>
+#include <map>
+#include <random>
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/locked_call.hpp"
+#include "codec/audio_file.hpp"
 #include "rtp/payload_types.hpp"
+#include "util/log.hpp"
 #include "util/parse.hpp"
 
 namespace rtpe::call {
@@ -82,6 +86,51 @@ std::optional<std::string> encoding_of(const MediaSide& m, uint8_t type) {
     if (auto name = rtp::static_rtpmap(std::to_string(type)))
         return std::string(*name);
     return std::nullopt;
+}
+
+// The participants play media and stop media act on: the selected ones, else with all
+// everyone who has sent an SDP.
+std::vector<Participant*> media_receivers(Call& call, const CallRequest& request) {
+    std::vector<Participant*> out = selected_participants(call, request);
+    if (out.empty() && request.all)
+        for (auto& p : call.participants())
+            if (p->sdp_seen)
+                out.push_back(p.get());
+    if (out.empty())
+        throw CallError("No participant party specified");
+    return out;
+}
+
+// The encoder play media uses towards m's participant: the first of its negotiated
+// formats this build encodes (telephone-event and CN are no audio), at 20 ms.
+std::unique_ptr<codec::Encoder> playback_encoder(const MediaSide& m, uint8_t& payload_type) {
+    for (const auto& format : m.negotiated) {
+        const auto pt = parse_int(format);
+        if (!pt || *pt < 0 || *pt > 127)
+            continue;
+        const auto encoding = encoding_of(m, static_cast<uint8_t>(*pt));
+        if (!encoding)
+            continue;
+        const auto parts = split(*encoding, '/');
+        codec::CodecParams params;
+        params.def = codec::find_codec(parts[0]);
+        if (!params.def || params.def->supplemental)
+            continue;
+        params.clock_rate = parts.size() > 1 ? static_cast<int>(parse_int(parts[1]).value_or(0)) : 0;
+        params.channels = parts.size() > 2 ? static_cast<int>(parse_int(parts[2]).value_or(0)) : 0;
+        params.ptime = 20;
+        codec::Status status = codec::Status::ok;
+        if (auto encoder = codec::make_encoder(params, status)) {
+            payload_type = static_cast<uint8_t>(*pt);
+            return encoder;
+        }
+    }
+    return nullptr;
+}
+
+uint32_t random_u32() {
+    static thread_local std::mt19937 generator{std::random_device{}()};
+    return generator();
 }
 
 }  // namespace
@@ -199,6 +248,83 @@ void CallService::play_dtmf(const CallRequest& request, const media::DtmfInjecto
         }
     if (!queued)
         throw CallError("Call is not set up for DTMF injection (inject DTMF)");
+}
+
+int64_t CallService::play_media(const CallRequest& request) {
+    LockedCall call(registry_, request);
+    const std::vector<Participant*> receivers = media_receivers(*call, request);
+    const char* source = request.media_file ? "file" : request.media_blob ? "blob" : request.media_db_id ? "database"
+                                                                                                          : nullptr;
+    if (!source)
+        throw CallError("No media file specified");
+    const std::string failure = std::string("Failed to start media playback from ") + source;
+    if (!request.media_file && !request.media_blob) {
+        RTPE_LOG(core, log::kWarning, "%s: no database configured (--mysql-* is not supported)", failure.c_str());
+        throw CallError(failure);
+    }
+    MediaChanges changes(workers_, graves_, offload_.get());
+    std::map<int, std::shared_ptr<const std::vector<int16_t>>> decoded;  // by sample rate
+    int64_t duration = -1;
+    for (Participant* p : receivers)
+        for (auto& m : p->medias) {
+            if (!m->rtp || m->type != "audio")
+                continue;
+            uint8_t payload_type = 0;
+            auto encoder = playback_encoder(*m, payload_type);
+            if (!encoder)
+                continue;
+            const int rate = encoder->input_format().rate;
+            auto& pcm = decoded[rate];
+            if (!pcm) {  // each rate decoded once per command, whoever hears it
+                auto samples = std::make_shared<std::vector<int16_t>>();
+                const auto* blob = request.media_blob ? reinterpret_cast<const uint8_t*>(request.media_blob->data())
+                                                      : nullptr;
+                const codec::AudioFileResult result =
+                    request.media_file ? codec::decode_audio_file(*request.media_file, rate, *samples)
+                                       : codec::decode_audio_blob({blob, request.media_blob->size()}, rate, *samples);
+                if (result.status != codec::Status::ok) {
+                    RTPE_LOG(core, log::kWarning, "%s: %s", failure.c_str(), result.error.c_str());
+                    throw CallError(failure);
+                }
+                pcm = std::move(samples);
+            }
+            duration = static_cast<int64_t>(pcm->size()) * 1000 / rate;
+            media::MediaPlayer::Settings settings;
+            settings.pcm = pcm;
+            settings.encoder = std::move(encoder);
+            settings.payload_type = payload_type;
+            settings.ssrc = random_u32();
+            settings.first_sequence = static_cast<uint16_t>(random_u32());
+            settings.first_timestamp = random_u32();
+            settings.repeat_times = request.repeat_times;
+            settings.start_packet = static_cast<std::size_t>(request.start_position);
+            m->players.push_back(std::make_unique<media::MediaPlayer>(std::move(settings), *m->rtp));
+            media::MediaPlayer* player = m->players.back().get();
+            changes.now_on_worker(*m, [player] { player->start(); });
+        }
+    if (duration < 0) {
+        RTPE_LOG(core, log::kWarning, "%s: no audio media with a codec to play it in", failure.c_str());
+        throw CallError(failure);
+    }
+    return duration;
+}
+
+uint64_t CallService::stop_media(const CallRequest& request) {
+    LockedCall call(registry_, request);
+    MediaChanges changes(workers_, graves_, offload_.get());
+    bool playing = false;
+    uint64_t played = 0;
+    for (Participant* p : media_receivers(*call, request))
+        for (auto& m : p->medias)
+            if (!m->players.empty() && !m->players.back()->done()) {
+                media::MediaPlayer* player = m->players.back().get();
+                played = std::max(played, player->packets_sent());
+                changes.now_on_worker(*m, [player] { player->stop(); });
+                playing = true;
+            }
+    if (!playing)
+        throw CallError("Not currently playing media");
+    return played;
 }
 
 void CallService::check_media_selection(const CallRequest& request) {

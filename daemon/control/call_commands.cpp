@@ -116,6 +116,13 @@ void add_call_commands(NgCommandTable& table, call::CallService& service) {
     add_call_command(table, "play DTMF", [&service](const NgRequest& r, bencode::Value&) {
         service.play_dtmf(parse_call_request(r.dictionary), dtmf_digit_of(r.dictionary));
     });
+    add_call_command(table, "play media", [&service](const NgRequest& r, bencode::Value& reply) {
+        reply.set("duration", bencode::Value::integer(service.play_media(parse_call_request(r.dictionary))));
+    });
+    add_call_command(table, "stop media", [&service](const NgRequest& r, bencode::Value& reply) {
+        const uint64_t played = service.stop_media(parse_call_request(r.dictionary));
+        reply.set("last-frame-pos", bencode::Value::integer(static_cast<int64_t>(played)));
+    });
     for (const char* name : {"start forwarding", "stop forwarding"})
         add_call_command(table, name, [&service](const NgRequest& r, bencode::Value&) {
             service.check_media_selection(parse_call_request(r.dictionary));

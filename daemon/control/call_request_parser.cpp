@@ -290,6 +290,15 @@ CallRequest parse_call_request(const bencode::Value& d) {
             throw NgError("Invalid DTMF-log-dest: " + parsed.error);
         r.dtmf_log_dest = parsed.addresses.front();
     }
+    if (const std::string* file = d.find_string("file"))
+        r.media_file = *file;
+    if (const std::string* blob = d.find_string("blob"))
+        r.media_blob = *blob;
+    r.media_db_id = integer_of(d, "db-id");
+    if (auto n = integer_of(d, "repeat-times"); n && *n > 0)
+        r.repeat_times = static_cast<int>(std::min<int64_t>(*n, 1000000));
+    if (auto n = integer_of(d, "start-pos"); n && *n > 0)
+        r.start_position = static_cast<int>(std::min<int64_t>(*n, 1 << 30));
     if (auto value = integer_of(d, "delete-delay"); value && *value >= 0)
         r.delete_delay = *value;
     if (const bencode::Value* rc = d.find("record-call"); rc && rc->is_string() && canonical_flag(rc->as_string()) == "yes")

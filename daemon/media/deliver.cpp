@@ -41,4 +41,31 @@ void deliver(PacketStream& to, const Packet& packet, Egress& egress) {
     egress.queue(to.fd(), to.endpoint, buffer.data(), length, failures);
 }
 
+Packet build_rtp(std::span<uint8_t> buffer, const rtp::RtpHeader& h, std::span<const uint8_t> payload,
+                 PacketStream* ingress) {
+    constexpr std::size_t kHeader = 12;
+    Packet out;
+    if (kHeader + payload.size() > buffer.size())
+        return out;
+    uint8_t* p = buffer.data();
+    p[0] = 0x80;
+    p[1] = static_cast<uint8_t>((h.marker ? 0x80 : 0) | (h.payload_type & 0x7f));
+    p[2] = static_cast<uint8_t>(h.sequence >> 8);
+    p[3] = static_cast<uint8_t>(h.sequence);
+    for (int i = 0; i < 4; ++i) {
+        p[4 + i] = static_cast<uint8_t>(h.timestamp >> (24 - 8 * i));
+        p[8 + i] = static_cast<uint8_t>(h.ssrc >> (24 - 8 * i));
+    }
+    std::memcpy(p + kHeader, payload.data(), payload.size());
+    out.data = p;
+    out.length = kHeader + payload.size();
+    out.ingress = ingress;
+    out.demux = rtp::Demux::rtp_or_rtcp;
+    out.is_rtp = true;
+    out.header = h;
+    out.header.payload_offset = kHeader;
+    out.header.payload_length = payload.size();
+    return out;
+}
+
 }  // namespace rtpe::media

@@ -10,8 +10,8 @@ void Forwarder::consume(const Packet& packet, Egress& egress) {
     if (bundle_)
         if (const BundleRoute* route = bundle_->route(packet))
             to = packet.is_rtcp ? route->rtcp_target : route->target;
-    if (!to || !to->sendable())
-        return;
+    if (!to || !to->sendable() || (to->player && packet.is_rtp))
+        return;  // nowhere to send to, or play media speaks to that participant now
     deliver_filtered(filter, *to, packet, egress);
 }
 

@@ -23,6 +23,7 @@
 #include "daemon/media/dtls_handler.hpp"
 #include "daemon/media/early_datagrams.hpp"
 #include "daemon/media/forwarder.hpp"
+#include "daemon/media/media_player.hpp"
 #include "daemon/media/ice_endpoint.hpp"
 #include "daemon/media/payload_counts.hpp"
 #include "daemon/media/rtcp_quality.hpp"
@@ -178,6 +179,8 @@ public:
     // The codec chain towards the peer, when the two sides share no codec: it stands in
     // for the forwarder (and hands it what is not its RTP). Owned by the call.
     Transcoder* transcoder = nullptr;
+    // play media into this participant: while it plays, its peer's RTP is held back.
+    MediaPlayer* player = nullptr;
     // Makes sinks what forwarder, transcoder and fan_out say; after changing any.
     void rebuild_sinks() {
         sinks.clear();

@@ -346,6 +346,8 @@ void PacketStream::start_learning_timer(int64_t due_ms) {
 void PacketStream::stop_timers() {
     if (WorkerTimers* timers = this_worker().timers)
         timers->cancel(learning_timer_);
+    if (player)
+        player->stop();
     if (ice)
         ice->stop();
     if (dtls)

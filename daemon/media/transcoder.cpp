@@ -14,10 +14,6 @@
 
 namespace rtpe::media {
 
-namespace {
-constexpr std::size_t kRtpHeader = 12;
-}
-
 Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(chain)), forwarder_(forwarder) {
     // Control thread: the DTMF transcoding state is made here, never on the packet path.
     codec::Status status = codec::Status::ok;
@@ -51,7 +47,7 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
         return;
     }
     PacketStream* to = forwarder_.target();
-    if (!to || !to->sendable())
+    if (!to || !to->sendable() || to->player)
         return;
     // block DTMF and block media hold back what they name before the chain sees it.
     const MediaFilter& filter = forwarder_.filter;
@@ -213,37 +209,20 @@ void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egre
 void Transcoder::send(PacketStream& to, Egress& egress, const Packet& input, uint8_t type, bool marker,
                       uint32_t timestamp, std::span<const uint8_t> payload, std::size_t scaled_duration_at,
                       uint16_t duration) {
-    const uint32_t ssrc = input.header.ssrc;
-    std::span<uint8_t> buffer = egress.scratch();
-    if (kRtpHeader + payload.size() > buffer.size())
+    rtp::RtpHeader h;
+    h.payload_type = type;
+    h.marker = marker;
+    h.sequence = sequence_;
+    h.timestamp = timestamp;
+    h.ssrc = input.header.ssrc;
+    const std::span<uint8_t> buffer = egress.scratch();
+    Packet out = build_rtp(buffer, h, payload, input.ingress);
+    if (!out.length)
         return;
-    uint8_t* p = buffer.data();
-    p[0] = 0x80;
-    p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (type & 0x7f));
-    p[2] = static_cast<uint8_t>(sequence_ >> 8);
-    p[3] = static_cast<uint8_t>(sequence_);
-    for (int i = 0; i < 4; ++i) {
-        p[4 + i] = static_cast<uint8_t>(timestamp >> (24 - 8 * i));
-        p[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
-    }
-    std::memcpy(p + kRtpHeader, payload.data(), payload.size());
     if (scaled_duration_at) {  // an event's duration, in the receiver's clock
-        p[kRtpHeader + scaled_duration_at] = static_cast<uint8_t>(duration >> 8);
-        p[kRtpHeader + scaled_duration_at + 1] = static_cast<uint8_t>(duration);
+        buffer[out.header.payload_offset + scaled_duration_at] = static_cast<uint8_t>(duration >> 8);
+        buffer[out.header.payload_offset + scaled_duration_at + 1] = static_cast<uint8_t>(duration);
     }
-    Packet out;
-    out.data = p;
-    out.length = kRtpHeader + payload.size();
-    out.ingress = input.ingress;
-    out.demux = rtp::Demux::rtp_or_rtcp;
-    out.is_rtp = true;
-    out.header.payload_type = type;
-    out.header.marker = marker;
-    out.header.sequence = sequence_;
-    out.header.timestamp = timestamp;
-    out.header.ssrc = ssrc;
-    out.header.payload_offset = kRtpHeader;
-    out.header.payload_length = payload.size();
     ++sequence_;
     deliver(to, out, egress);
 }

@@ -1,0 +1,156 @@
+"""play media and stop media against Debian's 10.5 on the same path: a WAV file (or the
+same bytes as a blob) played into one participant arrives as its codec's RTP at 20 ms,
+with an SSRC, sequence and timestamps of its own, and decodes to the tone in the file;
+repeat-times, stop media and the refusals as upstream; while it plays, the peer's audio
+towards that participant is held back."""
+
+import audioop
+import math
+import re
+import struct
+import time
+import wave
+
+import numpy as np
+
+from media_testlib import PortPair, drain
+from rtpe_testlib import decoded
+
+
+def sdp(origin, port, formats):
+    return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                        "m=audio %d RTP/AVP %s" % (port, " ".join(map(str, formats))), ""])
+
+
+def tone_wav(path, seconds=1.0, rate=16000, frequency=1000):
+    t = np.arange(int(seconds * rate))
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((0.3 * 32767 * np.sin(2 * math.pi * frequency * t / rate)).astype(np.int16).tobytes())
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class Call:
+    def __init__(self, daemon, call_id):
+        self.daemon, self.call_id = daemon, call_id
+        self.a, self.b = PortPair(), PortPair()
+        offer = self.request("offer", **{"from-tag": "a", "sdp": sdp("a", self.a.port(), [8, 0])})
+        self.to_b = int(re.search(r"m=audio (\d+)", offer["sdp"]).group(1))
+        self.request("answer", **{"from-tag": "a", "to-tag": "b", "sdp": sdp("b", self.b.port(), [0, 8])})
+
+    def request(self, command, **keys):
+        return decoded(self.daemon.ng.request(dict({"command": command, "call-id": self.call_id}, **keys)))
+
+    def close(self):
+        self.request("delete")
+        self.a.close()
+        self.b.close()
+
+
+def dominant_frequency(packets):
+    pcm = np.frombuffer(b"".join(audioop.ulaw2lin(p[12:], 2) for p in packets), dtype=np.int16).astype(float)
+    spectrum = np.abs(np.fft.rfft(pcm))
+    return np.argmax(spectrum) * 8000 / len(pcm)
+
+
+def summary(packets):
+    """What a participant got from the player: count, payload types, whether sequence and
+    timestamps run on by one packet of 20 ms, one SSRC, the marker on the first."""
+    seqs = [struct.unpack("!H", p[2:4])[0] for p in packets]
+    stamps = [struct.unpack("!I", p[4:8])[0] for p in packets]
+    return {"types": sorted({p[1] & 0x7f for p in packets}),
+            "in order": all((b - a) % 65536 == 1 for a, b in zip(seqs, seqs[1:])) and
+                        all((b - a) % 2**32 == 160 for a, b in zip(stamps, stamps[1:])),
+            "ssrcs": len({p[8:12] for p in packets}), "marker first": bool(packets and packets[0][1] & 0x80)}
+
+
+def test_play_file_and_blob_as_oracle(daemons, tmp_path):
+    path = str(tmp_path / "tone.wav")
+    blob = tone_wav(path)
+    results = []
+    for daemon in daemons:
+        call = Call(daemon, "play-media")
+        try:
+            played = call.request("play media", **{"from-tag": "a", "file": path})
+            time.sleep(1.4)
+            to_a = drain(call.a.rtp)
+            assert drain(call.b.rtp) == []
+            twice = call.request("play media", **{"from-tag": "b", "blob": blob, "repeat-times": 2})
+            time.sleep(2.4)
+            to_b = drain(call.b.rtp)
+            results.append((played, twice, len(to_a), summary(to_a), len(to_b), summary(to_b),
+                            round(dominant_frequency(to_a)), round(dominant_frequency(to_b))))
+        finally:
+            call.close()
+    ours, theirs = results
+    assert theirs[0] == theirs[1] == {"duration": 1000, "result": "ok"}
+    assert ours[:2] == theirs[:2]
+    # about 50 packets a second; both daemons within two of that
+    for r in results:
+        assert abs(r[2] - 50) <= 2 and abs(r[4] - 100) <= 3, r
+        assert r[6] == r[7] == 1000, r
+    assert ours[3] == theirs[3] == {"types": [0], "in order": True, "ssrcs": 1, "marker first": ours[3]["marker first"]}
+    assert ours[5]["types"] == theirs[5]["types"] and ours[5]["in order"] and ours[5]["ssrcs"] == 1
+
+
+def test_stop_media_and_refusals_as_oracle(daemons, tmp_path):
+    path = str(tmp_path / "long.wav")
+    tone_wav(path, seconds=5)
+    for daemon in daemons:
+        call = Call(daemon, "stop-media")
+        try:
+            assert call.request("stop media", **{"from-tag": "a"}) == \
+                {"result": "error", "error-reason": "Not currently playing media"}
+            assert call.request("play media", **{"file": path}) == \
+                {"result": "error", "error-reason": "No participant party specified"}
+            assert call.request("play media", **{"from-tag": "a"}) == \
+                {"result": "error", "error-reason": "No media file specified"}
+            assert call.request("play media", **{"from-tag": "a", "file": str(tmp_path / "missing.wav")}) == \
+                {"result": "error", "error-reason": "Failed to start media playback from file"}
+            assert call.request("play media", **{"from-tag": "a", "blob": "not a media file"}) == \
+                {"result": "error", "error-reason": "Failed to start media playback from blob"}
+            assert call.request("play media", **{"from-tag": "a", "db-id": 1}) == \
+                {"result": "error", "error-reason": "Failed to start media playback from database"}
+            assert call.request("play media", **{"from-tag": "a", "file": path})["duration"] == 5000
+            time.sleep(0.5)
+            stopped = call.request("stop media", **{"from-tag": "a"})
+            assert stopped["result"] == "ok"
+            if daemon is daemons[0]:  # upstream after 10.5 answers it; 10.5 does not
+                assert 15 <= stopped["last-frame-pos"] <= 35, stopped
+            time.sleep(0.2)
+            drain(call.a.rtp)
+            time.sleep(0.3)
+            assert drain(call.a.rtp) == []
+        finally:
+            call.close()
+
+
+def test_peer_audio_held_back_while_playing(daemons, tmp_path):
+    """Ours: b's audio towards a gives way to what plays into a, and comes back after."""
+    path = str(tmp_path / "short.wav")
+    tone_wav(path, seconds=0.5)
+    call = Call(daemons[0], "play-over-peer")
+    try:
+        def b_sends(n, seq):
+            for i in range(n):
+                call.b.rtp.sendto(struct.pack("!BBHII", 0x80, 0, seq + i, (seq + i) * 160, 0xB0B0B0B0) +
+                                  b"\x55" * 160, ("127.0.0.1", call.to_b))
+                time.sleep(0.02)
+
+        b_sends(5, 100)
+        assert call.request("play media", **{"from-tag": "a", "file": path})["duration"] == 500
+        b_sends(20, 105)
+        time.sleep(0.3)
+        b_sends(5, 125)
+        time.sleep(0.2)
+        got = drain(call.a.rtp)
+        from_b = [struct.unpack("!H", p[2:4])[0] for p in got if p[8:12] == b"\xb0\xb0\xb0\xb0"]
+        from_player = [p for p in got if p[8:12] != b"\xb0\xb0\xb0\xb0"]
+        assert 23 <= len(from_player) <= 27
+        assert from_b[:5] == list(range(100, 105)) and from_b[-5:] == list(range(125, 130))
+        assert not any(110 <= s < 122 for s in from_b), from_b
+    finally:
+        call.close()
