@@ -77,6 +77,7 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     s.dtls_context.ciphers = o.dtls_ciphers;
     s.dtls_mtu = static_cast<std::size_t>(o.dtls_mtu);
     s.dtls_passive = o.dtls_passive;
+    s.media_database = {o.mysql_host, o.mysql_port, o.mysql_user, o.mysql_pass, o.mysql_query};
     if (!o.log_facility_cdr.empty())
         s.cdr_facility = *log::facility_by_name(o.log_facility_cdr);
     if (o.endpoint_learning == "immediate")

@@ -282,11 +282,11 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                             "scheduling policy of idle threads"));
     t.push_back(unsupported("idle-priority", 0, ArgKind::value, "INT", "scheduling priority of idle threads"));
     t.push_back(flag("log-srtp-keys", 0, "log SRTP keys to the error log instead of the debug log", o.log_srtp_keys));
-    t.push_back(unsupported("mysql-host", 0, ArgKind::value, "HOST|IP", "MySQL server holding media files to play"));
-    t.push_back(unsupported("mysql-port", 0, ArgKind::value, "INT", "MySQL port"));
-    t.push_back(unsupported("mysql-user", 0, ArgKind::value, "USERNAME", "MySQL user"));
-    t.push_back(unsupported("mysql-pass", 0, ArgKind::value, "PASSWORD", "MySQL password"));
-    t.push_back(unsupported("mysql-query", 0, ArgKind::value, "STRING", "query returning a media file by id"));
+    t.push_back(text("mysql-host", 0, "HOST|IP", "MySQL server holding media files to play", o.mysql_host));
+    t.push_back(integer("mysql-port", 0, "INT", "MySQL port", o.mysql_port, 1, 65535));
+    t.push_back(text("mysql-user", 0, "USERNAME", "MySQL user", o.mysql_user));
+    t.push_back(text("mysql-pass", 0, "PASSWORD", "MySQL password", o.mysql_pass));
+    t.push_back(text("mysql-query", 0, "STRING", "query returning a media file by id", o.mysql_query));
     t.push_back({"endpoint-learning", 0, ArgKind::value, "delayed|immediate|off|heuristic",
                  "how peers' real addresses are learned: delayed, immediate, off, heuristic",
                  [&o](const std::vector<std::string>& v) {

@@ -104,6 +104,10 @@ struct DaemonOptions {
     // DTMF events as JSON: to syslog at this facility (empty: not), to a UDP address, to the
     // ng TCP clients connected.
     std::string log_facility_dtmf;
+    // play media's database: the server, and the query ("%llu" for the id) returning a file.
+    std::string mysql_host;
+    int mysql_port = 3306;
+    std::string mysql_user, mysql_pass, mysql_query;
     std::optional<net::SocketAddress> dtmf_log_dest;
     bool dtmf_log_ng_tcp = false;
 

@@ -2,7 +2,8 @@
 # Installs the build dependencies with apt-get (python3 writes the man pages, debhelper
 # builds the packages of `make deb`); with --test also what the test suites drive
 # (Kamailio, sipp, pytest, lintian and systemd-analyze for the packages, the mosquitto
-# MQTT broker and clients, libsrtp2 as an independent SRTP peer for the interop tests,
+# MQTT broker and clients, MariaDB's server for play media's database, libsrtp2 as an
+# independent SRTP peer for the interop tests,
 # headless chromium and
 # python3-pylibsrtp for the WebRTC end-to-end tests, and Debian's
 # rtpengine daemon and tools as the differential-test oracle, which the product itself
@@ -25,6 +26,7 @@ libmosquitto-dev
 zlib1g-dev
 libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev libtiff-dev
 libopencore-amrnb-dev libvo-amrwbenc-dev
+libmariadb-dev
 googletest libgtest-dev libgmock-dev
 netcat-openbsd
 python3
@@ -50,6 +52,7 @@ rtpengine-daemon rtpengine-utils
 lintian systemd man-db dkms shellcheck
 prometheus openssl
 mosquitto mosquitto-clients
+mariadb-server
 python3-aioice python3-pylibsrtp python3-numpy
 libsrtp2-dev
 chromium

@@ -19,6 +19,7 @@
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/stats/statistics.hpp"
+#include "db/media_database.hpp"
 #include "dtls/certificate.hpp"
 #include "dtls/context.hpp"
 #include "sdp/session.hpp"
@@ -38,6 +39,7 @@ struct CallSettings {
     dtls::ContextOptions dtls_context;
     std::size_t dtls_mtu = 1200;
     bool dtls_passive = false;
+    db::MediaDatabaseSettings media_database;  // --mysql-*: play media's db-id
 };
 
 // What one m= line of an offer or answer needs, as negotiation decides it before anything

@@ -258,10 +258,20 @@ int64_t CallService::play_media(const CallRequest& request) {
     if (!source)
         throw CallError("No media file specified");
     const std::string failure = std::string("Failed to start media playback from ") + source;
+    // A database row is fetched once, then played like a blob.
+    std::vector<uint8_t> row;
     if (!request.media_file && !request.media_blob) {
-        RTPE_LOG(core, log::kWarning, "%s: no database configured (--mysql-* is not supported)", failure.c_str());
-        throw CallError(failure);
+        std::string error;
+        if (*request.media_db_id < 0 ||
+            !db::fetch_media(settings_.media_database, static_cast<uint64_t>(*request.media_db_id), row, error)) {
+            RTPE_LOG(core, log::kWarning, "%s: %s", failure.c_str(), error.c_str());
+            throw CallError(failure);
+        }
     }
+    const std::span<const uint8_t> blob =
+        request.media_blob ? std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(request.media_blob->data()),
+                                                      request.media_blob->size())
+                           : std::span<const uint8_t>(row);
     MediaChanges changes(workers_, graves_, offload_.get());
     std::map<int, std::shared_ptr<const std::vector<int16_t>>> decoded;  // by sample rate
     int64_t duration = -1;
@@ -277,11 +287,9 @@ int64_t CallService::play_media(const CallRequest& request) {
             auto& pcm = decoded[rate];
             if (!pcm) {  // each rate decoded once per command, whoever hears it
                 auto samples = std::make_shared<std::vector<int16_t>>();
-                const auto* blob = request.media_blob ? reinterpret_cast<const uint8_t*>(request.media_blob->data())
-                                                      : nullptr;
                 const codec::AudioFileResult result =
                     request.media_file ? codec::decode_audio_file(*request.media_file, rate, *samples)
-                                       : codec::decode_audio_blob({blob, request.media_blob->size()}, rate, *samples);
+                                       : codec::decode_audio_blob(blob, rate, *samples);
                 if (result.status != codec::Status::ok) {
                     RTPE_LOG(core, log::kWarning, "%s: %s", failure.c_str(), result.error.c_str());
                     throw CallError(failure);
