@@ -60,6 +60,12 @@ struct IoFree {
     }
 };
 
+// What a blob names is not opened: a playlist or concat script in a blob from the ng
+// protocol must not make the daemon read other files or fetch URLs.
+int refuse_nested_open(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) {
+    return AVERROR(EPERM);
+}
+
 AudioFileResult failed(Status status, std::string error) {
     return {status, std::move(error)};
 }
@@ -123,7 +129,12 @@ AudioFileResult decode_input(AVFormatContext* fmt, int rate, std::vector<int16_t
 AudioFileResult decode_audio_file(const std::string& path, int rate, std::vector<int16_t>& pcm) {
     detail::install_av_log();
     AVFormatContext* raw = nullptr;
-    if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0)
+    // Local files only, also for what a playlist in it names.
+    AVDictionary* options = nullptr;
+    av_dict_set(&options, "protocol_whitelist", "file", 0);
+    const int opened = avformat_open_input(&raw, path.c_str(), nullptr, &options);
+    av_dict_free(&options);
+    if (opened < 0)
         return failed(Status::invalid_payload, "cannot open " + path);
     FormatPtr fmt(raw);
     return decode_input(fmt.get(), rate, pcm);
@@ -146,6 +157,7 @@ AudioFileResult decode_audio_blob(std::span<const uint8_t> bytes, int rate, std:
     if (!raw)
         return failed(Status::no_memory, "out of memory");
     raw->pb = io.get();
+    raw->io_open = refuse_nested_open;
     if (avformat_open_input(&raw, nullptr, nullptr, nullptr) < 0)  // frees raw on failure
         return failed(Status::invalid_payload, "not a media file ffmpeg reads");
     FormatPtr fmt(raw);
