@@ -3,19 +3,15 @@ package, started here in a data directory of its own on a free 127.0.0.1 port: t
 WAV plays into the participant as it does from a file; an id without a row, a query
 without %llu and a server that went away are refused at once, and the daemon goes on."""
 
-import math
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import time
-import wave
 
-import numpy as np
 import pytest
 
-from media_testlib import PortPair, drain
+from media_testlib import PortPair, drain, tone_wav
 from rtpe_testlib import decoded, free_tcp_port, start_ng_daemon, stop_ng_daemon
 
 MARIADBD = "/usr/sbin/mariadbd"
@@ -59,25 +55,11 @@ class MariaDb:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def tone_wav_bytes(seconds=1.0, rate=8000, frequency=1000):
-    path = tempfile.mktemp(suffix=".wav")
-    t = np.arange(int(seconds * rate))
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((0.3 * 32767 * np.sin(2 * math.pi * frequency * t / rate)).astype(np.int16).tobytes())
-    with open(path, "rb") as f:
-        data = f.read()
-    os.unlink(path)
-    return data
-
-
 @pytest.fixture(scope="module")
 def mariadb():
     db = MariaDb()
     db.sql("CREATE DATABASE media; CREATE TABLE media.files (id INT PRIMARY KEY, data LONGBLOB);"
-           "INSERT INTO media.files VALUES (7, 0x%s)" % tone_wav_bytes().hex())
+           "INSERT INTO media.files VALUES (7, 0x%s)" % tone_wav(rate=8000).hex())
     yield db
     db.stop()
 

@@ -5,32 +5,19 @@ repeat-times, stop media and the refusals as upstream; while it plays, the peer'
 towards that participant is held back."""
 
 import audioop
-import math
 import re
 import struct
 import time
-import wave
 
 import numpy as np
 
-from media_testlib import PortPair, drain
+from media_testlib import PortPair, drain, tone_wav
 from rtpe_testlib import decoded
 
 
 def sdp(origin, port, formats):
     return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
                         "m=audio %d RTP/AVP %s" % (port, " ".join(map(str, formats))), ""])
-
-
-def tone_wav(path, seconds=1.0, rate=16000, frequency=1000):
-    t = np.arange(int(seconds * rate))
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((0.3 * 32767 * np.sin(2 * math.pi * frequency * t / rate)).astype(np.int16).tobytes())
-    with open(path, "rb") as f:
-        return f.read()
 
 
 class Call:
@@ -69,7 +56,7 @@ def summary(packets):
 
 def test_play_file_and_blob_as_oracle(daemons, tmp_path):
     path = str(tmp_path / "tone.wav")
-    blob = tone_wav(path)
+    blob = tone_wav(path=path)
     results = []
     for daemon in daemons:
         call = Call(daemon, "play-media")
@@ -98,7 +85,7 @@ def test_play_file_and_blob_as_oracle(daemons, tmp_path):
 
 def test_stop_media_and_refusals_as_oracle(daemons, tmp_path):
     path = str(tmp_path / "long.wav")
-    tone_wav(path, seconds=5)
+    tone_wav(seconds=5, path=path)
     for daemon in daemons:
         call = Call(daemon, "stop-media")
         try:
@@ -131,7 +118,7 @@ def test_stop_media_and_refusals_as_oracle(daemons, tmp_path):
 def test_peer_audio_held_back_while_playing(daemons, tmp_path):
     """Ours: b's audio towards a gives way to what plays into a, and comes back after."""
     path = str(tmp_path / "short.wav")
-    tone_wav(path, seconds=0.5)
+    tone_wav(seconds=0.5, path=path)
     call = Call(daemons[0], "play-over-peer")
     try:
         def b_sends(n, seq):

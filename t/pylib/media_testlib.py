@@ -112,3 +112,24 @@ def dtmf_keys_in_pcmu(packets):
             keys.append(key)
         last = key
     return keys
+
+
+def tone_wav(seconds=1.0, rate=16000, frequency=1000, path=None):
+    """A mono 16-bit WAV of a tone at -10 dBFS, as bytes (also written to path when given):
+    what the play media tests play."""
+    import io
+    import math
+    import wave
+    import numpy as np
+    t = np.arange(int(seconds * rate))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((0.3 * 32767 * np.sin(2 * math.pi * frequency * t / rate)).astype(np.int16).tobytes())
+    data = out.getvalue()
+    if path:
+        with open(path, "wb") as f:
+            f.write(data)
+    return data
