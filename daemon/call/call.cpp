@@ -6,17 +6,19 @@
 
 namespace rtpe::call {
 
+std::optional<std::string> encoding_name(const MediaSide& m, uint8_t payload_type) {
+    if (auto it = m.codec_names.find(payload_type); it != m.codec_names.end())
+        return it->second;
+    if (auto known = rtp::static_rtpmap(std::to_string(payload_type)))
+        return std::string(*known);
+    return std::nullopt;
+}
+
 std::optional<std::string> shown_codec(const MediaSide& m) {
     if (!m.rtp)
         return std::nullopt;
     const auto pt = m.rtp->payloads().most_used();
-    if (!pt)
-        return std::nullopt;
-    if (auto it = m.codec_names.find(*pt); it != m.codec_names.end())
-        return it->second;
-    if (auto known = rtp::static_rtpmap(std::to_string(*pt)))
-        return std::string(*known);
-    return std::nullopt;
+    return pt ? encoding_name(m, *pt) : std::nullopt;
 }
 
 Call::Call(std::string id) : id_(std::make_shared<const std::string>(std::move(id))) {

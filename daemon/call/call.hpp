@@ -37,7 +37,6 @@ struct MediaBlocks {
     bool dtmf = false;
     bool media = false;
     bool silence = false;
-    bool any() const { return dtmf || media || silence; }
 };
 
 struct MediaSide {
@@ -134,6 +133,10 @@ struct Participant {
     MediaBlocks blocks;
     std::map<std::string, MediaBlocks> flow_blocks;
 };
+
+// The encoding ("PCMU/8000") a payload type has in the participant's SDP of media m, with
+// the RFC 3551 names for static types it did not map; nullopt when it has none.
+std::optional<std::string> encoding_name(const MediaSide& m, uint8_t payload_type);
 
 // The codec query and the CLI show for a media: the payload type its participant sent
 // most, named by that participant's SDP (RFC 3551 names for static types it did not map).

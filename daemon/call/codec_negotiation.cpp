@@ -42,8 +42,8 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     const bool dtmf = def && def->engine == codec::Engine::dtmf;
     if (!def || (def->supplemental && !dtmf) || def->clock_rate == 0)
         return false;
-    const codec::Support s = codec::support(*def);
-    if (!dtmf && (!s.decode || !s.encode))
+    const codec::Support s = codec::support(*def);  // telephone-event: ours, both ways
+    if (!s.decode || !s.encode)
         return false;
     out = SdpCodec{};
     out.name = std::string(def->name);

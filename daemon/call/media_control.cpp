@@ -5,14 +5,13 @@
 
 #include <algorithm>
 #include <map>
-#include <random>
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/locked_call.hpp"
 #include "codec/audio_file.hpp"
-#include "rtp/payload_types.hpp"
 #include "util/log.hpp"
 #include "util/parse.hpp"
+#include "util/random.hpp"
 
 namespace rtpe::call {
 
@@ -78,16 +77,6 @@ std::vector<const Participant*> flow_receivers(const Participant& from, FlowSele
     return out;
 }
 
-// The encoding ("PCMU/8000") a payload type of m has in its participant's SDP, with the
-// RFC 3551 names for static types it did not map.
-std::optional<std::string> encoding_of(const MediaSide& m, uint8_t type) {
-    if (auto it = m.codec_names.find(type); it != m.codec_names.end())
-        return it->second;
-    if (auto name = rtp::static_rtpmap(std::to_string(type)))
-        return std::string(*name);
-    return std::nullopt;
-}
-
 // The participants play media and stop media act on: the selected ones, else with all
 // everyone who has sent an SDP.
 std::vector<Participant*> media_receivers(Call& call, const CallRequest& request) {
@@ -108,7 +97,7 @@ std::unique_ptr<codec::Encoder> playback_encoder(const MediaSide& m, uint8_t& pa
         const auto pt = parse_int(format);
         if (!pt || *pt < 0 || *pt > 127)
             continue;
-        const auto encoding = encoding_of(m, static_cast<uint8_t>(*pt));
+        const auto encoding = encoding_name(m, static_cast<uint8_t>(*pt));
         if (!encoding)
             continue;
         const auto parts = split(*encoding, '/');
@@ -126,11 +115,6 @@ std::unique_ptr<codec::Encoder> playback_encoder(const MediaSide& m, uint8_t& pa
         }
     }
     return nullptr;
-}
-
-uint32_t random_u32() {
-    static thread_local std::mt19937 generator{std::random_device{}()};
-    return generator();
 }
 
 }  // namespace
@@ -156,10 +140,10 @@ media::MediaFilter CallService::media_filter(const Call& call, const Participant
         if (auto pt = parse_int(format); pt && *pt >= 0 && *pt < 128)
             types.push_back(static_cast<uint8_t>(*pt));
     for (uint8_t type : types) {
-        const auto encoding = encoding_of(m, type);
+        const auto encoding = encoding_name(m, type);
         if (!encoding)
             continue;
-        if (encoding->starts_with("telephone-event/"))
+        if (equals_ignoring_case(split(*encoding, '/').front(), "telephone-event"))
             filter.set_dtmf_type(type);
         else if (auto silence = media::silence_byte_of(*encoding))
             filter.set_silence_byte(type, *silence);
@@ -301,9 +285,9 @@ int64_t CallService::play_media(const CallRequest& request) {
             settings.pcm = pcm;
             settings.encoder = std::move(encoder);
             settings.payload_type = payload_type;
-            settings.ssrc = random_u32();
-            settings.first_sequence = static_cast<uint16_t>(random_u32());
-            settings.first_timestamp = random_u32();
+            settings.ssrc = static_cast<uint32_t>(random_u64());
+            settings.first_sequence = static_cast<uint16_t>(random_u64());
+            settings.first_timestamp = static_cast<uint32_t>(random_u64());
             settings.repeat_times = request.repeat_times;
             settings.start_packet = static_cast<std::size_t>(request.start_position);
             m->players.push_back(std::make_unique<media::MediaPlayer>(std::move(settings), *m->rtp));

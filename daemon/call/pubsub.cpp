@@ -6,7 +6,6 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <random>
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
@@ -14,21 +13,11 @@
 #include "daemon/call/locked_call.hpp"
 #include "sdp/session.hpp"
 #include "util/log.hpp"
+#include "util/random.hpp"
 
 namespace rtpe::call {
 
-
-
 namespace {
-
-// A tag for a subscription that did not name one: 64 hex digits, as upstream makes them.
-std::string random_tag() {
-    static thread_local std::mt19937_64 generator{std::random_device{}()};
-    char out[65];
-    for (int i = 0; i < 4; ++i)
-        snprintf(out + 16 * i, 17, "%016llx", static_cast<unsigned long long>(generator()));
-    return std::string(out, 64);
-}
 
 // o= session ids of generated SDPs: distinct, and growing like upstream's.
 uint64_t next_session_id() {
@@ -185,7 +174,8 @@ Subscription CallService::subscribe_request(const CallRequest& request) {
         if (p->last_sdp.empty())
             throw CallError("Call participant has no media to subscribe to");
 
-    const std::string to_tag = request.to_tag.empty() ? random_tag() : request.to_tag;
+    // A subscription that did not name its tag gets 64 hex digits, as upstream makes them.
+    const std::string to_tag = request.to_tag.empty() ? random_hex(64) : request.to_tag;
     MediaChanges changes(workers_, graves_, offload_.get());
     Participant* subscriber = call->find(to_tag);
     if (subscriber) {

@@ -1,6 +1,5 @@
 #include "daemon/call/sdp_media.hpp"
 
-#include <strings.h>
 
 #include <optional>
 
@@ -63,7 +62,7 @@ std::vector<media::AllowedPayload> payloads_of(const sdp::MediaSection& section,
         p.payload_type = static_cast<uint8_t>(*number);
         if (auto map = section.rtpmap(format)) {
             p.clock_rate = map->clock_rate;
-            p.telephone_event = strcasecmp(map->encoding.c_str(), "telephone-event") == 0;
+            p.telephone_event = equals_ignoring_case(map->encoding, "telephone-event");
             std::string name = map->encoding + "/" + std::to_string(map->clock_rate);
             if (map->encoding_params && *map->encoding_params != "1")
                 name += "/" + *map->encoding_params;

@@ -2,11 +2,10 @@
 
 #include <sys/socket.h>
 
-#include <random>
-
 #include "bencode/codec.hpp"
 #include "json/json_codec.hpp"
 #include "util/log.hpp"
+#include "util/random.hpp"
 
 namespace rtpe::control {
 
@@ -32,14 +31,6 @@ bencode::Value dtmf_document(const call::DtmfReport& r) {
     return d;
 }
 
-// An ng notification's cookie: 16 hex digits, as upstream makes them.
-std::string notification_cookie() {
-    static thread_local std::mt19937_64 generator{std::random_device{}()};
-    char out[17];
-    snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(generator()));
-    return out;
-}
-
 }  // namespace
 
 DtmfLog::DtmfLog(Settings settings, std::function<void(std::string_view)> ng_tcp_broadcast)
@@ -61,7 +52,8 @@ void DtmfLog::report(const call::DtmfReport& r) {
         auto message = bencode::Value::dictionary();
         message.set("notify", "onDTMF");
         message.set("data", std::move(document));
-        ng_tcp_broadcast_(notification_cookie() + " " + bencode::encode(message));
+        // An ng notification's cookie: 16 hex digits, as upstream makes them.
+        ng_tcp_broadcast_(random_hex(16) + " " + bencode::encode(message));
     }
 }
 

@@ -1,10 +1,10 @@
 #include "daemon/media/media_filter.hpp"
 
 #include <cstring>
-#include <strings.h>
 
 #include "daemon/media/deliver.hpp"
 #include "daemon/media/egress.hpp"
+#include "util/parse.hpp"
 
 namespace rtpe::media {
 
@@ -18,7 +18,7 @@ std::optional<uint8_t> silence_byte_of(std::string_view encoding) {
     static constexpr Entry kSilence[] = {{"PCMU", 0xff}, {"PCMA", 0xd5}, {"G722", 0xfa}};
     const std::string_view name = encoding.substr(0, encoding.find('/'));
     for (const auto& e : kSilence)
-        if (name.size() == std::strlen(e.name) && strncasecmp(name.data(), e.name, name.size()) == 0)
+        if (equals_ignoring_case(name, e.name))
             return e.value;
     return std::nullopt;
 }
