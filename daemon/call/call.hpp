@@ -20,6 +20,7 @@
 #include "daemon/call/ice_negotiation.hpp"
 #include "daemon/call/sdes_negotiation.hpp"
 #include "daemon/call/sdp_rewriter.hpp"
+#include "daemon/call/t38_negotiation.hpp"
 #include "daemon/dtls/side_dtls.hpp"
 #include "daemon/ice/side_agent.hpp"
 #include "daemon/kernel/firewall_chain.hpp"
@@ -82,6 +83,13 @@ struct MediaSide {
     // worker is done with them, and go with the streams when they are retired).
     std::vector<std::unique_ptr<media::MediaPlayer>> players;
     bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
+    // The T.38 gateway between this participant and its peer (the last one in use; earlier
+    // ones stay while the worker may use them). Both sides hold it; whichever is retired
+    // first has it stopped on the worker before its streams go.
+    std::vector<std::shared_ptr<media::T38Bridge>> t38_bridges;
+    bool t38_gateway = false;  // its media goes through the gateway in use
+    // Its last offer's T.38 key engaged a gateway for this m= line: what the answer settles.
+    std::optional<T38Offer> t38_offer;
     // Some of its media is held back or silenced towards someone: the kernel is not told
     // of its streams, so that the worker sees every packet.
     bool filtered = false;

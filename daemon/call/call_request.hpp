@@ -45,6 +45,16 @@ struct RtcpMuxRequest {
     bool reject = false;   // never accept the offerer's mux, whatever the answerer does
 };
 
+// The T.38 key (offers): the gateway between an audio side and a T.38 (image/udptl) side.
+struct T38Request {
+    bool decode = false;  // an offered image/udptl/t38 m= line goes on as audio (RTP)
+    bool force = false;   // an offered audio m= line goes on as image/udptl/t38
+    bool stop = false;    // a gateway engaged before goes; media passes through again
+    bool fec = false;     // our T.38 side offers UDPTL FEC instead of redundancy
+    // Left out of what the gateway offers the fax machine (spandsp's modem and ECM settings).
+    bool no_ecm = false, no_v17 = false, no_v27ter = false, no_v29 = false, no_v34 = false, no_iaf = false;
+};
+
 // The all key's flow forms (block media and the like): which of a participant's media
 // flows a command acts on, instead of naming one receiver.
 enum class FlowSelection { none, offer_answer, except_offer_answer, flows };
@@ -93,6 +103,7 @@ struct CallRequest {
     std::optional<int> ptime, ptime_reverse;
     bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
     bool inject_dtmf = false;       // inject DTMF: the call's audio goes through the chain for play DTMF
+    T38Request t38;                 // the T.38 key and T.38-... flags (offers)
 
     // replace
     bool replace_origin = false;

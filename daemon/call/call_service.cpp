@@ -116,6 +116,8 @@ CallService::MediaChanges::~MediaChanges() {
                         for (auto* stream : {retired.rtp.get(), retired.rtcp.get()})
                             if (stream)
                                 stream->stop_timers();
+                        for (const auto& bridge : retired.t38_bridges)
+                            bridge->stop();
                     }
                     dead->released.store(true, std::memory_order_release);
                 },
@@ -156,9 +158,11 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.holes),
                                   std::move(m.ice_agent),
                                   std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp),
-                                  std::move(m.bundle_routes), std::move(m.players)});
+                                  std::move(m.bundle_routes), std::move(m.players), m.t38_bridges});
     m.srtp.clear();
     m.players.clear();
+    m.t38_bridges.clear();
+    m.t38_gateway = false;
     m.bundle_routes.clear();
     m.holes.clear();
     m.active = false;
@@ -784,6 +788,133 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
                  tc->answerer.encoding().c_str());
 }
 
+void CallService::offer_t38(MediaChanges& changes, MediaSide& offerer, MediaSide& answerer,
+                            const sdp::MediaSection& offer, const CallRequest& request, MediaTarget& t) {
+    const sdp::MediaDescription d = offer.media();
+    const T38Request& r = request.t38;
+    std::optional<T38Offer::Mode> mode;
+    if (r.decode && is_t38(d))
+        mode = T38Offer::Mode::decode;
+    else if (r.force && d.media == "audio" && is_rtp_protocol(d.proto))
+        mode = T38Offer::Mode::force;
+    else if (!r.stop && offerer.t38_offer && !r.decode && !r.force)
+        mode = offerer.t38_offer->mode;  // a re-offer without the key keeps the gateway
+    if (!mode || r.stop) {
+        if (offerer.t38_offer || offerer.t38_gateway)
+            drop_t38(changes, offerer, answerer);
+        offerer.t38_offer.reset();
+        return;
+    }
+    T38Offer o;
+    o.mode = *mode;
+    o.request = offerer.t38_offer && !r.decode && !r.force ? offerer.t38_offer->request : r;
+    MediaConversion c;
+    if (o.mode == T38Offer::Mode::decode) {
+        o.offered = t38_sdp_of(offer);
+        c.media = "audio";
+        c.protocol = request.transport_protocol.value_or("RTP/AVP");
+        t.codecs = t38_decode_codecs(request.codec);
+    } else {
+        o.offered = our_t38_offer(o.request);
+        c.media = kT38MediaType;
+        c.protocol = kT38Protocol;
+        c.formats = {kT38Format};
+        c.attributes = t38_attributes(o.offered);
+        t.codecs.reset();
+        t.ptime.reset();
+    }
+    answerer.type = c.media;
+    answerer.protocol = c.protocol;
+    t.conversion = std::move(c);
+    offerer.t38_offer = std::move(o);
+}
+
+bool CallService::settle_t38(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
+                             const sdp::MediaSection& answer, MediaTarget& t) {
+    if (!offerer.t38_offer || !offerer.offered)
+        return false;
+    const T38Offer& o = *offerer.t38_offer;
+    const sdp::MediaDescription d = answer.media();
+    MediaConversion c;
+    // The fax machine's side and its codec; the T.38 endpoint's parameters and the answer's.
+    MediaSide* audio = nullptr;
+    MediaSide* fax = nullptr;
+    const SdpCodec* codec = nullptr;
+    std::vector<SdpCodec> answered;
+    T38Sdp peer, settled;
+    if (o.mode == T38Offer::Mode::force) {
+        codec = t38_audio_codec(offerer.offered->codecs);
+        c.media = "audio";
+        c.protocol = offerer.offered->protocol;
+        t.codecs = codec ? std::vector<SdpCodec>{*codec} : std::vector<SdpCodec>{};
+        audio = &offerer;
+        fax = &answerer;
+        peer = settled = t38_sdp_of(answer);
+        if (!is_t38(d))
+            codec = nullptr;
+    } else {
+        answered = sdp_codecs(answer);
+        codec = t38_audio_codec(answered);
+        peer = o.offered;
+        settled = our_t38_answer(peer);
+        c.media = kT38MediaType;
+        c.protocol = kT38Protocol;
+        c.formats = {kT38Format};
+        c.attributes = t38_attributes(settled);
+        audio = &answerer;
+        fax = &offerer;
+    }
+    t.conversion = std::move(c);
+    drop_t38(changes, answerer, offerer);
+    if (!codec || d.is_rejected() || !audio->rtp || !fax->rtp) {
+        if (!d.is_rejected())
+            RTPE_LOG(transcoding, log::kWarning, "No T.38 gateway: no audio codec it can use");
+        return true;
+    }
+    std::shared_ptr<media::T38Bridge> bridge =
+        make_t38_bridge(*codec, peer, settled, o.request, *audio->rtp, *fax->rtp);
+    if (!bridge)
+        return true;
+    for (MediaSide* side : {audio, fax}) {
+        side->t38_bridges.push_back(bridge);
+        side->t38_gateway = true;
+    }
+    media::PacketStream* audio_stream = audio->rtp.get();
+    media::PacketStream* fax_stream = fax->rtp.get();
+    media::T38Bridge* b = bridge.get();
+    changes.update(*audio, [audio_stream, fax_stream, b] {
+        audio_stream->gateway = &b->audio_sink();
+        fax_stream->gateway = &b->udptl_sink();
+        fax_stream->udptl = true;
+        audio_stream->rebuild_sinks();
+        fax_stream->rebuild_sinks();
+    });
+    changes.now_on_worker(*audio, [b] { b->start(); });
+    RTPE_LOG(transcoding, log::kInfo, "T.38 gateway between %s and UDPTL", codec->encoding().c_str());
+    return true;
+}
+
+void CallService::drop_t38(MediaChanges& changes, MediaSide& a, MediaSide& b) {
+    std::shared_ptr<media::T38Bridge> in_use = !a.t38_bridges.empty() ? a.t38_bridges.back()
+                                               : !b.t38_bridges.empty() ? b.t38_bridges.back()
+                                                                        : nullptr;
+    a.t38_gateway = b.t38_gateway = false;
+    if (!a.rtp || !b.rtp)
+        return;
+    media::PacketStream* ra = a.rtp.get();
+    media::PacketStream* rb = b.rtp.get();
+    media::T38Bridge* stopping = in_use.get();
+    changes.update(a, [ra, rb, stopping] {
+        for (media::PacketStream* s : {ra, rb}) {
+            s->gateway = nullptr;
+            s->udptl = false;
+            s->rebuild_sinks();
+        }
+        if (stopping)
+            stopping->stop();
+    });
+}
+
 void CallService::sync_srtp_passthrough(MediaChanges& changes, MediaSide& a, MediaSide& b) {
     auto sync = [&](MediaSide& from, MediaSide& to) {
         if (!from.rtp)
@@ -1081,10 +1212,12 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
                 t.codecs = m.offer_codecs.to_answerer;
             if (request.ptime)
                 t.ptime = std::to_string(*request.ptime);
+            offer_t38(changes, m, out, session.media()[i], request, t);
         } else {
             t.offered = mp.answer_to;
             out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
-            settle_transcoding(changes, m, out, session.media()[i], t);
+            if (!settle_t38(changes, m, out, session.media()[i], t))
+                settle_transcoding(changes, m, out, session.media()[i], t);
         }
         targets.push_back(t);
     }

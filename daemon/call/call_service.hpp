@@ -241,6 +241,7 @@ private:
         std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
         std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
         std::vector<std::unique_ptr<media::MediaPlayer>> players;  // stopped by stop_timers()
+        std::vector<std::shared_ptr<media::T38Bridge>> t38_bridges;  // stopped before the streams go
     };
     struct Grave {
         std::vector<Retired> streams;
@@ -284,6 +285,16 @@ private:
     // An answer that is to be transcoded (no codec shared with the offer, or as the offer's
     // codec and ptime keys decide): both sides' codec chains (or none again), and in t the
     // offerer's codecs and ptime for the rewritten answer.
+    // T.38 (offers): the m= line goes on to the answerer as the other kind, or a gateway
+    // engaged before goes (stop).
+    void offer_t38(MediaChanges& changes, MediaSide& offerer, MediaSide& answerer, const sdp::MediaSection& offer,
+                   const CallRequest& request, MediaTarget& t);
+    // T.38 (answers): the gateway the offer asked for runs between the two; false when the
+    // offer engaged none (the answer goes on as usual).
+    bool settle_t38(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer, const sdp::MediaSection& answer,
+                    MediaTarget& t);
+    // The streams go back to forwarding; the gateway in use stops.
+    void drop_t38(MediaChanges& changes, MediaSide& a, MediaSide& b);
     void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
                             const sdp::MediaSection& answer, MediaTarget& t);
     // The call's kernel targets as its streams are now (offload_ set), and the worker tasks

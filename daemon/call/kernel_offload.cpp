@@ -60,7 +60,8 @@ net::SocketAddress reach(const media::PacketStream& s, const net::SocketAddress&
 bool offloadable(const Participant& sender, const MediaSide& a, const MediaSide& b) {
     return a.rtp && b.rtp && a.active && b.active && kernel_can_secure(a) && kernel_can_secure(b) &&
            !a.ice.enabled && !b.ice.enabled && a.bundle_routes.empty() && b.bundle_routes.empty() &&
-           !a.transcoding && !b.transcoding && !a.filtered && !b.filtered && sender.subscribers.empty() && !a.rtp->policy.media_handover &&
+           !a.transcoding && !b.transcoding && !a.t38_gateway && !b.t38_gateway && !a.filtered && !b.filtered &&
+           sender.subscribers.empty() && !a.rtp->policy.media_handover &&
            !a.rtp->policy.asymmetric;
 }
 

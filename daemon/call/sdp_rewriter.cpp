@@ -30,10 +30,6 @@ bool is_relay_candidate(const std::optional<std::string>& value) {
     return candidate && candidate->type == ice::CandidateType::relay;
 }
 
-bool is_rtp_protocol(std::string_view proto) {
-    return proto.rfind("RTP/", 0) == 0 || proto.find("/RTP/") != std::string_view::npos;
-}
-
 // The payload type an rtpmap, fmtp or rtcp-fb value is about ("96 opus/48000/2" -> "96").
 std::string_view leading_token(const std::optional<std::string>& value) {
     if (!value)
@@ -110,11 +106,45 @@ void append_ice(std::vector<Line>& out, const MediaTarget& target, bool input_en
         out.push_back(attribute_line("end-of-candidates", std::nullopt));
 }
 
+// The T.38 gateway's m= line of the other kind: the m= line itself (audio takes the
+// target's codecs as formats) and the section without the attributes of the kind it was.
+void convert_media(sdp::MediaSection& section, const MediaTarget& target) {
+    const MediaConversion& c = *target.conversion;
+    sdp::MediaDescription d = section.media();
+    const bool was_rtp = is_rtp_protocol(d.proto);
+    d.media = c.media;
+    d.proto = c.protocol;
+    d.formats = c.formats;
+    if (target.codecs && is_rtp_protocol(c.protocol)) {
+        d.formats.clear();
+        for (const auto& codec : *target.codecs)
+            d.formats.push_back(codec.payload_type);
+    }
+    std::vector<Line> lines;
+    for (const auto& line : section.lines()) {
+        if (line.type == 'm') {
+            lines.push_back(Line{'m', sdp::format_media(d), line.ending});
+            continue;
+        }
+        if (line.type == 'a') {
+            const std::string name = sdp::parse_attribute(line.value).name;
+            const bool rtp_only = name == "rtpmap" || name == "fmtp" || name == "rtcp-fb" || name == "ptime" ||
+                                  name == "maxptime" || name == "rtcp" || name == "rtcp-mux";
+            if (was_rtp ? rtp_only : name.rfind("T38", 0) == 0)
+                continue;
+        }
+        lines.push_back(line);
+    }
+    section.set_lines(std::move(lines));
+}
+
 // The media section in upstream's order: m= and its other non-attribute lines, then
 // uninterpreted attributes, a=mid, the codec block, direction, a=rtcp, a=rtcp-mux, SDES
 // a=crypto, DTLS a=setup and a=fingerprint, a=ptime, and ICE. The participant's own ICE attributes never pass: we are its only candidate.
 void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTarget& target, sdp::Direction direction,
                    bool had_direction, const RewriteOptions& options) {
+    if (target.conversion)
+        convert_media(section, target);
     auto description = section.media();
     // An answer goes back in the offer's protocol, unless transport-protocol names another.
     if (options.transport_protocol && is_rtp_protocol(description.proto))
@@ -256,6 +286,9 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
                         out.push_back(attribute_line(a.name, a.value));
         }
     }
+    if (target.conversion)
+        for (const auto& [name, value] : target.conversion->attributes)
+            out.push_back(attribute_line(name, value));
     if (!keep_direction && (had_direction || !options.original_sendrecv))
         out.push_back(attribute_line(sdp::direction_name(direction), std::nullopt));
     if (rtp && !options.no_rtcp_attribute && !relay) {
@@ -282,6 +315,10 @@ void rewrite_media(sdp::MediaSection& section, std::size_t index, const MediaTar
 }
 
 }  // namespace
+
+bool is_rtp_protocol(std::string_view proto) {
+    return proto.rfind("RTP/", 0) == 0 || proto.find("/RTP/") != std::string_view::npos;
+}
 
 sdp::Direction effective_direction(const sdp::Session& session, std::size_t index) {
     if (auto d = session.media()[index].direction())

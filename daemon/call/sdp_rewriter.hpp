@@ -32,6 +32,14 @@ struct OfferedMedia {
 inline constexpr const char* kMidExtensionUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 
 // Where the receiver of the rewritten SDP is to send one m= line's media.
+// The T.38 gateway writes an m= line as the other kind (daemon/call/t38_negotiation.hpp).
+struct MediaConversion {
+    std::string media;                 // audio or image
+    std::string protocol;              // RTP/AVP (or what transport-protocol names), udptl
+    std::vector<std::string> formats;  // t38; audio takes the target's codecs
+    std::vector<std::pair<std::string, std::optional<std::string>>> attributes;  // a=T38...
+};
+
 struct MediaTarget {
     net::IpAddress address;
     bool address_overridden = false;  // media-address: also replaces hold addresses
@@ -50,6 +58,7 @@ struct MediaTarget {
     // The a=ptime written instead of the SDP's (and the offer's): set to a value, or to
     // none (the inner nullopt); unset leaves the usual rule.
     std::optional<std::optional<std::string>> ptime;
+    std::optional<MediaConversion> conversion;
     // The SDP's sender bundled this m= line (RFC 9143): its a=bundle-only port 0 is no
     // rejection, it gets ports of its own here.
     bool sender_bundled = false;
@@ -70,6 +79,9 @@ struct MediaTarget {
         dtls = primary.dtls;
     }
 };
+
+// RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVP...: media whose formats are RTP payload types.
+bool is_rtp_protocol(std::string_view proto);
 
 struct RewriteOptions {
     bool replace_origin = false;

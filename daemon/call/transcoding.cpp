@@ -19,13 +19,6 @@ const codec::CodecDef* transcodable(const SdpCodec& c) {
     return s.decode && s.encode ? def : nullptr;
 }
 
-const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs) {
-    for (const auto& c : codecs)
-        if (transcodable(c))
-            return &c;
-    return nullptr;
-}
-
 // The first codec that is not telephone-event or CN (an unknown one counts as real).
 const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
     for (const auto& c : codecs)
@@ -34,16 +27,23 @@ const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
     return nullptr;
 }
 
-codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
+}  // namespace
+
+const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs) {
+    for (const auto& c : codecs)
+        if (transcodable(c))
+            return &c;
+    return nullptr;
+}
+
+codec::CodecParams codec_params_of(const SdpCodec& c) {
     codec::CodecParams p;
     p.def = transcodable(c);
     p.clock_rate = c.clock_rate;
     p.channels = c.channels;
-    p.fmtp = fmtp;
+    p.fmtp = c.format_parameters();
     return p;
 }
-
-}  // namespace
 
 std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
                                            const std::vector<SdpCodec>& answered) {
@@ -143,12 +143,11 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     const auto from_type = from.type_number(), to_type = to.type_number();
     if (!from_type || !to_type)
         return std::nullopt;
-    const std::string from_fmtp = from.format_parameters(), to_fmtp = to.format_parameters();
     media::Transcoder::Chain chain;
     codec::Status status = codec::Status::ok;
-    chain.decoder = codec::make_decoder(params_of(from, from_fmtp), status);
+    chain.decoder = codec::make_decoder(codec_params_of(from), status);
     if (chain.decoder) {
-        codec::CodecParams params = params_of(to, to_fmtp);
+        codec::CodecParams params = codec_params_of(to);
         params.ptime = ptime;
         chain.encoder = codec::make_encoder(params, status);
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/codec_params.hpp"
 #include "daemon/call/codec_negotiation.hpp"
 #include "daemon/call/sdp_codecs.hpp"
 #include "daemon/media/transcoder.hpp"
@@ -32,6 +33,13 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
 // of the same clock rate when the answerer's telephone-event can reach it.
 std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
                                     const std::vector<SdpCodec>& answered);
+
+// The first codec of a list this build can both decode and encode (no telephone-event or
+// CN); null when none.
+const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs);
+// A codec of an SDP as the codec library takes it, its format parameters included (def null
+// when this build cannot both decode and encode it).
+codec::CodecParams codec_params_of(const SdpCodec& c);
 
 // The first telephone-event of a list; null when it has none.
 const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);

@@ -96,6 +96,29 @@ void apply_osrtp_option(call::OsrtpRequest& o, const std::string& option) {
         RTPE_LOG(control, log::kWarning, "Unknown 'OSRTP' flag encountered: '%s'", option.c_str());
 }
 
+// One T.38 option, compared without case as 10.5 does ("no-V.17", "no-v17" alike).
+void apply_t38_option(call::T38Request& t, const std::string& option) {
+    std::string o = canonical_flag(option);
+    std::erase(o, '.');
+    struct Entry {
+        const char* name;
+        bool call::T38Request::*field;
+    };
+    static constexpr Entry kOptions[] = {
+        {"decode", &call::T38Request::decode}, {"force", &call::T38Request::force},
+        {"stop", &call::T38Request::stop},     {"fec", &call::T38Request::fec},
+        {"no-ecm", &call::T38Request::no_ecm}, {"no-v17", &call::T38Request::no_v17},
+        {"no-v27ter", &call::T38Request::no_v27ter}, {"no-v29", &call::T38Request::no_v29},
+        {"no-v34", &call::T38Request::no_v34}, {"no-iaf", &call::T38Request::no_iaf},
+    };
+    for (const auto& e : kOptions)
+        if (o == e.name) {
+            t.*(e.field) = true;
+            return;
+        }
+    RTPE_LOG(control, log::kWarning, "Unknown 'T.38' flag encountered: '%s'", option.c_str());
+}
+
 // One codec option: the codec key's list KEY, or a codec-KEY-VALUE flag. `offer` lists
 // codecs to keep, as except does (10.5 does not reorder with it).
 void apply_codec_option(call::CodecRequest& c, std::string_view key, const std::string& value) {
@@ -155,6 +178,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
             apply_sdes_option(r.sdes, flag.substr(5));
         else if (flag.size() > 6 && canonical_flag(flag.substr(0, 6)) == "osrtp-")
             apply_osrtp_option(r.osrtp, flag.substr(6));
+        else if (flag.size() > 5 && canonical_flag(flag.substr(0, 5)) == "t.38-")
+            apply_t38_option(r.t38, flag.substr(5));
         else
             apply_flag(r, canonical_flag(flag));
     }
@@ -263,6 +288,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
         r.dtls_fingerprint = hash;
     for (const auto& sdes : strings_of(d, "SDES"))
         apply_sdes_option(r.sdes, sdes);
+    for (const auto& option : strings_of(d, "T.38"))
+        apply_t38_option(r.t38, option);
     for (const auto& osrtp : strings_of(d, "OSRTP"))
         apply_osrtp_option(r.osrtp, osrtp);
     for (const auto& bundle : strings_of(d, "bundle")) {

@@ -181,11 +181,16 @@ public:
     Transcoder* transcoder = nullptr;
     // play media into this participant: while it plays, its peer's RTP is held back.
     MediaPlayer* player = nullptr;
-    // Makes sinks what forwarder, transcoder and fan_out say; after changing any.
+    // The T.38 gateway's input from this participant (its audio, or its UDPTL): it stands
+    // in for the forwarder, as the transcoder does. Owned by the call.
+    Sink* gateway = nullptr;
+    // What arrives is UDPTL (the T.38 side of a gateway): not classified as RTP or RTCP.
+    bool udptl = false;
+    // Makes sinks what forwarder, transcoder, gateway and fan_out say; after changing any.
     void rebuild_sinks() {
         sinks.clear();
         if (forwarder.active())
-            sinks.add(transcoder ? static_cast<Sink*>(transcoder) : &forwarder);
+            sinks.add(gateway ? gateway : transcoder ? static_cast<Sink*>(transcoder) : &forwarder);
         if (!fan_out.empty())
             sinks.add(&fan_out);
     }

@@ -457,7 +457,8 @@ void relay_readable(PacketStream& stream) {
                 p.protected_data = t_protected[i];
                 p.protected_length = protected_length;
             }
-            classify_and_account(stream, p, *source, now_us);
+            if (!stream.udptl)
+                classify_and_account(stream, p, *source, now_us);
             if (p.demux == rtp::Demux::rtp_or_rtcp && !p.is_rtp)
                 tap_rtcp(stream, p, *source);
             for (Sink* sink : stream.sinks)

@@ -13,7 +13,8 @@
 #include "t38/udptl_sender.hpp"
 
 #include <spandsp.h>
-#include <tiffio.h>
+
+#include "fax_page.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,84 +40,13 @@ using rtpe::t38::UdptlReceiver;
 using rtpe::t38::UdptlSender;
 using rtpe::t38::UdptlStatus;
 
-constexpr int kWidth = 1728;  // T.4 A4 width at R8
-constexpr int kLength = 1200;
+constexpr int kWidth = rtpe::test::kFaxPageWidth;
+constexpr int kLength = rtpe::test::kFaxPageLength;
 constexpr std::size_t kTickSamples = 160;
 constexpr int kTickLimit = 60 * 50 * 3;  // three minutes of fax call
 constexpr std::size_t kMaxDatagram = 400;
 
-using Page = std::vector<std::vector<uint8_t>>;  // rows of packed pixels, 1 = black
-
-// Blocks of 64 x 32 in a checkerboard, a diagonal line and a frame: runs of many lengths,
-// rows that differ from the one above and rows that do not (T.4 2D coding's cases).
-Page test_page() {
-    Page page(kLength, std::vector<uint8_t>(kWidth / 8));
-    for (int y = 0; y < kLength; ++y)
-        for (int x = 0; x < kWidth; ++x) {
-            const bool black = ((x / 64 + y / 32) % 2 == 0) != (x == (y * 3) % kWidth) || y < 4 ||
-                               y >= kLength - 4 || x < 4 || x >= kWidth - 4;
-            if (black)
-                page[y][x / 8] |= static_cast<uint8_t>(0x80 >> (x % 8));
-        }
-    return page;
-}
-
-struct TiffCloser {
-    void operator()(TIFF* t) const { TIFFClose(t); }
-};
-using TiffFile = std::unique_ptr<TIFF, TiffCloser>;
-
-// One bilevel page as a fax TIFF (TIFF-F): 204 x 196 dpi, CCITT T.6 compressed.
-void write_tiff(const std::string& path, const Page& page) {
-    TiffFile tiff(TIFFOpen(path.c_str(), "w"));
-    ASSERT_TRUE(tiff);
-    TIFF* t = tiff.get();
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, kWidth);
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, kLength);
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 1);
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-    TIFFSetField(t, TIFFTAG_FILLORDER, FILLORDER_LSB2MSB);
-    TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-    TIFFSetField(t, TIFFTAG_XRESOLUTION, 204.0f);
-    TIFFSetField(t, TIFFTAG_YRESOLUTION, 196.0f);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, kLength);
-    TIFFSetField(t, TIFFTAG_PAGENUMBER, 0, 1);
-    for (int y = 0; y < kLength; ++y) {
-        std::vector<uint8_t> row = page[static_cast<std::size_t>(y)];  // libtiff may scribble on it
-        ASSERT_EQ(TIFFWriteScanline(t, row.data(), static_cast<uint32_t>(y), 0), 1);
-    }
-    ASSERT_TRUE(TIFFWriteDirectory(t));
-}
-
-struct ReceivedTiff {
-    int pages = 0;
-    uint32_t width = 0, length = 0;
-    Page first_page;
-};
-
-ReceivedTiff read_tiff(const std::string& path) {
-    ReceivedTiff r;
-    TiffFile tiff(TIFFOpen(path.c_str(), "r"));
-    if (!tiff)
-        return r;
-    TIFF* t = tiff.get();
-    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &r.width);
-    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &r.length);
-    const tmsize_t row_bytes = TIFFScanlineSize(t);
-    for (uint32_t y = 0; y < r.length; ++y) {
-        std::vector<uint8_t> row(static_cast<std::size_t>(row_bytes));
-        if (TIFFReadScanline(t, row.data(), y, 0) != 1)
-            break;
-        r.first_page.push_back(std::move(row));
-    }
-    do
-        ++r.pages;
-    while (TIFFReadDirectory(t));
-    return r;
-}
+using Page = rtpe::test::FaxPage;
 
 // A UDPTL hop: IFP packets in, datagrams built and sent `repeats` times, every
 // `drop_every`-th transmission lost, the rest parsed by the far end's receiver at the
@@ -326,8 +256,8 @@ protected:
         dir_ = pattern;
         send_file_ = (dir_ / "send.tif").string();
         receive_file_ = (dir_ / "received.tif").string();
-        page_ = test_page();
-        write_tiff(send_file_, page_);
+        page_ = rtpe::test::test_fax_page();
+        ASSERT_TRUE(rtpe::test::write_fax_tiff(send_file_, page_));
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -350,7 +280,7 @@ protected:
         EXPECT_EQ(o.bad_ifps_at_gateway, 0);
         EXPECT_EQ(o.bad_ifps_at_terminal, 0);
 
-        const ReceivedTiff received = read_tiff(receive_file_);
+        const rtpe::test::ReceivedFax received = rtpe::test::read_fax_tiff(receive_file_);
         EXPECT_EQ(received.pages, 1);
         EXPECT_EQ(received.width, static_cast<uint32_t>(kWidth));
         EXPECT_EQ(received.length, static_cast<uint32_t>(kLength));
