@@ -93,6 +93,8 @@ struct CallRequest {
     std::optional<int> ptime, ptime_reverse;
     bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
     bool inject_dtmf = false;       // inject DTMF: the call's audio goes through the chain for play DTMF
+    // delay-buffer (ms): the call's codec chains delay its media by this much; 0 ends it.
+    std::optional<int> delay_buffer;
 
     // replace
     bool replace_origin = false;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace rtpe::media {
 
@@ -127,6 +128,11 @@ void Egress::flush() {
         i += run;
     }
     count_ = 0;
+}
+
+Egress& timer_egress() {
+    thread_local std::unique_ptr<Egress> egress = std::make_unique<Egress>();
+    return *egress;
 }
 
 }  // namespace rtpe::media

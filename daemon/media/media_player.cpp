@@ -9,17 +9,6 @@
 
 namespace rtpe::media {
 
-namespace {
-
-// What timers send goes through an egress of the worker's own, flushed at once (one
-// packet per tick; the batch path's egress belongs to the batch being received).
-Egress& timer_egress() {
-    thread_local std::unique_ptr<Egress> egress = std::make_unique<Egress>();
-    return *egress;
-}
-
-}  // namespace
-
 MediaPlayer::MediaPlayer(Settings settings, PacketStream& to)
     : s_(std::move(settings)), to_(to),
       samples_per_packet_(static_cast<std::size_t>(s_.encoder->input_format().rate) *
