@@ -78,6 +78,17 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     s.dtls_mtu = static_cast<std::size_t>(o.dtls_mtu);
     s.dtls_passive = o.dtls_passive;
     s.media_database = {o.mysql_host, o.mysql_port, o.mysql_user, o.mysql_pass, o.mysql_query};
+    s.chain.playout.jitter_packets = o.jitter_buffer;
+    s.chain.playout.clock_drift = o.jb_clock_drift;
+    s.chain.playout.dtx_delay_ms = o.dtx_delay;
+    s.chain.playout.max_dtx_ms = o.max_dtx > 0 ? o.max_dtx * 1000 : 0;
+    s.chain.playout.dtx_buffer = o.dtx_buffer;
+    s.chain.playout.dtx_lag_ms = o.dtx_lag;
+    s.chain.playout.dtx_shift_ms = o.dtx_shift;
+    s.chain.dtx_cn_params = o.dtx_cn_params;
+    s.chain.cn_payload = o.cn_payload;
+    s.chain.silence_detect = o.silence_detect;
+    s.chain.amr_dtx_cn = o.amr_dtx == "CN";
     if (!o.log_facility_cdr.empty())
         s.cdr_facility = *log::facility_by_name(o.log_facility_cdr);
     if (o.endpoint_learning == "immediate")

@@ -81,6 +81,23 @@ OptionSpec choice(const char* name, const char* arg, const char* description, bo
             }};
 }
 
+// RFC 3389 comfort-noise parameters, one per value: the noise level (-dBov, 0-127), then
+// reflection coefficients (0-254).
+OptionSpec comfort_noise(const char* name, const char* description, std::vector<uint8_t>& target) {
+    std::string option = name;
+    return {name, 0, ArgKind::list, "INT INT INT ...", description,
+            [&target, option](const std::vector<std::string>& values) {
+                target.clear();
+                for (const auto& v : values) {
+                    const auto n = parse_int(v);
+                    const int max = target.empty() ? 127 : 254;
+                    if (!n || *n < 0 || *n > max)
+                        bad_value(option, v, "must be between 0 and " + std::to_string(max));
+                    target.push_back(static_cast<uint8_t>(*n));
+                }
+            }};
+}
+
 OptionSpec unsupported(const char* name, char short_name, ArgKind kind, const char* arg, const char* description) {
     return {name, short_name, kind, arg ? arg : "", description, nullptr};
 }
@@ -294,8 +311,9 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                          bad_value("endpoint-learning", v.back(), "must be delayed, immediate, off or heuristic");
                      o.endpoint_learning = v.back();
                  }});
-    t.push_back(unsupported("jitter-buffer", 0, ArgKind::value, "INT", "jitter buffer size in packets"));
-    t.push_back(unsupported("jb-clock-drift", 0, ArgKind::flag, nullptr, "compensate senders' clock drift in the jitter buffer"));
+    t.push_back(integer("jitter-buffer", 0, "INT", "jitter buffer size in packets (transcoded media)", o.jitter_buffer,
+                        0, 100));
+    t.push_back(flag("jb-clock-drift", 0, "compensate senders' clock drift in the jitter buffer", o.jb_clock_drift));
     t.push_back(flag("debug-srtp", 0, "log SRTP packets (every RTCP one, every 512th RTP one)", o.debug_srtp));
     t.push_back(unsupported("reject-invalid-sdp", 0, ArgKind::flag, nullptr,
                             "refuse SDP bodies with syntax errors"));
@@ -316,19 +334,25 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
     t.push_back(unsupported("software-id", 0, ArgKind::value, "STRING",
                             "software name shown to peers (SDP, STUN)"));
     t.push_back(unsupported("poller-per-thread", 0, ArgKind::flag, nullptr, "give every worker thread its own poller"));
-    t.push_back(unsupported("dtx-delay", 0, ArgKind::value, "INT", "milliseconds before DTX handling starts"));
-    t.push_back(unsupported("max-dtx", 0, ArgKind::value, "INT", "longest DTX period handled"));
-    t.push_back(unsupported("dtx-buffer", 0, ArgKind::value, "INT", "packets held in the DTX buffer at most"));
-    t.push_back(unsupported("dtx-lag", 0, ArgKind::value, "INT",
-                            "milliseconds held in the DTX buffer at most"));
-    t.push_back(unsupported("dtx-shift", 0, ArgKind::value, "INT",
-                            "milliseconds to shift the DTX buffer after a glitch"));
-    t.push_back(unsupported("dtx-cn-params", 0, ArgKind::list, "INT INT INT ...", "comfort-noise parameters generated during DTX"));
-    t.push_back(unsupported("amr-dtx", 0, ArgKind::value, "native|CN", "DTX for AMR codecs: native or CN"));
-    t.push_back(unsupported("silence-detect", 0, ArgKind::value, "FLOAT",
-                            "audio level (percent) counted as silence"));
-    t.push_back(unsupported("cn-payload", 0, ArgKind::list, "INT INT INT ...",
-                            "comfort-noise parameters replacing silence"));
+    t.push_back(integer("dtx-delay", 0, "INT", "milliseconds transcoded media is held so that gaps can be filled",
+                        o.dtx_delay, 0, 5000));
+    t.push_back(integer("max-dtx", 0, "INT", "longest gap filled, in seconds (0 or less: no limit)", o.max_dtx,
+                        INT_MIN, 86400));
+    t.push_back(integer("dtx-buffer", 0, "INT", "packets held in the DTX buffer at most", o.dtx_buffer, 0, 500));
+    t.push_back(integer("dtx-lag", 0, "INT", "milliseconds held in the DTX buffer at most", o.dtx_lag, 0, 60000));
+    t.push_back(integer("dtx-shift", 0, "INT", "milliseconds to shift the DTX buffer after an overflow", o.dtx_shift,
+                        0, 10000));
+    t.push_back(comfort_noise("dtx-cn-params", "comfort-noise parameters generated during DTX", o.dtx_cn_params));
+    t.push_back(choice("amr-dtx", "native|CN", "DTX for AMR codecs: native or CN",
+                       [](const std::string& v) { return v == "native" || v == "CN"; }, o.amr_dtx));
+    t.push_back({"silence-detect", 0, ArgKind::value, "FLOAT", "audio level (percent) counted as silence",
+                 [&o](const std::vector<std::string>& v) {
+                     const auto n = parse_double(v.back());
+                     if (!n || *n < 0 || *n > 100)
+                         bad_value("silence-detect", v.back(), "must be a percentage between 0 and 100");
+                     o.silence_detect = *n;
+                 }});
+    t.push_back(comfort_noise("cn-payload", "comfort-noise parameters replacing silence", o.cn_payload));
     t.push_back(text("mqtt-host", 0, "HOST|IP", "MQTT broker host or address; enables MQTT publishing", o.mqtt.host));
     t.back().apply = [&o](const std::vector<std::string>& v) {
         if (v.back().empty())

@@ -49,6 +49,18 @@ struct DaemonOptions {
     int tos = -1;  // -1: leave the TOS byte of media packets alone
     std::string endpoint_learning = "delayed";
     std::string mos = "CQ";  // the MOS formula: CQ or LQ
+    // codec chains: the clocked stage and comfort noise (docs/options.md)
+    int jitter_buffer = 0;  // packets; 0: off
+    bool jb_clock_drift = false;
+    int dtx_delay = 0;  // ms; 0: no gap filling
+    int max_dtx = 30;   // s; <= 0: no limit
+    int dtx_buffer = 10;
+    int dtx_lag = 100;  // ms
+    int dtx_shift = 0;  // ms
+    std::vector<uint8_t> dtx_cn_params;  // RFC 3389 parameters; empty: silence
+    std::string amr_dtx = "native";
+    double silence_detect = 0;  // percent; 0: off
+    std::vector<uint8_t> cn_payload{32};
 
     // control
     std::vector<ListenSpec> listen_ng;

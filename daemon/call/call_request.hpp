@@ -104,6 +104,8 @@ struct CallRequest {
     bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
     bool inject_dtmf = false;       // inject DTMF: the call's audio goes through the chain for play DTMF
     T38Request t38;                 // the T.38 key and T.38-... flags (offers)
+    // delay-buffer (ms): the call's codec chains delay its media by this much; 0 ends it.
+    std::optional<int> delay_buffer;
 
     // replace
     bool replace_origin = false;

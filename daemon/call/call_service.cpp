@@ -158,9 +158,11 @@ void CallService::MediaChanges::retire(MediaSide& m) {
     retired_[m.worker].push_back({std::move(m.rtp), std::move(m.rtcp), std::move(m.sockets), std::move(m.holes),
                                   std::move(m.ice_agent),
                                   std::move(m.srtp), std::move(m.dtls_rtp), std::move(m.dtls_rtcp),
-                                  std::move(m.bundle_routes), std::move(m.players), m.t38_bridges});
+                                  std::move(m.bundle_routes), std::move(m.players), std::move(m.transcoders),
+                                  m.t38_bridges});
     m.srtp.clear();
     m.players.clear();
+    m.transcoders.clear();
     m.t38_bridges.clear();
     m.t38_gateway = false;
     m.bundle_routes.clear();
@@ -766,6 +768,8 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
             if (!to_offerer->injector)
                 to_offerer->injector = dtmf_injector(*to_offerer, offerer_events);
         }
+        engage_clock(*to_answerer, settings_.chain, answered, *t.codecs, options.delay_buffer);
+        engage_clock(*to_offerer, settings_.chain, *t.codecs, answered, options.delay_buffer);
     }
     // Each side's RTP stream gets the chain towards its peer (or loses it).
     auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
@@ -777,6 +781,8 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
         side.transcoding = transcoder != nullptr;
         media::PacketStream* rtp = side.rtp.get();
         changes.update(side, [rtp, transcoder] {
+            if (rtp->transcoder)
+                rtp->transcoder->stop_clock();  // what the old chain holds goes with it
             rtp->transcoder = transcoder;
             rtp->rebuild_sinks();
         });
@@ -1203,7 +1209,9 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         if (plan.is_offer) {
             // The codec key: what the answerer is offered of the offerer's codecs, and
             // what the answer will find added or consumed for transcoding.
+            const int delay_buffer = request.delay_buffer.value_or(m.offer_codecs.delay_buffer);
             m.offer_codecs = codecs_for_answerer(sdp_codecs(session.media()[i]), request.codec);
+            m.offer_codecs.delay_buffer = delay_buffer;
             m.offer_codecs.ptime = request.ptime;
             m.offer_codecs.ptime_reverse = request.ptime_reverse;
             m.offer_codecs.always_transcode = request.always_transcode;
@@ -1216,6 +1224,7 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         } else {
             t.offered = mp.answer_to;
             out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
+            out.offer_codecs.delay_buffer = request.delay_buffer.value_or(out.offer_codecs.delay_buffer);
             if (!settle_t38(changes, m, out, session.media()[i], t))
                 settle_transcoding(changes, m, out, session.media()[i], t);
         }

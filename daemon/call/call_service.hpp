@@ -16,6 +16,7 @@
 #include "daemon/call/kernel_offload.hpp"
 #include "daemon/call/load_limits.hpp"
 #include "daemon/call/sdp_media.hpp"
+#include "daemon/call/transcoding.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/worker_pool.hpp"
 #include "daemon/stats/statistics.hpp"
@@ -40,6 +41,7 @@ struct CallSettings {
     std::size_t dtls_mtu = 1200;
     bool dtls_passive = false;
     db::MediaDatabaseSettings media_database;  // --mysql-*: play media's db-id
+    ChainOptions chain;  // --jitter-buffer, --dtx-*, CN: what every codec chain does
 };
 
 // What one m= line of an offer or answer needs, as negotiation decides it before anything
@@ -241,6 +243,7 @@ private:
         std::unique_ptr<dtls::SideDtls> dtls_rtp, dtls_rtcp;
         std::vector<std::unique_ptr<media::BundleRoutes>> bundle_routes;
         std::vector<std::unique_ptr<media::MediaPlayer>> players;  // stopped by stop_timers()
+        std::vector<std::unique_ptr<media::Transcoder>> transcoders;  // their clocks too
         std::vector<std::shared_ptr<media::T38Bridge>> t38_bridges;  // stopped before the streams go
     };
     struct Grave {

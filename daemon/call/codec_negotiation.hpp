@@ -42,6 +42,9 @@ struct OfferedCodecs {
     // inject-DTMF in the offer or its answer: both directions go through the chain (the
     // same codec when they share one), where play DTMF plays its digits.
     bool inject_dtmf = false;
+    // The ng delay-buffer key (ms, 0: off): kept from one message to the next until a
+    // message sets it again; the call's codec chains delay all media by it.
+    int delay_buffer = 0;
 };
 
 OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request);

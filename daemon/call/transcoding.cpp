@@ -6,6 +6,7 @@
 #include "codec/dtmf.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
+#include "util/parse.hpp"
 
 namespace rtpe::call {
 
@@ -185,6 +186,51 @@ std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chai
         return nullptr;
     }
     return std::make_unique<media::DtmfInjector>(std::nullopt, std::move(tone));
+}
+
+namespace {
+
+const SdpCodec* comfort_noise(const std::vector<SdpCodec>& codecs) {
+    for (const auto& c : codecs)
+        if (c.type_number() && c.clock_rate == 8000 && equals_ignoring_case(c.name, "CN"))
+            return &c;
+    return nullptr;
+}
+
+}  // namespace
+
+void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options, const std::vector<SdpCodec>& receiver,
+                  const std::vector<SdpCodec>& sender, int delay_buffer_ms) {
+    const codec::CodecDef& input = chain.decoder->codec();
+    const bool amr = input.name == "AMR" || input.name == "AMR-WB";
+    chain.playout = options.playout;
+    chain.playout.delay_ms = std::max(0, delay_buffer_ms);
+    chain.playout.clock_rate = static_cast<uint32_t>(input.clock_rate);
+    chain.playout.packet_ms = input.default_ptime > 0 ? input.default_ptime : 20;
+    if (amr && !options.amr_dtx_cn)
+        chain.playout.dtx_delay_ms = 0;  // native AMR DTX: the decoder's own, no gap filling
+    const codec::AudioFormat cn_audio{8000, 1};
+    if (!options.dtx_cn_params.empty() && chain.decoder->output_format() == cn_audio) {
+        codec::CodecParams params;
+        params.def = codec::find_codec("CN");
+        codec::Status status = codec::Status::ok;
+        if (params.def)
+            chain.noise = codec::make_decoder(params, status);
+        if (chain.noise)
+            chain.noise_params = options.dtx_cn_params;
+        else
+            RTPE_LOG(transcoding, log::kWarning, "No comfort noise in %s: %s", chain.name.c_str(),
+                     codec::to_string(status));
+    }
+    if (const SdpCodec* cn = comfort_noise(sender); cn && chain.noise)
+        chain.cn_input_type = *cn->type_number();
+    if (const SdpCodec* cn = comfort_noise(receiver); cn && options.silence_detect > 0) {
+        media::Transcoder::Chain::SilenceCn silence;
+        silence.type = *cn->type_number();
+        silence.level = static_cast<int>(options.silence_detect * 32767.0 / 100.0);
+        silence.payload = options.cn_payload;
+        chain.silence_cn = std::move(silence);
+    }
 }
 
 void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,

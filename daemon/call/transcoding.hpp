@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 #include "codec/codec_params.hpp"
@@ -57,6 +58,22 @@ std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chai
 // side it decodes; a part that cannot be is left out (logged).
 void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
                              const SdpCodec& events);
+
+// What the daemon's options ask of every chain: the clocked stage (--jitter-buffer,
+// --jb-clock-drift, --dtx-*) and comfort noise (--dtx-cn-params, --silence-detect,
+// --cn-payload, --amr-dtx).
+struct ChainOptions {
+    media::PlayoutSettings playout;  // clock_rate, packet_ms and delay_ms are per chain
+    std::vector<uint8_t> dtx_cn_params;  // empty: gaps are filled with silence
+    std::vector<uint8_t> cn_payload{32};
+    double silence_detect = 0;  // percent of full scale; 0: off
+    bool amr_dtx_cn = false;    // --amr-dtx=CN: AMR gaps filled as other codecs' are
+};
+
+// Sets up a chain's clocked stage and comfort noise: receiver / sender are the codecs of
+// the side it sends to and of the side it decodes; delay_buffer_ms the call's delay-buffer.
+void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options,
+                  const std::vector<SdpCodec>& receiver, const std::vector<SdpCodec>& sender, int delay_buffer_ms);
 
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 // ptime: the encoder's packet time in ms (0: the codec's default).

@@ -15,6 +15,9 @@ namespace {
 using call::CallRequest;
 using call::IceMode;
 
+// delay-buffer beyond this (ms) is taken as this: the playout ring holds no more.
+constexpr int64_t kMaxDelayBufferMs = 5000;
+
 // Flags come as "trust address", "trust-address" or "trust_address", in any case.
 std::string canonical_flag(std::string_view text) {
     std::string out;
@@ -311,6 +314,8 @@ CallRequest parse_call_request(const bencode::Value& d) {
     for (auto [key, field] : {std::pair{"ptime", &CallRequest::ptime}, {"ptime-reverse", &CallRequest::ptime_reverse}})
         if (auto value = integer_of(d, key); value && *value > 0 && *value <= 1000)
             r.*field = static_cast<int>(*value);
+    if (auto value = integer_of(d, "delay-buffer"); value && *value >= 0)
+        r.delay_buffer = static_cast<int>(std::min<int64_t>(*value, kMaxDelayBufferMs));
     if (auto dest = string_of(d, "DTMF-log-dest"); !dest.empty()) {
         auto parsed = net::parse_endpoint(dest);
         if (!parsed.error.empty())

@@ -65,9 +65,9 @@ private:
     std::array<std::size_t, kCapacity> segments_;
 };
 
-// What timers send (media players, the T.38 gateway) goes through an egress of the
-// worker's own, flushed by them at once: the batch path's egress belongs to the batch
-// being received.
+// What timers send (play media, the transcoder's clock, the T.38 gateway) goes through an
+// egress of the worker's own, flushed by the timer that used it: the batch path's egress
+// belongs to the batch being received.
 Egress& timer_egress();
 
 }  // namespace rtpe::media

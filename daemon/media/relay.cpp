@@ -348,6 +348,8 @@ void PacketStream::stop_timers() {
         timers->cancel(learning_timer_);
     if (player)
         player->stop();
+    if (transcoder)
+        transcoder->stop_clock();
     if (ice)
         ice->stop();
     if (dtls)

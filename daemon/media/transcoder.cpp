@@ -10,6 +10,7 @@
 #include "daemon/media/egress.hpp"
 #include "daemon/media/forwarder.hpp"
 #include "daemon/media/packet_stream.hpp"
+#include "daemon/media/worker_context.hpp"
 #include "util/log.hpp"
 
 namespace rtpe::media {
@@ -26,6 +27,12 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(cha
     if (status != codec::Status::ok)
         RTPE_LOG(transcoding, log::kWarning, "No DTMF transcoding in %s: %s", chain_.name.c_str(),
                  codec::to_string(status));
+    if (chain_.playout.engaged())
+        playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
+    if (chain_.noise) {  // two CN frames and a packet of 8 kHz noise; the longest CN payload kept
+        noise_pcm_.reserve(4096);
+        chain_.noise_params.reserve(64);
+    }
 }
 
 uint64_t Transcoder::decode_errors() const {
@@ -40,12 +47,111 @@ uint64_t Transcoder::bytes() const {
 uint64_t Transcoder::samples() const {
     return peek(samples_);
 }
+uint64_t Transcoder::dropped() const {
+    return peek(dropped_);
+}
+uint64_t Transcoder::filled() const {
+    return peek(filled_);
+}
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
     if (!packet.is_rtp) {
         forwarder_.consume(packet, egress);
         return;
     }
+    if (playout_)
+        hold(packet, egress);
+    else
+        process(packet, egress);
+}
+
+void Transcoder::hold(const Packet& packet, Egress& egress) {
+    const int64_t now = WorkerTimers::now_ms();
+    ingress_ = packet.ingress;
+    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
+    auto result = playout_->insert(packet.header, payload, now);
+    while (result == PlayoutBuffer::Insert::full) {  // far ahead: the oldest go now
+        play(playout_->pop(now, true), egress);
+        result = playout_->insert(packet.header, payload, now);
+    }
+    if (result != PlayoutBuffer::Insert::queued) {
+        bump(dropped_);
+        if (result == PlayoutBuffer::Insert::too_big)
+            bump(packet.ingress->counters().user_errors);
+    }
+    play_due(now, egress);
+}
+
+void Transcoder::play_due(int64_t now_ms, Egress& egress) {
+    while (const auto out = playout_->pop(now_ms))
+        play(out, egress);
+    WorkerTimers* timers = this_worker().timers;
+    if (!timers)
+        return;
+    if (const int64_t wake = playout_->wake_ms(); wake >= 0)
+        timers->schedule(*this, wake);
+    else
+        timers->cancel(*this);
+}
+
+void Transcoder::on_timer(int64_t now_ms) {
+    if (!playout_ || !ingress_ || ingress_->retired())
+        return;
+    Egress& egress = timer_egress();
+    play_due(now_ms, egress);
+    egress.flush();
+}
+
+void Transcoder::stop_clock() {
+    if (WorkerTimers* timers = this_worker().timers)
+        timers->cancel(*this);
+    if (playout_)
+        playout_->clear();
+}
+
+void Transcoder::play(const PlayoutBuffer::Out& out, Egress& egress) {
+    if (!out.packet) {
+        fill(out.fill_ms, egress);
+        return;
+    }
+    Packet p;
+    p.data = out.packet->data;
+    p.length = out.packet->length;
+    p.ingress = ingress_;
+    p.demux = rtp::Demux::rtp_or_rtcp;
+    p.is_rtp = true;
+    p.header = out.packet->header;
+    last_ = p;
+    process(p, egress);
+}
+
+void Transcoder::fill(int ms, Egress& egress) {
+    PacketStream* to = forwarder_.target();
+    if (!started_ || !last_.ingress || !to || !to->sendable() || to->player)
+        return;
+    const codec::AudioFormat in = chain_.decoder->output_format();
+    const auto samples = static_cast<std::size_t>(in.rate) * static_cast<std::size_t>(ms) / 1000 *
+                         static_cast<std::size_t>(in.channels);
+    decoded_.assign(samples, int16_t{0});
+    if (chain_.noise) {
+        // The CN decoder gives frames of its own length: what is left waits for the next gap.
+        while (noise_pcm_.size() < samples &&
+               chain_.noise->decode(chain_.noise_params, noise_pcm_) == codec::Status::ok) {
+        }
+        const std::size_t n = std::min(samples, noise_pcm_.size());
+        std::copy_n(noise_pcm_.begin(), n, decoded_.begin());
+        noise_pcm_.erase(noise_pcm_.begin(), noise_pcm_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    bump(filled_);
+    encode(decoded_, last_, egress);
+}
+
+bool Transcoder::silent(std::span<const int16_t> pcm) const {
+    const int level = chain_.silence_cn->level;
+    return std::all_of(pcm.begin(), pcm.end(), [level](int16_t s) { return s <= level && s >= -level; });
+}
+
+void Transcoder::process(const Packet& packet, Egress& egress) {
     PacketStream* to = forwarder_.target();
     if (!to || !to->sendable() || to->player)
         return;
@@ -59,6 +165,18 @@ void Transcoder::consume(const Packet& packet, Egress& egress) {
     }
     if (tone_ && packet.header.payload_type == chain_.event_tones->input_type) {
         play_event_as_tone(packet, egress);
+        return;
+    }
+    if (chain_.noise && packet.header.payload_type == chain_.cn_input_type) {
+        // The sender's comfort noise (RFC 3389): its parameters, then its noise for a
+        // packet time (with the clocked stage, the gap after it is filled with it too).
+        const std::size_t n = std::min<std::size_t>(packet.header.payload_length, 64);
+        chain_.noise_params.assign(packet.data + packet.header.payload_offset,
+                                   packet.data + packet.header.payload_offset + n);
+        noise_pcm_.clear();
+        last_ = packet;
+        start_output(packet);
+        fill(chain_.playout.packet_ms, egress);
         return;
     }
     if (packet.header.payload_type != chain_.input_type)
@@ -104,6 +222,19 @@ void Transcoder::start_output(const Packet& packet) {
 }
 
 void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egress& egress) {
+    if (chain_.silence_cn && silent(pcm)) {
+        // Silence goes as comfort noise (--silence-detect, --cn-payload): one CN packet for
+        // the audio it stands for, on our timeline.
+        PacketStream* to = forwarder_.target();
+        if (!to)
+            return;
+        const codec::AudioFormat in = chain_.decoder->output_format();
+        const uint64_t frames = pcm.size() / static_cast<std::size_t>(in.channels);
+        send(*to, egress, packet, chain_.silence_cn->type, false, timestamp_, chain_.silence_cn->payload);
+        timestamp_ += static_cast<uint32_t>(frames * static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
+                                            static_cast<uint64_t>(in.rate));
+        return;
+    }
     if (chain_.resampler) {
         resampled_.clear();
         if (chain_.resampler->convert(pcm, resampled_) != codec::Status::ok)

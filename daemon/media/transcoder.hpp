@@ -8,6 +8,11 @@
 // else (RTCP on the RTP port, STUN, DTLS) goes on through the forwarder; RTP of another
 // payload type is dropped, but telephone-event where both sides have it (Chain::events).
 //
+// With a clocked stage (Chain::playout engaged: --jitter-buffer, --dtx-delay, the call's
+// delay-buffer) the input RTP is copied into a PlayoutBuffer and transcoded when it is
+// handed back, in sequence order, on the worker's timer; gaps are filled with comfort noise
+// or silence. Without one the packet-driven path is as it was.
+//
 // Made on the control thread (the codec objects allocate there); used on the stream's
 // worker only, allocating nothing per packet once its buffers have grown to a packet.
 
@@ -22,13 +27,18 @@
 #include "codec/encoder.hpp"
 #include "codec/resampler.hpp"
 #include "daemon/media/dtmf_injector.hpp"
+#include "daemon/media/playout_buffer.hpp"
 #include "daemon/media/sink.hpp"
+#include "daemon/media/worker_timers.hpp"
 
 namespace rtpe::media {
 
 class Forwarder;
 
-class Transcoder final : public Sink, private codec::PacketSink, private codec::DtmfDetector::Listener {
+class Transcoder final : public Sink,
+                         public Timer,
+                         private codec::PacketSink,
+                         private codec::DtmfDetector::Listener {
 public:
     struct Chain {
         std::unique_ptr<codec::Decoder> decoder;
@@ -52,12 +62,35 @@ public:
         // audio towards a receiver without telephone-event (8 kHz mono decoder).
         std::optional<Events> event_tones;
         std::string name;  // "PCMU/8000 -> G722/8000", as the statistics list chains
+        // The clocked stage; its packet_ms is also the length of noise a received CN
+        // packet stands for without it.
+        PlayoutSettings playout;
+        // Comfort noise (RFC 3389) in the audio: a CN decoder (chains that decode 8 kHz
+        // mono) and the parameters it starts from (--dtx-cn-params; the sender's CN
+        // packets, cn_input_type, replace them). Gaps are filled with its noise, or with
+        // silence without it.
+        std::unique_ptr<codec::Decoder> noise;
+        std::vector<uint8_t> noise_params;
+        std::optional<uint8_t> cn_input_type;
+        // --silence-detect towards a receiver with CN: audio no louder than `level` (of
+        // 32767) goes as one CN packet of `payload` (--cn-payload) instead.
+        struct SilenceCn {
+            uint8_t type = 13;
+            int level = 0;
+            std::vector<uint8_t> payload;
+        };
+        std::optional<SilenceCn> silence_cn;
     };
     // forwarder: the stream's own, whose target the output goes to and which takes what is
     // not the input's RTP.
     Transcoder(Chain chain, Forwarder& forwarder);
 
     void consume(const Packet& packet, Egress& egress) override;
+    // The clock: what the playout buffer has due.
+    void on_timer(int64_t now_ms) override;
+    // Worker: the clock stops and what is held is dropped (the stream is retired, or a
+    // new chain takes this one's place).
+    void stop_clock();
 
     // Whether play DTMF can play into this direction (fixed when made; any thread).
     bool injects_dtmf() const { return chain_.injector != nullptr; }
@@ -72,8 +105,22 @@ public:
     uint64_t packets() const;
     uint64_t bytes() const;
     uint64_t samples() const;
+    // Input packets the playout buffer refused as late, duplicate or too big, and packet
+    // times of comfort noise or silence it filled gaps with (worker-written).
+    uint64_t dropped() const;
+    uint64_t filled() const;
 
 private:
+    // The transcoding of one input packet (as it came, or handed back by the buffer).
+    void process(const Packet& packet, Egress& egress);
+    // Clocked stage: the packet into the buffer, then whatever is due.
+    void hold(const Packet& packet, Egress& egress);
+    void play_due(int64_t now_ms, Egress& egress);
+    void play(const PlayoutBuffer::Out& out, Egress& egress);
+    // ms of comfort noise (or silence) as the sender's audio.
+    void fill(int ms, Egress& egress);
+    // The PCM in decoded_ is silent enough for CN (silence_cn).
+    bool silent(std::span<const int16_t> pcm) const;
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
     void on_dtmf(const codec::DtmfDetector::Tone& tone) override;
     // Our sequence and timestamps start from the first packet that produces output.
@@ -117,7 +164,15 @@ private:
     Egress* egress_ = nullptr;
     std::atomic<uint64_t> decode_errors_{0};
     std::atomic<uint64_t> packets_{0}, bytes_{0}, samples_{0};
+    std::atomic<uint64_t> dropped_{0}, filled_{0};
     bool reported_decode_error_ = false;
+    // Clocked stage (null without one): the stream packets came from and the last packet
+    // handed on (whose SSRC and stream filled audio goes out with).
+    std::unique_ptr<PlayoutBuffer> playout_;
+    PacketStream* ingress_ = nullptr;
+    Packet last_;
+    // Noise not used yet (the CN decoder makes a frame of its own length at a time).
+    std::vector<int16_t> noise_pcm_;
 };
 
 }  // namespace rtpe::media
