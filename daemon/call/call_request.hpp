@@ -50,7 +50,14 @@ struct T38Request {
     bool decode = false;  // an offered image/udptl/t38 m= line goes on as audio (RTP)
     bool force = false;   // an offered audio m= line goes on as image/udptl/t38
     bool stop = false;    // a gateway engaged before goes; media passes through again
-    bool fec = false;     // our T.38 side offers UDPTL FEC instead of redundancy
+    bool fec = false;         // our T.38 side offers UDPTL FEC instead of redundancy
+    bool redundancy = false;  // ... or redundancy, the default, said explicitly (wins over FEC)
+    // Beyond 10.5 (the list): the gateway never uses these, whatever the T.38
+    // endpoint's SDP allows (fill bit removal, MMR and JBIG transcoding) ...
+    bool no_fill_bit_removal = false, no_transcoding_mmr = false, no_transcoding_jbig = false;
+    // ... and its datagrams are bounded by our T38FaxMaxDatagram, not the endpoint's
+    // (for endpoints that announce less than they take).
+    bool local_max_datagram = false;
     // Left out of what the gateway offers the fax machine (spandsp's modem and ECM settings).
     bool no_ecm = false, no_v17 = false, no_v27ter = false, no_v29 = false, no_v34 = false, no_iaf = false;
 };

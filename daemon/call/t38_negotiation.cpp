@@ -68,7 +68,7 @@ T38Sdp t38_sdp_of(const sdp::MediaSection& section) {
 
 T38Sdp our_t38_offer(const T38Request& request) {
     T38Sdp t;
-    if (request.fec)
+    if (request.fec && !request.redundancy)
         t.recovery = t38::ErrorRecovery::fec;
     return t;
 }
@@ -126,12 +126,7 @@ const SdpCodec* t38_audio_codec(const std::vector<SdpCodec>& codecs) {
     return first_transcodable(codecs);
 }
 
-std::unique_ptr<media::T38Bridge> make_t38_bridge(const SdpCodec& codec, const T38Sdp& peer, const T38Sdp& settled,
-                                                  const T38Request& request, media::PacketStream& audio,
-                                                  media::PacketStream& fax) {
-    const auto type = codec.type_number();
-    if (!type)
-        return nullptr;
+media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp& settled, const T38Request& request) {
     media::T38Bridge::Settings s;
     codec::T38GatewayOptions& g = s.gateway;
     g.no_ecm = request.no_ecm;
@@ -142,11 +137,12 @@ std::unique_ptr<media::T38Bridge> make_t38_bridge(const SdpCodec& codec, const T
     g.no_iaf = request.no_iaf;
     g.version = settled.version;
     g.local_tcf = settled.local_tcf;
-    g.fill_bit_removal = settled.fill_bit_removal;
-    g.transcoding_mmr = settled.transcoding_mmr;
-    g.transcoding_jbig = settled.transcoding_jbig;
+    g.fill_bit_removal = settled.fill_bit_removal && !request.no_fill_bit_removal;
+    g.transcoding_mmr = settled.transcoding_mmr && !request.no_transcoding_mmr;
+    g.transcoding_jbig = settled.transcoding_jbig && !request.no_transcoding_jbig;
     // What the T.38 endpoint takes: its IFP limit, else what fits its datagrams.
-    const int datagram = std::min<int>(peer.max_datagram, static_cast<int>(media::Egress::kScratchBytes));
+    const int peer_datagram = request.local_max_datagram ? our_t38_answer(peer).max_datagram : peer.max_datagram;
+    const int datagram = std::min<int>(peer_datagram, static_cast<int>(media::Egress::kScratchBytes));
     g.max_ifp = std::clamp(peer.max_ifp.value_or(datagram - kUdptlOverhead), 1, codec::kT38MaxIfp);
     s.max_datagram = static_cast<std::size_t>(datagram);
 
@@ -157,7 +153,16 @@ std::unique_ptr<media::T38Bridge> make_t38_bridge(const SdpCodec& codec, const T
     s.udptl_out.max_ifp = static_cast<std::size_t>(g.max_ifp);
     s.udptl_in.max_ifp = static_cast<std::size_t>(our_t38_answer(peer).max_datagram);
     s.udptl_in.t38_version = settled.version;
+    return s;
+}
 
+std::unique_ptr<media::T38Bridge> make_t38_bridge(const SdpCodec& codec, const T38Sdp& peer, const T38Sdp& settled,
+                                                  const T38Request& request, media::PacketStream& audio,
+                                                  media::PacketStream& fax) {
+    const auto type = codec.type_number();
+    if (!type)
+        return nullptr;
+    media::T38Bridge::Settings s = t38_bridge_settings(peer, settled, request);
     codec::Status status = codec::Status::ok;
     const codec::CodecParams params = codec_params_of(codec);
     const codec::AudioFormat pcm{codec::kT38GatewayRate, 1};

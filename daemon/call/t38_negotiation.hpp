@@ -6,6 +6,8 @@
 //  - force: an offered audio m= line goes on as T.38 with our parameters; the offerer is
 //    answered with the first of its codecs this build can decode and encode.
 //  - stop: a gateway engaged before goes; the m= line passes through as it comes.
+//  - beyond 10.5: redundancy (the default, explicitly), no-fill-bit-removal,
+//    no-transcoding-MMR, no-transcoding-JBIG, local-max-datagram (T38Request).
 // The T.38 parameters (ITU-T T.38 Annex D) that we write are 10.5's, and so are what an
 // answer echoes of an offer (its T38FaxVersion and error recovery).
 
@@ -66,6 +68,10 @@ std::vector<SdpCodec> t38_decode_codecs(const CodecRequest& codec);
 // The first of an audio side's codecs the gateway can use (decode and encode); null when
 // none.
 const SdpCodec* t38_audio_codec(const std::vector<SdpCodec>& codecs);
+
+// The gateway's spandsp options and UDPTL settings from what the T.38 endpoint said
+// (`peer`), what the answer settled and the offer's T.38 flags (no codec yet).
+media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp& settled, const T38Request& request);
 
 // The gateway between the two streams: audio: the stream facing the fax machine (codec:
 // its codec, payload type included); fax: the one facing the T.38 endpoint, whose own

@@ -113,6 +113,11 @@ void apply_t38_option(call::T38Request& t, const std::string& option) {
         {"no-ecm", &call::T38Request::no_ecm}, {"no-v17", &call::T38Request::no_v17},
         {"no-v27ter", &call::T38Request::no_v27ter}, {"no-v29", &call::T38Request::no_v29},
         {"no-v34", &call::T38Request::no_v34}, {"no-iaf", &call::T38Request::no_iaf},
+        {"redundancy", &call::T38Request::redundancy},
+        {"no-fill-bit-removal", &call::T38Request::no_fill_bit_removal},
+        {"no-transcoding-mmr", &call::T38Request::no_transcoding_mmr},
+        {"no-transcoding-jbig", &call::T38Request::no_transcoding_jbig},
+        {"local-max-datagram", &call::T38Request::local_max_datagram},
     };
     for (const auto& e : kOptions)
         if (o == e.name) {

@@ -84,4 +84,37 @@ TEST(T38Negotiation, DecodeOffersG711UnlessTranscodeSaysOtherwise) {
     EXPECT_EQ(out[0].payload_type, "9");
 }
 
+TEST(T38Negotiation, GatewaySettingsFromTheSdpAndTheFlags) {
+    T38Sdp peer;
+    peer.max_datagram = 176;
+    peer.fill_bit_removal = peer.transcoding_mmr = peer.transcoding_jbig = true;
+    peer.recovery = t38::ErrorRecovery::fec;
+    peer.version = 2;
+    T38Request none;
+    auto s = t38_bridge_settings(peer, peer, none);
+    EXPECT_EQ(s.max_datagram, 176u);
+    EXPECT_EQ(s.gateway.max_ifp, 168);  // what fits the endpoint's datagrams
+    EXPECT_EQ(s.gateway.version, 2);
+    EXPECT_TRUE(s.gateway.fill_bit_removal && s.gateway.transcoding_mmr && s.gateway.transcoding_jbig);
+    EXPECT_EQ(s.udptl_out.recovery, t38::ErrorRecovery::fec);
+    EXPECT_EQ(s.udptl_in.t38_version, 2);
+
+    T38Request flags;
+    flags.no_fill_bit_removal = flags.no_transcoding_mmr = flags.no_transcoding_jbig = true;
+    flags.local_max_datagram = true;
+    flags.no_ecm = flags.no_v17 = true;
+    peer.max_ifp = 100;
+    s = t38_bridge_settings(peer, peer, flags);
+    EXPECT_EQ(s.max_datagram, 512u);  // ours bounds the datagrams
+    EXPECT_EQ(s.gateway.max_ifp, 100);
+    EXPECT_FALSE(s.gateway.fill_bit_removal || s.gateway.transcoding_mmr || s.gateway.transcoding_jbig);
+    EXPECT_TRUE(s.gateway.no_ecm && s.gateway.no_v17);
+
+    peer.no_error_recovery = true;
+    EXPECT_EQ(t38_bridge_settings(peer, peer, none).udptl_out.redundancy_depth, 0u);
+    T38Request fec_and_redundancy;
+    fec_and_redundancy.fec = fec_and_redundancy.redundancy = true;
+    EXPECT_EQ(our_t38_offer(fec_and_redundancy).recovery, t38::ErrorRecovery::redundancy);
+}
+
 }  // namespace rtpe::call
