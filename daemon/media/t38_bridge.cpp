@@ -126,6 +126,11 @@ void T38Bridge::on_udptl(const Packet& packet, Egress& egress) {
     if (udptl_receiver_.receive({packet.data, packet.length}) != t38::UdptlStatus::ok) {
         bump(counters_.udptl_malformed);
         bump(packet.ingress->counters().user_errors);
+        if (!reported_udptl_error_) {  // once per gateway, as for the audio
+            reported_udptl_error_ = true;
+            RTPE_LOG(transcoding, log::kWarning, "Dropping malformed UDPTL on %s",
+                     packet.ingress->local_address().to_string().c_str());
+        }
     }
     egress_ = nullptr;
 }

@@ -116,6 +116,7 @@ private:
     uint32_t timestamp_;
     bool marker_ = true;
     bool reported_audio_error_ = false;
+    bool reported_udptl_error_ = false;
     Counters counters_;
 };
 
