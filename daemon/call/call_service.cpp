@@ -849,7 +849,7 @@ bool CallService::settle_t38(MediaChanges& changes, MediaSide& answerer, MediaSi
     std::vector<SdpCodec> answered;
     T38Sdp peer, settled;
     if (o.mode == T38Offer::Mode::force) {
-        codec = t38_audio_codec(offerer.offered->codecs);
+        codec = first_transcodable(offerer.offered->codecs);  // the fax machine's, for the gateway
         c.media = "audio";
         c.protocol = offerer.offered->protocol;
         t.codecs = codec ? std::vector<SdpCodec>{*codec} : std::vector<SdpCodec>{};
@@ -860,7 +860,7 @@ bool CallService::settle_t38(MediaChanges& changes, MediaSide& answerer, MediaSi
             codec = nullptr;
     } else {
         answered = sdp_codecs(answer);
-        codec = t38_audio_codec(answered);
+        codec = first_transcodable(answered);
         peer = o.offered;
         settled = our_t38_answer(peer);
         c.media = kT38MediaType;

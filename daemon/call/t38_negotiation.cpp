@@ -122,10 +122,6 @@ std::vector<SdpCodec> t38_decode_codecs(const CodecRequest& codec) {
     return g711;
 }
 
-const SdpCodec* t38_audio_codec(const std::vector<SdpCodec>& codecs) {
-    return first_transcodable(codecs);
-}
-
 media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp& settled, const T38Request& request) {
     media::T38Bridge::Settings s;
     codec::T38GatewayOptions& g = s.gateway;

@@ -65,10 +65,6 @@ struct T38Offer {
 // can decode and encode), else PCMU and PCMA.
 std::vector<SdpCodec> t38_decode_codecs(const CodecRequest& codec);
 
-// The first of an audio side's codecs the gateway can use (decode and encode); null when
-// none.
-const SdpCodec* t38_audio_codec(const std::vector<SdpCodec>& codecs);
-
 // The gateway's spandsp options and UDPTL settings from what the T.38 endpoint said
 // (`peer`), what the answer settled and the offer's T.38 flags (no codec yet).
 media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp& settled, const T38Request& request);
