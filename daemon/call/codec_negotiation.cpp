@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codec/registry.hpp"
+#include "util/log.hpp"
 #include "util/parse.hpp"
 
 namespace rtpe::call {
@@ -55,6 +56,7 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     if (parts.size() > 2)
         if (auto channels = parse_int(parts[2]); channels && *channels > 0)
             out.channels = *channels;
+    out.bitrate = spec_bitrate(spec);
     int pt = def->static_payload_type;
     if (pt < 0 || has_payload_type(present, std::to_string(pt)))
         pt = free_dynamic_type(present);
@@ -67,7 +69,32 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     return true;
 }
 
+// set: each codec named by a specification (name, clock rate, channels) gets its bit
+// rate, the first specification naming it winning.
+void apply_set(std::vector<SdpCodec>& codecs, const std::vector<std::string>& specs) {
+    for (auto& c : codecs)
+        for (const auto& spec : specs)
+            if (codec_matches(c, spec))
+                if (const int bitrate = spec_bitrate(spec); bitrate > 0) {
+                    c.bitrate = bitrate;
+                    break;
+                }
+}
+
 }  // namespace
+
+int spec_bitrate(std::string_view spec) {
+    const auto parts = split(spec, '/');
+    if (parts.size() < 4 || parts[3].empty())
+        return 0;
+    const auto bitrate = parse_int(parts[3]);
+    if (!bitrate || *bitrate <= 0) {
+        RTPE_LOG(codec, log::kWarning, "Ignoring the bit rate of codec specification '%.*s': not a positive number",
+                 static_cast<int>(spec.size()), spec.data());
+        return 0;
+    }
+    return *bitrate;
+}
 
 bool codec_matches(const SdpCodec& codec, std::string_view spec) {
     const auto parts = split(spec, '/');
@@ -80,7 +107,10 @@ bool codec_matches(const SdpCodec& codec, std::string_view spec) {
     return true;
 }
 
-OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
+namespace {
+
+// What strip, except, mask, consume, transcode and accept make of the offer.
+OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
     OfferedCodecs out;
     out.to_answerer = offered;
     out.offerer_side = offered;
@@ -159,6 +189,15 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
                       return a.payload_type == b.payload_type;
                   });
     out.to_answerer = std::move(kept);
+    return out;
+}
+
+}  // namespace
+
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
+    OfferedCodecs out = offered_as_requested(offered, r);
+    apply_set(out.offerer_side, r.set);
+    apply_set(out.accepted, r.set);
     return out;
 }
 

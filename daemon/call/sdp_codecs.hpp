@@ -20,6 +20,10 @@ struct SdpCodec {
     std::optional<std::string> rtpmap;  // the a=rtpmap value, when the SDP had one
     std::optional<std::string> fmtp;    // the a=fmtp value (with its payload type)
     std::vector<std::string> rtcp_fb;   // its a=rtcp-fb values, in order
+    // The bit rate (bit/s) its encoder is to use, from codec options (a transcode or set
+    // specification's fourth part); 0: the format parameters or the codec's default. No
+    // SDP carries it.
+    int bitrate = 0;
     // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
     std::string format_parameters() const;
     // The encoding as rtpmap writes it, channels only when not 1: "PCMU/8000", "opus/48000/2".

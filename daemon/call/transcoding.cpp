@@ -39,6 +39,7 @@ codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
     p.def = transcodable(c);
     p.clock_rate = c.clock_rate;
     p.channels = c.channels;
+    p.bitrate = c.bitrate;
     p.fmtp = fmtp;
     return p;
 }
@@ -98,7 +99,12 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
     const SdpCodec* from_answer = chosen && transcodable(*chosen) ? chosen : first_transcodable(answered);
     if (!from_offer || !from_answer)
         return std::nullopt;
-    return Transcoding{*from_offer, *from_answer};
+    Transcoding t{*from_offer, *from_answer};
+    // A codec the offer's transcode added keeps that specification's encoder options.
+    for (const auto& added : options.added)
+        if (added.payload_type == t.answerer.payload_type && codec_matches(t.answerer, added.encoding()))
+            t.answerer.bitrate = added.bitrate;
+    return t;
 }
 
 std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,

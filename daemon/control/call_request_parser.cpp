@@ -106,6 +106,7 @@ void apply_codec_option(call::CodecRequest& c, std::string_view key, const std::
                                      : key == "consume"   ? &c.consume
                                      : key == "transcode" ? &c.transcode
                                      : key == "accept"    ? &c.accept
+                                     : key == "set"       ? &c.set
                                                           : nullptr;
     if (list)
         list->push_back(value);

@@ -41,6 +41,8 @@ CODECS = [
     {"transcode": ["opus/48000/2/32000"]}, {"transcode": ["speex"]}, {"transcode": ["GSM", "iLBC"]},
     {"except": ["G722"]}, {"strip": ["0"]}, {"transcode": ["G722", "PCMA"]}, {"strip": ["opus"]},
     {"mask": ["opus"], "transcode": ["PCMA"]}, {"transcode": ["opus/48000/1"]},
+    # set changes encoders only, never the SDP
+    {"set": ["opus/48000/2/16000"]}, {"transcode": ["PCMA"], "set": ["opus/48000/2/16000", "PCMU/8000/1/64000"]},
 ]
 ANSWERS = {
     "g729": sdp(["18"], ["a=rtpmap:18 G729/8000"]),
@@ -101,6 +103,7 @@ def test_codec_options_match_oracle(daemons, offer_name, codec):
     (["codec-mask-all", "codec-transcode-opus"], {"mask": ["all"], "transcode": ["opus"]}),
     (["codec-strip-all", "codec-except-PCMA"], {"strip": ["all"], "except": ["PCMA"]}),
     (["codec-strip-telephone-event"], {"strip": ["telephone-event"]}),
+    (["codec-transcode-G722", "codec-set-PCMU/8000/1/64000"], {"transcode": ["G722"], "set": ["PCMU/8000/1/64000"]}),
 ])
 def test_codec_flags_are_the_codec_key(daemons, flags, codec):
     """codec-KEY-VALUE flags do what the codec key's lists do, in both daemons."""
@@ -130,3 +133,107 @@ def test_ptime_and_always_transcode_match_oracle(daemons, offer_keys, offer, ans
     call_id = "ptime-%s-%s" % (json.dumps(offer_keys, sort_keys=True), re.sub(r"\W", "", answer[-20:]))
     want = exchange(oracle, call_id, offer, offer_keys, answer)
     assert exchange(ours, call_id, offer, offer_keys, answer) == want
+
+
+# --- set: the encoders' options, seen in the payloads they write ---
+
+def media_sdp(origin, port, formats, extra=()):
+    return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                        "m=audio %d RTP/AVP %s" % (port, " ".join(formats))] + list(extra) + [""])
+
+
+def tone_pcmu(packets):
+    """PCMU payloads of a two-tone signal, 20 ms each (something for an encoder to spend
+    its bit rate on)."""
+    import math
+    import numpy as np
+    audioop = pytest.importorskip("audioop")
+    n = np.arange(packets * 160)
+    x = (12000 * np.sin(2 * math.pi * 440 * n / 8000) + 4000 * np.sin(2 * math.pi * 1700 * n / 8000)).astype(np.int16)
+    return [audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2) for i in range(packets)]
+
+
+def encoded_payloads(daemon, offer, offer_keys, answer, answer_keys=None, sender="answerer", packets=60):
+    """One call: PCMU from the sender (payload type 0, which its side must have), what the
+    other side receives (payloads, after the encoder settled)."""
+    import time
+    from media_testlib import PortPair, drain
+    a, b = PortPair(), PortPair()
+    call_id = "set-%d" % time.monotonic_ns()
+    try:
+        r = decoded(daemon.ng.request(dict({"command": "offer", "call-id": call_id, "from-tag": "a",
+                                            "sdp": media_sdp("a", a.port(), *offer)}, **offer_keys)))
+        to_b = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        r = decoded(daemon.ng.request(dict({"command": "answer", "call-id": call_id, "from-tag": "a", "to-tag": "b",
+                                            "sdp": media_sdp("b", b.port(), *answer)}, **(answer_keys or {}))))
+        to_a = int(re.search(r"m=audio (\d+)", r["sdp"]).group(1))
+        src, dst, port = (b, a, to_b) if sender == "answerer" else (a, b, to_a)
+        got = []
+        for i, payload in enumerate(tone_pcmu(packets)):
+            src.rtp.sendto(bytes([0x80, 0]) + (100 + i).to_bytes(2, "big") + (i * 160).to_bytes(4, "big") +
+                           b"\x0a\x0b\x0c\x0d" + payload, ("127.0.0.1", port))
+            time.sleep(0.02)
+            got += drain(dst.rtp)
+        time.sleep(0.2)
+        got += drain(dst.rtp)
+        daemon.ng.request({"command": "delete", "call-id": call_id})
+        return [p[12:] for p in got[5:]]
+    finally:
+        a.close()
+        b.close()
+
+
+OPUS = (["96"], ["a=rtpmap:96 opus/48000/2"])
+PCMU = (["0"], [])
+SET_CASES = [
+    # (what, offer, offer keys, answer, answer keys, who sends PCMU, low bit rate expected)
+    ("no set", OPUS, {"codec": {"transcode": ["PCMU"]}}, PCMU, None, "answerer", False),
+    ("set for the offerer's stereo Opus", OPUS, {"codec": {"transcode": ["PCMU"], "set": ["opus/48000/2/12000"]}},
+     PCMU, None, "answerer", True),
+    ("set as a flag", OPUS, {"flags": ["codec-transcode-PCMU", "codec-set-opus/48000/2/12000"]},
+     PCMU, None, "answerer", True),
+    ("set for mono only: not this codec", OPUS, {"codec": {"transcode": ["PCMU"], "set": ["opus/48000/1/12000"]}},
+     PCMU, None, "answerer", False),
+    ("set in the answer: ignored", OPUS, {"codec": {"transcode": ["PCMU"]}},
+     PCMU, {"codec": {"set": ["opus/48000/2/12000"]}}, "answerer", False),
+    ("set does not reach the answerer's codec", PCMU, {"codec": {"transcode": ["opus"], "set": ["opus/48000/2/12000"]}},
+     OPUS, None, "offerer", False),
+    ("transcode's own bit rate reaches it", PCMU, {"codec": {"transcode": ["opus/48000/2/12000"]}},
+     OPUS, None, "offerer", True),
+]
+
+
+@pytest.mark.parametrize("case", SET_CASES, ids=[c[0] for c in SET_CASES])
+def test_set_reaches_the_encoder_as_in_oracle(daemons, case):
+    """codec set (and a transcode specification's bit rate): the Opus encoder towards the
+    side it names writes 12 kbit/s (about 30-40 bytes a packet) instead of the default
+    (over 100 bytes), in both daemons; which encoder it reaches is decided as 10.5 does."""
+    _, offer, offer_keys, answer, answer_keys, sender, low = case
+    for label, daemon in zip(("ours", "oracle"), daemons):
+        payloads = encoded_payloads(daemon, offer, offer_keys, answer, answer_keys, sender)
+        assert len(payloads) > 30, (label, len(payloads))
+        mean = sum(map(len, payloads)) / len(payloads)
+        assert (mean < 50) if low else (mean > 80), (label, mean)
+
+
+def test_set_amr_bitrate_changes_the_mode():
+    """codec set=AMR/8000/1/... towards an AMR (octet-align) offerer answered with PCMU:
+    frames of the mode closest below (CMR, TOC and 19 bytes at 7.4 kbit/s, 31 at 12.2)
+    instead of the default 6.7 kbit/s (17 bytes). Ours only: Debian's 10.5 cannot encode
+    AMR (it answers PCMU there untranscoded)."""
+    from rtpe_testlib import start_ng_daemon, stop_ng_daemon
+    d = start_ng_daemon()
+    try:
+        amr = (["96"], ["a=rtpmap:96 AMR/8000", "a=fmtp:96 octet-align=1"])
+        sizes = {}
+        for label, keys in (("default", {"codec": {"transcode": ["PCMU"]}}),
+                            ("7400", {"codec": {"transcode": ["PCMU"], "set": ["AMR/8000/1/7400"]}}),
+                            ("12200", {"flags": ["codec-transcode-PCMU", "codec-set-AMR/8000/1/12200"]})):
+            payloads = encoded_payloads(d, amr, keys, PCMU)
+            assert len(payloads) > 30, (label, len(payloads))
+            sizes[label] = {len(p) for p in payloads}
+            # octet-aligned: CMR 15 (none requested), one TOC entry of the mode used
+            assert all(p[0] == 0xF0 and len(p) >= 2 for p in payloads), (label, payloads[0][:2].hex())
+        assert sizes == {"default": {2 + 17}, "7400": {2 + 19}, "12200": {2 + 31}}, sizes
+    finally:
+        stop_ng_daemon(d)

@@ -63,4 +63,37 @@ TEST(Transcoding, ChainsBothWays) {
     EXPECT_EQ(back->output_type, 0);
 }
 
+TEST(CodecSet, BitRatesForTheOfferersMatchingCodecsOnly) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 96 97 0\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 opus/48000\r\n");
+    CodecRequest r;
+    r.transcode = {"G722"};
+    r.set = {"opus/48000/1/16000", "opus/48000/2/32000", "PCMU/8000/1/bad"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    ASSERT_EQ(o.offerer_side.size(), 3u);
+    EXPECT_EQ(o.offerer_side[0].bitrate, 32000);  // stereo
+    EXPECT_EQ(o.offerer_side[1].bitrate, 16000);  // mono
+    EXPECT_EQ(o.offerer_side[2].bitrate, 0);      // a bit rate that is no number is ignored
+    EXPECT_EQ(o.to_answerer.size(), 4u);          // the SDP is not changed by set
+    EXPECT_EQ(o.to_answerer[0].bitrate, 0);
+
+    // set alone changes nothing of the offer either
+    r = CodecRequest{};
+    r.set = {"opus/48000/2/32000"};
+    EXPECT_FALSE(r.any());
+    EXPECT_EQ(codecs_for_answerer(offer, r).offerer_side[0].bitrate, 32000);
+}
+
+TEST(CodecSet, TranscodeBitRateGoesToTheAnswerersEncoder) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0\r\n");
+    CodecRequest r;
+    r.transcode = {"opus/48000/2/12000"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    ASSERT_EQ(o.added.size(), 1u);
+    EXPECT_EQ(o.added[0].bitrate, 12000);
+    auto t = transcoding_for(offer, o, codecs("m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n"));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->answerer.bitrate, 12000);
+    EXPECT_EQ(t->offerer.bitrate, 0);
+}
+
 }  // namespace rtpe::call
