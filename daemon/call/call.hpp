@@ -87,6 +87,9 @@ struct MediaSide {
     bool filtered = false;
     // What its last offer's codec options did (added and consumed codecs), for the answer.
     OfferedCodecs offer_codecs;
+    // The payload types of the last SDP of the m= line between it and us (its own, or ours
+    // to it), in order: what reuse-codecs keeps the codecs of its next SDP in.
+    std::vector<std::string> codec_order;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it

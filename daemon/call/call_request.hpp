@@ -93,6 +93,10 @@ struct CallRequest {
     std::optional<int> ptime, ptime_reverse;
     bool always_transcode = false;  // the offerer is answered with its own first codec, transcoded
     bool inject_dtmf = false;       // inject DTMF: the call's audio goes through the chain for play DTMF
+    bool single_codec = false;      // (answers) only the first codec, with telephone-event and CN, goes back
+    // reuse-codecs / no-codec-renegotiation: the SDP's codecs keep the order the
+    // participant's previous SDP of the m= line (to us or from us) gave them.
+    bool reuse_codecs = false;
 
     // replace
     bool replace_origin = false;

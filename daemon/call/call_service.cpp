@@ -717,10 +717,10 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
 }
 
 void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
-                                     const sdp::MediaSection& answer, MediaTarget& t) {
+                                     const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
+                                     MediaTarget& t) {
     if (!answerer.rtp || !offerer.rtp || !offerer.offered)
         return;
-    const std::vector<SdpCodec> answered = sdp_codecs(answer);
     const OfferedCodecs& options = offerer.offer_codecs;
     std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, options, answered);
     std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
@@ -1069,23 +1069,32 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             sync_dtls(changes, m);
             sync_dtls(changes, out);
         }
+        const std::vector<SdpCodec> sent = sdp_codecs(session.media()[i]);
+        std::vector<SdpCodec> codecs = request.reuse_codecs ? in_earlier_order(sent, m.codec_order) : sent;
         if (plan.is_offer) {
             // The codec key: what the answerer is offered of the offerer's codecs, and
             // what the answer will find added or consumed for transcoding.
-            m.offer_codecs = codecs_for_answerer(sdp_codecs(session.media()[i]), request.codec);
+            m.offer_codecs = codecs_for_answerer(codecs, request.codec);
             m.offer_codecs.ptime = request.ptime;
             m.offer_codecs.ptime_reverse = request.ptime_reverse;
             m.offer_codecs.always_transcode = request.always_transcode;
             m.offer_codecs.inject_dtmf = request.inject_dtmf;
-            if (m.offer_codecs.changed)
+            if (m.offer_codecs.changed || payload_types(codecs) != payload_types(sent))
                 t.codecs = m.offer_codecs.to_answerer;
             if (request.ptime)
                 t.ptime = std::to_string(*request.ptime);
+            out.codec_order = payload_types(m.offer_codecs.to_answerer);
         } else {
             t.offered = mp.answer_to;
             out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
-            settle_transcoding(changes, m, out, session.media()[i], t);
+            if (request.single_codec)
+                codecs = single_codec(std::move(codecs));
+            settle_transcoding(changes, m, out, session.media()[i], codecs, t);
+            if (!t.codecs && payload_types(codecs) != payload_types(sent))
+                t.codecs = t.offered ? answered_as_offered(codecs, t.offered->formats) : codecs;
+            out.codec_order = payload_types(t.codecs ? *t.codecs : codecs);
         }
+        m.codec_order = payload_types(codecs);
         targets.push_back(t);
     }
     if (plan.sender_bundle)

@@ -1,6 +1,7 @@
 #include "daemon/call/codec_negotiation.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "codec/registry.hpp"
 #include "util/log.hpp"
@@ -82,6 +83,42 @@ void apply_set(std::vector<SdpCodec>& codecs, const std::vector<std::string>& sp
 }
 
 }  // namespace
+
+std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs) {
+    bool have_one = false;
+    std::erase_if(codecs, [&](const SdpCodec& c) {
+        if (c.supplemental())
+            return false;
+        return std::exchange(have_one, true);
+    });
+    return codecs;
+}
+
+std::vector<SdpCodec> in_earlier_order(std::vector<SdpCodec> codecs, const std::vector<std::string>& earlier) {
+    const auto rank = [&](const SdpCodec& c) {
+        return std::find(earlier.begin(), earlier.end(), c.payload_type) - earlier.begin();
+    };
+    std::stable_sort(codecs.begin(), codecs.end(),
+                     [&](const SdpCodec& a, const SdpCodec& b) { return rank(a) < rank(b); });
+    return codecs;
+}
+
+std::vector<SdpCodec> answered_as_offered(std::vector<SdpCodec> answered,
+                                          const std::vector<std::string>& offered_formats) {
+    std::vector<SdpCodec> common = answered;
+    std::erase_if(common, [&](const SdpCodec& c) {
+        return std::find(offered_formats.begin(), offered_formats.end(), c.payload_type) == offered_formats.end();
+    });
+    return common.empty() ? answered : common;
+}
+
+std::vector<std::string> payload_types(const std::vector<SdpCodec>& codecs) {
+    std::vector<std::string> out;
+    out.reserve(codecs.size());
+    for (const auto& c : codecs)
+        out.push_back(c.payload_type);
+    return out;
+}
 
 int spec_bitrate(std::string_view spec) {
     const auto parts = split(spec, '/');

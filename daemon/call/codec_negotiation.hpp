@@ -54,6 +54,23 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
 // Whether a codec matches a specification ("opus", "opus/48000", "opus/48000/2/32000").
 bool codec_matches(const SdpCodec& codec, std::string_view spec);
 
+// single-codec (answers): the first codec that is not telephone-event or CN, and every one
+// that is, in their order.
+std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs);
+
+// reuse-codecs: codecs whose payload type an earlier SDP of the participant's had come
+// first, in that SDP's order; the others follow in their own order.
+std::vector<SdpCodec> in_earlier_order(std::vector<SdpCodec> codecs, const std::vector<std::string>& earlier);
+
+// An answer's codecs as its offerer gets them when we write the list (single-codec,
+// reuse-codecs): those of the formats it offered, all of them when none is, as the SDP
+// rewriter leaves an answer's own list.
+std::vector<SdpCodec> answered_as_offered(std::vector<SdpCodec> answered,
+                                          const std::vector<std::string>& offered_formats);
+
+// The payload types of codecs, in order.
+std::vector<std::string> payload_types(const std::vector<SdpCodec>& codecs);
+
 // A specification's bit rate (its fourth part, "opus/48000/2/32000"); 0 when it has none.
 // A fourth part that is not a positive number is logged and ignored.
 int spec_bitrate(std::string_view spec);

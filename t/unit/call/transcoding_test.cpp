@@ -96,4 +96,23 @@ TEST(CodecSet, TranscodeBitRateGoesToTheAnswerersEncoder) {
     EXPECT_EQ(t->offerer.bitrate, 0);
 }
 
+TEST(CodecFlags, SingleCodecKeepsTheFirstRealOneAndTheSupplementalOnes) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 101 8 0 13\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_EQ(payload_types(single_codec(answer)), (std::vector<std::string>{"101", "8", "13"}));
+    EXPECT_TRUE(single_codec({}).empty());
+}
+
+TEST(CodecFlags, EarlierOrderFirstNewOnesAfter) {
+    const auto reoffer = codecs("m=audio 4000 RTP/AVP 18 9 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_EQ(payload_types(in_earlier_order(reoffer, {"8", "0", "101"})),
+              (std::vector<std::string>{"8", "0", "101", "18", "9"}));
+    EXPECT_EQ(payload_types(in_earlier_order(reoffer, {})), payload_types(reoffer));
+}
+
+TEST(CodecFlags, AnsweredAsOfferedDropsWhatWasNotOffered) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 8 18\r\n");
+    EXPECT_EQ(payload_types(answered_as_offered(answer, {"0", "8"})), (std::vector<std::string>{"8"}));
+    EXPECT_EQ(payload_types(answered_as_offered(answer, {"0"})), (std::vector<std::string>{"8", "18"}));
+}
+
 }  // namespace rtpe::call
