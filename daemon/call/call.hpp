@@ -102,6 +102,8 @@ struct MediaSide {
     // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec
     // query shows (static types without an rtpmap get their RFC 3551 names when shown).
     std::map<uint8_t, std::string> codec_names;
+    // The codecs of its last SDP as it wrote them (rtpmap, fmtp): what play media encodes for it.
+    std::vector<SdpCodec> codecs;
     // The formats this media carries once offer and answer agree (before an answer: what was
     // offered); what a subscription to it is offered.
     std::vector<std::string> negotiated;

@@ -441,6 +441,7 @@ std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& ch
     m.sdp_rtcp = e.rtcp;
     m.sdp_filled = true;
     auto payloads = payloads_of(section, description.formats, m.codec_names);
+    m.codecs = sdp_codecs(section);
     if (m.rtp) {
         media::PacketStream* rtp = m.rtp.get();
         media::PacketStream* rtcp = m.rtcp.get();

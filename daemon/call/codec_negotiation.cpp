@@ -215,7 +215,7 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
                 event.channels = 1;
                 event.rtpmap = event.payload_type + " " + event.encoding();
                 if (dtmf->fmtp)
-                    event.fmtp = event.payload_type + " " + dtmf->format_parameters();
+                    event.fmtp = event.payload_type + " " + std::string(dtmf->format_parameters());
                 kept.insert(at, event);
                 out.added.push_back(event);
             }

@@ -31,8 +31,8 @@ void take_encoding(std::string_view encoding, SdpCodec& c) {
 
 }  // namespace
 
-std::string SdpCodec::format_parameters() const {
-    return fmtp ? std::string(after_payload_type(*fmtp)) : std::string();
+std::string_view SdpCodec::format_parameters() const {
+    return fmtp ? after_payload_type(*fmtp) : std::string_view{};
 }
 
 std::string SdpCodec::encoding() const {

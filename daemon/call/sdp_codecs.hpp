@@ -24,8 +24,9 @@ struct SdpCodec {
     // specification's fourth part); 0: the format parameters or the codec's default. No
     // SDP carries it.
     int bitrate = 0;
-    // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
-    std::string format_parameters() const;
+    // What follows the payload type in fmtp ("useinbandfec=1"), a view into fmtp; empty
+    // when none.
+    std::string_view format_parameters() const;
     // The encoding as rtpmap writes it, channels only when not 1: "PCMU/8000", "opus/48000/2".
     std::string encoding() const;
     // The payload type as a number, when it is one of RTP's 0..127.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "codec/codec_params.hpp"
 #include "codec/dtmf.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
@@ -34,17 +33,17 @@ const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
     return nullptr;
 }
 
-codec::CodecParams params_of(const SdpCodec& c, const std::string& fmtp) {
+}  // namespace
+
+codec::CodecParams codec_params(const SdpCodec& c) {
     codec::CodecParams p;
     p.def = transcodable(c);
     p.clock_rate = c.clock_rate;
     p.channels = c.channels;
     p.bitrate = c.bitrate;
-    p.fmtp = fmtp;
+    p.fmtp = c.format_parameters();
     return p;
 }
-
-}  // namespace
 
 std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered, const OfferedCodecs& options,
                                            const std::vector<SdpCodec>& answered) {
@@ -149,12 +148,11 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     const auto from_type = from.type_number(), to_type = to.type_number();
     if (!from_type || !to_type)
         return std::nullopt;
-    const std::string from_fmtp = from.format_parameters(), to_fmtp = to.format_parameters();
     media::Transcoder::Chain chain;
     codec::Status status = codec::Status::ok;
-    chain.decoder = codec::make_decoder(params_of(from, from_fmtp), status);
+    chain.decoder = codec::make_decoder(codec_params(from), status);
     if (chain.decoder) {
-        codec::CodecParams params = params_of(to, to_fmtp);
+        codec::CodecParams params = codec_params(to);
         params.ptime = ptime;
         chain.encoder = codec::make_encoder(params, status);
     }

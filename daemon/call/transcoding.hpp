@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/codec_params.hpp"
 #include "daemon/call/codec_negotiation.hpp"
 #include "daemon/call/sdp_codecs.hpp"
 #include "daemon/media/transcoder.hpp"
@@ -49,6 +50,12 @@ std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chai
 // side it decodes; a part that cannot be is left out (logged).
 void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
                              const SdpCodec& events);
+
+// What a codec of an SDP makes a decoder or encoder for, as that SDP describes it: the
+// registry's entry (null for telephone-event, CN and what this build cannot both decode and
+// encode), clock rate, channels, the bit rate of codec options and the format parameters
+// (a view into c's a=fmtp: c must outlive the result).
+codec::CodecParams codec_params(const SdpCodec& c);
 
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 // ptime: the encoder's packet time in ms (0: the codec's default).
