@@ -1075,7 +1075,9 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
         if (plan.is_offer) {
             // The codec key: what the answerer is offered of the offerer's codecs, and
             // what the answer will find added or consumed for transcoding.
-            m.offer_codecs = codecs_for_answerer(codecs, request.codec);
+            m.offer_codecs = codecs_for_answerer(codecs, request.codec, m.type,
+                                                 request.ptime || request.ptime_reverse ||
+                                                     request.always_transcode || request.inject_dtmf);
             m.offer_codecs.ptime = request.ptime;
             m.offer_codecs.ptime_reverse = request.ptime_reverse;
             m.offer_codecs.always_transcode = request.always_transcode;

@@ -146,12 +146,14 @@ bool codec_matches(const SdpCodec& codec, std::string_view spec) {
 
 namespace {
 
-// What strip, except, mask, consume, transcode and accept make of the offer.
-OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
+// What strip, except, mask, consume, transcode and accept make of the offer (see
+// codecs_for_answerer).
+OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const CodecRequest& r, bool audio,
+                                   bool transcoding_requested) {
     OfferedCodecs out;
     out.to_answerer = offered;
     out.offerer_side = offered;
-    if (!r.any())
+    if (!r.any() && !(audio && transcoding_requested))
         return out;
     for (const auto& c : offered)
         if (named(r.consume, c) || names_all(r.consume) || named(r.accept, c))
@@ -185,7 +187,7 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
         return std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.supplemental(); }) -
                kept.begin();
     };
-    for (const auto& spec : r.transcode) {
+    for (const auto& spec : audio ? r.transcode : std::vector<std::string>{}) {
         // With its options (a bit rate, ...) a codec is an instance of its own, added even
         // beside the offerer's of the same name.
         const bool with_options = split(spec, '/').size() > 3;
@@ -221,6 +223,20 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
             }
         }
     }
+    // Where the offer engages transcoding, 10.5 offers the answerer only the codecs it can
+    // transcode (telephone-event and CN stay), unless that would leave none. transcode
+    // engages it with a codec the offer did not have (one it had, stripped and added
+    // again, does not).
+    const bool adds_new = std::any_of(out.added.begin(), out.added.end(), [&](const SdpCodec& a) {
+        return std::none_of(offered.begin(), offered.end(),
+                            [&](const SdpCodec& c) { return codec_matches(c, a.encoding()); });
+    });
+    if (audio && (transcoding_requested || adds_new || !r.consume.empty() || !r.accept.empty())) {
+        std::vector<SdpCodec> usable = kept;
+        std::erase_if(usable, [](const SdpCodec& c) { return !c.supplemental() && !transcodable(c); });
+        if (std::any_of(usable.begin(), usable.end(), [](const SdpCodec& c) { return !c.supplemental(); }))
+            kept = std::move(usable);
+    }
     out.changed = kept.size() != offered.size() ||
                   !std::equal(kept.begin(), kept.end(), offered.begin(), [](const SdpCodec& a, const SdpCodec& b) {
                       return a.payload_type == b.payload_type;
@@ -231,8 +247,9 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
 
 }  // namespace
 
-OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
-    OfferedCodecs out = offered_as_requested(offered, r);
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r,
+                                  std::string_view media_type, bool transcoding_requested) {
+    OfferedCodecs out = offered_as_requested(offered, r, media_type == "audio", transcoding_requested);
     apply_set(out.offerer_side, r.set);
     apply_set(out.accepted, r.set);
     return out;

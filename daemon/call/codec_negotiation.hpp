@@ -49,7 +49,11 @@ struct OfferedCodecs {
     bool inject_dtmf = false;
 };
 
-OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request);
+// media_type: the m= line's ("audio", "video"): codecs are added to audio only, as this
+// build's codecs are audio codecs. transcoding_requested: other keys of the offer engage
+// transcoding (ptime, ptime-reverse, always-transcode, inject-DTMF).
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& request,
+                                  std::string_view media_type = "audio", bool transcoding_requested = false);
 
 // Whether a codec matches a specification ("opus", "opus/48000", "opus/48000/2/32000").
 bool codec_matches(const SdpCodec& codec, std::string_view spec);

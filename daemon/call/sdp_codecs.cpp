@@ -58,6 +58,14 @@ bool SdpCodec::supplemental() const {
     return def && def->supplemental;
 }
 
+const codec::CodecDef* transcodable(const SdpCodec& c) {
+    const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
+    if (!def || def->supplemental)
+        return nullptr;
+    const codec::Support s = codec::support(*def);
+    return s.decode && s.encode ? def : nullptr;
+}
+
 bool has_payload_type(const std::vector<SdpCodec>& codecs, std::string_view payload_type) {
     return std::any_of(codecs.begin(), codecs.end(), [&](const SdpCodec& c) { return c.payload_type == payload_type; });
 }

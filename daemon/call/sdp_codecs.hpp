@@ -10,6 +10,10 @@
 
 #include "sdp/session.hpp"
 
+namespace rtpe::codec {
+struct CodecDef;
+}
+
 namespace rtpe::call {
 
 struct SdpCodec {
@@ -35,6 +39,10 @@ struct SdpCodec {
     // A codec beside the real one (telephone-event, CN), as the codec registry says.
     bool supplemental() const;
 };
+
+// The registry's entry of a codec this build can both decode and encode; null for
+// telephone-event, CN and codecs it lacks.
+const codec::CodecDef* transcodable(const SdpCodec& c);
 
 // The m= line's RTP formats in order; empty for non-RTP media.
 std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section);

@@ -10,14 +10,6 @@ namespace rtpe::call {
 
 namespace {
 
-const codec::CodecDef* transcodable(const SdpCodec& c) {
-    const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
-    if (!def || def->supplemental)
-        return nullptr;
-    const codec::Support s = codec::support(*def);
-    return s.decode && s.encode ? def : nullptr;
-}
-
 const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs) {
     for (const auto& c : codecs)
         if (transcodable(c))

@@ -16,6 +16,7 @@ Known differences, kept visible here (a listed one that starts to match fails th
 import itertools
 import json
 import re
+import time
 
 import pytest
 
@@ -32,6 +33,10 @@ OFFERS = {
                                                         "a=ptime:20"]),
     "pcmu-pcma-dtmf": sdp(["0", "8", "101"], ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]),
     "opus-pcmu": sdp(["96", "0"], ["a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1", "a=rtcp-fb:96 nack"]),
+    # codecs neither daemon transcodes (unknown, unsupported, decode-only): left out of the
+    # offer wherever the offer engages transcoding
+    "pcmu-untranscodable-pcma": sdp(["0", "111", "110", "112", "8"], ["a=rtpmap:111 G726-32/8000",
+                                                                    "a=rtpmap:110 X-FOO/8000", "a=rtpmap:112 iLBC/8000"]),
 }
 CODECS = [
     {"strip": ["PCMA"]}, {"strip": ["all"]}, {"strip": ["all"], "except": ["PCMA"]}, {"offer": ["PCMA", "PCMU"]},
@@ -122,15 +127,21 @@ PTIME_CASES = [
     ({"ptime-reverse": 30}, sdp(["0"], ["a=ptime:20"]), sdp(["0"])),
     ({"flags": ["always-transcode"]}, sdp(["0", "8"]), sdp(["8"])),
     ({"flags": ["always-transcode"]}, sdp(["0", "8"]), sdp(["0"])),
+    ({"flags": ["always-transcode"]}, OFFERS["pcmu-untranscodable-pcma"], sdp(["8"])),
+    ({"ptime": 30}, OFFERS["pcmu-untranscodable-pcma"], sdp(["8"])),
+    ({"ptime-reverse": 30}, OFFERS["pcmu-untranscodable-pcma"], sdp(["0"])),
+    ({"flags": ["inject-DTMF"]}, OFFERS["pcmu-untranscodable-pcma"], sdp(["0"])),
 ]
 
 
 @pytest.mark.parametrize("offer_keys,offer,answer", PTIME_CASES, ids=[str(i) for i in range(len(PTIME_CASES))])
 def test_ptime_and_always_transcode_match_oracle(daemons, offer_keys, offer, answer):
-    """ptime, ptime-reverse and always-transcode in an offer: the a=ptime each side gets,
-    the codec the offerer is answered with, and whether the call is transcoded."""
+    """ptime, ptime-reverse, always-transcode and inject-DTMF in an offer: the codecs and
+    a=ptime each side gets, the codec the offerer is answered with, and whether the call is
+    transcoded."""
     ours, oracle = daemons
-    call_id = "ptime-%s-%s" % (json.dumps(offer_keys, sort_keys=True), re.sub(r"\W", "", answer[-20:]))
+    # unique: a deleted call's id stays taken for a while in 10.5 (its delete delay)
+    call_id = "ptime-%s-%d" % (json.dumps(offer_keys, sort_keys=True), time.monotonic_ns())
     want = exchange(oracle, call_id, offer, offer_keys, answer)
     assert exchange(ours, call_id, offer, offer_keys, answer) == want
 
@@ -156,7 +167,6 @@ def tone_pcmu(packets):
 def encoded_payloads(daemon, offer, offer_keys, answer, answer_keys=None, sender="answerer", packets=60):
     """One call: PCMU from the sender (payload type 0, which its side must have), what the
     other side receives (payloads, after the encoder settled)."""
-    import time
     from media_testlib import PortPair, drain
     a, b = PortPair(), PortPair()
     call_id = "set-%d" % time.monotonic_ns()
@@ -308,7 +318,6 @@ def test_codec_flags_match_oracle(daemons, name):
 def test_obsolete_codec_flags_logged_as_oracle(daemons):
     """asymmetric-codecs and reorder-codecs are ignored with 10.5's log line, not as
     unknown flags."""
-    import time
     for daemon in daemons:
         sdps_of(daemon, "obsolete-%d" % time.monotonic_ns(), FLAG_CASES["obsolete flags change nothing"])
     time.sleep(0.2)

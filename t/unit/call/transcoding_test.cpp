@@ -115,4 +115,28 @@ TEST(CodecFlags, AnsweredAsOfferedDropsWhatWasNotOffered) {
     EXPECT_EQ(payload_types(answered_as_offered(answer, {"0"})), (std::vector<std::string>{"8", "18"}));
 }
 
+TEST(CodecOptions, WhereTranscodingIsEngagedOnlyTranscodableCodecsAreOffered) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0 111 110 8 101\r\na=rtpmap:111 G726-32/8000\r\n"
+                              "a=rtpmap:110 X-FOO/8000\r\na=rtpmap:101 telephone-event/8000\r\n");
+    CodecRequest r;
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer), payload_types(offer));
+    const OfferedCodecs by_ptime = codecs_for_answerer(offer, r, "audio", true);
+    EXPECT_EQ(payload_types(by_ptime.to_answerer), (std::vector<std::string>{"0", "8", "101"}));
+    EXPECT_TRUE(by_ptime.changed);
+    r.transcode = {"G722"};
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer),
+              (std::vector<std::string>{"0", "8", "9", "101"}));
+    r.transcode = {"PCMA"};  // already offered: nothing added, nothing left out
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer), payload_types(offer));
+}
+
+TEST(CodecOptions, TranscodeAddsNothingToVideo) {
+    const auto offer = codecs("m=video 4000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n");
+    CodecRequest r;
+    r.transcode = {"PCMA"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r, "video", true);
+    EXPECT_EQ(payload_types(o.to_answerer), (std::vector<std::string>{"96"}));
+    EXPECT_FALSE(o.changed);
+}
+
 }  // namespace rtpe::call
