@@ -1093,8 +1093,17 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             if (request.single_codec)
                 codecs = single_codec(std::move(codecs));
             settle_transcoding(changes, m, out, session.media()[i], codecs, t);
-            if (!t.codecs && payload_types(codecs) != payload_types(sent))
-                t.codecs = t.offered ? answered_as_offered(codecs, t.offered->formats) : codecs;
+            // Untranscoded, the offerer gets the answer's codecs it offered; after codec
+            // options, those it kept or we added (a codec the options stripped is gone).
+            const OfferedCodecs& options = out.offer_codecs;
+            if (!t.codecs && (options.changed || payload_types(codecs) != payload_types(sent))) {
+                std::vector<std::string> allowed = t.offered ? t.offered->formats : payload_types(codecs);
+                if (options.changed) {
+                    allowed = payload_types(options.offerer_side);
+                    std::ranges::copy(payload_types(options.to_answerer), std::back_inserter(allowed));
+                }
+                t.codecs = answered_as_offered(codecs, allowed);
+            }
             out.codec_order = payload_types(t.codecs ? *t.codecs : codecs);
         }
         m.codec_order = payload_types(codecs);

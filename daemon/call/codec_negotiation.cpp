@@ -70,6 +70,31 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     return true;
 }
 
+// The list's first codec of that name (CN, telephone-event) again at another clock rate,
+// with the first payload type free in present; nullopt when the list has none of that name
+// or one at that rate already.
+std::optional<SdpCodec> companion_at_rate(const std::vector<SdpCodec>& list, std::string_view name, int clock_rate,
+                                          const std::vector<SdpCodec>& present) {
+    const auto same_name = [&](const SdpCodec& c) { return equals_ignoring_case(c.name, name); };
+    const auto first = std::find_if(list.begin(), list.end(), same_name);
+    if (first == list.end() || std::any_of(list.begin(), list.end(), [&](const SdpCodec& c) {
+            return same_name(c) && c.clock_rate == clock_rate;
+        }))
+        return std::nullopt;
+    const int pt = free_dynamic_type(present);
+    if (pt < 0)
+        return std::nullopt;
+    SdpCodec c = *first;
+    c.payload_type = std::to_string(pt);
+    c.clock_rate = clock_rate;
+    c.channels = 1;
+    c.rtpmap = c.payload_type + " " + c.encoding();
+    if (first->fmtp)
+        c.fmtp = c.payload_type + " " + std::string(first->format_parameters());
+    c.rtcp_fb.clear();
+    return c;
+}
+
 // set: each codec named by a specification (name, clock rate, channels) gets its bit
 // rate, the first specification naming it winning.
 void apply_set(std::vector<SdpCodec>& codecs, const std::vector<std::string>& specs) {
@@ -181,8 +206,8 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
     }
 
     // transcode: codecs not (or no longer) in the list are added, before the first
-    // telephone-event or CN, each with a telephone-event of its own clock rate when the
-    // list has telephone-event at another.
+    // telephone-event or CN, each followed by a CN and a telephone-event of its own clock
+    // rate when the list has them at another.
     const auto insert_at = [&] {
         return std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.supplemental(); }) -
                kept.begin();
@@ -203,25 +228,15 @@ OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const C
         auto at = kept.begin() + insert_at();
         at = kept.insert(at, added) + 1;
         out.added.push_back(added);
-        const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.telephone_event(); });
-        const bool has_rate = std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) {
-            return c.telephone_event() && c.clock_rate == added.clock_rate;
-        });
-        if (dtmf != kept.end() && !has_rate) {
-            present.push_back(added);
-            const int pt = free_dynamic_type(present);
-            if (pt >= 0) {
-                SdpCodec event = *dtmf;
-                event.payload_type = std::to_string(pt);
-                event.clock_rate = added.clock_rate;
-                event.channels = 1;
-                event.rtpmap = event.payload_type + " " + event.encoding();
-                if (dtmf->fmtp)
-                    event.fmtp = event.payload_type + " " + std::string(dtmf->format_parameters());
-                kept.insert(at, event);
-                out.added.push_back(event);
+        if (added.supplemental())
+            continue;
+        present.push_back(added);
+        for (const char* kind : {"CN", "telephone-event"})
+            if (auto companion = companion_at_rate(kept, kind, added.clock_rate, present)) {
+                at = kept.insert(at, *companion) + 1;
+                present.push_back(*companion);
+                out.added.push_back(*companion);
             }
-        }
     }
     // Where the offer engages transcoding, 10.5 offers the answerer only the codecs it can
     // transcode (telephone-event and CN stay), unless that would leave none. transcode

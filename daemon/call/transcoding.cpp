@@ -5,6 +5,7 @@
 #include "codec/dtmf.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
+#include "util/parse.hpp"
 
 namespace rtpe::call {
 
@@ -101,18 +102,22 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
 std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
                                     const std::vector<SdpCodec>& answered) {
     std::vector<SdpCodec> out{t.offerer};
-    // The offerer's telephone-event of its codec's rate, when the answerer answered with
-    // telephone-event and it either was offered the offerer's or has one of that rate.
-    for (const auto& event : options.offerer_side) {
-        if (!event.telephone_event() || event.clock_rate != t.offerer.clock_rate)
-            continue;
-        const bool offered_on = has_payload_type(options.to_answerer, event.payload_type);
-        const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
-            return a.telephone_event() && (offered_on || a.clock_rate == event.clock_rate);
-        });
-        if (reached)
-            out.push_back(event);
-        break;
+    // The offerer's CN and then telephone-event of its codec's rate, each when the answerer
+    // answered with one of that name and either was offered the offerer's or has one of
+    // that rate.
+    for (const char* name : {"CN", "telephone-event"}) {
+        const auto same_name = [&](const SdpCodec& c) { return equals_ignoring_case(c.name, name); };
+        for (const auto& own : options.offerer_side) {
+            if (!same_name(own) || own.clock_rate != t.offerer.clock_rate)
+                continue;
+            const bool offered_on = has_payload_type(options.to_answerer, own.payload_type);
+            const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
+                return same_name(a) && (offered_on || a.clock_rate == own.clock_rate);
+            });
+            if (reached)
+                out.push_back(own);
+            break;
+        }
     }
     return out;
 }

@@ -4,9 +4,12 @@ answerer, the answer the offerer gets for each of several answers, and whether t
 transcoded. One test per offer and codec options, each trying every answer.
 
 Known differences, kept visible here (a listed one that starts to match fails the test):
-- 10.5 writes an m= line without formats when an answer shares only telephone-event with
-  what its answerer was offered after codec options (its codec handler lists no codec);
-  we answer with the telephone-event, as without codec options.
+- 10.5 writes an m= line without formats when an answer shares only telephone-event or CN
+  with what its answerer was offered after codec options (its codec handler lists no
+  codec); we answer with the telephone-event or CN, as without codec options.
+- With mask=all and transcode=opus on an offer without CN, an answer taking a masked codec
+  (PCMA) and adding CN: 10.5 transcodes (the offerer is answered with the same PCMA); we
+  pass the PCMA through, as for the same answer without CN.
 - With the mask option, an answer that takes the offerer's own Opus back and adds a
   telephone-event/48000 nobody offered (its payload type one the offer gave an added
   codec): 10.5 transcodes and writes the offerer's Opus lines; we pass the Opus through.
@@ -33,6 +36,7 @@ OFFERS = {
                                                         "a=ptime:20"]),
     "pcmu-pcma-dtmf": sdp(["0", "8", "101"], ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]),
     "opus-pcmu": sdp(["96", "0"], ["a=rtpmap:96 opus/48000/2", "a=fmtp:96 useinbandfec=1", "a=rtcp-fb:96 nack"]),
+    "pcmu-pcma-dtmf-cn": sdp(["0", "8", "101", "13"], ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]),
     # codecs neither daemon transcodes (unknown, unsupported, decode-only): left out of the
     # offer wherever the offer engages transcoding
     "pcmu-untranscodable-pcma": sdp(["0", "111", "110", "112", "8"], ["a=rtpmap:111 G726-32/8000",
@@ -56,13 +60,17 @@ ANSWERS = {
     "g722": sdp(["9"]),
     "opus-dtmf48": sdp(["96", "97"], ["a=rtpmap:96 opus/48000/2", "a=rtpmap:97 telephone-event/48000"]),
     "pcmu": sdp(["0"]),
+    "pcma-cn": sdp(["8", "13"]),
 }
 EMPTY_M_LINE = {"strip": ["PCMA"]}, {"mask": ["PCMU"]}, {"strip": ["PCMU"], "transcode": ["PCMU"]}, \
     {"consume": ["PCMU"]}, {"accept": ["PCMU"]}
-KNOWN = {(o, json.dumps(c, sort_keys=True), "g729-dtmf") for o in ("pcmu-pcma-g722-dtmf", "pcmu-pcma-dtmf")
-         for c in EMPTY_M_LINE}
+KNOWN = {(o, json.dumps(c, sort_keys=True), "g729-dtmf")
+         for o in ("pcmu-pcma-g722-dtmf", "pcmu-pcma-dtmf", "pcmu-pcma-dtmf-cn") for c in EMPTY_M_LINE}
+KNOWN |= {("pcmu-pcma-dtmf-cn", json.dumps({"strip": ["PCMA"]}), "pcma-cn")}
 KNOWN |= {("opus-pcmu", json.dumps(c, sort_keys=True), "opus-dtmf48")
           for c in ({"mask": ["opus"], "transcode": ["PCMA"]},)}
+KNOWN |= {(o, json.dumps({"mask": ["all"], "transcode": ["opus"]}, sort_keys=True), "pcma-cn")
+          for o in ("pcmu-pcma-g722-dtmf", "pcmu-pcma-dtmf", "pcmu-untranscodable-pcma")}
 
 
 def normalized(text):

@@ -139,4 +139,25 @@ TEST(CodecOptions, TranscodeAddsNothingToVideo) {
     EXPECT_FALSE(o.changed);
 }
 
+TEST(CodecOptions, TranscodeAddsCnAndTelephoneEventAtTheAddedCodecsRate) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0 101 13\r\na=rtpmap:101 telephone-event/8000\r\n"
+                              "a=fmtp:101 0-15\r\n");
+    CodecRequest r;
+    r.transcode = {"opus"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    // opus, then CN and telephone-event at 48 kHz, before the offer's own telephone-event and CN
+    EXPECT_EQ(payload_types(o.to_answerer), (std::vector<std::string>{"0", "96", "97", "98", "101", "13"}));
+    EXPECT_EQ(o.to_answerer[2].encoding(), "CN/48000");
+    EXPECT_EQ(o.to_answerer[3].encoding(), "telephone-event/48000");
+    EXPECT_EQ(o.to_answerer[3].format_parameters(), "0-15");
+
+    // answered with Opus and CN: the offerer gets PCMU and its CN (the answer had no DTMF)
+    auto t = transcoding_for(offer, o, codecs("m=audio 5000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\n"
+                                              "a=rtpmap:97 CN/48000\r\n"));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(payload_types(answer_codecs(*t, o, codecs("m=audio 5000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\n"
+                                                        "a=rtpmap:97 CN/48000\r\n"))),
+              (std::vector<std::string>{"0", "13"}));
+}
+
 }  // namespace rtpe::call
