@@ -740,14 +740,15 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     if (!tc && !answerer.transcoding && !offerer.transcoding)
         return;
     if (tc) {
-        t.codecs = answer_codecs(*tc, options, answered);
+        if (!tc->same_codec)
+            t.codecs = answer_codecs(*tc, options, answered);
         // After a ptime change the offerer is answered with its own packet time (or the
         // ptime-reverse one), as 10.5 does.
         if (options.ptime || options.ptime_reverse)
             t.ptime = options.ptime_reverse ? std::optional<std::string>(std::to_string(*options.ptime_reverse))
                                             : offerer.offered->ptime;
         // DTMF events pass both ways when each side has telephone-event.
-        const SdpCodec* offerer_events = telephone_event(*t.codecs);
+        const SdpCodec* offerer_events = telephone_event(t.codecs ? *t.codecs : answered);
         const SdpCodec* answerer_events = telephone_event(answered);
         if (offerer_events && answerer_events) {
             to_answerer->events = event_mapping(*offerer_events, *answerer_events);

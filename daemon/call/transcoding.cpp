@@ -92,6 +92,7 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
     if (!from_offer || !from_answer)
         return std::nullopt;
     Transcoding t{*from_offer, *from_answer};
+    t.same_codec = !events_added && !options.always_transcode && chosen && from_offer->payload_type == chosen->payload_type;
     // A codec the offer's transcode added keeps that specification's encoder options.
     for (const auto& added : options.added)
         if (added.payload_type == t.answerer.payload_type && codec_matches(t.answerer, added.encoding()))

@@ -19,6 +19,9 @@ namespace rtpe::call {
 struct Transcoding {
     SdpCodec offerer;   // what the offerer sends and is answered with
     SdpCodec answerer;  // what the answerer sends
+    // The codec both have, through the chain for ptime or inject-DTMF: the offerer gets
+    // the answer's codecs as they are (as 10.5 answers it), not answer_codecs().
+    bool same_codec = false;
 };
 
 // offered: the offerer's codecs as it offered them; what the offer's codec options did

@@ -127,6 +127,7 @@ def test_codec_flags_are_the_codec_key(daemons, flags, codec):
         assert by_flags == by_key
 
 
+DTMF_8000 = ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
 PTIME_CASES = [
     ({"ptime": 30}, sdp(["0"], ["a=ptime:20"]), sdp(["0"], ["a=ptime:30"])),
     ({"ptime": 30}, sdp(["0"]), sdp(["0"])),
@@ -139,6 +140,11 @@ PTIME_CASES = [
     ({"ptime": 30}, OFFERS["pcmu-untranscodable-pcma"], sdp(["8"])),
     ({"ptime-reverse": 30}, OFFERS["pcmu-untranscodable-pcma"], sdp(["0"])),
     ({"flags": ["inject-DTMF"]}, OFFERS["pcmu-untranscodable-pcma"], sdp(["0"])),
+    # the same codec through the chain: the offerer gets the answer's list as it is; a
+    # codec of its own instead: that codec, then CN, then telephone-event
+    ({"ptime": 30}, OFFERS["pcmu-pcma-dtmf-cn"], sdp(["8", "0", "101", "13"], DTMF_8000)),
+    ({"flags": ["inject-DTMF"]}, OFFERS["pcmu-pcma-dtmf-cn"], sdp(["8", "101", "13"], DTMF_8000)),
+    ({"flags": ["always-transcode"]}, OFFERS["pcmu-pcma-dtmf-cn"], sdp(["8", "0", "101", "13"], DTMF_8000)),
 ]
 
 
