@@ -95,6 +95,9 @@ struct MediaSide {
     bool filtered = false;
     // What its last offer's codec options did (added and consumed codecs), for the answer.
     OfferedCodecs offer_codecs;
+    // The payload types of the last SDP of the m= line between it and us (its own, or ours
+    // to it), in order: what reuse-codecs keeps the codecs of its next SDP in.
+    std::vector<std::string> codec_order;
     // RFC 5761: this participant sends and takes RTCP on the RTP port.
     bool rtcp_mux = false;
     bool rtcp_mux_refused = false;  // its offer said rtcp-mux: reject, so its answer cannot accept it
@@ -107,6 +110,8 @@ struct MediaSide {
     // Payload type -> "encoding/clock[/channels]" from this participant's SDP, for the codec
     // query shows (static types without an rtpmap get their RFC 3551 names when shown).
     std::map<uint8_t, std::string> codec_names;
+    // The codecs of its last SDP as it wrote them (rtpmap, fmtp): what play media encodes for it.
+    std::vector<SdpCodec> codecs;
     // The formats this media carries once offer and answer agree (before an answer: what was
     // offered); what a subscription to it is offered.
     std::vector<std::string> negotiated;

@@ -113,6 +113,10 @@ struct CallRequest {
     T38Request t38;                 // the T.38 key and T.38-... flags (offers)
     // delay-buffer (ms): the call's codec chains delay its media by this much; 0 ends it.
     std::optional<int> delay_buffer;
+    bool single_codec = false;      // (answers) only the first codec, with telephone-event and CN, goes back
+    // reuse-codecs / no-codec-renegotiation: the SDP's codecs keep the order the
+    // participant's previous SDP of the m= line (to us or from us) gave them.
+    bool reuse_codecs = false;
 
     // replace
     bool replace_origin = false;

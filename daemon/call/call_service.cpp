@@ -447,6 +447,7 @@ std::vector<media::AllowedPayload> CallService::take_sender_sdp(MediaChanges& ch
     m.sdp_rtcp = e.rtcp;
     m.sdp_filled = true;
     auto payloads = payloads_of(section, description.formats, m.codec_names);
+    m.codecs = sdp_codecs(section);
     if (m.rtp) {
         media::PacketStream* rtp = m.rtp.get();
         media::PacketStream* rtcp = m.rtcp.get();
@@ -723,10 +724,10 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
 }
 
 void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
-                                     const sdp::MediaSection& answer, MediaTarget& t) {
+                                     const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
+                                     MediaTarget& t) {
     if (!answerer.rtp || !offerer.rtp || !offerer.offered)
         return;
-    const std::vector<SdpCodec> answered = sdp_codecs(answer);
     const OfferedCodecs& options = offerer.offer_codecs;
     std::optional<Transcoding> tc = transcoding_for(offerer.offered->codecs, options, answered);
     std::optional<media::Transcoder::Chain> to_answerer, to_offerer;
@@ -745,14 +746,15 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
     if (!tc && !answerer.transcoding && !offerer.transcoding)
         return;
     if (tc) {
-        t.codecs = answer_codecs(*tc, options, answered);
+        if (!tc->same_codec)
+            t.codecs = answer_codecs(*tc, options, answered);
         // After a ptime change the offerer is answered with its own packet time (or the
         // ptime-reverse one), as 10.5 does.
         if (options.ptime || options.ptime_reverse)
             t.ptime = options.ptime_reverse ? std::optional<std::string>(std::to_string(*options.ptime_reverse))
                                             : offerer.offered->ptime;
         // DTMF events pass both ways when each side has telephone-event.
-        const SdpCodec* offerer_events = telephone_event(*t.codecs);
+        const SdpCodec* offerer_events = telephone_event(t.codecs ? *t.codecs : answered);
         const SdpCodec* answerer_events = telephone_event(answered);
         if (offerer_events && answerer_events) {
             to_answerer->events = event_mapping(*offerer_events, *answerer_events);
@@ -1206,28 +1208,49 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             sync_dtls(changes, m);
             sync_dtls(changes, out);
         }
+        const std::vector<SdpCodec> sent = sdp_codecs(session.media()[i]);
+        std::vector<SdpCodec> codecs = request.reuse_codecs ? in_earlier_order(sent, m.codec_order) : sent;
         if (plan.is_offer) {
             // The codec key: what the answerer is offered of the offerer's codecs, and
             // what the answer will find added or consumed for transcoding.
             const int delay_buffer = request.delay_buffer.value_or(m.offer_codecs.delay_buffer);
-            m.offer_codecs = codecs_for_answerer(sdp_codecs(session.media()[i]), request.codec);
+            m.offer_codecs = codecs_for_answerer(codecs, request.codec, m.type,
+                                                 request.ptime || request.ptime_reverse ||
+                                                     request.always_transcode || request.inject_dtmf);
             m.offer_codecs.delay_buffer = delay_buffer;
             m.offer_codecs.ptime = request.ptime;
             m.offer_codecs.ptime_reverse = request.ptime_reverse;
             m.offer_codecs.always_transcode = request.always_transcode;
             m.offer_codecs.inject_dtmf = request.inject_dtmf;
-            if (m.offer_codecs.changed)
+            if (m.offer_codecs.changed || payload_types(codecs) != payload_types(sent))
                 t.codecs = m.offer_codecs.to_answerer;
             if (request.ptime)
                 t.ptime = std::to_string(*request.ptime);
+            out.codec_order = payload_types(m.offer_codecs.to_answerer);
             offer_t38(changes, m, out, session.media()[i], request, t);
         } else {
             t.offered = mp.answer_to;
             out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
             out.offer_codecs.delay_buffer = request.delay_buffer.value_or(out.offer_codecs.delay_buffer);
-            if (!settle_t38(changes, m, out, session.media()[i], t))
-                settle_transcoding(changes, m, out, session.media()[i], t);
+            if (request.single_codec)
+                codecs = single_codec(std::move(codecs));
+            if (!settle_t38(changes, m, out, session.media()[i], t)) {
+                settle_transcoding(changes, m, out, session.media()[i], codecs, t);
+                // Untranscoded, the offerer gets the answer's codecs it offered; after codec
+                // options, those it kept or we added (a codec the options stripped is gone).
+                const OfferedCodecs& options = out.offer_codecs;
+                if (!t.codecs && (options.changed || payload_types(codecs) != payload_types(sent))) {
+                    std::vector<std::string> allowed = t.offered ? t.offered->formats : payload_types(codecs);
+                    if (options.changed) {
+                        allowed = payload_types(options.offerer_side);
+                        std::ranges::copy(payload_types(options.to_answerer), std::back_inserter(allowed));
+                    }
+                    t.codecs = answered_as_offered(codecs, allowed);
+                }
+            }
+            out.codec_order = payload_types(t.codecs ? *t.codecs : codecs);
         }
+        m.codec_order = payload_types(codecs);
         targets.push_back(t);
     }
     if (plan.sender_bundle)

@@ -287,7 +287,8 @@ private:
 
     // An answer that is to be transcoded (no codec shared with the offer, or as the offer's
     // codec and ptime keys decide): both sides' codec chains (or none again), and in t the
-    // offerer's codecs and ptime for the rewritten answer.
+    // offerer's codecs and ptime for the rewritten answer. answered: the answer's codecs as
+    // its flags leave them (single-codec, reuse-codecs).
     // T.38 (offers): the m= line goes on to the answerer as the other kind, or a gateway
     // engaged before goes (stop).
     void offer_t38(MediaChanges& changes, MediaSide& offerer, MediaSide& answerer, const sdp::MediaSection& offer,
@@ -299,7 +300,8 @@ private:
     // The streams go back to forwarding; the gateway in use stops.
     void drop_t38(MediaChanges& changes, MediaSide& a, MediaSide& b);
     void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
-                            const sdp::MediaSection& answer, MediaTarget& t);
+                            const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
+                            MediaTarget& t);
     // The call's kernel targets as its streams are now (offload_ set), and the worker tasks
     // that needs.
     void sync_kernel(MediaChanges& changes, const Call& call);

@@ -1,8 +1,10 @@
 #include "daemon/call/codec_negotiation.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "codec/registry.hpp"
+#include "util/log.hpp"
 #include "util/parse.hpp"
 
 namespace rtpe::call {
@@ -55,6 +57,7 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     if (parts.size() > 2)
         if (auto channels = parse_int(parts[2]); channels && *channels > 0)
             out.channels = *channels;
+    out.bitrate = spec_bitrate(spec);
     int pt = def->static_payload_type;
     if (pt < 0 || has_payload_type(present, std::to_string(pt)))
         pt = free_dynamic_type(present);
@@ -67,7 +70,93 @@ bool make_added(std::string_view spec, const std::vector<SdpCodec>& present, Sdp
     return true;
 }
 
+// The list's first codec of that name (CN, telephone-event) again at another clock rate,
+// with the first payload type free in present; nullopt when the list has none of that name
+// or one at that rate already.
+std::optional<SdpCodec> companion_at_rate(const std::vector<SdpCodec>& list, std::string_view name, int clock_rate,
+                                          const std::vector<SdpCodec>& present) {
+    const auto same_name = [&](const SdpCodec& c) { return equals_ignoring_case(c.name, name); };
+    const auto first = std::find_if(list.begin(), list.end(), same_name);
+    if (first == list.end() || std::any_of(list.begin(), list.end(), [&](const SdpCodec& c) {
+            return same_name(c) && c.clock_rate == clock_rate;
+        }))
+        return std::nullopt;
+    const int pt = free_dynamic_type(present);
+    if (pt < 0)
+        return std::nullopt;
+    SdpCodec c = *first;
+    c.payload_type = std::to_string(pt);
+    c.clock_rate = clock_rate;
+    c.channels = 1;
+    c.rtpmap = c.payload_type + " " + c.encoding();
+    if (first->fmtp)
+        c.fmtp = c.payload_type + " " + std::string(first->format_parameters());
+    c.rtcp_fb.clear();
+    return c;
+}
+
+// set: each codec named by a specification (name, clock rate, channels) gets its bit
+// rate, the first specification naming it winning.
+void apply_set(std::vector<SdpCodec>& codecs, const std::vector<std::string>& specs) {
+    for (auto& c : codecs)
+        for (const auto& spec : specs)
+            if (codec_matches(c, spec))
+                if (const int bitrate = spec_bitrate(spec); bitrate > 0) {
+                    c.bitrate = bitrate;
+                    break;
+                }
+}
+
 }  // namespace
+
+std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs) {
+    bool have_one = false;
+    std::erase_if(codecs, [&](const SdpCodec& c) {
+        if (c.supplemental())
+            return false;
+        return std::exchange(have_one, true);
+    });
+    return codecs;
+}
+
+std::vector<SdpCodec> in_earlier_order(std::vector<SdpCodec> codecs, const std::vector<std::string>& earlier) {
+    const auto rank = [&](const SdpCodec& c) {
+        return std::find(earlier.begin(), earlier.end(), c.payload_type) - earlier.begin();
+    };
+    std::stable_sort(codecs.begin(), codecs.end(),
+                     [&](const SdpCodec& a, const SdpCodec& b) { return rank(a) < rank(b); });
+    return codecs;
+}
+
+std::vector<SdpCodec> answered_as_offered(std::vector<SdpCodec> answered,
+                                          const std::vector<std::string>& offered_formats) {
+    std::vector<SdpCodec> common = answered;
+    std::erase_if(common, [&](const SdpCodec& c) {
+        return std::find(offered_formats.begin(), offered_formats.end(), c.payload_type) == offered_formats.end();
+    });
+    return common.empty() ? answered : common;
+}
+
+std::vector<std::string> payload_types(const std::vector<SdpCodec>& codecs) {
+    std::vector<std::string> out;
+    out.reserve(codecs.size());
+    for (const auto& c : codecs)
+        out.push_back(c.payload_type);
+    return out;
+}
+
+int spec_bitrate(std::string_view spec) {
+    const auto parts = split(spec, '/');
+    if (parts.size() < 4 || parts[3].empty())
+        return 0;
+    const auto bitrate = parse_int(parts[3]);
+    if (!bitrate || *bitrate <= 0) {
+        RTPE_LOG(codec, log::kWarning, "Ignoring the bit rate of codec specification '%.*s': not a positive number",
+                 static_cast<int>(spec.size()), spec.data());
+        return 0;
+    }
+    return *bitrate;
+}
 
 bool codec_matches(const SdpCodec& codec, std::string_view spec) {
     const auto parts = split(spec, '/');
@@ -80,11 +169,16 @@ bool codec_matches(const SdpCodec& codec, std::string_view spec) {
     return true;
 }
 
-OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r) {
+namespace {
+
+// What strip, except, mask, consume, transcode and accept make of the offer (see
+// codecs_for_answerer).
+OfferedCodecs offered_as_requested(const std::vector<SdpCodec>& offered, const CodecRequest& r, bool audio,
+                                   bool transcoding_requested) {
     OfferedCodecs out;
     out.to_answerer = offered;
     out.offerer_side = offered;
-    if (!r.any())
+    if (!r.any() && !(audio && transcoding_requested))
         return out;
     for (const auto& c : offered)
         if (named(r.consume, c) || names_all(r.consume) || named(r.accept, c))
@@ -112,13 +206,13 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
     }
 
     // transcode: codecs not (or no longer) in the list are added, before the first
-    // telephone-event or CN, each with a telephone-event of its own clock rate when the
-    // list has telephone-event at another.
+    // telephone-event or CN, each followed by a CN and a telephone-event of its own clock
+    // rate when the list has them at another.
     const auto insert_at = [&] {
         return std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.supplemental(); }) -
                kept.begin();
     };
-    for (const auto& spec : r.transcode) {
+    for (const auto& spec : audio ? r.transcode : std::vector<std::string>{}) {
         // With its options (a bit rate, ...) a codec is an instance of its own, added even
         // beside the offerer's of the same name.
         const bool with_options = split(spec, '/').size() > 3;
@@ -134,31 +228,45 @@ OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const Co
         auto at = kept.begin() + insert_at();
         at = kept.insert(at, added) + 1;
         out.added.push_back(added);
-        const auto dtmf = std::find_if(kept.begin(), kept.end(), [](const SdpCodec& c) { return c.telephone_event(); });
-        const bool has_rate = std::any_of(kept.begin(), kept.end(), [&](const SdpCodec& c) {
-            return c.telephone_event() && c.clock_rate == added.clock_rate;
-        });
-        if (dtmf != kept.end() && !has_rate) {
-            present.push_back(added);
-            const int pt = free_dynamic_type(present);
-            if (pt >= 0) {
-                SdpCodec event = *dtmf;
-                event.payload_type = std::to_string(pt);
-                event.clock_rate = added.clock_rate;
-                event.channels = 1;
-                event.rtpmap = event.payload_type + " " + event.encoding();
-                if (dtmf->fmtp)
-                    event.fmtp = event.payload_type + " " + dtmf->format_parameters();
-                kept.insert(at, event);
-                out.added.push_back(event);
+        if (added.supplemental())
+            continue;
+        present.push_back(added);
+        for (const char* kind : {"CN", "telephone-event"})
+            if (auto companion = companion_at_rate(kept, kind, added.clock_rate, present)) {
+                at = kept.insert(at, *companion) + 1;
+                present.push_back(*companion);
+                out.added.push_back(*companion);
             }
-        }
+    }
+    // Where the offer engages transcoding, 10.5 offers the answerer only the codecs it can
+    // transcode (telephone-event and CN stay), unless that would leave none. transcode
+    // engages it with a codec the offer did not have (one it had, stripped and added
+    // again, does not).
+    const bool adds_new = std::any_of(out.added.begin(), out.added.end(), [&](const SdpCodec& a) {
+        return std::none_of(offered.begin(), offered.end(),
+                            [&](const SdpCodec& c) { return codec_matches(c, a.encoding()); });
+    });
+    if (audio && (transcoding_requested || adds_new || !r.consume.empty() || !r.accept.empty())) {
+        std::vector<SdpCodec> usable = kept;
+        std::erase_if(usable, [](const SdpCodec& c) { return !c.supplemental() && !transcodable(c); });
+        if (std::any_of(usable.begin(), usable.end(), [](const SdpCodec& c) { return !c.supplemental(); }))
+            kept = std::move(usable);
     }
     out.changed = kept.size() != offered.size() ||
                   !std::equal(kept.begin(), kept.end(), offered.begin(), [](const SdpCodec& a, const SdpCodec& b) {
                       return a.payload_type == b.payload_type;
                   });
     out.to_answerer = std::move(kept);
+    return out;
+}
+
+}  // namespace
+
+OfferedCodecs codecs_for_answerer(const std::vector<SdpCodec>& offered, const CodecRequest& r,
+                                  std::string_view media_type, bool transcoding_requested) {
+    OfferedCodecs out = offered_as_requested(offered, r, media_type == "audio", transcoding_requested);
+    apply_set(out.offerer_side, r.set);
+    apply_set(out.accepted, r.set);
     return out;
 }
 

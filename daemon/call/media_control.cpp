@@ -8,6 +8,7 @@
 
 #include "daemon/call/call_service.hpp"
 #include "daemon/call/locked_call.hpp"
+#include "daemon/call/transcoding.hpp"
 #include "codec/audio_file.hpp"
 #include "util/log.hpp"
 #include "util/parse.hpp"
@@ -90,27 +91,27 @@ std::vector<Participant*> media_receivers(Call& call, const CallRequest& request
     return out;
 }
 
-// The encoder play media uses towards m's participant: the first of its negotiated
-// formats this build encodes (telephone-event and CN are no audio), at 20 ms.
+// The encoder play media uses towards m's participant, at 20 ms: for the first of its SDP's
+// codecs among the negotiated formats this build encodes (else the first of its SDP's at
+// all: a transcoded participant's negotiated formats are its peer's), made as that SDP
+// describes it (AMR framing and mode-set, Opus stereo, ...), as the transcoding chain's.
 std::unique_ptr<codec::Encoder> playback_encoder(const MediaSide& m, uint8_t& payload_type) {
-    for (const auto& format : m.negotiated) {
-        const auto pt = parse_int(format);
-        if (!pt || *pt < 0 || *pt > 127)
+    std::vector<const SdpCodec*> candidates;
+    for (const auto& format : m.negotiated)
+        for (const auto& c : m.codecs)
+            if (c.payload_type == format)
+                candidates.push_back(&c);
+    for (const auto& c : m.codecs)
+        candidates.push_back(&c);
+    for (const SdpCodec* c : candidates) {
+        codec::CodecParams params = codec_params(*c);
+        const auto pt = c->type_number();
+        if (!params.def || !pt)
             continue;
-        const auto encoding = encoding_name(m, static_cast<uint8_t>(*pt));
-        if (!encoding)
-            continue;
-        const auto parts = split(*encoding, '/');
-        codec::CodecParams params;
-        params.def = codec::find_codec(parts[0]);
-        if (!params.def || params.def->supplemental)
-            continue;
-        params.clock_rate = parts.size() > 1 ? static_cast<int>(parse_int(parts[1]).value_or(0)) : 0;
-        params.channels = parts.size() > 2 ? static_cast<int>(parse_int(parts[2]).value_or(0)) : 0;
         params.ptime = 20;
         codec::Status status = codec::Status::ok;
         if (auto encoder = codec::make_encoder(params, status)) {
-            payload_type = static_cast<uint8_t>(*pt);
+            payload_type = *pt;
             return encoder;
         }
     }

@@ -31,8 +31,8 @@ void take_encoding(std::string_view encoding, SdpCodec& c) {
 
 }  // namespace
 
-std::string SdpCodec::format_parameters() const {
-    return fmtp ? std::string(after_payload_type(*fmtp)) : std::string();
+std::string_view SdpCodec::format_parameters() const {
+    return fmtp ? after_payload_type(*fmtp) : std::string_view{};
 }
 
 std::string SdpCodec::encoding() const {
@@ -56,6 +56,14 @@ bool SdpCodec::telephone_event() const {
 bool SdpCodec::supplemental() const {
     const codec::CodecDef* def = name.empty() ? nullptr : codec::find_codec(name);
     return def && def->supplemental;
+}
+
+const codec::CodecDef* transcodable(const SdpCodec& c) {
+    const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
+    if (!def || def->supplemental)
+        return nullptr;
+    const codec::Support s = codec::support(*def);
+    return s.decode && s.encode ? def : nullptr;
 }
 
 bool has_payload_type(const std::vector<SdpCodec>& codecs, std::string_view payload_type) {

@@ -10,6 +10,10 @@
 
 #include "sdp/session.hpp"
 
+namespace rtpe::codec {
+struct CodecDef;
+}
+
 namespace rtpe::call {
 
 struct SdpCodec {
@@ -20,8 +24,13 @@ struct SdpCodec {
     std::optional<std::string> rtpmap;  // the a=rtpmap value, when the SDP had one
     std::optional<std::string> fmtp;    // the a=fmtp value (with its payload type)
     std::vector<std::string> rtcp_fb;   // its a=rtcp-fb values, in order
-    // What follows the payload type in fmtp ("useinbandfec=1"); empty when none.
-    std::string format_parameters() const;
+    // The bit rate (bit/s) its encoder is to use, from codec options (a transcode or set
+    // specification's fourth part); 0: the format parameters or the codec's default. No
+    // SDP carries it.
+    int bitrate = 0;
+    // What follows the payload type in fmtp ("useinbandfec=1"), a view into fmtp; empty
+    // when none.
+    std::string_view format_parameters() const;
     // The encoding as rtpmap writes it, channels only when not 1: "PCMU/8000", "opus/48000/2".
     std::string encoding() const;
     // The payload type as a number, when it is one of RTP's 0..127.
@@ -30,6 +39,10 @@ struct SdpCodec {
     // A codec beside the real one (telephone-event, CN), as the codec registry says.
     bool supplemental() const;
 };
+
+// The registry's entry of a codec this build can both decode and encode; null for
+// telephone-event, CN and codecs it lacks.
+const codec::CodecDef* transcodable(const SdpCodec& c);
 
 // The m= line's RTP formats in order; empty for non-RTP media.
 std::vector<SdpCodec> sdp_codecs(const sdp::MediaSection& section);

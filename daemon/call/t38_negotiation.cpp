@@ -160,7 +160,7 @@ std::unique_ptr<media::T38Bridge> make_t38_bridge(const SdpCodec& codec, const T
         return nullptr;
     media::T38Bridge::Settings s = t38_bridge_settings(peer, settled, request);
     codec::Status status = codec::Status::ok;
-    const codec::CodecParams params = codec_params_of(codec);
+    const codec::CodecParams params = codec_params(codec);
     const codec::AudioFormat pcm{codec::kT38GatewayRate, 1};
     s.decoder = codec::make_decoder(params, status);
     if (s.decoder)

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "codec/codec_params.hpp"
 #include "codec/dtmf.hpp"
 #include "codec/registry.hpp"
 #include "util/log.hpp"
@@ -11,14 +10,6 @@
 namespace rtpe::call {
 
 namespace {
-
-const codec::CodecDef* transcodable(const SdpCodec& c) {
-    const codec::CodecDef* def = c.name.empty() ? nullptr : codec::find_codec(c.name);
-    if (!def || def->supplemental)
-        return nullptr;
-    const codec::Support s = codec::support(*def);
-    return s.decode && s.encode ? def : nullptr;
-}
 
 // The first codec that is not telephone-event or CN (an unknown one counts as real).
 const SdpCodec* first_real(const std::vector<SdpCodec>& codecs) {
@@ -37,11 +28,12 @@ const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs) {
     return nullptr;
 }
 
-codec::CodecParams codec_params_of(const SdpCodec& c) {
+codec::CodecParams codec_params(const SdpCodec& c) {
     codec::CodecParams p;
     p.def = transcodable(c);
     p.clock_rate = c.clock_rate;
     p.channels = c.channels;
+    p.bitrate = c.bitrate;
     p.fmtp = c.format_parameters();
     return p;
 }
@@ -99,24 +91,34 @@ std::optional<Transcoding> transcoding_for(const std::vector<SdpCodec>& offered,
     const SdpCodec* from_answer = chosen && transcodable(*chosen) ? chosen : first_transcodable(answered);
     if (!from_offer || !from_answer)
         return std::nullopt;
-    return Transcoding{*from_offer, *from_answer};
+    Transcoding t{*from_offer, *from_answer};
+    t.same_codec = !events_added && !options.always_transcode && chosen && from_offer->payload_type == chosen->payload_type;
+    // A codec the offer's transcode added keeps that specification's encoder options.
+    for (const auto& added : options.added)
+        if (added.payload_type == t.answerer.payload_type && codec_matches(t.answerer, added.encoding()))
+            t.answerer.bitrate = added.bitrate;
+    return t;
 }
 
 std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& options,
                                     const std::vector<SdpCodec>& answered) {
     std::vector<SdpCodec> out{t.offerer};
-    // The offerer's telephone-event of its codec's rate, when the answerer answered with
-    // telephone-event and it either was offered the offerer's or has one of that rate.
-    for (const auto& event : options.offerer_side) {
-        if (!event.telephone_event() || event.clock_rate != t.offerer.clock_rate)
-            continue;
-        const bool offered_on = has_payload_type(options.to_answerer, event.payload_type);
-        const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
-            return a.telephone_event() && (offered_on || a.clock_rate == event.clock_rate);
-        });
-        if (reached)
-            out.push_back(event);
-        break;
+    // The offerer's CN and then telephone-event of its codec's rate, each when the answerer
+    // answered with one of that name and either was offered the offerer's or has one of
+    // that rate.
+    for (const char* name : {"CN", "telephone-event"}) {
+        const auto same_name = [&](const SdpCodec& c) { return equals_ignoring_case(c.name, name); };
+        for (const auto& own : options.offerer_side) {
+            if (!same_name(own) || own.clock_rate != t.offerer.clock_rate)
+                continue;
+            const bool offered_on = has_payload_type(options.to_answerer, own.payload_type);
+            const bool reached = std::any_of(answered.begin(), answered.end(), [&](const SdpCodec& a) {
+                return same_name(a) && (offered_on || a.clock_rate == own.clock_rate);
+            });
+            if (reached)
+                out.push_back(own);
+            break;
+        }
     }
     return out;
 }
@@ -146,9 +148,9 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
         return std::nullopt;
     media::Transcoder::Chain chain;
     codec::Status status = codec::Status::ok;
-    chain.decoder = codec::make_decoder(codec_params_of(from), status);
+    chain.decoder = codec::make_decoder(codec_params(from), status);
     if (chain.decoder) {
-        codec::CodecParams params = codec_params_of(to);
+        codec::CodecParams params = codec_params(to);
         params.ptime = ptime;
         chain.encoder = codec::make_encoder(params, status);
     }

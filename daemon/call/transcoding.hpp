@@ -20,6 +20,9 @@ namespace rtpe::call {
 struct Transcoding {
     SdpCodec offerer;   // what the offerer sends and is answered with
     SdpCodec answerer;  // what the answerer sends
+    // The codec both have, through the chain for ptime or inject-DTMF: the offerer gets
+    // the answer's codecs as they are (as 10.5 answers it), not answer_codecs().
+    bool same_codec = false;
 };
 
 // offered: the offerer's codecs as it offered them; what the offer's codec options did
@@ -38,9 +41,6 @@ std::vector<SdpCodec> answer_codecs(const Transcoding& t, const OfferedCodecs& o
 // The first codec of a list this build can both decode and encode (no telephone-event or
 // CN); null when none.
 const SdpCodec* first_transcodable(const std::vector<SdpCodec>& codecs);
-// A codec of an SDP as the codec library takes it, its format parameters included (def null
-// when this build cannot both decode and encode it).
-codec::CodecParams codec_params_of(const SdpCodec& c);
 
 // The first telephone-event of a list; null when it has none.
 const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);
@@ -74,6 +74,11 @@ struct ChainOptions {
 // the side it sends to and of the side it decodes; delay_buffer_ms the call's delay-buffer.
 void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options,
                   const std::vector<SdpCodec>& receiver, const std::vector<SdpCodec>& sender, int delay_buffer_ms);
+// What a codec of an SDP makes a decoder or encoder for, as that SDP describes it: the
+// registry's entry (null for telephone-event, CN and what this build cannot both decode and
+// encode), clock rate, channels, the bit rate of codec options and the format parameters
+// (a view into c's a=fmtp: c must outlive the result).
+codec::CodecParams codec_params(const SdpCodec& c);
 
 // The chain from one codec to the other; nullopt (logged) when the codec library refuses.
 // ptime: the encoder's packet time in ms (0: the codec's default).

@@ -54,10 +54,21 @@ void apply_flag(CallRequest& r, const std::string& flag) {
         {"all", &CallRequest::all},
         {"always-transcode", &CallRequest::always_transcode},
         {"inject-dtmf", &CallRequest::inject_dtmf},
+        {"single-codec", &CallRequest::single_codec},
+        {"reuse-codecs", &CallRequest::reuse_codecs},
+        {"no-codec-renegotiation", &CallRequest::reuse_codecs},
     };
     for (const auto& e : kFlags) {
         if (flag == e.name) {
             r.*(e.field) = true;
+            return;
+        }
+    }
+    // Flags upstream retired: its codec handling does what they asked for anyway. They are
+    // logged as 10.5 logs them, not as unknown.
+    for (const char* obsolete : {"asymmetric-codecs", "reorder-codecs"}) {
+        if (flag == obsolete) {
+            RTPE_LOG(core, log::kInfo, "Ignoring obsolete flag `%s`", obsolete);
             return;
         }
     }
@@ -137,6 +148,7 @@ void apply_codec_option(call::CodecRequest& c, std::string_view key, const std::
                                      : key == "consume"   ? &c.consume
                                      : key == "transcode" ? &c.transcode
                                      : key == "accept"    ? &c.accept
+                                     : key == "set"       ? &c.set
                                                           : nullptr;
     if (list)
         list->push_back(value);

@@ -14,6 +14,7 @@ MediaPlayer::MediaPlayer(Settings settings, PacketStream& to)
       samples_per_packet_(static_cast<std::size_t>(s_.encoder->input_format().rate) *
                           static_cast<std::size_t>(s_.encoder->ptime()) / 1000),
       position_(std::min(s_.start_packet * samples_per_packet_, s_.pcm->size())),
+      frame_(samples_per_packet_ * static_cast<std::size_t>(std::max(1, s_.encoder->input_format().channels))),
       rounds_left_(std::max(1, s_.repeat_times)), sequence_(s_.first_sequence), timestamp_(s_.first_timestamp) {}
 
 void MediaPlayer::start() {
@@ -46,18 +47,14 @@ void MediaPlayer::on_timer(int64_t) {
         }
         position_ = 0;
     }
-    // One packet's samples; the file's last packet is filled up with silence.
+    // One packet's samples on each of the encoder's channels (a stereo receiver hears the
+    // mono file on both); the file's last packet is filled up with silence.
     const std::size_t take = std::min(samples_per_packet_, pcm.size() - position_);
-    s_.encoder->encode(std::span<const int16_t>(pcm.data() + position_, take), *this);
-    if (take < samples_per_packet_) {
-        static constexpr int16_t kSilence[960] = {};
-        std::size_t rest = samples_per_packet_ - take;
-        while (rest > 0) {
-            const std::size_t n = std::min(rest, std::size(kSilence));
-            s_.encoder->encode(std::span<const int16_t>(kSilence, n), *this);
-            rest -= n;
-        }
-    }
+    const std::size_t channels = frame_.size() / samples_per_packet_;
+    for (std::size_t i = 0; i < samples_per_packet_; ++i)
+        std::fill_n(frame_.begin() + static_cast<std::ptrdiff_t>(i * channels), channels,
+                    i < take ? pcm[position_ + i] : int16_t{0});
+    s_.encoder->encode(frame_, *this);
     position_ += take;
     ++ticks_;
     // Paced from the start, so that late ticks do not add up to drift.

@@ -23,7 +23,8 @@ class PacketStream;
 class MediaPlayer final : public Timer, private codec::PacketSink {
 public:
     struct Settings {
-        std::shared_ptr<const std::vector<int16_t>> pcm;  // mono, at the encoder's input rate
+        // mono, at the encoder's input rate; each sample goes to every channel it takes
+        std::shared_ptr<const std::vector<int16_t>> pcm;
         std::unique_ptr<codec::Encoder> encoder;
         uint8_t payload_type = 0;
         uint32_t ssrc = 0;
@@ -51,6 +52,7 @@ private:
     PacketStream& to_;
     std::size_t samples_per_packet_;
     std::size_t position_ = 0;  // next sample of pcm
+    std::vector<int16_t> frame_;  // one packet of PCM as the encoder takes it, channels interleaved
     int rounds_left_;
     int64_t started_ms_ = 0;
     uint64_t ticks_ = 0;

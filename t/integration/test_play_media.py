@@ -10,23 +10,26 @@ import struct
 import time
 
 import numpy as np
+import pytest
 
 from media_testlib import PortPair, drain, tone_wav
 from rtpe_testlib import decoded
 
 
-def sdp(origin, port, formats):
+def sdp(origin, port, formats, attributes=()):
     return "\r\n".join(["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-                        "m=audio %d RTP/AVP %s" % (port, " ".join(map(str, formats))), ""])
+                        "m=audio %d RTP/AVP %s" % (port, " ".join(map(str, formats)))] + list(attributes) + [""])
 
 
 class Call:
-    def __init__(self, daemon, call_id):
+    """a offers (formats, attributes of its m= line), b answers likewise."""
+
+    def __init__(self, daemon, call_id, a=([8, 0], ()), b=([0, 8], ())):
         self.daemon, self.call_id = daemon, call_id
         self.a, self.b = PortPair(), PortPair()
-        offer = self.request("offer", **{"from-tag": "a", "sdp": sdp("a", self.a.port(), [8, 0])})
+        offer = self.request("offer", **{"from-tag": "a", "sdp": sdp("a", self.a.port(), *a)})
         self.to_b = int(re.search(r"m=audio (\d+)", offer["sdp"]).group(1))
-        self.request("answer", **{"from-tag": "a", "to-tag": "b", "sdp": sdp("b", self.b.port(), [0, 8])})
+        self.request("answer", **{"from-tag": "a", "to-tag": "b", "sdp": sdp("b", self.b.port(), *b)})
 
     def request(self, command, **keys):
         return decoded(self.daemon.ng.request(dict({"command": command, "call-id": self.call_id}, **keys)))
@@ -141,3 +144,52 @@ def test_peer_audio_held_back_while_playing(daemons, tmp_path):
         assert not any(110 <= s < 122 for s in from_b), from_b
     finally:
         call.close()
+
+
+def played_into_b(daemon, tmp_path, media):
+    """What b gets when a 1 s tone plays into it, both sides having this m= line."""
+    path = str(tmp_path / "fmtp.wav")
+    tone_wav(path=path)
+    call = Call(daemon, "play-fmtp-%d" % time.monotonic_ns(), a=media, b=media)
+    try:
+        assert call.request("play media", **{"from-tag": "b", "file": path})["duration"] == 1000
+        time.sleep(1.3)
+        return drain(call.b.rtp)
+    finally:
+        call.close()
+
+
+AMR_CASES = [
+    # (fmtp, payload size, first bytes): the default mode 6.7 kbit/s (17-byte frame), or
+    # the one mode-set allows; octet-aligned: CMR 15 and a TOC byte of its own
+    ("octet-align=1", 2 + 17, bytes([0xF0, 0x1C])),
+    ("octet-align=1;mode-set=7", 2 + 31, bytes([0xF0, 0x3C])),
+    (None, 18, None),  # bandwidth-efficient: 4 + 6 + 134 bits
+]
+
+
+@pytest.mark.parametrize("fmtp,size,head", AMR_CASES, ids=[str(c[0]) for c in AMR_CASES])
+def test_play_media_into_amr_as_its_fmtp_says(daemons, tmp_path, fmtp, size, head):
+    """The player's encoder is made from the receiver's a=fmtp (framing, mode-set), as the
+    transcoding chain's is. Ours only: Debian's 10.5 cannot encode AMR (it answers ok and
+    sends nothing)."""
+    media = ([96], ["a=rtpmap:96 AMR/8000"] + (["a=fmtp:96 " + fmtp] if fmtp else []))
+    got = played_into_b(daemons[0], tmp_path, media)
+    assert abs(len(got) - 50) <= 2, len(got)
+    assert {len(p) - 12 for p in got} == {size}
+    assert {p[1] & 0x7F for p in got} == {96}
+    if head:
+        assert {p[12:14] for p in got} == {head}
+
+
+def test_play_media_into_opus_stereo_as_oracle(daemons, tmp_path):
+    """A receiver whose fmtp asks for stereo Opus (stereo=1) gets stereo packets (the TOC
+    byte's s bit) from both daemons. Without it we send mono (RFC 7587's preference),
+    Debian's 10.5 stereo for any opus/48000/2."""
+    stereo = ([96], ["a=rtpmap:96 opus/48000/2", "a=fmtp:96 stereo=1"])
+    for daemon in daemons:
+        got = played_into_b(daemon, tmp_path, stereo)
+        assert abs(len(got) - 50) <= 2, len(got)
+        assert all(p[12] & 0x04 for p in got), sorted({p[12] for p in got})
+    got = played_into_b(daemons[0], tmp_path, ([96], ["a=rtpmap:96 opus/48000/2"]))
+    assert got and not any(p[12] & 0x04 for p in got), sorted({p[12] for p in got})

@@ -92,6 +92,12 @@ def bdecode(data):
     return value
 
 
+def bdecode_first(data):
+    """The first bencoded value of a stream (TCP coalesces messages), and what follows it."""
+    value, end = _bdecode(data, 0)
+    return value, data[end:]
+
+
 def _bdecode(data, i):
     c = data[i:i + 1]
     if c == b"i":

@@ -63,4 +63,101 @@ TEST(Transcoding, ChainsBothWays) {
     EXPECT_EQ(back->output_type, 0);
 }
 
+TEST(CodecSet, BitRatesForTheOfferersMatchingCodecsOnly) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 96 97 0\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 opus/48000\r\n");
+    CodecRequest r;
+    r.transcode = {"G722"};
+    r.set = {"opus/48000/1/16000", "opus/48000/2/32000", "PCMU/8000/1/bad"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    ASSERT_EQ(o.offerer_side.size(), 3u);
+    EXPECT_EQ(o.offerer_side[0].bitrate, 32000);  // stereo
+    EXPECT_EQ(o.offerer_side[1].bitrate, 16000);  // mono
+    EXPECT_EQ(o.offerer_side[2].bitrate, 0);      // a bit rate that is no number is ignored
+    EXPECT_EQ(o.to_answerer.size(), 4u);          // the SDP is not changed by set
+    EXPECT_EQ(o.to_answerer[0].bitrate, 0);
+
+    // set alone changes nothing of the offer either
+    r = CodecRequest{};
+    r.set = {"opus/48000/2/32000"};
+    EXPECT_FALSE(r.any());
+    EXPECT_EQ(codecs_for_answerer(offer, r).offerer_side[0].bitrate, 32000);
+}
+
+TEST(CodecSet, TranscodeBitRateGoesToTheAnswerersEncoder) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0\r\n");
+    CodecRequest r;
+    r.transcode = {"opus/48000/2/12000"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    ASSERT_EQ(o.added.size(), 1u);
+    EXPECT_EQ(o.added[0].bitrate, 12000);
+    auto t = transcoding_for(offer, o, codecs("m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n"));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->answerer.bitrate, 12000);
+    EXPECT_EQ(t->offerer.bitrate, 0);
+}
+
+TEST(CodecFlags, SingleCodecKeepsTheFirstRealOneAndTheSupplementalOnes) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 101 8 0 13\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_EQ(payload_types(single_codec(answer)), (std::vector<std::string>{"101", "8", "13"}));
+    EXPECT_TRUE(single_codec({}).empty());
+}
+
+TEST(CodecFlags, EarlierOrderFirstNewOnesAfter) {
+    const auto reoffer = codecs("m=audio 4000 RTP/AVP 18 9 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_EQ(payload_types(in_earlier_order(reoffer, {"8", "0", "101"})),
+              (std::vector<std::string>{"8", "0", "101", "18", "9"}));
+    EXPECT_EQ(payload_types(in_earlier_order(reoffer, {})), payload_types(reoffer));
+}
+
+TEST(CodecFlags, AnsweredAsOfferedDropsWhatWasNotOffered) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 8 18\r\n");
+    EXPECT_EQ(payload_types(answered_as_offered(answer, {"0", "8"})), (std::vector<std::string>{"8"}));
+    EXPECT_EQ(payload_types(answered_as_offered(answer, {"0"})), (std::vector<std::string>{"8", "18"}));
+}
+
+TEST(CodecOptions, WhereTranscodingIsEngagedOnlyTranscodableCodecsAreOffered) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0 111 110 8 101\r\na=rtpmap:111 G726-32/8000\r\n"
+                              "a=rtpmap:110 X-FOO/8000\r\na=rtpmap:101 telephone-event/8000\r\n");
+    CodecRequest r;
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer), payload_types(offer));
+    const OfferedCodecs by_ptime = codecs_for_answerer(offer, r, "audio", true);
+    EXPECT_EQ(payload_types(by_ptime.to_answerer), (std::vector<std::string>{"0", "8", "101"}));
+    EXPECT_TRUE(by_ptime.changed);
+    r.transcode = {"G722"};
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer),
+              (std::vector<std::string>{"0", "8", "9", "101"}));
+    r.transcode = {"PCMA"};  // already offered: nothing added, nothing left out
+    EXPECT_EQ(payload_types(codecs_for_answerer(offer, r).to_answerer), payload_types(offer));
+}
+
+TEST(CodecOptions, TranscodeAddsNothingToVideo) {
+    const auto offer = codecs("m=video 4000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n");
+    CodecRequest r;
+    r.transcode = {"PCMA"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r, "video", true);
+    EXPECT_EQ(payload_types(o.to_answerer), (std::vector<std::string>{"96"}));
+    EXPECT_FALSE(o.changed);
+}
+
+TEST(CodecOptions, TranscodeAddsCnAndTelephoneEventAtTheAddedCodecsRate) {
+    const auto offer = codecs("m=audio 4000 RTP/AVP 0 101 13\r\na=rtpmap:101 telephone-event/8000\r\n"
+                              "a=fmtp:101 0-15\r\n");
+    CodecRequest r;
+    r.transcode = {"opus"};
+    const OfferedCodecs o = codecs_for_answerer(offer, r);
+    // opus, then CN and telephone-event at 48 kHz, before the offer's own telephone-event and CN
+    EXPECT_EQ(payload_types(o.to_answerer), (std::vector<std::string>{"0", "96", "97", "98", "101", "13"}));
+    EXPECT_EQ(o.to_answerer[2].encoding(), "CN/48000");
+    EXPECT_EQ(o.to_answerer[3].encoding(), "telephone-event/48000");
+    EXPECT_EQ(o.to_answerer[3].format_parameters(), "0-15");
+
+    // answered with Opus and CN: the offerer gets PCMU and its CN (the answer had no DTMF)
+    auto t = transcoding_for(offer, o, codecs("m=audio 5000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\n"
+                                              "a=rtpmap:97 CN/48000\r\n"));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(payload_types(answer_codecs(*t, o, codecs("m=audio 5000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\n"
+                                                        "a=rtpmap:97 CN/48000\r\n"))),
+              (std::vector<std::string>{"0", "13"}));
+}
+
 }  // namespace rtpe::call
