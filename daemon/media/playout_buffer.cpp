@@ -158,11 +158,19 @@ PlayoutBuffer::Plan PlayoutBuffer::plan() const {
         else
             packet = {slot(next_held()).due_ms, Action::skip_to_next};
     }
-    // A gap is filled once its time has come, if a whole packet time of it lies before
-    // the next packet's time.
-    if (s_.fills_gaps() && released_any_ && (s_.max_dtx_ms <= 0 || dtx_ms_ < s_.max_dtx_ms) &&
-        (packet.action == Action::none || next_due_ + packet_ms_ <= packet.when))
+    if (!s_.fills_gaps() || !released_any_ || (s_.max_dtx_ms > 0 && dtx_ms_ >= s_.max_dtx_ms))
+        return packet;
+    // Nothing held (a DTX pause, or loss at the end): a packet time of fill when its time
+    // comes.
+    if (packet.action == Action::none)
         return {next_due_, Action::fill};
+    // Before the next held packet, as many packet times of fill as its timestamp says are
+    // missing (not its due time, which moves with the anchor), each at its own time or at
+    // the packet's when that comes first; a jump is no gap.
+    const Held& next = packet.action == Action::release_head ? slot(next_seq_) : slot(next_held());
+    const int64_t missing_ms = media_ms(next.header.timestamp) - next_media_ms_;
+    if (missing_ms >= packet_ms_ && missing_ms <= kJumpMs)
+        return {std::min(next_due_, packet.when), Action::fill};
     return packet;
 }
 
@@ -179,6 +187,9 @@ PlayoutBuffer::Out PlayoutBuffer::release(uint16_t seq) {
             packet_ms_ = static_cast<int>(ms);
     }
     last_ts_ = h.header.timestamp;
+    // Events repeat their timestamp: the media time expected next only moves forward.
+    const int64_t after = media_ms(h.header.timestamp) + packet_ms_;
+    next_media_ms_ = released_any_ ? std::max(next_media_ms_, after) : after;
     next_seq_ = static_cast<uint16_t>(seq + 1);
     next_due_ = std::max(released_any_ ? next_due_ : h.due_ms, h.due_ms + packet_ms_);
     released_any_ = true;
@@ -204,6 +215,7 @@ PlayoutBuffer::Out PlayoutBuffer::pop(int64_t now_ms, bool force) {
     }
     case Action::fill:
         next_due_ += packet_ms_;
+        next_media_ms_ += packet_ms_;
         dtx_ms_ += packet_ms_;
         ++counts_.fills;
         return {nullptr, packet_ms_};

@@ -2,8 +2,9 @@
 // The clocked stage in front of a codec chain (--jitter-buffer, --dtx-delay, the ng
 // delay-buffer): received RTP is copied into a fixed ring indexed by sequence number and
 // handed back in sequence order once its playout time has come; where the stream has a
-// gap when its time comes (loss, or the sender's DTX pause), it asks for one packet time
-// of fill at a time (comfort noise or silence), as long as --max-dtx allows.
+// gap (loss: as many packet times as the next packet's timestamp says are missing; the
+// sender's DTX pause: one whenever its time comes), it asks for one packet time of fill at
+// a time (comfort noise or silence), as long as --max-dtx allows.
 //
 // Playout time: each packet's RTP timestamp on a time line anchored at the smallest
 // transit (arrival minus media time) seen, plus the configured delay. A packet that
@@ -116,6 +117,7 @@ private:
     // After the first packet went: when the next one is due (gap filling) and its length.
     bool released_any_ = false;
     int64_t next_due_ = 0;
+    int64_t next_media_ms_ = 0;  // the media time the next packet (or fill) stands for
     int packet_ms_;
     std::optional<uint32_t> last_ts_;
     int dtx_ms_ = 0;  // gap filled since the last packet

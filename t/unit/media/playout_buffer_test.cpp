@@ -204,6 +204,21 @@ TEST(PlayoutBuffer, ALostPacketIsFilledNotSkippedTwice) {
     EXPECT_EQ(d.buffer.counts().lost, 1u);
 }
 
+TEST(PlayoutBuffer, ALossIsFilledByTimestampsWhenTheAnchorMoves) {
+    // The first packets come late (a loaded host), the one after the loss on time: its
+    // due time moves before where the fill would go, and the loss is still filled packet
+    // time for packet time, so the audio's time line stays whole.
+    PlayoutSettings s;
+    s.dtx_delay_ms = 60;
+    Driver d(s);
+    for (uint16_t seq = 1; seq <= 5; ++seq)
+        d.send(seq, 100 + (seq - 1) * 20);  // 100 ms late: due 160 .. 240
+    d.send(9, 160);                         // 6, 7 and 8 lost; 9 on time: due 220
+    d.run(300);
+    EXPECT_EQ(d.take_log(), (Log{"p1", "p2", "p3", "p4", "p5", "fill", "fill", "fill", "p9"}));
+    EXPECT_EQ(d.buffer.counts().fills, 3u);
+}
+
 TEST(PlayoutBuffer, MaxDtxEndsTheFill) {
     PlayoutSettings s;
     s.dtx_delay_ms = 20;
