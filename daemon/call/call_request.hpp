@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/call/codec_negotiation.hpp"
+#include "daemon/media/dtmf_security.hpp"
 #include "net/address.hpp"
 
 namespace rtpe::call {
@@ -106,6 +107,9 @@ struct CallRequest {
     T38Request t38;                 // the T.38 key and T.38-... flags (offers)
     // delay-buffer (ms): the call's codec chains delay its media by this much; 0 ends it.
     std::optional<int> delay_buffer;
+    // block DTMF: DTMF-security (drop when absent or unknown), frequency / frequencies,
+    // volume, digit / code.
+    media::DtmfSecurity dtmf_security{.mode = media::DtmfMode::drop};
 
     // replace
     bool replace_origin = false;
