@@ -48,12 +48,19 @@ media::DtmfSecurity dtmf_security_of(const Call& call, const Participant& from) 
     return call.blocks.dtmf ? call.blocks.dtmf_security : media::DtmfSecurity{};
 }
 
-// m's codecs once offer and answer agree, as the codec chain takes them.
-std::vector<SdpCodec> negotiated_codecs(const MediaSide& m) {
+// m's codecs once offer and answer agree, as the codec chain takes them; as a sender's,
+// also the telephone-event its own SDP has where the answer left it out (it may still
+// send events, which the chain then plays as audio).
+std::vector<SdpCodec> negotiated_codecs(const MediaSide& m, bool as_sender) {
+    std::vector<std::string> formats = m.negotiated;
+    if (as_sender)
+        for (const auto& [type, name] : m.codec_names)
+            if (equals_ignoring_case(split(name, '/').front(), "telephone-event"))
+                formats.push_back(std::to_string(type));
     std::vector<SdpCodec> out;
-    for (const auto& format : m.negotiated) {
+    for (const auto& format : formats) {
         const auto pt = parse_int(format);
-        if (!pt || *pt < 0 || *pt > 127)
+        if (!pt || *pt < 0 || *pt > 127 || has_payload_type(out, format))
             continue;
         const auto encoding = encoding_name(m, static_cast<uint8_t>(*pt));
         if (!encoding)
@@ -204,7 +211,7 @@ void CallService::sync_dtmf_chains(MediaChanges& changes, Call& call) {
                 continue;
             const bool ours = m.transcoding && m.dtmf_chain && m.transcoders.back().get() == m.dtmf_chain;
             if (security.in_chain() && !m.transcoding && p->peer && i < p->peer->medias.size()) {
-                auto chain = same_codec_chain(negotiated_codecs(m), negotiated_codecs(*p->peer->medias[i]));
+                auto chain = same_codec_chain(negotiated_codecs(m, true), negotiated_codecs(*p->peer->medias[i], false));
                 if (chain) {
                     engage_clock(*chain, settings_.chain, {}, {}, 0);
                     m.dtmf_chain = install_chain(changes, m, std::move(chain));
