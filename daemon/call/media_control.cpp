@@ -30,11 +30,12 @@ bool& flag_of(MediaBlocks& blocks, CallService::MediaBlock what) {
     return blocks.silence;
 }
 
-// Sets what a block or unblock command asks of blocks. block DTMF takes its mode along;
-// its mode off ends the block, as documented (10.5 drops DTMF then).
+// Sets what a block or unblock command asks of blocks. block DTMF takes its mode and
+// triggers along; its mode off without triggers ends the block, as documented (10.5 drops
+// DTMF then).
 void set_block(MediaBlocks& blocks, CallService::MediaBlock what, bool on, const media::DtmfSecurity& security) {
     if (what == CallService::MediaBlock::dtmf && on) {
-        blocks.dtmf = security.mode != media::DtmfMode::off;
+        blocks.dtmf = security.mode != media::DtmfMode::off || security.triggers.any();
         blocks.dtmf_security = security;
         return;
     }
@@ -204,7 +205,8 @@ media::MediaFilter CallService::media_filter(const Call& call, const Participant
 
 void CallService::sync_dtmf_chains(MediaChanges& changes, Call& call) {
     for (const auto& p : call.participants()) {
-        const media::DtmfSecurity security = dtmf_security_of(call, *p);
+        media::DtmfSecurity security = dtmf_security_of(call, *p);
+        security.triggers.digit_delay_ms = settings_.chain.dtmf_digit_delay_ms;
         for (std::size_t i = 0; i < p->medias.size(); ++i) {
             MediaSide& m = *p->medias[i];
             if (!m.rtp || m.type != "audio")

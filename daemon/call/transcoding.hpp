@@ -75,6 +75,7 @@ struct ChainOptions {
     double silence_detect = 0;  // percent of full scale; 0: off
     bool amr_dtx_cn = false;    // --amr-dtx=CN: AMR gaps filled as other codecs' are
     bool dtmf_no_suppress = false;  // --dtmf-no-suppress: audio goes on while events pass
+    uint32_t dtmf_digit_delay_ms = 2500;  // --dtmf-digit-delay: at most this between a trigger's digits
 };
 
 // Sets up what the options ask of a chain (its clocked stage, comfort noise, DTMF

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "codec/telephone_event.hpp"
 #include "daemon/control/ng_commands.hpp"
@@ -126,17 +127,51 @@ void apply_t38_option(call::T38Request& t, const std::string& option) {
 
 // One codec option: the codec key's list KEY, or a codec-KEY-VALUE flag. `offer` lists
 // codecs to keep, as except does (10.5 does not reorder with it).
-// block DTMF's DTMF-security and the keys its modes take, as upstream reads them: an
-// unknown mode is logged and drops; frequencies come as a list (of integers or strings) or
-// as one comma-separated string; volume in dB, a positive number counting as negative;
-// digit (or code) as 0-15 or one of 0-9*#A-D.
-void parse_dtmf_security(const bencode::Value& d, media::DtmfSecurity& s) {
-    if (const std::string mode = string_of(d, "DTMF-security"); !mode.empty()) {
-        if (auto parsed = media::parse_dtmf_mode(mode))
-            s.mode = *parsed;
+// The value of the first of a key's spellings the dictionary has.
+const bencode::Value* find_spelling(const bencode::Value& d, std::initializer_list<const char*> spellings,
+                                    const char*& key) {
+    for (const char* k : spellings)
+        if (const bencode::Value* v = d.find(k)) {
+            key = k;
+            return v;
+        }
+    return nullptr;
+}
+
+// A mode key (DTMF-security and its trigger forms): an unknown mode is logged and left.
+void parse_mode(const bencode::Value& d, const char* key, media::DtmfMode& mode) {
+    if (const std::string text = string_of(d, key); !text.empty()) {
+        if (auto parsed = media::parse_dtmf_mode(text))
+            mode = *parsed;
         else
-            RTPE_LOG(control, log::kWarning, "Unknown DTMF block mode encountered: '%s'", mode.c_str());
+            RTPE_LOG(control, log::kWarning, "Unknown DTMF block mode encountered: '%s'", text.c_str());
     }
+}
+
+// block DTMF's DTMF-security and the keys its modes take, as upstream reads them: an
+// unknown mode is logged and drops (or, with a trigger, is off until the trigger, as in
+// 10.5); frequencies come as a list (of integers or strings) or as one comma-separated
+// string; volume in dB, a positive number counting as negative; digit (or code) as 0-15
+// or one of 0-9*#A-D; the trigger keys in all their spellings.
+void parse_dtmf_security(const bencode::Value& d, media::DtmfSecurity& s) {
+    constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
+    media::DtmfTriggers& t = s.triggers;
+    const char* key = nullptr;
+    if (find_spelling(d, {"trigger"}, key) && !t.start.assign(string_of(d, key)))
+        RTPE_LOG(control, log::kWarning, "Invalid DTMF trigger '%s'", string_of(d, key).c_str());
+    if (find_spelling(d, {"trigger-end", "trigger end", "end trigger", "end-trigger"}, key) &&
+        !t.end.assign(string_of(d, key)))
+        RTPE_LOG(control, log::kWarning, "Invalid DTMF end trigger '%s'", string_of(d, key).c_str());
+    if (find_spelling(d, {"trigger-end-time", "trigger end time", "end-trigger-time", "end trigger time"}, key))
+        t.end_ms = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
+    if (find_spelling(d, {"trigger-end-digits", "trigger end digits", "end-trigger-digits", "end trigger digits"},
+                      key))
+        t.end_digits = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
+    if (t.any())
+        s.mode = media::DtmfMode::off;
+    parse_mode(d, "DTMF-security", s.mode);
+    parse_mode(d, "DTMF-security-trigger", t.start_mode);
+    parse_mode(d, "DTMF-security-trigger-end", t.end_mode);
     const char* frequency_key = d.find("frequencies") ? "frequencies" : "frequency";
     std::vector<std::string> frequencies;
     if (const bencode::Value* v = d.find(frequency_key); v && v->is_list()) {

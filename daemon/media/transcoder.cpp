@@ -161,6 +161,9 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
     const MediaFilter& filter = forwarder_.filter;
     if (filter.is_dtmf(packet.header.payload_type) ? filter.block_dtmf : filter.block_media)
         return;
+    if (security_.triggers.any())  // trigger-end-time, checked as packets come
+        if (const auto mode = triggers_.tick(security_.triggers, WorkerTimers::now_ms()))
+            switch_mode(*mode);
     if (const Chain::Events* events = sender_events(); events && packet.header.payload_type == events->input_type) {
         on_event(packet, *to, egress);
         return;
@@ -257,17 +260,42 @@ void Transcoder::on_dtmf(const codec::DtmfDetector::Tone& tone) {
         if (replacing_heard_)
             tone_->stop();
         replacing_heard_ = false;
-        if (to_injector && (!security_.in_chain() || heard_to_injector_))
+        if (to_injector && (!DtmfSecurity::replaces(security_.mode) || heard_to_injector_))
             chain_.injector->finish();
         heard_to_injector_ = false;
         return;
     }
+    // The digit counts for the triggers; what it switches to applies to the next digit.
+    const std::optional<DtmfMode> switched = heard_digit(tone.event);
+    on_heard(tone);
+    if (switched)
+        switch_mode(*switched);
+}
+
+std::optional<DtmfMode> Transcoder::heard_digit(int event) {
+    if (!security_.triggers.any() || event < 0 || event > 15)
+        return std::nullopt;
+    return triggers_.digit(security_.triggers, codec::dtmf_event_to_digit(event), WorkerTimers::now_ms());
+}
+
+void Transcoder::switch_mode(DtmfMode mode) {
+    RTPE_LOG(transcoding, log::kInfo, "DTMF trigger matched in %s, setting block mode to %d", chain_.name.c_str(),
+             static_cast<int>(mode));
+    security_.mode = mode;
+    if (!DtmfSecurity::replaces(mode) && replacing_heard_) {
+        tone_->stop();
+        replacing_heard_ = false;
+    }
+}
+
+void Transcoder::on_heard(const codec::DtmfDetector::Tone& tone) {
+    const bool to_injector = chain_.detect_dtmf && chain_.injector;
     DtmfInjector::Digit digit;
     digit.event = static_cast<uint8_t>(tone.event);
     digit.volume = static_cast<uint8_t>(std::clamp(-tone.level_dbm0, 0, 63));
     digit.duration_ms = DtmfInjector::kUntilFinished;
     digit.pause_ms = 0;
-    if (security_.in_chain()) {
+    if (DtmfSecurity::replaces(security_.mode)) {
         const DtmfReplacement r = replacer_.next(security_, digit.event, digit.volume);
         // Towards telephone-event a digit stays an event (the replacement's); otherwise
         // what replaces it is played over the audio from now until the tone ends.
@@ -285,7 +313,8 @@ void Transcoder::on_dtmf(const codec::DtmfDetector::Tone& tone) {
 
 void Transcoder::set_dtmf_security(const DtmfSecurity& security) {
     security_ = security;
-    if (!security_.in_chain() && replacing_heard_) {
+    triggers_ = DtmfTriggerState{};  // a new block command arms its triggers afresh
+    if (!DtmfSecurity::replaces(security_.mode) && replacing_heard_) {
         tone_->stop();
         replacing_heard_ = false;
     }
@@ -319,7 +348,25 @@ void Transcoder::on_event(const Packet& packet, PacketStream& to, Egress& egress
         bump(packet.ingress->counters().user_errors);  // too short to be an event: dropped
         return;
     }
-    if (!security_.in_chain()) {
+    // A new event is a digit for the triggers; what it switches to applies from the next
+    // packet on, as in 10.5.
+    std::optional<DtmfMode> switched;
+    if (digit_event_timestamp_ != packet.header.timestamp) {
+        digit_event_timestamp_ = packet.header.timestamp;
+        switched = heard_digit(ev.event);
+    }
+    secure_event(packet, ev, to, egress);
+    if (switched)
+        switch_mode(*switched);
+}
+
+void Transcoder::secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to,
+                              Egress& egress) {
+    if (security_.mode == DtmfMode::drop) {
+        event_passing_ = false;  // an event held back holds no audio back
+        return;
+    }
+    if (!DtmfSecurity::replaces(security_.mode)) {
         if (chain_.events)
             pass_event(packet, to, egress, ev.event);
         else

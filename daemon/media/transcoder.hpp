@@ -137,8 +137,15 @@ private:
     void start_output(const Packet& packet);
     // The sender's telephone-event (Chain::events or event_tones), when it has one.
     const Chain::Events* sender_events() const;
-    // One RFC 4733 packet of the sender's: passed on, replaced, or played as audio.
+    // One RFC 4733 packet of the sender's: heard by the triggers, then as the mode says
+    // (secure_event): dropped, passed on, replaced, or played as audio.
     void on_event(const Packet& packet, PacketStream& to, Egress& egress);
+    void secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to, Egress& egress);
+    // A digit heard in the sender's audio: replaced, or handed to the injector as an event.
+    void on_heard(const codec::DtmfDetector::Tone& tone);
+    // A digit (event 0-15) the triggers hear: the mode it switches to.
+    std::optional<DtmfMode> heard_digit(int event);
+    void switch_mode(DtmfMode mode);
     // The sender's event as audio in the receiver's audio: the digit's tones (event_tones)
     // or what block DTMF replaces it with, for as long as the event grew since its last
     // packet; the sender's audio is held back meanwhile.
@@ -192,10 +199,12 @@ private:
     // heard of for a while: its end packets may be lost).
     bool event_passing_ = false;
     int64_t event_seen_ms_ = 0;
-    // block DTMF in the chain: the mode, its decisions, what replaces the sender's event
-    // (decided at its first packet) and whether a digit heard in its audio is being
-    // replaced (by the generator, or as an event the injector sends).
+    // block DTMF in the chain: the mode (switched by its triggers), its decisions, what
+    // replaces the sender's event (decided at its first packet) and whether a digit heard
+    // in its audio is being replaced (by the generator, or as an event the injector sends).
     DtmfSecurity security_;
+    DtmfTriggerState triggers_;
+    std::optional<uint32_t> digit_event_timestamp_;  // the last event the triggers heard
     DtmfReplacer replacer_;
     std::optional<uint32_t> replaced_event_timestamp_;
     DtmfReplacement event_replacement_;
