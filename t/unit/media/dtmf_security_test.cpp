@@ -98,4 +98,75 @@ TEST(DtmfReplacer, RandomNeverGivesTheDigitAwayAndUsesThemAll) {
     EXPECT_NE(sa, sc);
 }
 
+DtmfTriggers triggers(const char* start, const char* end = "") {
+    DtmfTriggers t;
+    EXPECT_TRUE(t.start.assign(start));
+    EXPECT_TRUE(t.end.assign(end));
+    t.start_mode = DtmfMode::drop;
+    t.end_mode = DtmfMode::silence;
+    t.digit_delay_ms = 1000;
+    return t;
+}
+
+TEST(DtmfDigits, TakesDtmfDigitsOnly) {
+    DtmfDigits d;
+    EXPECT_TRUE(d.assign("0123456789*#abcd"));
+    EXPECT_EQ(d.view(), "0123456789*#ABCD");
+    EXPECT_FALSE(d.assign("12x"));
+    EXPECT_FALSE(d.assign("01234567890123456"));  // 17: more than fits
+    EXPECT_EQ(d.view(), "0123456789*#ABCD");      // unchanged
+    EXPECT_TRUE(d.assign(""));
+    EXPECT_TRUE(d.empty());
+}
+
+TEST(DtmfTriggerState, TriggerThenEndTriggerThenNothingMore) {
+    const DtmfTriggers t = triggers("12", "45");
+    DtmfTriggerState s;
+    EXPECT_EQ(s.digit(t, '1', 0), std::nullopt);
+    EXPECT_EQ(s.digit(t, '3', 100), std::nullopt);  // 1 3 is not 1 2
+    EXPECT_EQ(s.digit(t, '1', 200), std::nullopt);
+    EXPECT_EQ(s.digit(t, '2', 300), DtmfMode::drop);
+    EXPECT_EQ(s.digit(t, '4', 400), std::nullopt);
+    EXPECT_EQ(s.digit(t, '5', 500), DtmfMode::silence);
+    // Done: 10.5 arms nothing after the end.
+    EXPECT_EQ(s.digit(t, '1', 600), std::nullopt);
+    EXPECT_EQ(s.digit(t, '2', 700), std::nullopt);
+}
+
+TEST(DtmfTriggerState, DigitsFurtherApartThanTheDelayAreNoRun) {
+    const DtmfTriggers t = triggers("12");
+    DtmfTriggerState s;
+    EXPECT_EQ(s.digit(t, '1', 0), std::nullopt);
+    EXPECT_EQ(s.digit(t, '2', 1001), std::nullopt);
+    EXPECT_EQ(s.digit(t, '1', 1500), std::nullopt);
+    EXPECT_EQ(s.digit(t, '2', 2500), DtmfMode::drop);  // exactly the delay still counts
+}
+
+TEST(DtmfTriggerState, EndsAfterDigitsOrTime) {
+    DtmfTriggers t = triggers("#");
+    t.end_digits = 2;
+    DtmfTriggerState s;
+    EXPECT_EQ(s.tick(t, 0), std::nullopt);
+    EXPECT_EQ(s.digit(t, '#', 0), DtmfMode::drop);
+    EXPECT_EQ(s.digit(t, '1', 100), std::nullopt);
+    EXPECT_EQ(s.digit(t, '2', 200), DtmfMode::silence);
+    t.end_digits = 0;
+    t.end_ms = 300;
+    DtmfTriggerState timed;
+    EXPECT_EQ(timed.digit(t, '#', 1000), DtmfMode::drop);
+    EXPECT_EQ(timed.tick(t, 1299), std::nullopt);
+    EXPECT_EQ(timed.tick(t, 1300), DtmfMode::silence);
+    EXPECT_EQ(timed.tick(t, 1400), std::nullopt);  // once
+}
+
+TEST(DtmfTriggerState, LongRunsKeepTheirLatestDigits) {
+    const DtmfTriggers t = triggers("9*");
+    DtmfTriggerState s;
+    for (int i = 0; i < 40; ++i)
+        EXPECT_EQ(s.digit(t, '0', i), std::nullopt);
+    EXPECT_EQ(s.digit(t, '9', 40), std::nullopt);
+    EXPECT_EQ(s.digit(t, '*', 41), DtmfMode::drop);
+    EXPECT_EQ(DtmfTriggerState{}.digit(DtmfTriggers{}, '1', 0), std::nullopt);  // no trigger, no switch
+}
+
 }  // namespace
