@@ -335,3 +335,198 @@ def test_unblock_ends_the_mode(daemons):
         request("delete")
         a.close()
         b.close()
+
+
+# ---- triggers ------------------------------------------------------------------------
+#
+# a sends events of a run of digits, each 5 updates and 3 end packets, audio between; the
+# labels drop the durations. 10.5 follows the triggers on the events it forwards; ours in
+# the codec chain, which block DTMF with a trigger engages.
+
+
+def digits_and_send(daemon, call_id, keys, digits, gap=5, sender_pt=0):
+    codec = Codec(sender_pt)
+    a, b = PortPair(), PortPair()
+
+    def request(command, **k):
+        return decoded(daemon.ng.request(dict({"command": command, "call-id": call_id}, **k)))
+
+    audio = codec.encode(sines(codec, 20, [1000]))[0]
+    packets, seq, ts = [], 100, 0
+
+    def send_audio(n):
+        nonlocal seq, ts
+        for _ in range(n):
+            packets.append(struct.pack("!BBHII", 0x80, 0, seq, ts, 0x1234) + audio)
+            seq, ts = seq + 1, ts + 160
+
+    send_audio(5)
+    for digit in digits:
+        start = ts
+        for k in range(1, 6):
+            packets.append(struct.pack("!BBHII", 0x80, EVENT_PT | (0x80 if k == 1 else 0), seq, start, 0x1234) +
+                           struct.pack("!BBH", EVENT_DIGITS.index(digit), 10, 160 * k))
+            seq, ts = seq + 1, ts + 160
+        for _ in range(3):
+            packets.append(struct.pack("!BBHII", 0x80, EVENT_PT, seq, start, 0x1234) +
+                           struct.pack("!BBH", EVENT_DIGITS.index(digit), 0x80 | 10, 800))
+            seq += 1
+        send_audio(gap)
+    try:
+        request("offer", **{"from-tag": "a", "sdp": sdp("a", a.port(), 0)})
+        to_a = port_of(request("answer", **{"from-tag": "a", "to-tag": "b", "sdp": sdp("b", b.port(), 0)})["sdp"])
+        assert request("block DTMF", **dict({"from-tag": "a"}, **keys)) == {"result": "ok"}
+        start = time.time()
+        for i, p in enumerate(packets):
+            a.rtp.sendto(p, ("127.0.0.1", to_a))
+            time.sleep(max(0.0, start + 0.02 * (i + 1) - time.time()))
+        time.sleep(0.3)
+        return [label(p, codec) for p in drain(b.rtp)]
+    finally:
+        request("delete")
+        a.close()
+        b.close()
+
+
+def triggered_on_both(daemons, keys, digits="123456", **kwargs):
+    return [digits_and_send(d, "sec-trigger-%d" % next(CALLS), keys, digits, **kwargs) for d in daemons]
+
+
+def passed(got, digit):
+    """(updates, end packets) of digit's event that reached b."""
+    return got.count("ev" + digit), got.count("ev%sE" % digit)
+
+
+def test_trigger_and_end_trigger_as_oracle(daemons):
+    ours, theirs = triggered_on_both(daemons, {"trigger": "12", "trigger-end": "45", "DTMF-security-trigger": "drop"})
+    # 1 passes; 2 completes the trigger: its first packet passes, then drop (the switch
+    # applies from the next packet on); 3, 4 dropped; 5 completes the end trigger (off by
+    # default): its first packet dropped, the rest passes; 6 passes. Audio all along.
+    assert [passed(ours, d) for d in "123456"] == [(5, 3), (1, 0), (0, 0), (0, 0), (4, 3), (5, 3)]
+    assert ours.count("f1000") == 35
+    assert kinds(ours) == kinds(theirs)
+
+
+def test_trigger_without_its_mode_switches_to_off_as_oracle(daemons):
+    ours, theirs = triggered_on_both(daemons, {"trigger": "1"}, digits="123")
+    assert [passed(ours, d) for d in "123"] == [(5, 3)] * 3
+    assert kinds(ours) == kinds(theirs)
+
+
+def test_trigger_end_time_as_oracle(daemons):
+    ours, theirs = triggered_on_both(daemons, {"trigger": "1", "DTMF-security-trigger": "drop",
+                                               "trigger-end-time": 300}, digits="1234")
+    for got in (ours, theirs):
+        # Dropped from 1's second packet for 300 ms: into 2 (which starts 260 ms later).
+        assert passed(got, "1") == (1, 0)
+        updates, ends = passed(got, "2")
+        assert 1 <= updates <= 4 and ends == 3
+        assert [passed(got, d) for d in "34"] == [(5, 3)] * 2
+
+
+def test_trigger_end_digits_as_documented(daemons):
+    ours, theirs = triggered_on_both(daemons, {"trigger": "1", "DTMF-security-trigger": "drop",
+                                               "trigger-end-digits": 2}, digits="12345")
+    # Two digits (2, 3) under drop, then off from 3's second packet.
+    assert [passed(ours, d) for d in "12345"] == [(1, 0), (0, 0), (4, 3), (5, 3), (5, 3)]
+    # Difference: 10.5 ignores trigger-end-digits (drop stays).
+    assert [passed(theirs, d) for d in "12345"] == [(1, 0)] + [(0, 0)] * 4
+
+
+def test_end_trigger_mode_as_documented(daemons):
+    ours, theirs = triggered_on_both(daemons, {"trigger": "2", "DTMF-security": "drop",
+                                               "DTMF-security-trigger": "off", "trigger-end": "4",
+                                               "DTMF-security-trigger-end": "drop"})
+    assert [passed(ours, d) for d in "123456"] == [(0, 0), (4, 3), (5, 3), (1, 0), (0, 0), (0, 0)]
+    # Difference: 10.5 switches to off at the end trigger, whatever DTMF-security-trigger-end says.
+    assert [passed(theirs, d) for d in "123456"] == [(0, 0), (4, 3), (5, 3), (5, 3), (5, 3), (5, 3)]
+
+
+def test_trigger_in_the_audio(daemons):
+    """Ours hears the in-band '9' in the chain: it completes the trigger (10.5, without a
+    chain, hears only events)."""
+    (_, ours), (_, theirs) = on_both(daemons, "sec-heard", {"trigger": "9", "DTMF-security-trigger": "zero"})
+    assert runs(ours[:23]) == "f1000*10 " + EVENT_5
+    assert runs(ours[-23:]) == "ev0*10 ev0E*3 f1000*10"  # '1' after the trigger: zero
+    assert kinds(theirs) == ORACLE_EVENTS_PASS
+
+
+@pytest.fixture(scope="module")
+def short_digit_delay():
+    pair = start_with_oracle(["--dtmf-digit-delay=200"])
+    yield pair
+    stop_with_oracle(pair)
+
+
+def test_digit_delay_as_oracle(daemons, short_digit_delay):
+    """The digits of a trigger 460 ms apart: a run with the default 2500 ms, none with 200."""
+    keys = {"trigger": "12", "DTMF-security-trigger": "drop"}
+    ours, theirs = triggered_on_both(daemons, keys, digits="123", gap=15)
+    assert [passed(ours, d) for d in "123"] == [(5, 3), (1, 0), (0, 0)]
+    assert kinds(ours) == kinds(theirs)
+    ours, theirs = triggered_on_both(short_digit_delay, keys, digits="123", gap=15)
+    assert [passed(ours, d) for d in "123"] == [(5, 3)] * 3
+    assert kinds(ours) == kinds(theirs)
+
+
+# ---- audio while events pass (--dtmf-no-suppress) --------------------------------------
+
+
+def transcoded_with_events(daemon, call_id):
+    """a (PCMU) -> b (PCMA, transcoded), both with telephone-event: a sends 40 audio
+    packets and, beside audio 10 to 19, the 10 packets of event '5' (the last its end).
+    What b got, PCMA labelled as PCMU would be."""
+    a, b = PortPair(), PortPair()
+    codec = Codec(0)
+
+    def request(command, **k):
+        return decoded(daemon.ng.request(dict({"command": command, "call-id": call_id}, **k)))
+
+    try:
+        request("offer", **{"from-tag": "a", "sdp": sdp("a", a.port(), 0), "codec": {"transcode": ["PCMA"]}})
+        to_a = port_of(request("answer", **{"from-tag": "a", "to-tag": "b", "sdp": sdp("b", b.port(), 8)})["sdp"])
+        audio = codec.encode(sines(codec, 800, [1000]))
+        packets, seq = [], 100
+        for i in range(40):
+            packets.append(struct.pack("!BBHII", 0x80, 0, seq, 160 * i, 0x1234) + audio[i])
+            seq += 1
+            if 10 <= i < 20:
+                k = i - 9
+                packets.append(struct.pack("!BBHII", 0x80, EVENT_PT | (0x80 if k == 1 else 0), seq, 1600, 0x1234) +
+                               struct.pack("!BBH", 5, (0x80 if k == 10 else 0) | 10, 160 * k))
+                seq += 1
+        start = time.time()
+        for i, p in enumerate(packets):
+            a.rtp.sendto(p, ("127.0.0.1", to_a))
+            time.sleep(max(0.0, start + 0.01 * (i + 1) - time.time()))
+        time.sleep(0.3)
+        got = []
+        for p in drain(b.rtp):
+            if p[1] & 0x7f == 8:  # PCMA as PCMU, for the labels
+                p = p[:1] + bytes([p[1] & 0x80]) + p[2:12] + audioop.lin2ulaw(audioop.alaw2lin(p[12:], 2), 2)
+            got.append(label(p, codec))
+        return got
+    finally:
+        request("delete")
+        a.close()
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def no_suppress():
+    pair = start_with_oracle(["--dtmf-no-suppress"])
+    yield pair
+    stop_with_oracle(pair)
+
+
+def test_audio_held_back_while_events_pass_as_oracle(daemons):
+    ours, theirs = [transcoded_with_events(d, "sec-suppress-%d" % next(CALLS)) for d in daemons]
+    # The audio beside the event's packets after its first is held back until its end.
+    assert runs(ours) == "f1000*11 ev5*9 ev5E*1 f1000*20"
+    assert kinds(ours) == kinds(theirs)
+
+
+def test_no_suppress_keeps_the_audio_as_oracle(no_suppress):
+    ours, theirs = [transcoded_with_events(d, "sec-no-suppress-%d" % next(CALLS)) for d in no_suppress]
+    assert runs(ours) == "f1000*11 " + " ".join(["ev5*1 f1000*1"] * 9) + " ev5E*1 f1000*20"
+    assert kinds(ours) == kinds(theirs)
