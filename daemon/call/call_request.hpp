@@ -107,8 +107,8 @@ struct CallRequest {
     T38Request t38;                 // the T.38 key and T.38-... flags (offers)
     // delay-buffer (ms): the call's codec chains delay its media by this much; 0 ends it.
     std::optional<int> delay_buffer;
-    // block DTMF: DTMF-security (drop when absent or unknown), frequency / frequencies,
-    // volume, digit / code.
+    // block DTMF: DTMF-security (drop when absent or unknown, off when a trigger is given),
+    // frequency / frequencies, volume, digit / code, the trigger keys.
     media::DtmfSecurity dtmf_security{.mode = media::DtmfMode::drop};
 
     // replace

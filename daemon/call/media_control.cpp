@@ -209,7 +209,7 @@ void CallService::sync_dtmf_chains(MediaChanges& changes, Call& call) {
         security.triggers.digit_delay_ms = settings_.chain.dtmf_digit_delay_ms;
         for (std::size_t i = 0; i < p->medias.size(); ++i) {
             MediaSide& m = *p->medias[i];
-            if (!m.rtp || m.type != "audio")
+            if (!m.rtp || m.type != "audio" || m.t38_gateway)
                 continue;
             const bool ours = m.transcoding && m.dtmf_chain && m.transcoders.back().get() == m.dtmf_chain;
             if (security.in_chain() && !m.transcoding && p->peer && i < p->peer->medias.size()) {

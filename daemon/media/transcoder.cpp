@@ -23,11 +23,12 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     const codec::AudioFormat audio = chain_.decoder->output_format();
     codec::Status status = codec::Status::ok;
     detector_ = codec::DtmfDetector::create(*this, status, audio);
-    if (detector_)
-        tone_ = codec::DtmfGenerator::create(status, audio);
-    if (status != codec::Status::ok)
-        RTPE_LOG(transcoding, log::kWarning, "No DTMF detection or tones in %s: %s", chain_.name.c_str(),
+    if (!detector_)
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF detection in %s: %s", chain_.name.c_str(),
                  codec::to_string(status));
+    tone_ = codec::DtmfGenerator::create(status, audio);
+    if (!tone_)
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF tones in %s: %s", chain_.name.c_str(), codec::to_string(status));
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
