@@ -52,11 +52,11 @@ def port_of(text):
 
 
 class Codec:
-    """PCMU at 8 kHz (audioop) or G.722 at 16 kHz (PyAV, as ffmpeg codes it)."""
+    """PCMU or PCMA at 8 kHz (audioop) or G.722 at 16 kHz (PyAV, as ffmpeg codes it)."""
 
     def __init__(self, pt):
         self.pt = pt
-        self.rate = 8000 if pt == 0 else 16000
+        self.rate = 16000 if pt == 9 else 8000
         if pt == 9:
             av = pytest.importorskip("av")
             self.av = av
@@ -69,8 +69,8 @@ class Codec:
     def encode(self, pcm):
         """20 ms payloads of pcm (int16 at self.rate)."""
         n = self.rate // 50
-        if self.pt == 0:
-            data = audioop.lin2ulaw(pcm.astype(np.int16).tobytes(), 2)
+        if self.pt in (0, 8):
+            data = (audioop.lin2ulaw if self.pt == 0 else audioop.lin2alaw)(pcm.astype(np.int16).tobytes(), 2)
             return [data[i:i + n] for i in range(0, len(data), n)]
         out = b""
         for i in range(0, len(pcm), n):
@@ -81,8 +81,9 @@ class Codec:
         return [out[i:i + 160] for i in range(0, len(out), 160)]
 
     def decode(self, payload):
-        if self.pt == 0:
-            return np.frombuffer(audioop.ulaw2lin(payload, 2), dtype=np.int16).astype(float)
+        if self.pt in (0, 8):
+            pcm = (audioop.ulaw2lin if self.pt == 0 else audioop.alaw2lin)(payload, 2)
+            return np.frombuffer(pcm, dtype=np.int16).astype(float)
         frames = self.decoder.decode(self.av.Packet(payload))
         return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(float)
 
@@ -166,26 +167,28 @@ def a_sends(codec):
     return packets
 
 
-def block_and_send(daemon, call_id, keys, pt=0, b_events=True):
-    """A call between a and b, block DTMF from a with keys, a's sequence: the reply and
-    what b got, labelled."""
+def block_and_send(daemon, call_id, keys, pt=0, b_events=True, b_pt=None, offer_keys=None, block_from="a"):
+    """A call between a and b, block DTMF from a (or block_from: None for the whole call)
+    with keys, a's sequence: the reply and what b got, labelled (b's codec b_pt, default
+    a's: then the offer asks for it with offer_keys)."""
     codec = Codec(pt)
+    b_codec = Codec(pt if b_pt is None else b_pt)
     a, b = PortPair(), PortPair()
 
     def request(command, **k):
         return decoded(daemon.ng.request(dict({"command": command, "call-id": call_id}, **k)))
 
     try:
-        to_b = port_of(request("offer", **{"from-tag": "a", "sdp": sdp("a", a.port(), pt)})["sdp"])
+        request("offer", **dict({"from-tag": "a", "sdp": sdp("a", a.port(), pt)}, **(offer_keys or {})))
         to_a = port_of(request("answer", **{"from-tag": "a", "to-tag": "b",
-                                            "sdp": sdp("b", b.port(), pt, b_events)})["sdp"])
-        reply = request("block DTMF", **dict({"from-tag": "a"}, **keys))
+                                            "sdp": sdp("b", b.port(), b_codec.pt, b_events)})["sdp"])
+        reply = request("block DTMF", **dict({"from-tag": block_from} if block_from else {}, **keys))
         start = time.time()
         for i, p in enumerate(a_sends(codec)):
             a.rtp.sendto(p, ("127.0.0.1", to_a))
             time.sleep(max(0.0, start + 0.02 * (i + 1) - time.time()))
         time.sleep(0.3)
-        return reply, [label(p, codec) for p in drain(b.rtp)]
+        return reply, [label(p, b_codec) for p in drain(b.rtp)]
     finally:
         request("delete")
         a.close()
@@ -313,6 +316,23 @@ def test_wideband_chain_detects_and_replaces(daemons):
     ours = ours_only(daemons, "sec-g722", {"DTMF-security": "DTMF", "digit": "3"}, pt=9)
     assert runs(ours[:23]) == "f1000*10 ev3*10 ev3E*3"
     assert set(replaced_in_band(ours, 33)) == {"key3"}
+
+
+def test_transcoded_call_takes_the_mode_in_its_chain(daemons):
+    """a (PCMU) -> b (PCMA, transcoded): the mode goes to the call's own chain."""
+    got = ours_only(daemons, "sec-transcoded", {"DTMF-security": "zero"}, b_pt=8,
+                    offer_keys={"codec": {"transcode": ["PCMA"]}})
+    assert runs(got[:23]) == "f1000*10 ev0*10 ev0E*3"
+    assert set(replaced_in_band(got, 33)) == {"key0"}
+    got = ours_only(daemons, "sec-transcoded", {"DTMF-security": "silence"}, b_pt=8,
+                    offer_keys={"codec": {"transcode": ["PCMA"]}})
+    assert runs(got[:20]) == "f1000*10 sil*10"
+
+
+def test_call_wide_mode(daemons):
+    got = ours_only(daemons, "sec-call-wide", {"DTMF-security": "DTMF", "digit": "*"}, block_from=None)
+    assert runs(got[:23]) == "f1000*10 ev**10 ev*E*3"
+    assert set(replaced_in_band(got, 33)) == {"key*"}
 
 
 def test_unblock_ends_the_mode(daemons):
