@@ -87,6 +87,8 @@ call::CallSettings call_settings(const DaemonOptions& o) {
     s.chain.playout.dtx_shift_ms = o.dtx_shift;
     s.chain.dtx_cn_params = o.dtx_cn_params;
     s.chain.cn_payload = o.cn_payload;
+    s.chain.dtmf_no_suppress = o.dtmf_no_suppress;
+    s.chain.dtmf_digit_delay_ms = static_cast<uint32_t>(o.dtmf_digit_delay);
     s.chain.silence_detect = o.silence_detect;
     s.chain.amr_dtx_cn = o.amr_dtx == "CN";
     if (!o.log_facility_cdr.empty())

@@ -234,10 +234,10 @@ std::vector<OptionSpec> daemon_option_specs(DaemonOptions& o) {
                      o.dtmf_log_dest = parsed.addresses.front();
                  }});
     t.push_back(flag("dtmf-log-ng-tcp", 0, "send DTMF events to connected TCP ng clients", o.dtmf_log_ng_tcp));
-    t.push_back(unsupported("dtmf-no-suppress", 0, ArgKind::flag, nullptr,
-                            "keep audio flowing during DTMF events when transcoding"));
-    t.push_back(unsupported("dtmf-digit-delay", 0, ArgKind::value, nullptr,
-                            "milliseconds between digits for DTMF trigger detection"));
+    t.push_back(flag("dtmf-no-suppress", 0, "keep audio flowing during DTMF events when transcoding",
+                     o.dtmf_no_suppress));
+    t.push_back(integer("dtmf-digit-delay", 0, "INT", "milliseconds between digits for DTMF trigger detection",
+                        o.dtmf_digit_delay, 0, 3600000));
     t.push_back({"log-format", 0, ArgKind::value, "default|parsable", "log prefix style: 'default' or 'parsable'",
                  [&o](const std::vector<std::string>& v) {
                      if (v.back() == "default")

@@ -122,6 +122,8 @@ struct DaemonOptions {
     std::string mysql_user, mysql_pass, mysql_query;
     std::optional<net::SocketAddress> dtmf_log_dest;
     bool dtmf_log_ng_tcp = false;
+    bool dtmf_no_suppress = false;  // audio goes on through codec chains while DTMF events pass
+    int dtmf_digit_delay = 2500;    // ms: at most this between the digits of a DTMF trigger
 
     // MQTT publishing (daemon/mqtt/); off without --mqtt-host. As in upstream 10.5 there is
     // no default topic: without --mqtt-publish-topic the client connects but publishes nothing.

@@ -24,6 +24,7 @@
 #include "daemon/dtls/side_dtls.hpp"
 #include "daemon/ice/side_agent.hpp"
 #include "daemon/kernel/firewall_chain.hpp"
+#include "daemon/media/dtmf_security.hpp"
 #include "daemon/media/local_interfaces.hpp"
 #include "daemon/media/packet_stream.hpp"
 #include "net/address.hpp"
@@ -36,6 +37,7 @@ struct Participant;
 // whole call, a participant's media, or one flow of it (daemon/call/media_control.cpp).
 struct MediaBlocks {
     bool dtmf = false;
+    media::DtmfSecurity dtmf_security;  // what block DTMF asked for, while dtmf is set
     bool media = false;
     bool silence = false;
 };
@@ -83,6 +85,11 @@ struct MediaSide {
     // worker is done with them, and go with the streams when they are retired).
     std::vector<std::unique_ptr<media::MediaPlayer>> players;
     bool transcoding = false;  // its media is transcoded (query's "transcoding" flag)
+    // block DTMF's in-chain modes: the same-codec chain made for them alone (removed when
+    // they end), and the chain last told a mode and what it was told.
+    const media::Transcoder* dtmf_chain = nullptr;
+    const media::Transcoder* dtmf_told = nullptr;
+    media::DtmfSecurity dtmf_told_security;
     // The T.38 gateway between this participant and its peer (the last one in use; earlier
     // ones stay while the worker may use them). Both sides hold it; whichever is retired
     // first has it stopped on the worker before its streams go.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/call/codec_negotiation.hpp"
+#include "daemon/media/dtmf_security.hpp"
 #include "net/address.hpp"
 
 namespace rtpe::call {
@@ -117,6 +118,9 @@ struct CallRequest {
     // reuse-codecs / no-codec-renegotiation: the SDP's codecs keep the order the
     // participant's previous SDP of the m= line (to us or from us) gave them.
     bool reuse_codecs = false;
+    // block DTMF: DTMF-security (drop when absent or unknown, off when a trigger is given),
+    // frequency / frequencies, volume, digit / code, the trigger keys.
+    media::DtmfSecurity dtmf_security{.mode = media::DtmfMode::drop};
 
     // replace
     bool replace_origin = false;

@@ -774,26 +774,29 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
         engage_clock(*to_offerer, settings_.chain, *t.codecs, answered, options.delay_buffer);
     }
     // Each side's RTP stream gets the chain towards its peer (or loses it).
-    auto install = [&](MediaSide& side, std::optional<media::Transcoder::Chain>& chain) {
-        media::Transcoder* transcoder = nullptr;
-        if (chain) {
-            side.transcoders.push_back(std::make_unique<media::Transcoder>(std::move(*chain), side.rtp->forwarder));
-            transcoder = side.transcoders.back().get();
-        }
-        side.transcoding = transcoder != nullptr;
-        media::PacketStream* rtp = side.rtp.get();
-        changes.update(side, [rtp, transcoder] {
-            if (rtp->transcoder)
-                rtp->transcoder->stop_clock();  // what the old chain holds goes with it
-            rtp->transcoder = transcoder;
-            rtp->rebuild_sinks();
-        });
-    };
-    install(offerer, to_answerer);
-    install(answerer, to_offerer);
+    install_chain(changes, offerer, std::move(to_answerer));
+    install_chain(changes, answerer, std::move(to_offerer));
     if (tc)
         RTPE_LOG(transcoding, log::kInfo, "Transcoding %s <-> %s", tc->offerer.encoding().c_str(),
                  tc->answerer.encoding().c_str());
+}
+
+media::Transcoder* CallService::install_chain(MediaChanges& changes, MediaSide& side,
+                                              std::optional<media::Transcoder::Chain> chain) {
+    media::Transcoder* transcoder = nullptr;
+    if (chain) {
+        side.transcoders.push_back(std::make_unique<media::Transcoder>(std::move(*chain), side.rtp->forwarder));
+        transcoder = side.transcoders.back().get();
+    }
+    side.transcoding = transcoder != nullptr;
+    media::PacketStream* rtp = side.rtp.get();
+    changes.update(side, [rtp, transcoder] {
+        if (rtp->transcoder)
+            rtp->transcoder->stop_clock();  // what the old chain holds goes with it
+        rtp->transcoder = transcoder;
+        rtp->rebuild_sinks();
+    });
+    return transcoder;
 }
 
 void CallService::offer_t38(MediaChanges& changes, MediaSide& offerer, MediaSide& answerer,

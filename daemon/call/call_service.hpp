@@ -299,6 +299,10 @@ private:
                     MediaTarget& t);
     // The streams go back to forwarding; the gateway in use stops.
     void drop_t38(MediaChanges& changes, MediaSide& a, MediaSide& b);
+    // side's RTP stream gets chain towards its peer, or loses the one it has (nullopt);
+    // the chain installed, null when none.
+    media::Transcoder* install_chain(MediaChanges& changes, MediaSide& side,
+                                     std::optional<media::Transcoder::Chain> chain);
     void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
                             const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
                             MediaTarget& t);
@@ -347,8 +351,10 @@ private:
     media::MediaFilter media_filter(const Call& call, const Participant& from, const MediaSide& m,
                                     const std::string& to) const;
     // Every stream of the call filtered as the media commands' settings say now; streams
-    // whose filter is off and was off are not touched.
-    void sync_media_filters(MediaChanges& changes, const Call& call);
+    // whose filter is off and was off are not touched. First each chain is told block
+    // DTMF's mode, and a same-codec chain is made (or removed) for its in-chain modes.
+    void sync_media_filters(MediaChanges& changes, Call& call);
+    void sync_dtmf_chains(MediaChanges& changes, Call& call);
 
     // Gives m a fresh socket pair on the named interface; throws CallError.
     void bind_media(Call& call, MediaSide& m, const std::string& interface_name, int family);

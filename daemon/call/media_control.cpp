@@ -30,6 +30,53 @@ bool& flag_of(MediaBlocks& blocks, CallService::MediaBlock what) {
     return blocks.silence;
 }
 
+// Sets what a block or unblock command asks of blocks. block DTMF takes its mode and
+// triggers along; its mode off without triggers ends the block, as documented (10.5 drops
+// DTMF then).
+void set_block(MediaBlocks& blocks, CallService::MediaBlock what, bool on, const media::DtmfSecurity& security) {
+    if (what == CallService::MediaBlock::dtmf && on) {
+        blocks.dtmf = security.mode != media::DtmfMode::off || security.triggers.any();
+        blocks.dtmf_security = security;
+        return;
+    }
+    flag_of(blocks, what) = on;
+}
+
+// block DTMF's mode for what from sends: its own block, else the call's.
+media::DtmfSecurity dtmf_security_of(const Call& call, const Participant& from) {
+    if (from.blocks.dtmf)
+        return from.blocks.dtmf_security;
+    return call.blocks.dtmf ? call.blocks.dtmf_security : media::DtmfSecurity{};
+}
+
+// m's codecs once offer and answer agree, as the codec chain takes them; as a sender's,
+// also the telephone-event its own SDP has where the answer left it out (it may still
+// send events, which the chain then plays as audio).
+std::vector<SdpCodec> negotiated_codecs(const MediaSide& m, bool as_sender) {
+    std::vector<std::string> formats = m.negotiated;
+    if (as_sender)
+        for (const auto& [type, name] : m.codec_names)
+            if (equals_ignoring_case(split(name, '/').front(), "telephone-event"))
+                formats.push_back(std::to_string(type));
+    std::vector<SdpCodec> out;
+    for (const auto& format : formats) {
+        const auto pt = parse_int(format);
+        if (!pt || *pt < 0 || *pt > 127 || has_payload_type(out, format))
+            continue;
+        const auto encoding = encoding_name(m, static_cast<uint8_t>(*pt));
+        if (!encoding)
+            continue;
+        const auto parts = split(*encoding, '/');
+        SdpCodec c;
+        c.payload_type = format;
+        c.name = std::string(parts[0]);
+        c.clock_rate = parts.size() > 1 ? static_cast<int>(parse_int(parts[1]).value_or(0)) : 0;
+        c.channels = parts.size() > 2 ? static_cast<int>(parse_int(parts[2]).value_or(1)) : 1;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 // The participants a request names by from-tag, label or SDP media address (upstream's
 // order of precedence and refusals); empty when it names none, i.e. the whole call.
 std::vector<Participant*> selected_participants(Call& call, const CallRequest& request) {
@@ -128,7 +175,11 @@ media::MediaFilter CallService::media_filter(const Call& call, const Participant
         blocks.silence = blocks.silence || it->second.silence;
     }
     media::MediaFilter filter;
-    filter.block_dtmf = call.blocks.dtmf || blocks.dtmf;
+    // block DTMF's in-chain modes work in from's chain towards its peer; without that chain,
+    // and in the copies subscribers get (no chain sees them), DTMF is dropped instead.
+    const media::DtmfSecurity security = dtmf_security_of(call, from);
+    const bool in_chain = security.in_chain() && m.transcoding && from.peer && to == from.peer->tag;
+    filter.block_dtmf = security.mode != media::DtmfMode::off && !in_chain;
     filter.block_media = call.blocks.media || blocks.media;
     filter.silence_media = call.blocks.silence || blocks.silence;
     if (!filter.active())
@@ -152,7 +203,41 @@ media::MediaFilter CallService::media_filter(const Call& call, const Participant
     return filter;
 }
 
-void CallService::sync_media_filters(MediaChanges& changes, const Call& call) {
+void CallService::sync_dtmf_chains(MediaChanges& changes, Call& call) {
+    for (const auto& p : call.participants()) {
+        media::DtmfSecurity security = dtmf_security_of(call, *p);
+        security.triggers.digit_delay_ms = settings_.chain.dtmf_digit_delay_ms;
+        for (std::size_t i = 0; i < p->medias.size(); ++i) {
+            MediaSide& m = *p->medias[i];
+            if (!m.rtp || m.type != "audio" || m.t38_gateway)
+                continue;
+            const bool ours = m.transcoding && m.dtmf_chain && m.transcoders.back().get() == m.dtmf_chain;
+            if (security.in_chain() && !m.transcoding && p->peer && i < p->peer->medias.size()) {
+                auto chain = same_codec_chain(negotiated_codecs(m, true), negotiated_codecs(*p->peer->medias[i], false));
+                if (chain) {
+                    engage_clock(*chain, settings_.chain, {}, {}, 0);
+                    m.dtmf_chain = install_chain(changes, m, std::move(chain));
+                }
+            } else if (!security.in_chain() && ours) {
+                install_chain(changes, m, std::nullopt);  // back to plain forwarding
+                m.dtmf_chain = nullptr;
+            }
+            if (!m.transcoding) {
+                m.dtmf_told = nullptr;
+                continue;
+            }
+            media::Transcoder* chain = m.transcoders.back().get();
+            if (m.dtmf_told == chain && m.dtmf_told_security == security)
+                continue;
+            m.dtmf_told = chain;
+            m.dtmf_told_security = security;
+            changes.update(m, [chain, security] { chain->set_dtmf_security(security); });
+        }
+    }
+}
+
+void CallService::sync_media_filters(MediaChanges& changes, Call& call) {
+    sync_dtmf_chains(changes, call);
     for (const auto& p : call.participants()) {
         const std::string to = p->peer ? p->peer->tag : std::string();
         for (const auto& m : p->medias) {
@@ -177,7 +262,7 @@ void CallService::set_media_block(const CallRequest& request, MediaBlock what, b
     const Participant* receiver = what == MediaBlock::dtmf ? nullptr : selected_receiver(*call, request);
     const bool per_flow = what != MediaBlock::dtmf && (receiver || request.flows != FlowSelection::none);
     if (senders.empty() && !per_flow) {
-        flag_of(call->blocks, what) = on;
+        set_block(call->blocks, what, on, request.dtmf_security);
         // Unblocking the call leaves participants' own blocks, unless all says otherwise.
         if (!on && request.all)
             for (auto& p : call->participants()) {
@@ -197,7 +282,7 @@ void CallService::set_media_block(const CallRequest& request, MediaBlock what, b
                 for (const Participant* to : flow_receivers(*sender, request.flows))
                     flag_of(sender->flow_blocks[to->tag], what) = on;
             } else {
-                flag_of(sender->blocks, what) = on;
+                set_block(sender->blocks, what, on, request.dtmf_security);
                 if (!on)
                     for (auto& [tag, blocks] : sender->flow_blocks)
                         flag_of(blocks, what) = false;

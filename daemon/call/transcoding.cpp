@@ -175,13 +175,8 @@ std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chai
             media::DtmfInjector::EventFormat{*receiver_events->type_number(),
                                              static_cast<uint32_t>(receiver_events->clock_rate)},
             nullptr);
-    if (chain.decoder->output_format() != codec::AudioFormat{codec::kDtmfRate, 1}) {
-        RTPE_LOG(transcoding, log::kWarning, "No DTMF injection into %s: no telephone-event and not 8 kHz mono audio",
-                 chain.name.c_str());
-        return nullptr;
-    }
     codec::Status status = codec::Status::ok;
-    auto tone = codec::DtmfGenerator::create(status);
+    auto tone = codec::DtmfGenerator::create(status, chain.decoder->output_format());
     if (!tone) {
         RTPE_LOG(transcoding, log::kWarning, "No DTMF injection into %s: %s", chain.name.c_str(),
                  codec::to_string(status));
@@ -206,6 +201,7 @@ void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options, 
     const codec::CodecDef& input = chain.decoder->codec();
     const bool amr = input.name == "AMR" || input.name == "AMR-WB";
     chain.playout = options.playout;
+    chain.dtmf_no_suppress = options.dtmf_no_suppress;
     chain.playout.delay_ms = std::max(0, delay_buffer_ms);
     chain.playout.clock_rate = static_cast<uint32_t>(input.clock_rate);
     chain.playout.packet_ms = input.default_ptime > 0 ? input.default_ptime : 20;
@@ -235,28 +231,42 @@ void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options, 
     }
 }
 
+std::optional<media::Transcoder::Chain> same_codec_chain(const std::vector<SdpCodec>& sender,
+                                                         const std::vector<SdpCodec>& receiver) {
+    const SdpCodec* codec = first_transcodable(sender);
+    if (!codec) {
+        RTPE_LOG(transcoding, log::kWarning, "No codec chain for DTMF security: no codec this build transcodes");
+        return std::nullopt;
+    }
+    auto chain = make_chain(*codec, *codec);
+    if (!chain)
+        return std::nullopt;
+    const SdpCodec* from = telephone_event(sender);
+    const SdpCodec* to = telephone_event(receiver);
+    if (from && to) {
+        chain->events = event_mapping(*from, *to);
+    } else if (from && from->type_number() && from->clock_rate > 0) {
+        media::Transcoder::Chain::Events tones;
+        tones.input_type = *from->type_number();
+        tones.input_clock = static_cast<uint32_t>(from->clock_rate);
+        chain->event_tones = tones;
+    }
+    return chain;
+}
+
 void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
                              const SdpCodec& events) {
-    const codec::AudioFormat dtmf_audio{codec::kDtmfRate, 1};
     const auto type = events.type_number();
     if (!type)
         return;
-    if (towards_events.decoder->output_format() == dtmf_audio) {
-        towards_events.detect_dtmf = true;
-        if (!towards_events.injector)
-            towards_events.injector = std::make_unique<media::DtmfInjector>(
-                media::DtmfInjector::EventFormat{*type, static_cast<uint32_t>(events.clock_rate)}, nullptr);
-    } else {
-        RTPE_LOG(transcoding, log::kInfo, "No DTMF detection in %s: not 8 kHz mono audio", towards_events.name.c_str());
-    }
-    if (from_events.decoder->output_format() == dtmf_audio) {
-        media::Transcoder::Chain::Events tones;
-        tones.input_type = *type;
-        tones.input_clock = static_cast<uint32_t>(events.clock_rate);
-        from_events.event_tones = tones;
-    } else {
-        RTPE_LOG(transcoding, log::kInfo, "No DTMF tones in %s: not 8 kHz mono audio", from_events.name.c_str());
-    }
+    towards_events.detect_dtmf = true;
+    if (!towards_events.injector)
+        towards_events.injector = std::make_unique<media::DtmfInjector>(
+            media::DtmfInjector::EventFormat{*type, static_cast<uint32_t>(events.clock_rate)}, nullptr);
+    media::Transcoder::Chain::Events tones;
+    tones.input_type = *type;
+    tones.input_clock = static_cast<uint32_t>(events.clock_rate);
+    from_events.event_tones = tones;
 }
 
 }  // namespace rtpe::call

@@ -48,16 +48,22 @@ const SdpCodec* telephone_event(const std::vector<SdpCodec>& codecs);
 std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& from, const SdpCodec& to);
 
 // play DTMF's player for a chain (inject-DTMF): RFC 4733 events with the receiver's
-// telephone-event, else tones in 8 kHz mono audio; null (logged) when neither can be.
+// telephone-event, else tones in its audio (any rate); null (logged) when neither can be.
 std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chain& chain,
                                                    const SdpCodec* receiver_events);
 
 // DTMF transcoding where only one side has telephone-event (events: that side's): the
 // chain towards that side hears digits in the other's audio and sends them as its events;
-// the chain from it plays its events as tones. Each part needs 8 kHz mono audio on the
-// side it decodes; a part that cannot be is left out (logged).
+// the chain from it plays its events as tones (detection and tones work at any rate).
 void engage_dtmf_transcoding(media::Transcoder::Chain& towards_events, media::Transcoder::Chain& from_events,
                              const SdpCodec& events);
+
+// The chain block DTMF's in-chain modes need where a side's media is not transcoded: the
+// first codec of sender's this build transcodes, decoded and encoded again; its
+// telephone-event passed on as the receiver's, or played as audio to a receiver without.
+// nullopt (logged) when the sender has no codec the chain can take.
+std::optional<media::Transcoder::Chain> same_codec_chain(const std::vector<SdpCodec>& sender,
+                                                         const std::vector<SdpCodec>& receiver);
 
 // What the daemon's options ask of every chain: the clocked stage (--jitter-buffer,
 // --jb-clock-drift, --dtx-*) and comfort noise (--dtx-cn-params, --silence-detect,
@@ -68,10 +74,13 @@ struct ChainOptions {
     std::vector<uint8_t> cn_payload{32};
     double silence_detect = 0;  // percent of full scale; 0: off
     bool amr_dtx_cn = false;    // --amr-dtx=CN: AMR gaps filled as other codecs' are
+    bool dtmf_no_suppress = false;  // --dtmf-no-suppress: audio goes on while events pass
+    uint32_t dtmf_digit_delay_ms = 2500;  // --dtmf-digit-delay: at most this between a trigger's digits
 };
 
-// Sets up a chain's clocked stage and comfort noise: receiver / sender are the codecs of
-// the side it sends to and of the side it decodes; delay_buffer_ms the call's delay-buffer.
+// Sets up what the options ask of a chain (its clocked stage, comfort noise, DTMF
+// suppression): receiver / sender are the codecs of the side it sends to and of the side
+// it decodes; delay_buffer_ms the call's delay-buffer.
 void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options,
                   const std::vector<SdpCodec>& receiver, const std::vector<SdpCodec>& sender, int delay_buffer_ms);
 // What a codec of an SDP makes a decoder or encoder for, as that SDP describes it: the

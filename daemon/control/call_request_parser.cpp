@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
+#include "codec/telephone_event.hpp"
 #include "daemon/control/ng_commands.hpp"
 #include "daemon/control/ng_values.hpp"
 #include "net/endpoint_spec.hpp"
 #include "util/log.hpp"
+#include "util/parse.hpp"
 
 namespace rtpe::control {
 
@@ -140,6 +143,77 @@ void apply_t38_option(call::T38Request& t, const std::string& option) {
 
 // One codec option: the codec key's list KEY, or a codec-KEY-VALUE flag. `offer` lists
 // codecs to keep, as except does (10.5 does not reorder with it).
+// The value of the first of a key's spellings the dictionary has.
+const bencode::Value* find_spelling(const bencode::Value& d, std::initializer_list<const char*> spellings,
+                                    const char*& key) {
+    for (const char* k : spellings)
+        if (const bencode::Value* v = d.find(k)) {
+            key = k;
+            return v;
+        }
+    return nullptr;
+}
+
+// A mode key (DTMF-security and its trigger forms): an unknown mode is logged and left.
+void parse_mode(const bencode::Value& d, const char* key, media::DtmfMode& mode) {
+    if (const std::string text = string_of(d, key); !text.empty()) {
+        if (auto parsed = media::parse_dtmf_mode(text))
+            mode = *parsed;
+        else
+            RTPE_LOG(control, log::kWarning, "Unknown DTMF block mode encountered: '%s'", text.c_str());
+    }
+}
+
+// block DTMF's DTMF-security and the keys its modes take, as upstream reads them: an
+// unknown mode is logged and drops (or, with a trigger, is off until the trigger, as in
+// 10.5); frequencies come as a list (of integers or strings) or as one comma-separated
+// string; volume in dB, a positive number counting as negative; digit (or code) as 0-15
+// or one of 0-9*#A-D; the trigger keys in all their spellings.
+void parse_dtmf_security(const bencode::Value& d, media::DtmfSecurity& s) {
+    constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
+    media::DtmfTriggers& t = s.triggers;
+    const char* key = nullptr;
+    if (find_spelling(d, {"trigger"}, key) && !t.start.assign(string_of(d, key)))
+        RTPE_LOG(control, log::kWarning, "Invalid DTMF trigger '%s'", string_of(d, key).c_str());
+    if (find_spelling(d, {"trigger-end", "trigger end", "end trigger", "end-trigger"}, key) &&
+        !t.end.assign(string_of(d, key)))
+        RTPE_LOG(control, log::kWarning, "Invalid DTMF end trigger '%s'", string_of(d, key).c_str());
+    if (find_spelling(d, {"trigger-end-time", "trigger end time", "end-trigger-time", "end trigger time"}, key))
+        t.end_ms = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
+    if (find_spelling(d, {"trigger-end-digits", "trigger end digits", "end-trigger-digits", "end trigger digits"},
+                      key))
+        t.end_digits = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
+    if (t.any())
+        s.mode = media::DtmfMode::off;
+    parse_mode(d, "DTMF-security", s.mode);
+    parse_mode(d, "DTMF-security-trigger", t.start_mode);
+    parse_mode(d, "DTMF-security-trigger-end", t.end_mode);
+    const char* frequency_key = d.find("frequencies") ? "frequencies" : "frequency";
+    std::vector<std::string> frequencies;
+    if (const bencode::Value* v = d.find(frequency_key); v && v->is_list()) {
+        for (const auto& item : v->as_list())
+            frequencies.push_back(item.is_integer() ? std::to_string(item.as_integer())
+                                  : item.is_string() ? item.as_string() : std::string());
+    } else if (v) {
+        const std::string list = string_of(d, frequency_key);
+        for (std::string_view f : split(list, ','))
+            frequencies.emplace_back(f);
+    }
+    std::size_t count = 0;
+    for (const auto& text : frequencies)
+        if (auto hz = parse_int(text); hz && *hz > 0 && *hz < 24000 && count < s.frequencies.size())
+            s.frequencies[count++] = static_cast<uint16_t>(*hz);
+    if (count)
+        s.frequency_count = static_cast<uint8_t>(count);
+    if (auto volume = integer_of(d, "volume"))
+        s.volume = static_cast<uint8_t>(std::min<int64_t>(*volume < 0 ? -*volume : *volume, 63));
+    const char* digit_key = d.find("digit") ? "digit" : "code";
+    if (auto n = integer_of(d, digit_key); n && *n >= 0 && *n <= 15)
+        s.digit = static_cast<uint8_t>(*n);
+    else if (const std::string text = string_of(d, digit_key); text.size() == 1 && codec::dtmf_digit_to_event(text[0]) >= 0)
+        s.digit = static_cast<uint8_t>(codec::dtmf_digit_to_event(text[0]));
+}
+
 void apply_codec_option(call::CodecRequest& c, std::string_view key, const std::string& value) {
     std::vector<std::string>* list = key == "strip"       ? &c.strip
                                      : key == "except"    ? &c.except
@@ -331,6 +405,7 @@ CallRequest parse_call_request(const bencode::Value& d) {
     for (auto [key, field] : {std::pair{"ptime", &CallRequest::ptime}, {"ptime-reverse", &CallRequest::ptime_reverse}})
         if (auto value = integer_of(d, key); value && *value > 0 && *value <= 1000)
             r.*field = static_cast<int>(*value);
+    parse_dtmf_security(d, r.dtmf_security);
     if (auto value = integer_of(d, "delay-buffer"); value && *value >= 0)
         r.delay_buffer = static_cast<int>(std::min<int64_t>(*value, kMaxDelayBufferMs));
     if (auto dest = string_of(d, "DTMF-log-dest"); !dest.empty()) {

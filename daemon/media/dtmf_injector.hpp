@@ -4,7 +4,7 @@
 // packet of audio that arrives while a digit plays is replaced, so nothing of the sender's
 // is heard during it). Towards a receiver with telephone-event, a digit is RFC 4733 events
 // (updates while it lasts, then three end packets, then the pause, in which audio passes);
-// towards one without, the digit's two tones replace the 8 kHz audio, then silence for the
+// towards one without, the digit's two tones replace the audio, then silence for the
 // pause.
 //
 // Worker-side state: queue() and advance() run on the stream's worker and never allocate.
@@ -41,7 +41,7 @@ public:
         bool start = false;  // the first packet of a digit (marker bit, new timestamp)
     };
 
-    // events: the receiver's telephone-event; without it, tone (8 kHz mono audio only).
+    // events: the receiver's telephone-event; without it, tone (made for the chain's audio format).
     DtmfInjector(std::optional<EventFormat> events, std::unique_ptr<codec::DtmfGenerator> tone);
 
     // Worker: one more digit after those queued; false when the queue is full.
@@ -53,7 +53,7 @@ public:
 
     // Worker, for each packet of ms milliseconds of audio that arrives while busy(): the
     // event packet to send instead of it; or nullopt to send the audio, which tone mode
-    // has overwritten (pcm, 8 kHz mono) with the digit's tones or the pause's silence.
+    // has overwritten (pcm, in tone's format) with the digit's tones or the pause's silence.
     std::optional<Event> advance(uint32_t ms, std::span<int16_t> pcm);
 
 private:

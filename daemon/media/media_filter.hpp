@@ -3,7 +3,8 @@
 // towards one destination): RTP of the sender's telephone-event payload types is DTMF,
 // all other RTP is media; RTCP and everything that is not RTP always pass. Silencing
 // overwrites the payload of the codecs whose silence is one repeated byte (G.711, G.722),
-// as upstream does; other codecs pass unchanged.
+// as upstream does; other codecs pass unchanged. block DTMF's modes other than drop are
+// no verdict here: the sender's codec chain applies them (media/dtmf_security.hpp).
 //
 // A value the control thread computes and posts to the stream's worker whole; judging a
 // packet is a few table lookups, no allocation.

@@ -12,21 +12,24 @@
 #include "daemon/media/packet_stream.hpp"
 #include "daemon/media/worker_context.hpp"
 #include "util/log.hpp"
+#include "util/random.hpp"
 
 namespace rtpe::media {
 
-Transcoder::Transcoder(Chain chain, Forwarder& forwarder) : chain_(std::move(chain)), forwarder_(forwarder) {
-    // Control thread: the DTMF transcoding state is made here, never on the packet path.
+Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
+    : chain_(std::move(chain)), forwarder_(forwarder), replacer_(random_u64()) {
+    // Control thread: the DTMF state is made here, never on the packet path; every chain
+    // has it, since block DTMF may ask for it while the call runs.
+    const codec::AudioFormat audio = chain_.decoder->output_format();
     codec::Status status = codec::Status::ok;
-    if (chain_.detect_dtmf && chain_.injector)
-        detector_ = codec::DtmfDetector::create(*this, status);
-    if (chain_.event_tones) {
-        tone_ = codec::DtmfGenerator::create(status);
-        tone_pcm_.reserve(codec::kDtmfRate);
-    }
-    if (status != codec::Status::ok)
-        RTPE_LOG(transcoding, log::kWarning, "No DTMF transcoding in %s: %s", chain_.name.c_str(),
+    detector_ = codec::DtmfDetector::create(*this, status, audio);
+    if (!detector_)
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF detection in %s: %s", chain_.name.c_str(),
                  codec::to_string(status));
+    tone_ = codec::DtmfGenerator::create(status, audio);
+    if (!tone_)
+        RTPE_LOG(transcoding, log::kWarning, "No DTMF tones in %s: %s", chain_.name.c_str(), codec::to_string(status));
+    tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
     if (chain_.noise) {  // two CN frames and a packet of 8 kHz noise; the longest CN payload kept
@@ -159,12 +162,11 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
     const MediaFilter& filter = forwarder_.filter;
     if (filter.is_dtmf(packet.header.payload_type) ? filter.block_dtmf : filter.block_media)
         return;
-    if (chain_.events && packet.header.payload_type == chain_.events->input_type) {
-        pass_event(packet, *to, egress);
-        return;
-    }
-    if (tone_ && packet.header.payload_type == chain_.event_tones->input_type) {
-        play_event_as_tone(packet, egress);
+    if (security_.triggers.any())  // trigger-end-time, checked as packets come
+        if (const auto mode = triggers_.tick(security_.triggers, WorkerTimers::now_ms()))
+            switch_mode(*mode);
+    if (const Chain::Events* events = sender_events(); events && packet.header.payload_type == events->input_type) {
+        on_event(packet, *to, egress);
         return;
     }
     if (chain_.noise && packet.header.payload_type == chain_.cn_input_type) {
@@ -199,10 +201,14 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
     bump(packets_);
     bump(bytes_, uint64_t{packet.header.payload_length});
     start_output(packet);
-    if (tone_playing_)
-        return;  // the sender's audio while its own event plays: the tones stand for it
-    if (detector_)
+    if (event_audio_ || suppressed()) {  // the sender's event stands for its audio
+        skip_decoded();
+        return;
+    }
+    if (detector_ && (chain_.detect_dtmf || security_.in_chain()))
         detector_->feed(decoded_);  // may begin or end a digit heard in it
+    if (replacing_heard_)
+        tone_->generate(decoded_);
     if (chain_.injector && chain_.injector->busy() && inject(packet, *to, egress))
         return;
     marker_ = marker_ || packet.header.marker;
@@ -250,42 +256,176 @@ void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egre
 }
 
 void Transcoder::on_dtmf(const codec::DtmfDetector::Tone& tone) {
-    if (!tone.end) {
-        DtmfInjector::Digit digit;
-        digit.event = static_cast<uint8_t>(tone.event);
-        digit.volume = static_cast<uint8_t>(std::clamp(-tone.level_dbm0, 0, 63));
-        digit.duration_ms = DtmfInjector::kUntilFinished;
-        digit.pause_ms = 0;
-        chain_.injector->queue(digit);
-    } else {
-        chain_.injector->finish();
+    const bool to_injector = chain_.detect_dtmf && chain_.injector;
+    if (tone.end) {
+        if (replacing_heard_)
+            tone_->stop();
+        replacing_heard_ = false;
+        if (to_injector && (!DtmfSecurity::replaces(security_.mode) || heard_to_injector_))
+            chain_.injector->finish();
+        heard_to_injector_ = false;
+        return;
+    }
+    // The digit counts for the triggers; what it switches to applies to the next digit.
+    const std::optional<DtmfMode> switched = heard_digit(tone.event);
+    on_heard(tone);
+    if (switched)
+        switch_mode(*switched);
+}
+
+std::optional<DtmfMode> Transcoder::heard_digit(int event) {
+    if (!security_.triggers.any() || event < 0 || event > 15)
+        return std::nullopt;
+    return triggers_.digit(security_.triggers, codec::dtmf_event_to_digit(event), WorkerTimers::now_ms());
+}
+
+void Transcoder::switch_mode(DtmfMode mode) {
+    RTPE_LOG(transcoding, log::kInfo, "DTMF trigger matched in %s, setting block mode to %d", chain_.name.c_str(),
+             static_cast<int>(mode));
+    security_.mode = mode;
+    if (!DtmfSecurity::replaces(mode) && replacing_heard_) {
+        tone_->stop();
+        replacing_heard_ = false;
     }
 }
 
-void Transcoder::play_event_as_tone(const Packet& packet, Egress& egress) {
+void Transcoder::on_heard(const codec::DtmfDetector::Tone& tone) {
+    const bool to_injector = chain_.detect_dtmf && chain_.injector;
+    DtmfInjector::Digit digit;
+    digit.event = static_cast<uint8_t>(tone.event);
+    digit.volume = static_cast<uint8_t>(std::clamp(-tone.level_dbm0, 0, 63));
+    digit.duration_ms = DtmfInjector::kUntilFinished;
+    digit.pause_ms = 0;
+    if (DtmfSecurity::replaces(security_.mode)) {
+        const DtmfReplacement r = replacer_.next(security_, digit.event, digit.volume);
+        // Towards telephone-event a digit stays an event (the replacement's); otherwise
+        // what replaces it is played over the audio from now until the tone ends.
+        if (!to_injector || r.kind != DtmfReplacement::Kind::digit) {
+            replacing_heard_ = start_audio(r);
+            return;
+        }
+        digit.event = r.event;
+        digit.volume = r.volume;
+        heard_to_injector_ = true;
+    }
+    if (to_injector)
+        chain_.injector->queue(digit);
+}
+
+void Transcoder::set_dtmf_security(const DtmfSecurity& security) {
+    security_ = security;
+    triggers_ = DtmfTriggerState{};  // a new block command arms its triggers afresh
+    if (!DtmfSecurity::replaces(security_.mode) && replacing_heard_) {
+        tone_->stop();
+        replacing_heard_ = false;
+    }
+}
+
+const Transcoder::Chain::Events* Transcoder::sender_events() const {
+    if (chain_.events)
+        return &*chain_.events;
+    return chain_.event_tones ? &*chain_.event_tones : nullptr;
+}
+
+bool Transcoder::start_audio(const DtmfReplacement& audio) {
+    if (!tone_)
+        return false;
+    switch (audio.kind) {
+    case DtmfReplacement::Kind::silence:
+        tone_->stop();  // the generator gives silence while stopped
+        return true;
+    case DtmfReplacement::Kind::tone:
+        return tone_->start_tone(audio.frequency, audio.volume) == codec::Status::ok;
+    case DtmfReplacement::Kind::digit:
+        break;
+    }
+    return tone_->start(audio.event, audio.volume) == codec::Status::ok;
+}
+
+void Transcoder::on_event(const Packet& packet, PacketStream& to, Egress& egress) {
     codec::TelephoneEvent ev;
     if (codec::parse_telephone_event({packet.data + packet.header.payload_offset, packet.header.payload_length}, ev) !=
-        codec::Status::ok)
+        codec::Status::ok) {
+        bump(packet.ingress->counters().user_errors);  // too short to be an event: dropped
         return;
+    }
+    // A new event is a digit for the triggers; what it switches to applies from the next
+    // packet on, as in 10.5.
+    std::optional<DtmfMode> switched;
+    if (digit_event_timestamp_ != packet.header.timestamp) {
+        digit_event_timestamp_ = packet.header.timestamp;
+        switched = heard_digit(ev.event);
+    }
+    secure_event(packet, ev, to, egress);
+    if (switched)
+        switch_mode(*switched);
+}
+
+void Transcoder::secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to,
+                              Egress& egress) {
+    if (security_.mode == DtmfMode::drop) {
+        event_passing_ = false;  // an event held back holds no audio back
+        return;
+    }
+    if (!DtmfSecurity::replaces(security_.mode)) {
+        if (chain_.events)
+            pass_event(packet, to, egress, ev.event);
+        else
+            play_event_as_audio(packet, ev, DtmfReplacement{DtmfReplacement::Kind::digit, 0, ev.event, ev.volume}, egress);
+        return;
+    }
+    if (replaced_event_timestamp_ != packet.header.timestamp) {  // a new event: one decision for all its packets
+        replaced_event_timestamp_ = packet.header.timestamp;
+        event_replacement_ = replacer_.next(security_, ev.event, ev.volume);
+    }
+    if (event_replacement_.kind == DtmfReplacement::Kind::digit && chain_.events)
+        pass_event(packet, to, egress, event_replacement_.event);
+    else
+        play_event_as_audio(packet, ev, event_replacement_, egress);
+}
+
+bool Transcoder::suppressed() {
+    // Upstream holds the sender's audio back while its event passes; 1 s after the event's
+    // last packet it gives up waiting for the end.
+    constexpr int64_t kEventSilentMs = 1000;
+    if (!event_passing_ || chain_.dtmf_no_suppress)
+        return false;
+    if (WorkerTimers::now_ms() - event_seen_ms_ < kEventSilentMs)
+        return true;
+    event_passing_ = false;
+    return false;
+}
+
+void Transcoder::skip_decoded() {
+    const codec::AudioFormat in = chain_.decoder->output_format();
+    const uint64_t frames = decoded_.size() / static_cast<std::size_t>(in.channels);
+    timestamp_ += static_cast<uint32_t>(frames * static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
+                                        static_cast<uint64_t>(in.rate));
+}
+
+void Transcoder::play_event_as_audio(const Packet& packet, const codec::TelephoneEvent& ev,
+                                     const DtmfReplacement& audio, Egress& egress) {
     if (tone_event_timestamp_ != packet.header.timestamp) {  // a new event
         if (ev.end && tone_event_timestamp_)
             return;  // a late end packet of one already ended
         tone_event_timestamp_ = packet.header.timestamp;
         tone_played_ = 0;
-        tone_playing_ = tone_->start(ev.event, ev.volume) == codec::Status::ok;
+        event_audio_ = start_audio(audio);
     }
-    if (!tone_playing_)
+    if (!event_audio_)
         return;  // ended already (the end packet comes three times), or not a DTMF digit
-    // As much tone as the event grew since its last packet (at most a second).
+    // As much audio as the event grew since its last packet (at most a second).
     const uint32_t grown = ev.duration > tone_played_ ? ev.duration - tone_played_ : 0;
     tone_played_ = std::max(tone_played_, ev.duration);
-    const std::size_t samples =
-        std::min<std::size_t>(uint64_t{grown} * codec::kDtmfRate / chain_.event_tones->input_clock, codec::kDtmfRate);
-    tone_pcm_.resize(samples);  // within the capacity reserved at creation
+    const codec::AudioFormat format = chain_.decoder->output_format();
+    const std::size_t frames = std::min<std::size_t>(uint64_t{grown} * static_cast<uint64_t>(format.rate) /
+                                                         sender_events()->input_clock,
+                                                     static_cast<std::size_t>(format.rate));
+    tone_pcm_.resize(frames * static_cast<std::size_t>(format.channels));  // within the capacity reserved at creation
     tone_->generate(tone_pcm_);
     if (ev.end) {
         tone_->stop();
-        tone_playing_ = false;
+        event_audio_ = false;
     }
     start_output(packet);
     encode(tone_pcm_, packet, egress);
@@ -310,19 +450,16 @@ bool Transcoder::inject(const Packet& packet, PacketStream& to, Egress& egress) 
     if (event->start)
         injected_timestamp_ = timestamp_;
     send(to, egress, packet, chain_.injector->events()->type, event->start, injected_timestamp_, event->payload);
-    // The audio it stands for still takes its time on our clock.
-    timestamp_ += static_cast<uint32_t>(frames * static_cast<uint64_t>(chain_.encoder->codec().clock_rate) /
-                                        static_cast<uint64_t>(in.rate));
+    skip_decoded();  // the audio it stands for still takes its time on our clock
     return true;
 }
 
-void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egress) {
+void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egress, uint8_t event_number) {
     // RFC 4733 2.3: event (1), E/R/volume (1), duration (2); every packet of one event
     // carries its start's timestamp. Ours is where our audio is when it starts.
-    constexpr std::size_t kEventBytes = 4;
-    if (packet.header.payload_length < kEventBytes)
-        return;
     const uint8_t* event = packet.data + packet.header.payload_offset;
+    event_passing_ = (event[1] & 0x80) == 0;
+    event_seen_ms_ = WorkerTimers::now_ms();
     if (event_input_timestamp_ != packet.header.timestamp) {
         event_input_timestamp_ = packet.header.timestamp;
         event_timestamp_ = timestamp_;
@@ -334,12 +471,11 @@ void Transcoder::pass_event(const Packet& packet, PacketStream& to, Egress& egre
     const auto& e = *chain_.events;
     const uint64_t duration = ((uint64_t{event[2]} << 8) | event[3]) * e.output_clock / e.input_clock;
     send(to, egress, packet, e.output_type, packet.header.marker, event_timestamp_, {event, packet.header.payload_length},
-         2, static_cast<uint16_t>(std::min<uint64_t>(duration, 0xffff)));
+         EventFields{event_number, static_cast<uint16_t>(std::min<uint64_t>(duration, 0xffff))});
 }
 
 void Transcoder::send(PacketStream& to, Egress& egress, const Packet& input, uint8_t type, bool marker,
-                      uint32_t timestamp, std::span<const uint8_t> payload, std::size_t scaled_duration_at,
-                      uint16_t duration) {
+                      uint32_t timestamp, std::span<const uint8_t> payload, std::optional<EventFields> event) {
     rtp::RtpHeader h;
     h.payload_type = type;
     h.marker = marker;
@@ -350,9 +486,10 @@ void Transcoder::send(PacketStream& to, Egress& egress, const Packet& input, uin
     Packet out = build_rtp(buffer, h, payload, input.ingress);
     if (!out.length)
         return;
-    if (scaled_duration_at) {  // an event's duration, in the receiver's clock
-        buffer[out.header.payload_offset + scaled_duration_at] = static_cast<uint8_t>(duration >> 8);
-        buffer[out.header.payload_offset + scaled_duration_at + 1] = static_cast<uint8_t>(duration);
+    if (event) {  // RFC 4733 2.3: the event number, then the duration at offset 2
+        buffer[out.header.payload_offset] = event->event;
+        buffer[out.header.payload_offset + 2] = static_cast<uint8_t>(event->duration >> 8);
+        buffer[out.header.payload_offset + 3] = static_cast<uint8_t>(event->duration);
     }
     ++sequence_;
     deliver(to, out, egress);

@@ -7,6 +7,9 @@
 // type with our own sequence numbers and timestamps and the sender's SSRC. Everything
 // else (RTCP on the RTP port, STUN, DTLS) goes on through the forwarder; RTP of another
 // payload type is dropped, but telephone-event where both sides have it (Chain::events).
+// While the sender's event passes, its audio is held back (as upstream does; not with
+// --dtmf-no-suppress). block DTMF's in-chain modes (media/dtmf_security.hpp) replace the
+// sender's events and the digits heard in its audio.
 //
 // With a clocked stage (Chain::playout engaged: --jitter-buffer, --dtx-delay, the call's
 // delay-buffer) the input RTP is copied into a PlayoutBuffer and transcoded when it is
@@ -26,7 +29,9 @@
 #include "codec/decoder.hpp"
 #include "codec/encoder.hpp"
 #include "codec/resampler.hpp"
+#include "codec/telephone_event.hpp"
 #include "daemon/media/dtmf_injector.hpp"
+#include "daemon/media/dtmf_security.hpp"
 #include "daemon/media/playout_buffer.hpp"
 #include "daemon/media/sink.hpp"
 #include "daemon/media/worker_timers.hpp"
@@ -55,12 +60,14 @@ public:
         };
         std::optional<Events> events;
         // inject-DTMF: play DTMF's digits go out in this direction; with detect_dtmf also
-        // the digits heard in the sender's audio (8 kHz mono), as the receiver's events.
+        // the digits heard in the sender's audio, as the receiver's events.
         std::unique_ptr<DtmfInjector> injector;
         bool detect_dtmf = false;
         // The sender's telephone-event (input_type, input_clock) played as tones into the
-        // audio towards a receiver without telephone-event (8 kHz mono decoder).
+        // audio towards a receiver without telephone-event.
         std::optional<Events> event_tones;
+        // --dtmf-no-suppress: the sender's audio goes on while its events pass.
+        bool dtmf_no_suppress = false;
         std::string name;  // "PCMU/8000 -> G722/8000", as the statistics list chains
         // The clocked stage; its packet_ms is also the length of noise a received CN
         // packet stands for without it.
@@ -96,6 +103,9 @@ public:
     bool injects_dtmf() const { return chain_.injector != nullptr; }
     // Worker: one more digit to play; false when too many are queued.
     bool queue_dtmf(const DtmfInjector::Digit& digit) { return chain_.injector && chain_.injector->queue(digit); }
+    // Worker: block DTMF's mode for the sender's DTMF from now on (a digit under way keeps
+    // what replaces it).
+    void set_dtmf_security(const DtmfSecurity& security);
 
     // Payloads the decoder refused (worker-written, any thread reads).
     uint64_t decode_errors() const;
@@ -125,19 +135,44 @@ private:
     void on_dtmf(const codec::DtmfDetector::Tone& tone) override;
     // Our sequence and timestamps start from the first packet that produces output.
     void start_output(const Packet& packet);
-    // The sender's RFC 4733 packet as tones in the receiver's audio (event_tones).
-    void play_event_as_tone(const Packet& packet, Egress& egress);
+    // The sender's telephone-event (Chain::events or event_tones), when it has one.
+    const Chain::Events* sender_events() const;
+    // One RFC 4733 packet of the sender's: heard by the triggers, then as the mode says
+    // (secure_event): dropped, passed on, replaced, or played as audio.
+    void on_event(const Packet& packet, PacketStream& to, Egress& egress);
+    void secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to, Egress& egress);
+    // A digit heard in the sender's audio: replaced, or handed to the injector as an event.
+    void on_heard(const codec::DtmfDetector::Tone& tone);
+    // A digit (event 0-15) the triggers hear: the mode it switches to.
+    std::optional<DtmfMode> heard_digit(int event);
+    void switch_mode(DtmfMode mode);
+    // The sender's event as audio in the receiver's audio: the digit's tones (event_tones)
+    // or what block DTMF replaces it with, for as long as the event grew since its last
+    // packet; the sender's audio is held back meanwhile.
+    void play_event_as_audio(const Packet& packet, const codec::TelephoneEvent& ev, const DtmfReplacement& audio,
+                             Egress& egress);
+    // The generator set to play what replaces a digit; false when it cannot.
+    bool start_audio(const DtmfReplacement& audio);
+    // Audio of the sender's while its event passes: held back (our clock still advances).
+    bool suppressed();
     // PCM (at the decoder's rate) resampled and encoded as the packet's output.
     void encode(std::span<const int16_t> pcm, const Packet& packet, Egress& egress);
-    void pass_event(const Packet& packet, PacketStream& to, Egress& egress);
+    // event: the event number sent (the sender's, or what block DTMF replaces it with).
+    void pass_event(const Packet& packet, PacketStream& to, Egress& egress, uint8_t event);
     // While play DTMF's digits play: true when the packet's audio was replaced by an event
     // (sent); otherwise decoded_ holds what to encode (the tones, in tone mode).
     bool inject(const Packet& packet, PacketStream& to, Egress& egress);
     // Builds one packet of ours in the egress's next slot and delivers it.
-    // input: the packet it comes from (its SSRC and stream). scaled_duration_at: the payload
-    // offset of an event's duration, replaced by `duration`.
+    // input: the packet it comes from (its SSRC and stream). event: an RFC 4733 payload,
+    // whose event number and duration (in the receiver's clock) are written as given.
+    struct EventFields {
+        uint8_t event;
+        uint16_t duration;
+    };
     void send(PacketStream& to, Egress& egress, const Packet& input, uint8_t type, bool marker, uint32_t timestamp,
-              std::span<const uint8_t> payload, std::size_t scaled_duration_at = 0, uint16_t duration = 0);
+              std::span<const uint8_t> payload, std::optional<EventFields> event = std::nullopt);
+    // Our clock advances by the PCM in decoded_ (sent as something else, or not at all).
+    void skip_decoded();
 
     Chain chain_;
     Forwarder& forwarder_;
@@ -151,14 +186,30 @@ private:
     std::optional<uint32_t> event_input_timestamp_;
     uint32_t event_timestamp_ = 0;
     uint32_t injected_timestamp_ = 0;  // of the digit play DTMF is sending
-    // DTMF transcoding: the detector on the sender's audio; the tone generator for its
-    // events, the event being played (its timestamp, the duration played so far) and PCM.
+    // DTMF: the detector on the sender's audio and the generator of tones, both at the
+    // decoder's format (made with the chain); the event being played as audio (its
+    // timestamp, the duration played so far) and its PCM.
     std::unique_ptr<codec::DtmfDetector> detector_;
     std::unique_ptr<codec::DtmfGenerator> tone_;
     std::vector<int16_t> tone_pcm_;
     std::optional<uint32_t> tone_event_timestamp_;
     uint16_t tone_played_ = 0;
-    bool tone_playing_ = false;
+    bool event_audio_ = false;
+    // The sender's event being passed on holds back its audio until it ends (or is not
+    // heard of for a while: its end packets may be lost).
+    bool event_passing_ = false;
+    int64_t event_seen_ms_ = 0;
+    // block DTMF in the chain: the mode (switched by its triggers), its decisions, what
+    // replaces the sender's event (decided at its first packet) and whether a digit heard
+    // in its audio is being replaced (by the generator, or as an event the injector sends).
+    DtmfSecurity security_;
+    DtmfTriggerState triggers_;
+    std::optional<uint32_t> digit_event_timestamp_;  // the last event the triggers heard
+    DtmfReplacer replacer_;
+    std::optional<uint32_t> replaced_event_timestamp_;
+    DtmfReplacement event_replacement_;
+    bool replacing_heard_ = false;
+    bool heard_to_injector_ = false;
     // The packet being transcoded and where its output goes, during consume().
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;

@@ -1,9 +1,11 @@
 #include "codec/dtmf.hpp"
 
+#include "codec/resampler.hpp"
 #include "codec/telephone_event.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <new>
 
 extern "C" {
@@ -11,7 +13,6 @@ extern "C" {
 #include <spandsp/logging.h>
 #include <spandsp/complex.h>
 #include <spandsp/super_tone_rx.h>
-#include <spandsp/tone_generate.h>
 #include <spandsp/dtmf.h>
 }
 
@@ -21,19 +22,34 @@ namespace rtpe::codec {
 
 struct DtmfDetector::State {
     dtmf_rx_state_t* rx = nullptr;
+    std::unique_ptr<Resampler> to_8k;  // null for 8 kHz mono input
     ~State() {
         if (rx)
             dtmf_rx_free(rx);
     }
 };
 
-std::unique_ptr<DtmfDetector> DtmfDetector::create(Listener& listener, Status& status) {
+namespace {
+// Input frames resampled at a time: 20 ms at 48 kHz, which gives at most 160 samples at
+// 8 kHz plus the resampler's filter delay.
+constexpr std::size_t kChunkFrames = 960;
+constexpr std::size_t kResampledRoom = 1024;
+}  // namespace
+
+std::unique_ptr<DtmfDetector> DtmfDetector::create(Listener& listener, Status& status, AudioFormat input) {
     std::unique_ptr<DtmfDetector> d(new (std::nothrow) DtmfDetector(listener));
     if (d)
         d->state_.reset(new (std::nothrow) State);
     if (!d || !d->state_ || !(d->state_->rx = dtmf_rx_init(nullptr, nullptr, nullptr))) {
         status = Status::no_memory;
         return nullptr;
+    }
+    const AudioFormat heard{kDtmfRate, 1};
+    if (input != heard) {
+        d->state_->to_8k = Resampler::create(input, heard, status);
+        if (!d->state_->to_8k)
+            return nullptr;
+        d->resampled_.reserve(kResampledRoom);
     }
     dtmf_rx_set_realtime_callback(d->state_->rx, &DtmfDetector::on_realtime, d.get());
     status = Status::ok;
@@ -61,6 +77,22 @@ void DtmfDetector::on_realtime(void* self, int code, int level, int /*delay*/) {
 }
 
 void DtmfDetector::feed(std::span<const int16_t> pcm) {
+    Resampler* to_8k = state_->to_8k.get();
+    if (!to_8k) {
+        hear(pcm);
+        return;
+    }
+    const std::size_t channels = static_cast<std::size_t>(to_8k->input_format().channels);
+    while (!pcm.empty()) {
+        const std::size_t n = std::min(pcm.size(), kChunkFrames * channels);
+        resampled_.clear();
+        if (to_8k->convert(pcm.first(n), resampled_) == Status::ok)
+            hear(resampled_);
+        pcm = pcm.subspan(n);
+    }
+}
+
+void DtmfDetector::hear(std::span<const int16_t> pcm) {
     // spandsp takes an int count; feed in bounded chunks.
     while (!pcm.empty()) {
         const std::size_t n = std::min<std::size_t>(pcm.size(), 8000);
@@ -89,46 +121,46 @@ constexpr std::array<Pair, 16> kFreqs = {{
     {941, 1209}, {941, 1477},                                     // * #
     {697, 1633}, {770, 1633}, {852, 1633}, {941, 1633},           // A B C D
 }};
-// One cadence of a minute; long events simply repeat it.
-constexpr int kCadenceMs = 60000;
+// dB below full scale of a sine at 0 dBm0, as spandsp scales its tones (G.711's maximum
+// power is 3.14 dBm0, a sine's peak 3.02 dB above its power): our digits are as loud as
+// spandsp's tone generator made them, which detectors and the tests were tuned on.
+constexpr double kDbm0SineDb = 6.16;
 }  // namespace
 
-struct DtmfGenerator::State {
-    tone_gen_descriptor_t* desc = nullptr;
-    tone_gen_state_t* gen = nullptr;
-    ~State() {
-        if (gen)
-            tone_gen_free(gen);
-        if (desc)
-            tone_gen_descriptor_free(desc);
-    }
-};
-
-std::unique_ptr<DtmfGenerator> DtmfGenerator::create(Status& status) {
-    std::unique_ptr<DtmfGenerator> g(new (std::nothrow) DtmfGenerator);
-    if (g)
-        g->state_.reset(new (std::nothrow) State);
-    // Allocated once here; start() re-initialises both in place.
-    if (!g || !g->state_ ||
-        !(g->state_->desc = tone_gen_descriptor_init(nullptr, 697, -10, 1209, -10, kCadenceMs, 0, 0, 0, 1)) ||
-        !(g->state_->gen = tone_gen_init(nullptr, g->state_->desc))) {
-        status = Status::no_memory;
+std::unique_ptr<DtmfGenerator> DtmfGenerator::create(Status& status, AudioFormat format) {
+    if (format.rate < kDtmfRate || format.channels < 1) {
+        status = Status::bad_format;
         return nullptr;
     }
-    status = Status::ok;
+    std::unique_ptr<DtmfGenerator> g(new (std::nothrow) DtmfGenerator(format));
+    status = g ? Status::ok : Status::no_memory;
     return g;
 }
 
-DtmfGenerator::DtmfGenerator() = default;
 DtmfGenerator::~DtmfGenerator() = default;
+
+void DtmfGenerator::begin(int low, int high, int volume) {
+    const double rate = format_.rate;
+    step_[0] = low / rate;
+    step_[1] = high / rate;
+    phase_[0] = phase_[1] = 0;
+    tones_ = high > 0 ? 2 : 1;
+    amplitude_ = 32767.0 * std::pow(10.0, (-volume - kDbm0SineDb) / 20.0);
+    active_ = true;
+}
 
 Status DtmfGenerator::start(int event, int volume) {
     if (event < 0 || event >= static_cast<int>(kFreqs.size()) || volume < 0 || volume > 63)
         return Status::bad_format;
     const Pair p = kFreqs[static_cast<std::size_t>(event)];
-    tone_gen_descriptor_init(state_->desc, p.low, -volume, p.high, -volume, kCadenceMs, 0, 0, 0, 1);
-    tone_gen_init(state_->gen, state_->desc);
-    active_ = true;
+    begin(p.low, p.high, volume);
+    return Status::ok;
+}
+
+Status DtmfGenerator::start_tone(int frequency, int volume) {
+    if (frequency <= 0 || frequency * 2 >= format_.rate || volume < 0 || volume > 63)
+        return Status::bad_format;
+    begin(frequency, 0, volume);
     return Status::ok;
 }
 
@@ -139,12 +171,17 @@ void DtmfGenerator::generate(std::span<int16_t> out) {
         std::fill(out.begin(), out.end(), int16_t{0});
         return;
     }
-    while (!out.empty()) {
-        const std::size_t n = std::min<std::size_t>(out.size(), 8000);
-        const int got = tone_gen(state_->gen, out.data(), static_cast<int>(n));
-        if (got < static_cast<int>(n))
-            std::fill(out.begin() + std::max(got, 0), out.begin() + static_cast<std::ptrdiff_t>(n), int16_t{0});
-        out = out.subspan(n);
+    constexpr double kTurn = 2 * 3.14159265358979323846;
+    const std::size_t channels = static_cast<std::size_t>(format_.channels);
+    for (std::size_t i = 0; i + channels <= out.size(); i += channels) {
+        double v = 0;
+        for (int t = 0; t < tones_; ++t) {
+            v += std::sin(kTurn * phase_[t]);
+            phase_[t] += step_[t];
+            phase_[t] -= std::floor(phase_[t]);  // stays in [0, 1): no precision lost over long tones
+        }
+        const auto sample = static_cast<int16_t>(std::lround(std::clamp(v * amplitude_, -32768.0, 32767.0)));
+        std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(i), channels, sample);
     }
 }
 

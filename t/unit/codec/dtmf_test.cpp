@@ -131,6 +131,57 @@ TEST(Dtmf, GeneratorRefusesUnknownEvents) {
     EXPECT_FALSE(gen->active());
 }
 
+// Digits detected in audio of other rates and channel counts (resampled to 8 kHz inside
+// the detector), generated at those rates directly: each packet's worth of tone is exact.
+TEST(Dtmf, DetectsAndGeneratesAtAnyRate) {
+    for (const AudioFormat format : {AudioFormat{16000, 1}, AudioFormat{48000, 2}, AudioFormat{44100, 1}}) {
+        Status st;
+        auto gen = DtmfGenerator::create(st, format);
+        ASSERT_TRUE(gen);
+        const std::size_t packet = static_cast<std::size_t>(format.rate / 50 * format.channels);  // 20 ms
+        std::vector<int16_t> pcm;
+        for (char d : std::string("95#")) {
+            ASSERT_EQ(gen->start(dtmf_digit_to_event(d), 10), Status::ok);
+            for (int i = 0; i < 5; ++i) {  // 100 ms of tone, then 100 ms of silence
+                std::vector<int16_t> chunk(packet);
+                gen->generate(chunk);
+                pcm.insert(pcm.end(), chunk.begin(), chunk.end());
+            }
+            gen->stop();
+            pcm.resize(pcm.size() + 5 * packet, 0);
+        }
+        EXPECT_EQ(pcm.size(), 30 * packet);
+        if (format.channels == 2) {  // every channel the same
+            EXPECT_EQ(rtpe::test::channel(pcm, 2, 0), rtpe::test::channel(pcm, 2, 1));
+        }
+        Digits heard;
+        auto det = DtmfDetector::create(heard, st, format);
+        ASSERT_TRUE(det);
+        for (std::size_t off = 0; off < pcm.size(); off += packet)
+            det->feed(std::span(pcm).subspan(off, packet));
+        EXPECT_EQ(heard.started, "95#") << format.rate;
+        EXPECT_EQ(heard.ended, "95#") << format.rate;
+        EXPECT_NEAR(static_cast<double>(det->samples_fed()), 600 * 8.0, 16.0);  // 600 ms at 8 kHz
+    }
+}
+
+TEST(Dtmf, PlainToneIsOneSine) {
+    Status st;
+    auto gen = DtmfGenerator::create(st, {16000, 1});
+    ASSERT_TRUE(gen);
+    ASSERT_EQ(gen->start_tone(400, 10), Status::ok);
+    std::vector<int16_t> x(3200);
+    gen->generate(x);
+    EXPECT_GT(rtpe::test::goertzel_share(x, 16000, 400), 0.9);
+    EXPECT_NEAR(rtpe::test::zero_crossing_frequency(x, 16000), 400, 5);
+    // -10 dBm0 is 16.16 dB below full scale: a peak of about 5100.
+    const auto peak = *std::max_element(x.begin(), x.end());
+    EXPECT_NEAR(peak, 32767 * std::pow(10.0, -16.16 / 20), 50);
+    EXPECT_EQ(gen->start_tone(8000, 10), Status::bad_format);  // not below half the rate
+    EXPECT_EQ(gen->start_tone(0, 10), Status::bad_format);
+    EXPECT_EQ(gen->start_tone(400, 64), Status::bad_format);
+}
+
 TEST(TelephoneEvent, ParseAndWrite) {
     // RFC 4733: event 5, E set, volume 10, duration 800.
     const std::vector<uint8_t> wire = {0x05, 0x8A, 0x03, 0x20};
