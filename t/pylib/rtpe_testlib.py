@@ -5,6 +5,7 @@ free at random so that two runs never collide.
 """
 
 import atexit
+import collections
 import os
 import random
 import shutil
@@ -26,10 +27,18 @@ def daemon_binary():
     return os.path.join(build_dir, "bin", "rtpengine")
 
 
+# Ports free_udp_port() handed out lately: a caller binds its port only later (a sipp, a
+# Kamailio started after the next pick), so a second pick must not give the same one.
+_RECENT_UDP_PORTS = collections.deque(maxlen=256)
+
+
 def free_udp_port(host="127.0.0.1", family=socket.AF_INET):
-    """A port that is free for UDP now (and its neighbour, for callers needing pairs)."""
+    """A port that is free for UDP now (and its neighbour, for callers needing pairs), and
+    none of those this process was given lately."""
     for _ in range(200):
         port = random.randrange(20000, 60000, 2)
+        if port in _RECENT_UDP_PORTS:
+            continue
         try:
             for p in (port, port + 1):
                 s = socket.socket(family, socket.SOCK_DGRAM)
@@ -37,6 +46,7 @@ def free_udp_port(host="127.0.0.1", family=socket.AF_INET):
                     s.bind((host, p))
                 finally:
                     s.close()
+            _RECENT_UDP_PORTS.append(port)
             return port
         except OSError:
             continue
