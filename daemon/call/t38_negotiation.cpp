@@ -21,6 +21,8 @@ constexpr uint32_t kFecSpan = 3;
 constexpr std::size_t kFecEntries = 3;
 // A peer's datagram limit below this leaves no room for an IFP worth sending.
 constexpr int kSmallestDatagram = 32;
+// What we write as T38FaxMaxDatagram (T38Sdp's default, as 10.5), and so take.
+constexpr int kOurMaxDatagram = T38Sdp{}.max_datagram;
 // UDPTL's own bytes around a primary IFP without recovery data (sequence number, length,
 // error recovery choice, entry count).
 constexpr int kUdptlOverhead = 8;
@@ -137,7 +139,7 @@ media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp&
     g.transcoding_mmr = settled.transcoding_mmr && !request.no_transcoding_mmr;
     g.transcoding_jbig = settled.transcoding_jbig && !request.no_transcoding_jbig;
     // What the T.38 endpoint takes: its IFP limit, else what fits its datagrams.
-    const int peer_datagram = request.local_max_datagram ? our_t38_answer(peer).max_datagram : peer.max_datagram;
+    const int peer_datagram = request.local_max_datagram ? kOurMaxDatagram : peer.max_datagram;
     const int datagram = std::min<int>(peer_datagram, static_cast<int>(media::Egress::kScratchBytes));
     g.max_ifp = std::clamp(peer.max_ifp.value_or(datagram - kUdptlOverhead), 1, codec::kT38MaxIfp);
     s.max_datagram = static_cast<std::size_t>(datagram);
@@ -147,7 +149,7 @@ media::T38Bridge::Settings t38_bridge_settings(const T38Sdp& peer, const T38Sdp&
     s.udptl_out.fec_span = kFecSpan;
     s.udptl_out.fec_entries = kFecEntries;
     s.udptl_out.max_ifp = static_cast<std::size_t>(g.max_ifp);
-    s.udptl_in.max_ifp = static_cast<std::size_t>(our_t38_answer(peer).max_datagram);
+    s.udptl_in.max_ifp = static_cast<std::size_t>(kOurMaxDatagram);
     s.udptl_in.t38_version = settled.version;
     return s;
 }

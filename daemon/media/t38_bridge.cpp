@@ -96,7 +96,6 @@ void T38Bridge::on_audio(const Packet& packet, Egress& egress) {
     decoded_.clear();
     const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
     if (const codec::Status status = s_.decoder->decode(payload, decoded_); status != codec::Status::ok) {
-        bump(counters_.audio_errors);
         bump(packet.ingress->counters().user_errors);
         if (!reported_audio_error_) {  // once per gateway: a broken sender would flood the log
             reported_audio_error_ = true;
@@ -112,7 +111,6 @@ void T38Bridge::on_audio(const Packet& packet, Egress& egress) {
             return;
         pcm = resampled_;
     }
-    bump(counters_.audio_packets);
     last_audio_ms_ = WorkerTimers::now_ms();
     egress_ = &egress;
     gateway_->rx_audio(pcm);
@@ -124,7 +122,6 @@ void T38Bridge::on_udptl(const Packet& packet, Egress& egress) {
         return;
     egress_ = &egress;
     if (udptl_receiver_.receive({packet.data, packet.length}) != t38::UdptlStatus::ok) {
-        bump(counters_.udptl_malformed);
         bump(packet.ingress->counters().user_errors);
         if (!reported_udptl_error_) {  // once per gateway, as for the audio
             reported_udptl_error_ = true;
@@ -136,13 +133,12 @@ void T38Bridge::on_udptl(const Packet& packet, Egress& egress) {
 }
 
 void T38Bridge::on_ifp(uint16_t seq, t38::Bytes ifp, t38::UdptlReceiver::Source) {
-    bump(counters_.ifp_in);
     // An IFP spandsp refuses is counted there; the gateway carries on with the next.
     gateway_->rx_ifp(ifp, seq);
 }
 
-void T38Bridge::on_ifp_lost(uint16_t, uint16_t count) {
-    bump(counters_.ifp_lost, uint64_t{count});
+void T38Bridge::on_ifp_lost(uint16_t, uint16_t) {
+    // Nothing to do: the gateway takes a gap in the sequence numbers as the loss.
 }
 
 void T38Bridge::on_t38_ifp(std::span<const uint8_t> ifp, int repeats) {
@@ -155,7 +151,6 @@ void T38Bridge::on_t38_ifp(std::span<const uint8_t> ifp, int repeats) {
         bump(fax_.counters().user_errors);
         return;
     }
-    bump(counters_.ifp_out);
     // spandsp repeats what must survive loss (indicators, the last HDLC frames): the
     // same datagram again, which the far end's UDPTL takes once.
     for (int i = 0; i < std::max(1, repeats); ++i)

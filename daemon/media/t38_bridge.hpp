@@ -11,7 +11,6 @@
 // the UDPTL history allocate there); the sinks and the timer run on the worker and
 // allocate nothing. stop() (worker) ends it for good: the streams may go after that.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -67,17 +66,6 @@ public:
     void stop();
     void on_timer(int64_t now_ms) override;
 
-    // Any thread: what went through.
-    struct Counters {
-        std::atomic<uint64_t> audio_packets{0};   // RTP decoded into the gateway
-        std::atomic<uint64_t> audio_errors{0};    // RTP the decoder refused
-        std::atomic<uint64_t> ifp_out{0};         // IFP packets sent (each once, repeats aside)
-        std::atomic<uint64_t> ifp_in{0};          // IFP packets handed to the gateway
-        std::atomic<uint64_t> udptl_malformed{0}; // datagrams that do not parse
-        std::atomic<uint64_t> ifp_lost{0};        // IFPs neither received nor recovered
-    };
-    const Counters& counters() const { return counters_; }
-
 private:
     struct AudioIn final : Sink {
         explicit AudioIn(T38Bridge& b) : bridge(b) {}
@@ -117,7 +105,6 @@ private:
     bool marker_ = true;
     bool reported_audio_error_ = false;
     bool reported_udptl_error_ = false;
-    Counters counters_;
 };
 
 }  // namespace rtpe::media
