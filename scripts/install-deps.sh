@@ -10,7 +10,7 @@
 # never uses). Idempotent: packages already present are not
 # touched, so a warm machine pays only a dpkg query. `make deb` also needs dh-dkms and
 # libxtables-dev (the DKMS and iptables plugin packages); the packaging test runs dkms
-# and shellcheck. ffmpeg (libavcodec, libavformat for play media's files, libswresample), bcg729, spandsp and the AMR
+# and shellcheck. ffmpeg (libavcodec, libavformat for play media's files, libswresample), bcg729, libopus, spandsp and the AMR
 # encoders (opencore-amrnb, vo-amrwbenc) are the codec layer's (lib/codec); libtiff writes and reads the fax
 # pages of the T.38 gateway test (t38-fax-tests, built with the rest).
 set -eu
@@ -24,7 +24,7 @@ libiptc-dev
 libcurl4-openssl-dev libxmlrpc-core-c3-dev
 libmosquitto-dev
 zlib1g-dev
-libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libbcg729-dev libspandsp-dev libtiff-dev
+libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libbcg729-dev libopus-dev libspandsp-dev libtiff-dev
 libopencore-amrnb-dev libvo-amrwbenc-dev
 libmariadb-dev
 googletest libgtest-dev libgmock-dev

@@ -148,10 +148,16 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
         return std::nullopt;
     media::Transcoder::Chain chain;
     codec::Status status = codec::Status::ok;
-    chain.decoder = codec::make_decoder(codec_params(from), status);
+    // Each side at the other's audio rate where its codec can run at several (Opus), so
+    // that no resampler is needed: a G.711 <-> Opus chain codes Opus at 8 kHz.
+    codec::CodecParams decoding = codec_params(from);
+    if (const codec::CodecDef* output = codec::find_codec(to.name))
+        decoding.audio_rate = output->audio_rate;
+    chain.decoder = codec::make_decoder(decoding, status);
     if (chain.decoder) {
         codec::CodecParams params = codec_params(to);
         params.ptime = ptime;
+        params.audio_rate = chain.decoder->output_format().rate;
         chain.encoder = codec::make_encoder(params, status);
     }
     if (chain.decoder && chain.encoder && chain.decoder->output_format() != chain.encoder->input_format())

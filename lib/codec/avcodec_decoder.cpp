@@ -186,10 +186,7 @@ std::unique_ptr<Decoder> make_av_decoder(const CodecParams& params, Status& stat
     bool octet_align = false;
     int channels = params.channels > 0 ? params.channels : def.channels;
     int out_channels = params.output_channels > 0 ? params.output_channels : channels;
-    if (def.name == "opus") {
-        out_channels = opus_decoder_channels(params);
-        channels = out_channels;  // libopus decodes mono or stereo into what it is asked
-    } else if (def.name == "iLBC") {
+    if (def.name == "iLBC") {
         framing = Framing::ilbc;
         block_align = 50;
         for_each_fmtp_param(params.fmtp, [&](std::string_view k, std::string_view v) {

@@ -1,7 +1,6 @@
 #include "codec/av_handles.hpp"
 #include "codec/av_lookup.hpp"
 #include "codec/engines.hpp"
-#include "codec/fmtp.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -23,13 +22,13 @@ public:
     AvEncoder(const CodecDef& def, AudioFormat in, int ptime, uint32_t rtp_duration)
         : Encoder(def, in, ptime, rtp_duration) {}
     ~AvEncoder() override {
-        // Drain what the encoder still holds (opus's look-ahead) before it is freed.
+        // Drain what the encoder still holds (a look-ahead) before it is freed.
         if (ctx_ && pkt_ && avcodec_is_open(ctx_.get()) && avcodec_send_frame(ctx_.get(), nullptr) >= 0)
             while (avcodec_receive_packet(ctx_.get(), pkt_.get()) >= 0)
                 av_packet_unref(pkt_.get());
     }
 
-    Status open(const AVCodec* codec, int bitrate, const OpusParams* opus) {
+    Status open(const AVCodec* codec, int bitrate) {
         ctx_.reset(avcodec_alloc_context3(codec));
         pkt_.reset(av_packet_alloc());
         frame_.reset(av_frame_alloc());
@@ -50,32 +49,10 @@ public:
         // Codecs with a free frame size (G.722: 20 ms unless told) take a packet at a
         // time; those with a fixed one set their own in avcodec_open2.
         ctx_->frame_size = packet_samples;
-        if (opus) {
-            // libopus's "audio" application, ffmpeg's default and what upstream's encoder
-            // runs with: "voip" loses some 5 dB of SNR on a PCMU <-> Opus round trip
-            // (t/integration/test_transcoding.py).
-            av_opt_set(ctx_->priv_data, "application", "audio", 0);
-            av_opt_set_double(ctx_->priv_data, "frame_duration", ptime_, 0);
-            av_opt_set_int(ctx_->priv_data, "fec", opus->useinbandfec, 0);
-            if (opus->useinbandfec)  // libopus adds FEC only when it expects loss
-                av_opt_set_int(ctx_->priv_data, "packet_loss", 10, 0);
-            // usedtx: ffmpeg 5.1's libopus wrapper has no "dtx" option yet (later ones do);
-            // setting it is then a no-op.
-            av_opt_set_int(ctx_->priv_data, "dtx", opus->usedtx, 0);
-            av_opt_set(ctx_->priv_data, "vbr", opus->cbr ? "off" : "on", 0);
-            // maxplaybackrate: no point coding what the receiver cannot play (RFC 7587
-            // 6.1); libopus's bandwidths end at 4, 6, 8, 12 and 20 kHz.
-            if (const int rate = opus->maxplaybackrate; rate > 0) {
-                const int cutoff = rate <= 8000 ? 4000 : rate <= 12000 ? 6000 : rate <= 16000 ? 8000
-                                 : rate <= 24000 ? 12000 : 0;
-                ctx_->cutoff = cutoff;  // libopus: OPUS_SET_MAX_BANDWIDTH
-            }
-        }
         if (avcodec_open2(ctx_.get(), codec, nullptr) < 0)
             return Status::bad_format;
         // Feed the encoder in its frame size and join its packets into one payload
-        // (G.711, G.722, G.723.1, GSM, speex frames concatenate in RTP; opus is one
-        // frame of ptime).
+        // (G.711, G.722, G.723.1, GSM, speex frames concatenate in RTP).
         chunk_ = ctx_->frame_size > 0 ? ctx_->frame_size : packet_samples;
         if ((codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) && packet_samples % chunk_ != 0)
             chunk_ = packet_samples;
@@ -143,10 +120,6 @@ private:
     std::vector<uint8_t> payload_;
 };
 
-bool opus_ptime_ok(int ptime) {
-    return ptime == 10 || ptime == 20 || ptime == 40 || ptime == 60;
-}
-
 }  // namespace
 
 std::unique_ptr<Encoder> make_av_encoder(const CodecParams& params, Status& status) {
@@ -157,20 +130,8 @@ std::unique_ptr<Encoder> make_av_encoder(const CodecParams& params, Status& stat
         return nullptr;
     }
     const int ptime = params.ptime > 0 ? params.ptime : def.default_ptime;
-    int channels = params.channels > 0 ? params.channels : def.channels;
-    int bitrate = params.bitrate > 0 ? params.bitrate : def.default_bitrate;
-    OpusParams opus;
-    const bool is_opus = def.name == "opus";
-    if (is_opus) {
-        if (parse_opus_fmtp(params.fmtp, opus) != Status::ok || !opus_ptime_ok(ptime)) {
-            status = Status::bad_format;
-            return nullptr;
-        }
-        channels = opus_encoder_channels(params);
-        if (opus.maxaveragebitrate > 0 && (params.bitrate <= 0 || params.bitrate > opus.maxaveragebitrate))
-            bitrate = opus.maxaveragebitrate;
-        bitrate = std::clamp(bitrate, 6000, 510000);
-    }
+    const int channels = params.channels > 0 ? params.channels : def.channels;
+    const int bitrate = params.bitrate > 0 ? params.bitrate : def.default_bitrate;
     if (ptime <= 0 || ptime > 200 || ptime < def.minimum_ptime ||
         channels < 1 || channels > 2) {
         status = Status::bad_format;
@@ -183,7 +144,7 @@ std::unique_ptr<Encoder> make_av_encoder(const CodecParams& params, Status& stat
         status = Status::no_memory;
         return nullptr;
     }
-    status = enc->open(codec, bitrate, is_opus ? &opus : nullptr);
+    status = enc->open(codec, bitrate);
     if (status != Status::ok)
         return nullptr;
     return enc;

@@ -17,6 +17,8 @@ struct CodecParams {
     std::string_view fmtp;   // the a=fmtp of the side that receives what we encode, or
                              // of the side that sends what we decode
     int output_channels = 0; // decoders: channels of the PCM they give; 0: the codec's
+    int audio_rate = 0;      // PCM rate on our side, for codecs that run at several (Opus:
+                             // 8, 12, 16, 24 or 48 kHz); 0 or one it cannot: the codec's own
 };
 
 }  // namespace rtpe::codec

@@ -6,7 +6,7 @@
 // stops allocating once it has grown to a packet's worth.
 //
 // Implementations: ffmpeg's libavcodec (avcodec_decoder.cpp, also AMR framing and iLBC
-// frame splitting) and bcg729 (bcg729_codec.cpp).
+// frame splitting), bcg729 (bcg729_codec.cpp) and libopus (opus_codec.cpp).
 
 #include "codec/audio_format.hpp"
 #include "codec/codec_params.hpp"
@@ -29,7 +29,7 @@ public:
     // appended and the decoder stays usable for the next one.
     virtual Status decode(std::span<const uint8_t> payload, std::vector<int16_t>& pcm) = 0;
 
-    // The PCM decode() gives (G.722: 16 kHz; opus: 48 kHz).
+    // The PCM decode() gives (G.722: 16 kHz; opus: 48 kHz unless asked for less).
     AudioFormat output_format() const { return output_; }
     const CodecDef& codec() const { return *def_; }
 

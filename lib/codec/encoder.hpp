@@ -4,7 +4,8 @@
 // control plane, used on the stream's worker: encode() never throws and allocates nothing
 // of its own once made (it collects PCM in a buffer of one packet's size).
 //
-// Implementations: ffmpeg's libavcodec (avcodec_encoder.cpp) and bcg729.
+// Implementations: ffmpeg's libavcodec (avcodec_encoder.cpp), bcg729, libopus and the AMR
+// encoders.
 
 #include "codec/audio_format.hpp"
 #include "codec/codec_params.hpp"

@@ -51,7 +51,8 @@ template <typename Made>
 std::unique_ptr<Made> make(const CodecParams& params, Status& status,
                            std::unique_ptr<Made> (*av)(const CodecParams&, Status&),
                            std::unique_ptr<Made> (*bcg729)(const CodecParams&, Status&),
-                           std::unique_ptr<Made> (*amr)(const CodecParams&, Status&)) {
+                           std::unique_ptr<Made> (*amr)(const CodecParams&, Status&),
+                           std::unique_ptr<Made> (*opus)(const CodecParams&, Status&)) {
     detail::install_av_log();
     status = Status::ok;
     if (!usable(params, status))
@@ -63,6 +64,8 @@ std::unique_ptr<Made> make(const CodecParams& params, Status& status,
         return bcg729(params, status);
     case Engine::amr:
         return amr(params, status);
+    case Engine::opus:
+        return opus(params, status);
     case Engine::dtmf:
         break;
     }
@@ -74,12 +77,12 @@ std::unique_ptr<Made> make(const CodecParams& params, Status& status,
 
 std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
     return make<Decoder>(params, status, detail::make_av_decoder, detail::make_bcg729_decoder,
-                         detail::make_av_decoder);
+                         detail::make_av_decoder, detail::make_opus_decoder);
 }
 
 std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {
     return make<Encoder>(params, status, detail::make_av_encoder, detail::make_bcg729_encoder,
-                         detail::make_amr_encoder);
+                         detail::make_amr_encoder, detail::make_opus_encoder);
 }
 
 }  // namespace rtpe::codec

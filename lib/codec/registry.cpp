@@ -30,7 +30,7 @@ constexpr std::array kCodecs = {
     CodecDef{"speex", 16000, 16000, 1, 20, 20, 11000, "", -1, Engine::avcodec, false},
     CodecDef{"GSM", 8000, 8000, 1, 20, 20, 0, "", 3, Engine::avcodec, false},
     CodecDef{"iLBC", 8000, 8000, 1, 30, 0, 0, "mode=30", -1, Engine::avcodec, false},
-    CodecDef{"opus", 48000, 48000, 2, 20, 0, 32000, "useinbandfec=1", -1, Engine::avcodec, false},
+    CodecDef{"opus", 48000, 48000, 2, 20, 0, 32000, "useinbandfec=1", -1, Engine::opus, false},
     CodecDef{"vorbis", 0, 0, 0, 20, 0, 0, "", -1, Engine::avcodec, false},
     CodecDef{"ac3", 0, 0, 0, 20, 0, 0, "", -1, Engine::avcodec, false},
     CodecDef{"eac3", 0, 0, 0, 20, 0, 0, "", -1, Engine::avcodec, false},
@@ -69,7 +69,7 @@ constexpr std::array<AvEntry, kCodecs.size()> kAv = {{
     {AV_CODEC_ID_SPEEX, nullptr, nullptr},
     {AV_CODEC_ID_GSM, nullptr, nullptr},
     {AV_CODEC_ID_ILBC, nullptr, nullptr},
-    {AV_CODEC_ID_OPUS, "libopus", "libopus"},
+    {AV_CODEC_ID_NONE, nullptr, nullptr},  // opus: libopus
     {AV_CODEC_ID_VORBIS, "libvorbis", "libvorbis"},
     {AV_CODEC_ID_AC3, nullptr, nullptr},
     {AV_CODEC_ID_EAC3, nullptr, nullptr},
@@ -103,6 +103,7 @@ std::array<Support, kCodecs.size()> probe_all() {
             out[i] = {find_av_decoder(kCodecs[i]) != nullptr, true};
             break;
         case Engine::bcg729:  // linked in: always there
+        case Engine::opus:
         case Engine::dtmf:
             out[i] = {true, true};
             break;

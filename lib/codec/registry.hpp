@@ -21,6 +21,7 @@ enum class Engine : uint8_t {
     bcg729,      // G.729 / G.729a
     dtmf,        // telephone-event (RFC 4733): ours, tones through spandsp
     amr,         // AMR, AMR-WB: libavcodec decodes; opencore-amrnb, vo-amrwbenc encode
+    opus,        // libopus
 };
 
 struct CodecDef {

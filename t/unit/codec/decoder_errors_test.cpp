@@ -72,7 +72,7 @@ TEST(DecoderErrors, FramingChecks) {
 
     // opus code 3 (TOC 0x03) needs a frame-count byte; without one it is malformed.
     auto opus = decoder("opus");
-    EXPECT_EQ(opus->decode(std::vector<uint8_t>{0x03}, pcm), Status::decode_failed);
+    EXPECT_EQ(opus->decode(std::vector<uint8_t>{0x03}, pcm), Status::invalid_payload);
     EXPECT_TRUE(pcm.empty());
 }
 
