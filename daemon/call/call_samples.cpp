@@ -11,7 +11,7 @@ namespace {
 stats::Relayed relayed_by(const Call& call) {
     stats::Relayed r;
     for (const auto& p : call.participants())
-        for (const auto& m : p->medias)
+        for (const auto& m : p->medias) {
             for (const auto* stream : {m->rtp.get(), m->rtcp.get()})
                 if (stream) {
                     r.packets += stream->counters().packets();
@@ -25,6 +25,17 @@ stats::Relayed relayed_by(const Call& call) {
                     r.kernel_bytes += stream->counters().kernel_bytes.load(std::memory_order_relaxed);
                     r.kernel_errors += stream->counters().kernel_errors.load(std::memory_order_relaxed);
                 }
+            media::Transcoder::PlayoutFigures f;
+            for (const auto& t : m->transcoders)
+                f += t->playout_figures();
+            r.playout_late += f.late;
+            r.playout_duplicates += f.duplicates;
+            r.playout_lost += f.lost;
+            r.playout_filled += f.filled;
+            r.playout_dropped += f.dropped;
+            r.playout_shifted_forward += f.shifted_forward;
+            r.playout_shifted_back += f.shifted_back;
+        }
     return r;
 }
 

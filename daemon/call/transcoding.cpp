@@ -200,6 +200,29 @@ const SdpCodec* comfort_noise(const std::vector<SdpCodec>& codecs) {
     return nullptr;
 }
 
+// A CN decoder for the chain's gaps, its noise resampled to the chain's decoder format
+// where that is not the CN decoder's own (8 kHz mono); none (logged) when either fails.
+void engage_comfort_noise(media::Transcoder::Chain& chain, const std::vector<uint8_t>& params) {
+    codec::CodecParams cn;
+    cn.def = codec::find_codec("CN");
+    codec::Status status = codec::Status::ok;
+    if (cn.def)
+        chain.noise = codec::make_decoder(cn, status);
+    else
+        status = codec::Status::unsupported;
+    const codec::AudioFormat audio = chain.decoder->output_format();
+    if (chain.noise && chain.noise->output_format() != audio)
+        chain.noise_resampler = codec::Resampler::create(chain.noise->output_format(), audio, status);
+    if (!chain.noise || status != codec::Status::ok) {
+        RTPE_LOG(transcoding, log::kWarning, "No comfort noise in %s: %s", chain.name.c_str(),
+                 codec::to_string(status));
+        chain.noise.reset();
+        chain.noise_resampler.reset();
+        return;
+    }
+    chain.noise_params = params;
+}
+
 }  // namespace
 
 void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options, const std::vector<SdpCodec>& receiver,
@@ -211,21 +234,11 @@ void engage_clock(media::Transcoder::Chain& chain, const ChainOptions& options, 
     chain.playout.delay_ms = std::max(0, delay_buffer_ms);
     chain.playout.clock_rate = static_cast<uint32_t>(input.clock_rate);
     chain.playout.packet_ms = input.default_ptime > 0 ? input.default_ptime : 20;
-    if (amr && !options.amr_dtx_cn)
-        chain.playout.dtx_delay_ms = 0;  // native AMR DTX: the decoder's own, no gap filling
-    const codec::AudioFormat cn_audio{8000, 1};
-    if (!options.dtx_cn_params.empty() && chain.decoder->output_format() == cn_audio) {
-        codec::CodecParams params;
-        params.def = codec::find_codec("CN");
-        codec::Status status = codec::Status::ok;
-        if (params.def)
-            chain.noise = codec::make_decoder(params, status);
-        if (chain.noise)
-            chain.noise_params = options.dtx_cn_params;
-        else
-            RTPE_LOG(transcoding, log::kWarning, "No comfort noise in %s: %s", chain.name.c_str(),
-                     codec::to_string(status));
-    }
+    // AMR's native DTX: the decoder fills gaps itself (--amr-dtx=native, the default).
+    // AMR-WB's decoder has none: its gaps are filled as other codecs' are.
+    chain.native_dtx = amr && !options.amr_dtx_cn && chain.decoder->decodes_no_data();
+    if (!options.dtx_cn_params.empty() && !chain.native_dtx)
+        engage_comfort_noise(chain, options.dtx_cn_params);
     if (const SdpCodec* cn = comfort_noise(sender); cn && chain.noise)
         chain.cn_input_type = *cn->type_number();
     if (const SdpCodec* cn = comfort_noise(receiver); cn && options.silence_detect > 0) {

@@ -73,6 +73,31 @@ void write_learning(Writer& w, const media::PacketStream& stream) {
         .end();
 }
 
+// Ours too: what the clocked stages of the media's codec chains (every chain it had) did to
+// the RTP it received; only where one has a clocked stage.
+void write_playout(Writer& w, const call::MediaSide& media) {
+    media::Transcoder::PlayoutFigures total;
+    bool clocked = false;
+    for (const auto& t : media.transcoders) {
+        if (!t->clocked())
+            continue;
+        clocked = true;
+        total += t->playout_figures();
+    }
+    if (!clocked)
+        return;
+    w.key("playout")
+        .dict()
+        .integer_entry("late", static_cast<int64_t>(total.late))
+        .integer_entry("duplicates", static_cast<int64_t>(total.duplicates))
+        .integer_entry("lost", static_cast<int64_t>(total.lost))
+        .integer_entry("filled", static_cast<int64_t>(total.filled))
+        .integer_entry("dropped", static_cast<int64_t>(total.dropped))
+        .integer_entry("shifted forward", static_cast<int64_t>(total.shifted_forward))
+        .integer_entry("shifted back", static_cast<int64_t>(total.shifted_back))
+        .end();
+}
+
 // The SDES suite query shows for a media: the one in use; or, as upstream shows it, the
 // first one we offered a participant that took DTLS-SRTP instead.
 const srtp::CryptoSuite* shown_sdes_suite(const call::MediaSide& media) {
@@ -123,6 +148,8 @@ void write_stream(Writer& w, const media::PacketStream* stream, bool rtcp, const
     if (stream && detail == ReportDetail::diagnostics) {
         write_learning(w, *stream);
         write_classified(w, *stream);
+        if (!rtcp)
+            write_playout(w, media);
     }
     Totals t;
     if (stream)

@@ -115,6 +115,7 @@ PlayoutBuffer::Insert PlayoutBuffer::insert(const rtp::RtpHeader& header, std::s
     h.due_ms = anchor_ + media + s_.hold_ms();
     h.used = true;
     ++held_;
+    last_arrival_ms_ = now_ms;
     ++counts_.queued;
     overflow_check();
     return Insert::queued;
@@ -127,12 +128,8 @@ void PlayoutBuffer::overflow_check() {
         static_cast<int64_t>(held_) * packet_ms_ <= s_.dtx_lag_ms)
         return;
     if (s_.dtx_shift_ms > 0) {
-        ++counts_.shifts;
-        anchor_ -= s_.dtx_shift_ms;
-        next_due_ -= s_.dtx_shift_ms;
-        for (auto& h : slots_)
-            if (h.used)
-                h.due_ms -= s_.dtx_shift_ms;
+        ++counts_.shifted_forward;
+        shift_clock(-s_.dtx_shift_ms);
         return;
     }
     const uint16_t oldest = slot(next_seq_).used ? next_seq_ : next_held();
@@ -141,6 +138,23 @@ void PlayoutBuffer::overflow_check() {
     ++counts_.dropped;
     next_seq_ = static_cast<uint16_t>(oldest + 1);
     next_due_ += packet_ms_;
+}
+
+void PlayoutBuffer::shift_clock(int64_t ms) {
+    anchor_ += ms;
+    next_due_ += ms;
+    for (auto& h : slots_)
+        if (h.used)
+            h.due_ms += ms;
+}
+
+bool PlayoutBuffer::underflow(int64_t now_ms) const {
+    // A sender whose clock runs slower than ours: each packet comes a little later than the
+    // one before, until one is not there when its time comes, though at the pace of the
+    // one before it is due within the shift. Before a pause or a loss the last packet came
+    // a whole delay earlier. The shift moves the fill (and this check) on: a packet that
+    // still does not come is filled for after all.
+    return s_.dtx_shift_ms > 0 && held_ == 0 && now_ms < last_arrival_ms_ + packet_ms_ + s_.dtx_shift_ms;
 }
 
 uint16_t PlayoutBuffer::next_held() const {
@@ -214,6 +228,11 @@ PlayoutBuffer::Out PlayoutBuffer::pop(int64_t now_ms, bool force) {
         return release(seq);
     }
     case Action::fill:
+        if (underflow(now_ms)) {
+            ++counts_.shifted_back;
+            shift_clock(s_.dtx_shift_ms);
+            return {};
+        }
         next_due_ += packet_ms_;
         next_media_ms_ += packet_ms_;
         dtx_ms_ += packet_ms_;

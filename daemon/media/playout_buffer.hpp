@@ -6,6 +6,10 @@
 // sender's DTX pause: one whenever its time comes), it asks for one packet time of fill at
 // a time (comfort noise or silence), as long as --max-dtx allows.
 //
+// --dtx-shift moves that clock: forward when the sender is ahead (more held than
+// --dtx-buffer and --dtx-lag allow), back when it is behind (the buffer ran empty, but at
+// the stream's pace the next packet is due to arrive within the shift).
+//
 // Playout time: each packet's RTP timestamp on a time line anchored at the smallest
 // transit (arrival minus media time) seen, plus the configured delay. A packet that
 // arrives later than that goes as soon as its turn comes; one whose transit is more than a
@@ -31,8 +35,10 @@ struct PlayoutSettings {
     int dtx_delay_ms = 0;      // --dtx-delay: held this long so that gaps can be filled
     int max_dtx_ms = 30000;    // --max-dtx: longest gap filled (<= 0: no limit)
     int dtx_buffer = 10;       // --dtx-buffer / --dtx-lag: more packets and more audio than
-    int dtx_lag_ms = 100;      // this held is an overflow; it is moved forward by
-    int dtx_shift_ms = 0;      // --dtx-shift ms, or (0) its oldest packet is dropped
+    int dtx_lag_ms = 100;      // this held is an overflow; the clock is moved forward by
+    int dtx_shift_ms = 0;      // --dtx-shift ms, or (0) the oldest packet is dropped. An
+                               // underflow (the next packet late, not lost) moves it back
+                               // by as much, or (0) is filled like any gap
     uint32_t clock_rate = 8000;  // of the input's RTP timestamps
     int packet_ms = 20;          // packet time until the stream shows its own
 
@@ -64,10 +70,12 @@ public:
     };
     enum class Insert { queued, late, duplicate, too_big, full };
 
-    // Counts since it was made (one writer: the caller's thread).
+    // Counts since it was made (one writer: the caller's thread). dropped: held packets
+    // given up (overflow without --dtx-shift, a new stream); shifted_forward / _back: the
+    // clock moved by --dtx-shift on an overflow / underflow.
     struct Counts {
         uint64_t queued = 0, late = 0, duplicates = 0, too_big = 0, lost = 0, fills = 0, dropped = 0,
-                 restarts = 0, timestamp_jumps = 0, shifts = 0;
+                 restarts = 0, timestamp_jumps = 0, shifted_forward = 0, shifted_back = 0;
     };
 
     explicit PlayoutBuffer(const PlayoutSettings& settings);
@@ -102,6 +110,11 @@ private:
     void restart(const rtp::RtpHeader& header, int64_t transit);
     int64_t media_ms(uint32_t timestamp) const;
     void overflow_check();
+    // Moves our clock (the anchor and every due time) by ms: negative is forward.
+    void shift_clock(int64_t ms);
+    // Nothing held and a fill due, but at the stream's pace the next packet is due to
+    // arrive within --dtx-shift: it is late rather than lost.
+    bool underflow(int64_t now_ms) const;
 
     PlayoutSettings s_;
     std::vector<Held> slots_;
@@ -121,6 +134,7 @@ private:
     int packet_ms_;
     std::optional<uint32_t> last_ts_;
     int dtx_ms_ = 0;  // gap filled since the last packet
+    int64_t last_arrival_ms_ = 0;  // of the last packet queued
     Counts counts_;
 };
 

@@ -16,6 +16,25 @@
 
 namespace rtpe::media {
 
+namespace {
+
+// Which of the playout buffer's counts are published, as which figure.
+struct PublishedCount {
+    uint64_t PlayoutBuffer::Counts::*count;
+    uint64_t Transcoder::PlayoutFigures::*figure;
+};
+constexpr PublishedCount kPublishedPlayout[] = {
+    {&PlayoutBuffer::Counts::late, &Transcoder::PlayoutFigures::late},
+    {&PlayoutBuffer::Counts::duplicates, &Transcoder::PlayoutFigures::duplicates},
+    {&PlayoutBuffer::Counts::lost, &Transcoder::PlayoutFigures::lost},
+    {&PlayoutBuffer::Counts::fills, &Transcoder::PlayoutFigures::filled},
+    {&PlayoutBuffer::Counts::dropped, &Transcoder::PlayoutFigures::dropped},
+    {&PlayoutBuffer::Counts::shifted_forward, &Transcoder::PlayoutFigures::shifted_forward},
+    {&PlayoutBuffer::Counts::shifted_back, &Transcoder::PlayoutFigures::shifted_back},
+};
+
+}  // namespace
+
 Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     : chain_(std::move(chain)), forwarder_(forwarder), replacer_(random_u64()) {
     // Control thread: the DTMF state is made here, never on the packet path; every chain
@@ -32,10 +51,15 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
-    if (chain_.noise) {  // two CN frames and a packet of 8 kHz noise; the longest CN payload kept
-        noise_pcm_.reserve(4096);
+    if (chain_.noise) {
+        // Half a second at the decoder's format (the longest packet time filled, 200 ms,
+        // and what one CN frame more leaves); a CN frame before resampling; the longest
+        // CN payload kept.
+        noise_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels) / 2);
+        noise_frame_.reserve(4096);
         chain_.noise_params.reserve(64);
     }
+    static_assert(std::size(kPublishedPlayout) == std::tuple_size_v<decltype(published_playout_)>);
 }
 
 uint64_t Transcoder::decode_errors() const {
@@ -50,11 +74,23 @@ uint64_t Transcoder::bytes() const {
 uint64_t Transcoder::samples() const {
     return peek(samples_);
 }
-uint64_t Transcoder::dropped() const {
-    return peek(dropped_);
+Transcoder::PlayoutFigures& Transcoder::PlayoutFigures::operator+=(const PlayoutFigures& o) {
+    for (const auto& published : kPublishedPlayout)
+        this->*published.figure += o.*published.figure;
+    return *this;
 }
-uint64_t Transcoder::filled() const {
-    return peek(filled_);
+
+Transcoder::PlayoutFigures Transcoder::playout_figures() const {
+    PlayoutFigures f;
+    for (std::size_t i = 0; i < std::size(kPublishedPlayout); ++i)
+        f.*kPublishedPlayout[i].figure = peek(published_playout_[i]);
+    return f;
+}
+
+void Transcoder::publish_playout() {
+    const PlayoutBuffer::Counts& counts = playout_->counts();
+    for (std::size_t i = 0; i < std::size(kPublishedPlayout); ++i)
+        put(published_playout_[i], counts.*kPublishedPlayout[i].count);
 }
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
@@ -77,17 +113,15 @@ void Transcoder::hold(const Packet& packet, Egress& egress) {
         play(playout_->pop(now, true), egress);
         result = playout_->insert(packet.header, payload, now);
     }
-    if (result != PlayoutBuffer::Insert::queued) {
-        bump(dropped_);
-        if (result == PlayoutBuffer::Insert::too_big)
-            bump(packet.ingress->counters().user_errors);
-    }
+    if (result == PlayoutBuffer::Insert::too_big)
+        bump(packet.ingress->counters().user_errors);
     play_due(now, egress);
 }
 
 void Transcoder::play_due(int64_t now_ms, Egress& egress) {
     while (const auto out = playout_->pop(now_ms))
         play(out, egress);
+    publish_playout();
     WorkerTimers* timers = this_worker().timers;
     if (!timers)
         return;
@@ -135,18 +169,30 @@ void Transcoder::fill(int ms, Egress& egress) {
     const codec::AudioFormat in = chain_.decoder->output_format();
     const auto samples = static_cast<std::size_t>(in.rate) * static_cast<std::size_t>(ms) / 1000 *
                          static_cast<std::size_t>(in.channels);
-    decoded_.assign(samples, int16_t{0});
-    if (chain_.noise) {
+    decoded_.clear();
+    if (chain_.native_dtx) {
+        // Frame by frame, as the decoder makes them; silence for what it cannot.
+        while (decoded_.size() < samples && chain_.decoder->decode_no_data(decoded_) == codec::Status::ok) {
+        }
+    } else if (chain_.noise) {
         // The CN decoder gives frames of its own length: what is left waits for the next gap.
-        while (noise_pcm_.size() < samples &&
-               chain_.noise->decode(chain_.noise_params, noise_pcm_) == codec::Status::ok) {
+        while (noise_pcm_.size() < samples && make_noise()) {
         }
         const std::size_t n = std::min(samples, noise_pcm_.size());
-        std::copy_n(noise_pcm_.begin(), n, decoded_.begin());
+        decoded_.assign(noise_pcm_.begin(), noise_pcm_.begin() + static_cast<std::ptrdiff_t>(n));
         noise_pcm_.erase(noise_pcm_.begin(), noise_pcm_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    bump(filled_);
+    if (decoded_.size() < samples)
+        decoded_.resize(samples, int16_t{0});
     encode(decoded_, last_, egress);
+}
+
+bool Transcoder::make_noise() {
+    if (!chain_.noise_resampler)
+        return chain_.noise->decode(chain_.noise_params, noise_pcm_) == codec::Status::ok;
+    noise_frame_.clear();
+    return chain_.noise->decode(chain_.noise_params, noise_frame_) == codec::Status::ok &&
+           chain_.noise_resampler->convert(noise_frame_, noise_pcm_) == codec::Status::ok;
 }
 
 bool Transcoder::silent(std::span<const int16_t> pcm) const {

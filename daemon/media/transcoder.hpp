@@ -14,11 +14,12 @@
 // With a clocked stage (Chain::playout engaged: --jitter-buffer, --dtx-delay, the call's
 // delay-buffer) the input RTP is copied into a PlayoutBuffer and transcoded when it is
 // handed back, in sequence order, on the worker's timer; gaps are filled with comfort noise
-// or silence. Without one the packet-driven path is as it was.
+// or silence (AMR: its own DTX). Without one the packet-driven path is as it was.
 //
 // Made on the control thread (the codec objects allocate there); used on the stream's
 // worker only, allocating nothing per packet once its buffers have grown to a packet.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -72,13 +73,17 @@ public:
         // The clocked stage; its packet_ms is also the length of noise a received CN
         // packet stands for without it.
         PlayoutSettings playout;
-        // Comfort noise (RFC 3389) in the audio: a CN decoder (chains that decode 8 kHz
-        // mono) and the parameters it starts from (--dtx-cn-params; the sender's CN
-        // packets, cn_input_type, replace them). Gaps are filled with its noise, or with
-        // silence without it.
+        // Comfort noise (RFC 3389) in the audio: a CN decoder, its 8 kHz mono resampled to
+        // the decoder's format where that differs, and the parameters it starts from
+        // (--dtx-cn-params; the sender's CN packets, cn_input_type, replace them). Gaps are
+        // filled with its noise, or with silence without it.
         std::unique_ptr<codec::Decoder> noise;
+        std::unique_ptr<codec::Resampler> noise_resampler;
         std::vector<uint8_t> noise_params;
         std::optional<uint8_t> cn_input_type;
+        // The codec's own DTX (--amr-dtx=native): gaps are filled by the decoder from
+        // NO_DATA frames (the sender's last SID's noise), not with comfort noise or silence.
+        bool native_dtx = false;
         // --silence-detect towards a receiver with CN: audio no louder than `level` (of
         // 32767) goes as one CN packet of `payload` (--cn-payload) instead.
         struct SilenceCn {
@@ -115,10 +120,17 @@ public:
     uint64_t packets() const;
     uint64_t bytes() const;
     uint64_t samples() const;
-    // Input packets the playout buffer refused as late, duplicate or too big, and packet
-    // times of comfort noise or silence it filled gaps with (worker-written).
-    uint64_t dropped() const;
-    uint64_t filled() const;
+    // What the clocked stage did so far, as PlayoutBuffer::Counts has it: packets that came
+    // after their turn or twice, packets that never came, packet times filled, held
+    // packets given up, and --dtx-shift moving the clock forward or back.
+    struct PlayoutFigures {
+        uint64_t late = 0, duplicates = 0, lost = 0, filled = 0, dropped = 0, shifted_forward = 0, shifted_back = 0;
+        PlayoutFigures& operator+=(const PlayoutFigures& o);
+    };
+    // Whether it has a clocked stage (fixed when made; any thread).
+    bool clocked() const { return playout_ != nullptr; }
+    // Published by the worker after each packet and tick; any thread reads.
+    PlayoutFigures playout_figures() const;
 
 private:
     // The transcoding of one input packet (as it came, or handed back by the buffer).
@@ -127,8 +139,12 @@ private:
     void hold(const Packet& packet, Egress& egress);
     void play_due(int64_t now_ms, Egress& egress);
     void play(const PlayoutBuffer::Out& out, Egress& egress);
-    // ms of comfort noise (or silence) as the sender's audio.
+    // ms of the decoder's own DTX, comfort noise or silence as the sender's audio.
     void fill(int ms, Egress& egress);
+    // One more frame of comfort noise in noise_pcm_, at the decoder's format.
+    bool make_noise();
+    // The playout buffer's counts into what playout_figures() reads.
+    void publish_playout();
     // The PCM in decoded_ is silent enough for CN (silence_cn).
     bool silent(std::span<const int16_t> pcm) const;
     void on_payload(std::span<const uint8_t> payload, uint32_t rtp_duration) override;
@@ -215,15 +231,18 @@ private:
     Egress* egress_ = nullptr;
     std::atomic<uint64_t> decode_errors_{0};
     std::atomic<uint64_t> packets_{0}, bytes_{0}, samples_{0};
-    std::atomic<uint64_t> dropped_{0}, filled_{0};
+    // PlayoutFigures, a member each (kPublishedPlayout says which).
+    std::array<std::atomic<uint64_t>, 7> published_playout_{};
     bool reported_decode_error_ = false;
     // Clocked stage (null without one): the stream packets came from and the last packet
     // handed on (whose SSRC and stream filled audio goes out with).
     std::unique_ptr<PlayoutBuffer> playout_;
     PacketStream* ingress_ = nullptr;
     Packet last_;
-    // Noise not used yet (the CN decoder makes a frame of its own length at a time).
+    // Noise not used yet (the CN decoder makes a frame of its own length at a time), and
+    // the CN decoder's frame before it is resampled.
     std::vector<int16_t> noise_pcm_;
+    std::vector<int16_t> noise_frame_;
 };
 
 }  // namespace rtpe::media

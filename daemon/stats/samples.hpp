@@ -23,6 +23,11 @@ struct Relayed {
     uint64_t stun = 0, dtls = 0, malformed = 0, srtp_failures = 0;
     // Of packets, bytes and errors: what the kernel forwarded (or failed to).
     uint64_t kernel_packets = 0, kernel_bytes = 0, kernel_errors = 0;
+    // Ours too: what the clocked stages of codec chains did to the RTP they took: packets
+    // that came after their turn or twice, packets that never came, packet times filled,
+    // held packets given up, and --dtx-shift moving the clock forward or back.
+    uint64_t playout_late = 0, playout_duplicates = 0, playout_lost = 0, playout_filled = 0, playout_dropped = 0,
+             playout_shifted_forward = 0, playout_shifted_back = 0;
     uint64_t user_packets() const { return packets - kernel_packets; }
     uint64_t user_bytes() const { return bytes - kernel_bytes; }
     uint64_t user_errors() const { return errors - kernel_errors; }
@@ -31,10 +36,13 @@ struct Relayed {
 };
 
 // Every figure of Relayed, for what is done to all of them alike.
-inline constexpr std::array<uint64_t Relayed::*, 10> kRelayedFigures = {
-    &Relayed::packets, &Relayed::bytes,     &Relayed::errors,         &Relayed::stun,         &Relayed::dtls,
-    &Relayed::malformed, &Relayed::srtp_failures, &Relayed::kernel_packets, &Relayed::kernel_bytes,
-    &Relayed::kernel_errors};
+inline constexpr std::array<uint64_t Relayed::*, 17> kRelayedFigures = {
+    &Relayed::packets,         &Relayed::bytes,          &Relayed::errors,
+    &Relayed::stun,            &Relayed::dtls,           &Relayed::malformed,
+    &Relayed::srtp_failures,   &Relayed::kernel_packets, &Relayed::kernel_bytes,
+    &Relayed::kernel_errors,   &Relayed::playout_late,   &Relayed::playout_duplicates,
+    &Relayed::playout_lost,    &Relayed::playout_filled, &Relayed::playout_dropped,
+    &Relayed::playout_shifted_forward, &Relayed::playout_shifted_back};
 
 inline Relayed& Relayed::operator+=(const Relayed& o) {
     for (auto figure : kRelayedFigures)

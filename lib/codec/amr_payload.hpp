@@ -2,8 +2,8 @@
 
 // The AMR and AMR-WB RTP payload format (RFC 4867 4), single channel, no interleaving or
 // CRC: a payload to and from speech frames in storage format (RFC 4867 5.3: one header
-// byte FT<<3 | Q<<2, then the speech bits padded to whole bytes), which is what ffmpeg's
-// AMR decoders take. Both framings: bandwidth-efficient (4.3) and octet-aligned (4.4).
+// byte FT<<3 | Q<<2, then the speech bits padded to whole bytes), which is what
+// opencore-amrnb's and ffmpeg's AMR decoders take. Both framings: bandwidth-efficient (4.3) and octet-aligned (4.4).
 // No allocation: frames go into a fixed buffer; a payload with more frames than it holds
 // is refused.
 

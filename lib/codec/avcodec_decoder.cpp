@@ -77,7 +77,7 @@ bool append_frame_s16(const AVFrame& frame, int out_channels, std::vector<int16_
 
 namespace {
 
-enum class Framing { whole, amr, amr_wb, ilbc };
+enum class Framing { whole, amr_wb, ilbc };
 
 class AvDecoder final : public Decoder {
 public:
@@ -119,9 +119,8 @@ public:
             for (std::size_t off = 0; st == Status::ok && off < payload.size(); off += ctx_->block_align)
                 st = feed(payload.subspan(off, ctx_->block_align), pcm);
             break;
-        case Framing::amr:
         case Framing::amr_wb:
-            st = amr_depacketize(payload, framing_ == Framing::amr_wb, octet_align_, amr_);
+            st = amr_depacketize(payload, true, octet_align_, amr_);
             for (std::size_t i = 0; st == Status::ok && i < amr_.count; ++i)
                 if (amr_.frames[i].size > 1)  // NO_DATA / SPEECH_LOST carry no speech
                     st = feed(amr_.storage_frame(i), pcm);
@@ -193,10 +192,10 @@ std::unique_ptr<Decoder> make_av_decoder(const CodecParams& params, Status& stat
             if (k == "mode")
                 block_align = v == "20" ? 38 : v == "30" ? 50 : -1;
         });
-    } else if (def.name == "AMR" || def.name == "AMR-WB") {
+    } else if (def.name == "AMR-WB") {  // AMR: amr_decoder.cpp
         AmrParams amr;
-        framing = def.name == "AMR" ? Framing::amr : Framing::amr_wb;
-        if (parse_amr_fmtp(params.fmtp, framing == Framing::amr_wb, amr) != Status::ok)
+        framing = Framing::amr_wb;
+        if (parse_amr_fmtp(params.fmtp, true, amr) != Status::ok)
             block_align = -1;
         octet_align = amr.octet_align;
         block_align = block_align < 0 ? -1 : 0;

@@ -5,8 +5,9 @@
 // throws, reuses its packet and frame buffers, and appends to the caller's vector, which
 // stops allocating once it has grown to a packet's worth.
 //
-// Implementations: ffmpeg's libavcodec (avcodec_decoder.cpp, also AMR framing and iLBC
-// frame splitting), bcg729 (bcg729_codec.cpp) and libopus (opus_codec.cpp).
+// Implementations: ffmpeg's libavcodec (avcodec_decoder.cpp, also AMR-WB framing and iLBC
+// frame splitting), bcg729 (bcg729_codec.cpp), libopus (opus_codec.cpp) and opencore-amrnb
+// (amr_decoder.cpp).
 
 #include "codec/audio_format.hpp"
 #include "codec/codec_params.hpp"
@@ -28,6 +29,16 @@ public:
     // Appends the samples of one payload to pcm. On an error nothing of this payload is
     // appended and the decoder stays usable for the next one.
     virtual Status decode(std::span<const uint8_t> payload, std::vector<int16_t>& pcm) = 0;
+
+    // Appends one frame of what the codec itself plays where nothing came (its native DTX):
+    // AMR decodes a NO_DATA frame, which after the sender's SID is the comfort noise it
+    // describes and after speech the decoder's concealment. unsupported where
+    // decodes_no_data() is false (every other codec, and AMR-WB's libavcodec decoder).
+    virtual Status decode_no_data(std::vector<int16_t>& pcm) {
+        (void)pcm;
+        return Status::unsupported;
+    }
+    virtual bool decodes_no_data() const { return false; }
 
     // The PCM decode() gives (G.722: 16 kHz; opus: 48 kHz unless asked for less).
     AudioFormat output_format() const { return output_; }

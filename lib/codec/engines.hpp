@@ -14,6 +14,8 @@ std::unique_ptr<Encoder> make_bcg729_encoder(const CodecParams& params, Status& 
 std::unique_ptr<Encoder> make_amr_encoder(const CodecParams& params, Status& status);
 std::unique_ptr<Decoder> make_opus_decoder(const CodecParams& params, Status& status);
 std::unique_ptr<Encoder> make_opus_encoder(const CodecParams& params, Status& status);
+// AMR: opencore-amrnb's decoder (its DTX); AMR-WB: make_av_decoder's.
+std::unique_ptr<Decoder> make_amr_decoder(const CodecParams& params, Status& status);
 
 // The opus side of an SDP as our encoder/decoder sees it.
 int opus_encoder_channels(const CodecParams& params);

@@ -77,7 +77,7 @@ std::unique_ptr<Made> make(const CodecParams& params, Status& status,
 
 std::unique_ptr<Decoder> make_decoder(const CodecParams& params, Status& status) {
     return make<Decoder>(params, status, detail::make_av_decoder, detail::make_bcg729_decoder,
-                         detail::make_av_decoder, detail::make_opus_decoder);
+                         detail::make_amr_decoder, detail::make_opus_decoder);
 }
 
 std::unique_ptr<Encoder> make_encoder(const CodecParams& params, Status& status) {

@@ -99,8 +99,8 @@ std::array<Support, kCodecs.size()> probe_all() {
             out[i].decode = find_av_decoder(kCodecs[i]) != nullptr;
             out[i].encode = find_av_encoder(kCodecs[i]) != nullptr;
             break;
-        case Engine::amr:  // the encoders are linked in
-            out[i] = {find_av_decoder(kCodecs[i]) != nullptr, true};
+        case Engine::amr:  // the encoders and AMR's decoder are linked in
+            out[i] = {kCodecs[i].name == "AMR" || find_av_decoder(kCodecs[i]) != nullptr, true};
             break;
         case Engine::bcg729:  // linked in: always there
         case Engine::opus:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from media_testlib import PortPair, drain
-from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
+from rtpe_testlib import decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
 
 audioop = pytest.importorskip("audioop")
 
@@ -51,9 +51,13 @@ def rms(packet):
 
 
 def sdp(origin, port, codecs):
+    """codecs: (payload type, rtpmap) or (payload type, rtpmap, fmtp)."""
     lines = ["v=0", "o=%s 1 1 IN IP4 127.0.0.1" % origin, "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-             "m=audio %d RTP/AVP %s" % (port, " ".join(str(pt) for pt, _ in codecs))]
-    lines += ["a=rtpmap:%d %s" % c for c in codecs]
+             "m=audio %d RTP/AVP %s" % (port, " ".join(str(c[0]) for c in codecs))]
+    for c in codecs:
+        lines.append("a=rtpmap:%d %s" % c[:2])
+        if len(c) > 2:
+            lines.append("a=fmtp:%d %s" % (c[0], c[2]))
     return "\r\n".join(lines + [""])
 
 
@@ -62,9 +66,10 @@ def port_of(text):
 
 
 class Call:
-    """A PCMU offerer a and a PCMA answerer b (transcoded); b may offer CN too."""
+    """An offerer a (PCMU, or the codec given) and a PCMA answerer b (transcoded); b may
+    offer CN too."""
 
-    def __init__(self, daemon, label, answer_cn=False, offer_keys=None):
+    def __init__(self, daemon, label, answer_cn=False, offer_keys=None, offer=(0, "PCMU/8000")):
         self.daemon = daemon
         self.call_id = "jb-%s-%d" % (label, time.monotonic_ns())
         self.a, self.b = PortPair(), PortPair()
@@ -72,7 +77,7 @@ class Call:
         if answer_cn:
             keys["codec"] = {"transcode": ["PCMA", "CN"]}
         r = decoded(daemon.ng.request(dict({"command": "offer", "call-id": self.call_id, "from-tag": "a",
-                                            "sdp": sdp("a", self.a.port(), [(0, "PCMU/8000")])}, **keys)))
+                                            "sdp": sdp("a", self.a.port(), [offer])}, **keys)))
         assert r["result"] == "ok", r
         self.b_to = port_of(r["sdp"])
         answer = [(8, "PCMA/8000")] + ([(13, "CN/8000")] if answer_cn else [])
@@ -258,3 +263,129 @@ def test_garbage_jumps_and_duplicates_do_not_stall_the_chain():
         assert ours.alive(), ours.log()[-2000:]
     finally:
         stop_with_oracle((ours, oracle))
+
+
+def pcma(samples):
+    return audioop.lin2alaw(struct.pack("<%dh" % len(samples), *samples), 2)
+
+
+def square_pcma(index):
+    """160 samples of a 400 Hz square wave at 3000: speech-like energy for any codec."""
+    return pcma([3000 if (n // 10) % 2 else -3000 for n in range(160)])
+
+
+def encoded_by_us(call, count, payload):
+    """count payloads of the offerer's codec as the daemon encodes them: the answerer sends
+    PCMA (payload(i)) towards the offerer, who receives them transcoded."""
+    got = []
+    t0 = time.monotonic()
+    for i in range(count):
+        call.b.rtp.sendto(struct.pack("!BBHII", 0x80, 8, 2000 + i, i * 160, 0xB0B0B0B0) + payload(i),
+                          ("127.0.0.1", call.b_to))
+        while time.monotonic() < t0 + (i + 1) * 0.02:
+            got += drain(call.a.rtp)
+            time.sleep(0.002)
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:
+        got += drain(call.a.rtp)
+        time.sleep(0.002)
+    return [p[12:] for p in got]
+
+
+def send_with_gap(call, payloads, pt, ts_step, lost):
+    """The offerer sends payloads in turn at 20 ms, nothing in the slots of lost (whose
+    sequence numbers and timestamps go by all the same); the answerer's PCMA in their
+    place after (what follows is the fill after the sender stopped, up to --max-dtx)."""
+    t0 = time.monotonic()
+    for i, payload in enumerate(payloads):
+        if i not in lost:
+            call.send(1000 + i, i * ts_step, payload, pt=pt)
+        call.collect(t0 + (i + 1) * 0.02)
+    call.collect(time.monotonic() + 0.6)
+    return [p for _, p in call.got][:len(payloads)]
+
+
+def offerer_playout(query):
+    return query["tags"]["a"]["medias"][0]["streams"][0]["playout"]
+
+
+# The offerer's codec, its RTP clock's ticks per 20 ms.
+WIDE_CODECS = [((9, "G722/8000"), 160), ((96, "opus/48000/2"), 960)]
+
+
+@pytest.mark.parametrize("offer,ts_step", WIDE_CODECS, ids=["G722", "opus"])
+def test_comfort_noise_fills_gaps_of_wideband_chains(offer, ts_step):
+    """--dtx-cn-params where the chain decodes 16 kHz (G.722) or 48 kHz (opus): the CN
+    decoder's 8 kHz noise is resampled to that, so the gap is noise, not silence."""
+    ours = start_ng_daemon(["--dtx-delay=60", "--dtx-cn-params=30"])
+    try:
+        call = Call(ours, "cn-" + offer[1].split("/")[0], offer=offer)
+        silence = encoded_by_us(call, 40, lambda i: pcma([0] * 160))
+        assert len(silence) >= 30, len(silence)
+        lost = {15, 16, 17}
+        packets = send_with_gap(call, silence[:30], offer[0], ts_step, lost)
+        q = call.close()
+        assert len(packets) == 30, len(packets)
+        levels = [rms(p) for p in packets]
+        # -30 dBov noise in the gap, the sender's silence around it
+        assert all(100 < levels[i] < 2500 for i in lost), levels
+        assert all(level < 60 for level in levels[5:15] + levels[18:30]), levels
+        playout = offerer_playout(q)
+        assert playout["filled"] >= 3 and playout["late"] == 0, playout
+    finally:
+        stop_ng_daemon(ours)
+
+
+@pytest.mark.parametrize("amr_dtx", ["native", "CN"])
+def test_amr_gaps_are_filled_as_amr_dtx_says(amr_dtx):
+    """An AMR sender's gap: with --amr-dtx=native (the default) the AMR decoder is given
+    NO_DATA frames and its own output (here, after speech, its concealment) fills the gap;
+    with CN, silence as for other codecs (no --dtx-cn-params). Either way every packet time
+    comes out."""
+    ours = start_ng_daemon(["--dtx-delay=60", "--amr-dtx=" + amr_dtx])
+    try:
+        call = Call(ours, "amr-" + amr_dtx, offer=(96, "AMR/8000", "octet-align=1"))
+        speech = encoded_by_us(call, 40, square_pcma)
+        assert len(speech) >= 30, len(speech)
+        lost = {15, 16}
+        packets = send_with_gap(call, speech[:30], 96, 160, lost)
+        q = call.close()
+        assert len(packets) == 30, len(packets)
+        levels = [rms(p) for p in packets]
+        assert all(level > 300 for level in levels[5:15] + levels[17:30]), levels
+        if amr_dtx == "native":
+            assert all(levels[i] > 50 for i in lost), levels
+        else:
+            assert all(levels[i] < 10 for i in lost), levels
+        assert offerer_playout(q)["filled"] >= 2, offerer_playout(q)
+    finally:
+        stop_ng_daemon(ours)
+
+
+@pytest.mark.parametrize("shift", [10, 0])
+def test_dtx_shift_waits_for_a_slow_sender(shift):
+    """A sender whose clock runs 10 % slow (a 20 ms packet every 22 ms): with --dtx-shift
+    the clock is moved back when the buffer runs dry and nothing is filled in between its
+    packets; without, each packet that comes late gets a fill before it. The query shows
+    which."""
+    ours = start_ng_daemon(["--dtx-delay=60", "--dtx-shift=%d" % shift, "--max-dtx=1"])
+    try:
+        call = Call(ours, "slow")
+        t0 = time.monotonic()
+        for i in range(60):
+            call.send(1000 + i, i * 160, indexed_pcmu(i))
+            call.collect(t0 + (i + 1) * 0.022)
+        call.collect(time.monotonic() + 0.6)
+        q = call.close()
+        indices = [index_of(p) for _, p in call.got]
+        while indices and indices[-1] is None:  # the fill after the sender stopped
+            indices.pop()
+        playout = offerer_playout(q)
+        if shift:
+            assert indices == list(range(60)), (indices, playout)
+            assert playout["shifted back"] >= 3, playout
+        else:
+            assert [i for i in indices if i is not None] == list(range(60)), (indices, playout)
+            assert indices.count(None) >= 10 and playout["shifted back"] == 0, (indices, playout)
+    finally:
+        stop_ng_daemon(ours)

@@ -63,6 +63,56 @@ TEST(Transcoding, ChainsBothWays) {
     EXPECT_EQ(back->output_type, 0);
 }
 
+namespace {
+
+// The chain from the first codec of `from` to PCMU, its clock engaged with --dtx-delay,
+// --dtx-cn-params and --amr-dtx as given.
+media::Transcoder::Chain clocked_chain(const std::string& from, bool amr_dtx_cn) {
+    const auto sender = codecs(from);
+    const auto receiver = codecs("m=audio 5000 RTP/AVP 0\r\n");
+    auto chain = make_chain(sender.front(), receiver.front());
+    EXPECT_TRUE(chain);
+    ChainOptions options;
+    options.playout.dtx_delay_ms = 60;
+    options.dtx_cn_params = {30};
+    options.amr_dtx_cn = amr_dtx_cn;
+    engage_clock(*chain, options, receiver, sender, 0);
+    return std::move(*chain);
+}
+
+}  // namespace
+
+TEST(EngageClock, ComfortNoiseIsResampledToWhatTheChainDecodes) {
+    const auto narrow = clocked_chain("m=audio 4000 RTP/AVP 8\r\n", false);
+    EXPECT_TRUE(narrow.noise);
+    EXPECT_FALSE(narrow.noise_resampler);  // 8 kHz mono as the CN decoder's
+    const auto wide = clocked_chain("m=audio 4000 RTP/AVP 9\r\n", false);  // G.722: 16 kHz
+    ASSERT_TRUE(wide.noise && wide.noise_resampler);
+    EXPECT_EQ(wide.noise_resampler->output_format(), wide.decoder->output_format());
+    EXPECT_FALSE(wide.native_dtx);
+    // Opus towards PCMU decodes at 8 kHz (the chain asks for its receiver's rate).
+    const auto opus = clocked_chain("m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n", false);
+    EXPECT_TRUE(opus.noise);
+    EXPECT_FALSE(opus.noise_resampler);
+    EXPECT_FALSE(opus.resampler);
+}
+
+TEST(EngageClock, AmrDtxNativeLeavesGapsToTheDecoder) {
+    const char* amr = "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 AMR/8000\r\n";
+    const auto native = clocked_chain(amr, false);
+    EXPECT_TRUE(native.native_dtx);
+    EXPECT_FALSE(native.noise);
+    EXPECT_TRUE(native.playout.fills_gaps());
+    const auto cn = clocked_chain(amr, true);
+    EXPECT_FALSE(cn.native_dtx);
+    EXPECT_TRUE(cn.noise);
+    EXPECT_TRUE(cn.playout.fills_gaps());
+    // AMR-WB's decoder has no DTX of its own: comfort noise as for other codecs.
+    const auto wb = clocked_chain("m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 AMR-WB/16000\r\n", false);
+    EXPECT_FALSE(wb.native_dtx);
+    EXPECT_TRUE(wb.noise && wb.noise_resampler);
+}
+
 TEST(CodecSet, BitRatesForTheOfferersMatchingCodecsOnly) {
     const auto offer = codecs("m=audio 4000 RTP/AVP 96 97 0\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 opus/48000\r\n");
     CodecRequest r;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -239,7 +241,7 @@ TEST(PlayoutBuffer, DtxOverflowShiftsTheClockForward) {
     Driver d(s);
     for (uint16_t i = 0; i < 5; ++i)
         d.send(i, 0);  // a burst: five packets at once
-    EXPECT_GE(d.buffer.counts().shifts, 1u);
+    EXPECT_GE(d.buffer.counts().shifted_forward, 1u);
     EXPECT_EQ(d.buffer.counts().dropped, 0u);
     EXPECT_LT(d.buffer.wake_ms(), 200);
 }
@@ -257,6 +259,68 @@ TEST(PlayoutBuffer, DtxOverflowWithoutShiftDropsTheOldest) {
     const Log log = d.take_log();
     ASSERT_FALSE(log.empty());
     EXPECT_EQ(log.front(), "p1");
+}
+
+namespace {
+
+// A sender whose clock runs 10 % slow: packet k (20 ms of timestamps) comes at 22 k ms,
+// each tick of a millisecond; what comes out up to its last packet.
+Log slow_sender(Driver& d, uint16_t packets) {
+    for (int64_t t = 0; t <= 22 * int64_t{packets} + 200; ++t) {
+        if (t % 22 == 0 && t / 22 < packets)
+            d.send(static_cast<uint16_t>(t / 22), t);
+        d.run(t);
+    }
+    Log log = d.take_log();
+    while (!log.empty() && log.back() == "fill")  // after the stream ended
+        log.pop_back();
+    return log;
+}
+
+Log packets_in_order(uint16_t packets) {
+    Log log;
+    for (uint16_t i = 0; i < packets; ++i)
+        log.push_back("p" + std::to_string(i));
+    return log;
+}
+
+}  // namespace
+
+TEST(PlayoutBuffer, DtxUnderflowShiftsTheClockBack) {
+    PlayoutSettings s;
+    s.dtx_delay_ms = 40;
+    s.dtx_shift_ms = 10;
+    s.max_dtx_ms = 0;
+    Driver d(s);
+    // From packet 21 on each would be late for its time; the clock waits for it instead.
+    EXPECT_EQ(slow_sender(d, 60), packets_in_order(60));
+    EXPECT_GE(d.buffer.counts().shifted_back, 5u);
+    EXPECT_EQ(d.buffer.counts().late, 0u);
+}
+
+TEST(PlayoutBuffer, DtxUnderflowWithoutShiftIsFilled) {
+    PlayoutSettings s;
+    s.dtx_delay_ms = 40;
+    s.max_dtx_ms = 0;
+    Driver d(s);
+    Log log = slow_sender(d, 60);
+    EXPECT_EQ(d.buffer.counts().shifted_back, 0u);
+    EXPECT_GE(std::count(log.begin(), log.end(), "fill"), 30);  // before nearly every packet after 21
+    std::erase(log, "fill");
+    EXPECT_EQ(log, packets_in_order(60));
+}
+
+TEST(PlayoutBuffer, ADtxPauseIsFilledDespiteTheShift) {
+    PlayoutSettings s;
+    s.dtx_delay_ms = 40;
+    s.dtx_shift_ms = 10;
+    s.max_dtx_ms = 100;
+    Driver d(s);
+    for (uint16_t i = 0; i < 5; ++i)
+        d.send(i, i * 20);
+    d.run(10000);
+    EXPECT_EQ(d.take_log(), (Log{"p0", "p1", "p2", "p3", "p4", "fill", "fill", "fill", "fill", "fill"}));
+    EXPECT_EQ(d.buffer.counts().shifted_back, 0u);
 }
 
 TEST(PlayoutBuffer, ClockDriftMovesTheAnchorUp) {
