@@ -58,7 +58,7 @@ uint64_t Transcoder::filled() const {
 }
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
-    if (!packet.is_rtp) {
+    if (!packet.is_rtp || (chain_.forwards_other_types && !takes(packet.header.payload_type))) {
         forwarder_.consume(packet, egress);
         return;
     }
@@ -181,20 +181,13 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         fill(chain_.playout.packet_ms, egress);
         return;
     }
-    if (packet.header.payload_type != chain_.input_type)
-        return;
-    decoded_.clear();
-    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
-    if (const codec::Status status = chain_.decoder->decode(payload, decoded_); status != codec::Status::ok) {
-        bump(decode_errors_);
-        bump(packet.ingress->counters().user_errors);
-        if (!reported_decode_error_) {  // once per chain: a broken sender would flood the log
-            reported_decode_error_ = true;
-            RTPE_LOG(transcoding, log::kWarning, "Dropping %s payloads the decoder refuses (%s) on %s",
-                     std::string(chain_.decoder->codec().name).c_str(), codec::to_string(status),
-                     packet.ingress->local_address().to_string().c_str());
-        }
-        return;
+    if (packet.header.payload_type == chain_.input_type) {
+        if (!decode(packet, *chain_.decoder, nullptr))
+            return;
+    } else {
+        const auto more = std::ranges::find(chain_.more_inputs, packet.header.payload_type, &Chain::MoreInput::type);
+        if (more == chain_.more_inputs.end() || !decode(packet, *more->decoder, more->resampler.get()))
+            return;
     }
     if (filter.silence_media)  // any codec can be silenced here: the chain has its PCM
         std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
@@ -213,6 +206,34 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         return;
     marker_ = marker_ || packet.header.marker;
     encode(decoded_, packet, egress);
+}
+
+bool Transcoder::takes(uint8_t payload_type) const {
+    const Chain::Events* events = sender_events();
+    return payload_type == chain_.input_type || (events && payload_type == events->input_type) ||
+           (chain_.noise && payload_type == chain_.cn_input_type) ||
+           std::ranges::find(chain_.more_inputs, payload_type, &Chain::MoreInput::type) != chain_.more_inputs.end();
+}
+
+bool Transcoder::decode(const Packet& packet, codec::Decoder& decoder, codec::Resampler* resampler) {
+    decoded_.clear();
+    std::vector<int16_t>& pcm = resampler ? more_input_pcm_ : decoded_;
+    pcm.clear();
+    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
+    codec::Status status = decoder.decode(payload, pcm);
+    if (status == codec::Status::ok && resampler)
+        status = resampler->convert(pcm, decoded_);
+    if (status == codec::Status::ok)
+        return true;
+    bump(decode_errors_);
+    bump(packet.ingress->counters().user_errors);
+    if (!reported_decode_error_) {  // once per chain: a broken sender would flood the log
+        reported_decode_error_ = true;
+        RTPE_LOG(transcoding, log::kWarning, "Dropping %s payloads the decoder refuses (%s) on %s",
+                 std::string(decoder.codec().name).c_str(), codec::to_string(status),
+                 packet.ingress->local_address().to_string().c_str());
+    }
+    return false;
 }
 
 void Transcoder::start_output(const Packet& packet) {
