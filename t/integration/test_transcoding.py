@@ -377,40 +377,38 @@ def test_transcoder_statistics_match_oracle():
             assert w["packetrate"] // 2 <= o["packetrate"] <= 2 * w["packetrate"] + 5, (o, w)
 
 
-def single_codec_call(daemon, call_id):
-    """single-codec: a offers PCMU, PCMA and telephone-event; b answers PCMA, PCMU and
-    telephone-event, so a is answered with PCMA and telephone-event only. b then sends the
-    signal in PCMU (left out), more of it in PCMA (kept) and an event; a sends PCMU.
+
+def single_codec_call(daemon, call_id, left_out):
+    """single-codec: a offers PCMU, PCMA, G.722 and telephone-event; b answers PCMA, PCMU,
+    G.722 and telephone-event, so a is answered with PCMA and telephone-event only. b then
+    sends left_out ((payload type, payload) per 20 ms of the signal, in codecs left out),
+    the next half second of the signal in PCMA (kept) and an event, while a sends PCMU.
     What a got, what b got, b's PCMA payloads and the query."""
     a, b = PortPair(), PortPair()
     try:
-        offered = ["0 PCMU/8000", "8 PCMA/8000", "101 telephone-event/8000"]
+        rtpmaps = ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"]
         r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "a",
-                                       "sdp": dtmf_sdp("a", a.port(), [0, 8, 101], offered)}))
+                                       "sdp": dtmf_sdp("a", a.port(), [0, 8, 9, 101], rtpmaps)}))
         b_to = port_of(r["sdp"])
-        answered = ["8 PCMA/8000", "0 PCMU/8000", "101 telephone-event/8000"]
         r = decoded(daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "a", "to-tag": "b",
-                                       "flags": ["single-codec"], "sdp": dtmf_sdp("b", b.port(), [8, 0, 101], answered)}))
+                                       "flags": ["single-codec"],
+                                       "sdp": dtmf_sdp("b", b.port(), [8, 0, 9, 101], rtpmaps)}))
         answer = r["sdp"]
         a_to = port_of(answer)
         x = signal()
-        kept = []
+        kept = [audioop.lin2alaw(x[i * 160:(i + 1) * 160].tobytes(), 2)
+                for i in range(len(left_out), len(left_out) + 25)]
         at_a, at_b = [], []
-        for i in range(PACKETS):
-            pcm = x[i * 160:(i + 1) * 160].tobytes()
-            left_out = i < PACKETS - 25  # the last half second in the kept codec
-            payload = audioop.lin2ulaw(pcm, 2) if left_out else audioop.lin2alaw(pcm, 2)
-            if not left_out:
-                kept.append(payload)
+        for i, (pt, payload) in enumerate(left_out + [(8, p) for p in kept]):
             header = (1000 + i).to_bytes(2, "big") + (i * 160).to_bytes(4, "big")
-            b.rtp.sendto(bytes([0x80, 0 if left_out else 8]) + header + (0xB0B0B0B0).to_bytes(4, "big") + payload,
-                         ("127.0.0.1", b_to))
-            a.rtp.sendto(bytes([0x80, 0]) + header + (0xA0A0A0A0).to_bytes(4, "big") + audioop.lin2ulaw(pcm, 2),
-                         ("127.0.0.1", a_to))
+            b.rtp.sendto(bytes([0x80, pt]) + header + (0xB0B0B0B0).to_bytes(4, "big") + payload, ("127.0.0.1", b_to))
+            a.rtp.sendto(bytes([0x80, 0]) + header + (0xA0A0A0A0).to_bytes(4, "big") +
+                         audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2), ("127.0.0.1", a_to))
             time.sleep(0.02)
             at_a += drain(a.rtp)
             at_b += drain(b.rtp)
-        for p in event_packets(101, 1000 + PACKETS, PACKETS * 160, 0xB0B0B0B0, 5, [160, 320, 480, 480, 480]):
+        sent = len(left_out) + len(kept)
+        for p in event_packets(101, 1000 + sent, sent * 160, 0xB0B0B0B0, 5, [160, 320, 480, 480, 480]):
             b.rtp.sendto(p, ("127.0.0.1", b_to))
             time.sleep(0.02)
         time.sleep(0.3)
@@ -424,26 +422,50 @@ def single_codec_call(daemon, call_id):
         b.close()
 
 
-def test_single_codec_transcodes_what_the_answerer_sends_in_a_left_out_codec(daemons):
-    """As 10.5: what the answerer sends in PCMU, which single-codec took out of the answer,
-    reaches the offerer as PCMA (decoded and encoded again, the audio intact); its PCMA and
-    its events pass unchanged, the offerer's PCMU reaches it unchanged, and its media is
-    flagged as transcoding."""
-    ours, oracle = daemons
+def check_single_codec_call(daemons, name, left_out):
+    """single_codec_call() through both daemons: what the answerer sent in codecs left out
+    reaches the offerer as PCMA, the audio intact; its PCMA and its events pass unchanged,
+    the offerer's PCMU reaches it unchanged, and its media is flagged as transcoding. The
+    SNR of the left-out part as each daemon delivered it."""
     snr = {}
-    for label, daemon in (("ours", ours), ("oracle", oracle)):
-        answer, at_a, at_b, kept, q = single_codec_call(daemon, "single-%s-%d" % (label, time.monotonic_ns()))
+    for label, daemon in zip(("ours", "oracle"), daemons):
+        answer, at_a, at_b, kept, q = single_codec_call(daemon, "%s-%s-%d" % (name, label, time.monotonic_ns()),
+                                                        left_out)
         assert re.search(r"m=audio \d+ RTP/AVP 8 101\r\n", answer), (label, answer)
         audio = [p for p in at_a if p[1] & 0x7F != 101]
-        assert len(audio) >= PACKETS - 2, (label, len(audio))
+        sent = len(left_out) + len(kept)
+        # Debian's chain may lose packets on a loaded machine: counted for ours only
+        assert len(audio) >= (sent - 2 if label == "ours" else 1), (label, len(audio))
         assert all(p[1] & 0x7F == 8 and len(p) == 12 + 160 for p in audio), \
             (label, sorted({(p[1] & 0x7F, len(p)) for p in audio}))
         assert set(kept) <= {p[12:] for p in audio}, label  # the kept codec passes as it is
         assert any(e == 5 and end for e, end, _, _ in events_at(at_a, 101)), label
-        assert len(at_b) >= PACKETS - 2 and all(p[1] & 0x7F == 0 for p in at_b), label
+        assert len(at_b) >= sent - 2 and all(p[1] & 0x7F == 0 for p in at_b), label
         media_flags = {tag: {f for m in v["medias"] for f in m["flags"]} for tag, v in q["tags"].items()}
         assert "transcoding" in media_flags["b"] and "transcoding" not in media_flags["a"], (label, media_flags)
-        snr[label] = snr_db(signal()[:(PACKETS - 25) * 160], pcm_of(audio[:PACKETS - 25], 8))
+        snr[label] = snr_db(signal()[:len(left_out) * 160], pcm_of(audio[:len(left_out)], 8))
+    return snr
+
+
+def test_single_codec_transcodes_what_the_answerer_sends_in_a_left_out_codec(daemons):
+    """As 10.5: the answerer's PCMU, which single-codec took out of the answer, reaches the
+    offerer as PCMA."""
+    x = signal()
+    pcmu = [(0, audioop.lin2ulaw(x[i * 160:(i + 1) * 160].tobytes(), 2)) for i in range(PACKETS - 25)]
+    snr = check_single_codec_call(daemons, "single-pcmu", pcmu)
     print("PCMU left out -> PCMA: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)" % (snr["ours"] + snr["oracle"]))
     assert snr["ours"][0] >= 30, snr
+    assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
+
+
+def test_single_codec_transcodes_a_second_left_out_codec_at_another_rate(daemons):
+    """The answerer's G.722 (16 kHz audio), also left out, goes through a decoder of its own
+    and a resampler into the same PCMA encoder. The G.722 is the signal as our daemon
+    encodes it for a G.722 answerer."""
+    ours, _ = daemons
+    _, _, g722, _, _ = round_trip(ours, "single-g722-source-%d" % time.monotonic_ns())
+    g722 = [(9, p[12:]) for p in g722[:PACKETS - 25]]
+    snr = check_single_codec_call(daemons, "single-g722", g722)
+    print("G.722 left out -> PCMA: ours %.1f dB (delay %d), oracle %.1f dB (delay %d)" % (snr["ours"] + snr["oracle"]))
+    assert snr["ours"][0] >= 12, snr  # 16 dB measured, the oracle's alike
     assert snr["ours"][0] >= snr["oracle"][0] - 1.0, snr
