@@ -58,7 +58,14 @@ uint64_t Transcoder::filled() const {
 }
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
-    if (!packet.is_rtp || (chain_.forwards_other_types && !takes(packet.header.payload_type))) {
+    if (!packet.is_rtp) {
+        forwarder_.consume(packet, egress);
+        return;
+    }
+    if (chain_.forwards_other_types && !takes(packet.header.payload_type)) {
+        // It goes on with the sender's sequence number and timestamp: ours start from the
+        // sender's again, so that the two never overlap.
+        started_ = false;
         forwarder_.consume(packet, egress);
         return;
     }
