@@ -144,6 +144,11 @@ std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& fr
 
 namespace {
 
+// "PCMU/8000 -> G722/8000", as the statistics name chains.
+std::string chain_name(const SdpCodec& from, const SdpCodec& to) {
+    return from.encoding() + " -> " + to.encoding();
+}
+
 void log_refused(const SdpCodec& from, const SdpCodec& to, codec::Status status) {
     RTPE_LOG(codec, log::kWarning, "Cannot transcode %s/%d to %s/%d: %s", from.name.c_str(), from.clock_rate,
              to.name.c_str(), to.clock_rate, codec::to_string(status));
@@ -195,7 +200,7 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     }
     chain.input_type = *from_type;
     chain.output_type = *to_type;
-    chain.name = from.encoding() + " -> " + to.encoding();  // as the statistics name chains
+    chain.name = chain_name(from, to);
     return chain;
 }
 
@@ -216,6 +221,7 @@ std::optional<media::Transcoder::Chain> left_out_chain(const std::vector<SdpCode
         }
         media::Transcoder::Chain::MoreInput input;
         input.type = *from.type_number();
+        input.name = chain_name(from, *to);
         if (make_more_input(from, *to, chain->decoder->output_format(), input))
             chain->more_inputs.push_back(std::move(input));
     }

@@ -32,6 +32,8 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
+    figures_ = std::make_unique<Figures[]>(inputs());
+    counting_ = &figures_[0];
     if (chain_.noise) {  // two CN frames and a packet of 8 kHz noise; the longest CN payload kept
         noise_pcm_.reserve(4096);
         chain_.noise_params.reserve(64);
@@ -41,14 +43,17 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
 uint64_t Transcoder::decode_errors() const {
     return peek(decode_errors_);
 }
-uint64_t Transcoder::packets() const {
-    return peek(packets_);
+const std::string& Transcoder::name(std::size_t input) const {
+    return input == 0 ? chain_.name : chain_.more_inputs[input - 1].name;
 }
-uint64_t Transcoder::bytes() const {
-    return peek(bytes_);
+uint64_t Transcoder::packets(std::size_t input) const {
+    return peek(figures_[input].packets);
 }
-uint64_t Transcoder::samples() const {
-    return peek(samples_);
+uint64_t Transcoder::bytes(std::size_t input) const {
+    return peek(figures_[input].bytes);
+}
+uint64_t Transcoder::samples(std::size_t input) const {
+    return peek(figures_[input].samples);
 }
 uint64_t Transcoder::dropped() const {
     return peek(dropped_);
@@ -188,6 +193,7 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         fill(chain_.playout.packet_ms, egress);
         return;
     }
+    std::size_t input = 0;
     if (packet.header.payload_type == chain_.input_type) {
         if (!decode(packet, *chain_.decoder, nullptr))
             return;
@@ -195,11 +201,13 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         const auto more = std::ranges::find(chain_.more_inputs, packet.header.payload_type, &Chain::MoreInput::type);
         if (more == chain_.more_inputs.end() || !decode(packet, *more->decoder, more->resampler.get()))
             return;
+        input = 1 + static_cast<std::size_t>(more - chain_.more_inputs.begin());
     }
+    counting_ = &figures_[input];
     if (filter.silence_media)  // any codec can be silenced here: the chain has its PCM
         std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
-    bump(packets_);
-    bump(bytes_, uint64_t{packet.header.payload_length});
+    bump(counting_->packets);
+    bump(counting_->bytes, uint64_t{packet.header.payload_length});
     start_output(packet);
     if (event_audio_ || suppressed()) {  // the sender's event stands for its audio
         skip_decoded();
@@ -277,7 +285,7 @@ void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egre
     }
     input_ = &packet;
     egress_ = &egress;
-    bump(samples_, uint64_t{pcm.size()});
+    bump(counting_->samples, uint64_t{pcm.size()});
     chain_.encoder->encode(pcm, *this);
     input_ = nullptr;
     egress_ = nullptr;

@@ -59,6 +59,7 @@ public:
             uint8_t type = 0;
             std::unique_ptr<codec::Decoder> decoder;
             std::unique_ptr<codec::Resampler> resampler;  // null when the formats match
+            std::string name;  // as Chain::name
         };
         std::vector<MoreInput> more_inputs;
         // RTP of a payload type the chain neither decodes nor maps goes on unchanged through
@@ -123,12 +124,15 @@ public:
 
     // Payloads the decoder refused (worker-written, any thread reads).
     uint64_t decode_errors() const;
-    const std::string& name() const { return chain_.name; }
-    // What went through it (worker-written, any thread reads): RTP packets and payload
-    // bytes decoded, PCM samples handed to the encoder.
-    uint64_t packets() const;
-    uint64_t bytes() const;
-    uint64_t samples() const;
+    // The chains it stands for in the statistics, one per input codec: 0 is the main input,
+    // 1.. the more_inputs.
+    std::size_t inputs() const { return 1 + chain_.more_inputs.size(); }
+    const std::string& name(std::size_t input = 0) const;
+    // What went through an input's chain (worker-written, any thread reads): RTP packets
+    // and payload bytes decoded, PCM samples handed to the encoder.
+    uint64_t packets(std::size_t input = 0) const;
+    uint64_t bytes(std::size_t input = 0) const;
+    uint64_t samples(std::size_t input = 0) const;
     // Input packets the playout buffer refused as late, duplicate or too big, and packet
     // times of comfort noise or silence it filled gaps with (worker-written).
     uint64_t dropped() const;
@@ -234,7 +238,11 @@ private:
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;
     std::atomic<uint64_t> decode_errors_{0};
-    std::atomic<uint64_t> packets_{0}, bytes_{0}, samples_{0};
+    struct Figures {
+        std::atomic<uint64_t> packets{0}, bytes{0}, samples{0};
+    };
+    std::unique_ptr<Figures[]> figures_;  // one per input
+    Figures* counting_ = nullptr;         // the input whose audio is being encoded
     std::atomic<uint64_t> dropped_{0}, filled_{0};
     bool reported_decode_error_ = false;
     // Clocked stage (null without one): the stream packets came from and the last packet

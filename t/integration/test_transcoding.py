@@ -383,9 +383,15 @@ def single_codec_call(daemon, call_id, packets):
     """single-codec: a offers PCMU, PCMA, G.722 and telephone-event; b answers PCMA, PCMU,
     G.722 and telephone-event, so a is answered with PCMA and telephone-event only. b then
     sends packets ((payload type, payload) per 20 ms of the signal: PCMA kept, others left
-    out) and an event, while a sends the signal in PCMU. What a got, what b got, the query."""
+    out) and an event, while a sends the signal in PCMU. What a got, what b got, the query
+    and the chains the call added to the statistics."""
+    def running_chains():
+        listed = decoded(daemon.ng.request({"command": "statistics"}))["statistics"]["transcoders"]
+        return {c["chain"]: c["num"] for c in listed}
+
     a, b = PortPair(), PortPair()
     try:
+        before = running_chains()
         rtpmaps = ["0 PCMU/8000", "8 PCMA/8000", "9 G722/8000", "101 telephone-event/8000"]
         r = decoded(daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "a",
                                        "sdp": dtmf_sdp("a", a.port(), [0, 8, 9, 101], rtpmaps)}))
@@ -413,8 +419,9 @@ def single_codec_call(daemon, call_id, packets):
         at_a += drain(a.rtp)
         at_b += drain(b.rtp)
         q = decoded(daemon.ng.request({"command": "query", "call-id": call_id}))
+        during = running_chains()
         daemon.ng.request({"command": "delete", "call-id": call_id})
-        return answer, at_a, at_b, q
+        return answer, at_a, at_b, q, sorted(c for c, n in during.items() if n > before.get(c, 0))
     finally:
         a.close()
         b.close()
@@ -424,12 +431,13 @@ def check_single_codec_call(daemons, name, packets):
     """single_codec_call() through both daemons: what the answerer sent in codecs left out
     reaches the offerer as PCMA, the audio intact; its PCMA and its events pass unchanged,
     the offerer's PCMU reaches it unchanged, and its media is flagged as transcoding. The
-    SNR of the leading left-out stretch as each daemon delivered it."""
-    snr = {}
+    SNR of the leading left-out stretch as each daemon delivered it. The statistics list a
+    chain for each codec left out, as the oracle's."""
+    snr, chains = {}, {}
     kept = {payload for pt, payload in packets if pt == 8}
     lead = next(i for i, (pt, _) in enumerate(packets) if pt == 8)
     for label, daemon in zip(("ours", "oracle"), daemons):
-        answer, at_a, at_b, q = single_codec_call(daemon, "%s-%s-%d" % (name, label, time.monotonic_ns()), packets)
+        answer, at_a, at_b, q, chains[label] = single_codec_call(daemon, "%s-%s-%d" % (name, label, time.monotonic_ns()), packets)
         assert re.search(r"m=audio \d+ RTP/AVP 8 101\r\n", answer), (label, answer)
         audio = [p for p in at_a if p[1] & 0x7F != 101]
         # Debian's chain may lose packets on a loaded machine: counted for ours only
@@ -445,6 +453,7 @@ def check_single_codec_call(daemons, name, packets):
         media_flags = {tag: {f for m in v["medias"] for f in m["flags"]} for tag, v in q["tags"].items()}
         assert "transcoding" in media_flags["b"] and "transcoding" not in media_flags["a"], (label, media_flags)
         snr[label] = snr_db(signal()[:lead * 160], pcm_of(audio[:lead], 8))
+    assert chains["ours"] == chains["oracle"] == ["G722/8000 -> PCMA/8000", "PCMU/8000 -> PCMA/8000"], chains
     return snr
 
 

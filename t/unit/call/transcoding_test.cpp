@@ -119,6 +119,7 @@ TEST(CodecFlags, LeftOutCodecsDecodeIntoTheKeptOnesEncoder) {
     EXPECT_FALSE(chain->events);
     ASSERT_EQ(chain->more_inputs.size(), 1u);  // G.722; the unknown codec has no decoder
     EXPECT_EQ(chain->more_inputs[0].type, 9);
+    EXPECT_EQ(chain->more_inputs[0].name, "G722/8000 -> PCMA/8000");  // as the statistics list it
     ASSERT_TRUE(chain->more_inputs[0].resampler);  // 16 kHz into PCMU's 8 kHz
     EXPECT_EQ(chain->more_inputs[0].resampler->output_format(), chain->decoder->output_format());
 }
