@@ -64,14 +64,15 @@ stats::Chains chains_of(const Call& call, bool running) {
     stats::Chains out;
     for (const auto& p : call.participants())
         for (const auto& m : p->medias)
-            for (const auto& t : m->transcoders) {
-                stats::ChainFigures& f = out[t->name()];
-                f.packets += t->packets();
-                f.bytes += t->bytes();
-                f.samples += t->samples();
-                if (running && m->transcoding && t == m->transcoders.back())
-                    ++f.transcoders;
-            }
+            for (const auto& t : m->transcoders)
+                for (std::size_t input = 0; input < t->inputs(); ++input) {
+                    stats::ChainFigures& f = out[t->name(input)];
+                    f.packets += t->packets(input);
+                    f.bytes += t->bytes(input);
+                    f.samples += t->samples(input);
+                    if (running && m->transcoding && t == m->transcoders.back())
+                        ++f.transcoders;
+                }
     return out;
 }
 

@@ -725,7 +725,7 @@ void CallService::sync_srtp(MediaChanges& changes, MediaSide& side) {
 
 void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
                                      const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
-                                     MediaTarget& t) {
+                                     const std::vector<SdpCodec>& left_out, MediaTarget& t) {
     if (!answerer.rtp || !offerer.rtp || !offerer.offered)
         return;
     const OfferedCodecs& options = offerer.offer_codecs;
@@ -743,7 +743,17 @@ void CallService::settle_transcoding(MediaChanges& changes, MediaSide& answerer,
         if (!to_answerer || !to_offerer)
             tc.reset();
     }
-    if (!tc && !answerer.transcoding && !offerer.transcoding)
+    // The kept codec and what else the offerer gets pass as they are; what the answerer
+    // still sends in the codecs single-codec left out is transcoded into the kept one, at
+    // the answer's packet time (as 10.5 does).
+    if (!tc) {
+        to_answerer.reset();
+        to_offerer = left_out_chain(left_out, answered, answerer_ptime);
+        if (to_offerer)
+            RTPE_LOG(transcoding, log::kInfo, "Transcoding what the answerer sends in the codecs single-codec "
+                     "left out: %s", to_offerer->name.c_str());
+    }
+    if (!tc && !to_offerer && !answerer.transcoding && !offerer.transcoding)
         return;
     if (tc) {
         if (!tc->same_codec)
@@ -1235,10 +1245,13 @@ std::vector<MediaTarget> CallService::apply(Call& call, Participant& sender, Par
             t.offered = mp.answer_to;
             out.offer_codecs.inject_dtmf = out.offer_codecs.inject_dtmf || request.inject_dtmf;
             out.offer_codecs.delay_buffer = request.delay_buffer.value_or(out.offer_codecs.delay_buffer);
-            if (request.single_codec)
+            std::vector<SdpCodec> left_out;
+            if (request.single_codec) {
+                left_out = left_out_by_single_codec(codecs);
                 codecs = single_codec(std::move(codecs));
+            }
             if (!settle_t38(changes, m, out, session.media()[i], t)) {
-                settle_transcoding(changes, m, out, session.media()[i], codecs, t);
+                settle_transcoding(changes, m, out, session.media()[i], codecs, left_out, t);
                 // Untranscoded, the offerer gets the answer's codecs it offered; after codec
                 // options, those it kept or we added (a codec the options stripped is gone).
                 const OfferedCodecs& options = out.offer_codecs;

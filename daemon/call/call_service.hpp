@@ -303,9 +303,12 @@ private:
     // the chain installed, null when none.
     media::Transcoder* install_chain(MediaChanges& changes, MediaSide& side,
                                      std::optional<media::Transcoder::Chain> chain);
+    // Answers: the codec chains each way, when the offer's options or the codecs call for
+    // them; answered: the answer's codecs its flags leave the offerer, left_out those
+    // single-codec took out (transcoded into the one kept when there is no other chain).
     void settle_transcoding(MediaChanges& changes, MediaSide& answerer, MediaSide& offerer,
                             const sdp::MediaSection& answer, const std::vector<SdpCodec>& answered,
-                            MediaTarget& t);
+                            const std::vector<SdpCodec>& left_out, MediaTarget& t);
     // The call's kernel targets as its streams are now (offload_ set), and the worker tasks
     // that needs.
     void sync_kernel(MediaChanges& changes, const Call& call);

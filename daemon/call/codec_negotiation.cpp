@@ -109,14 +109,26 @@ void apply_set(std::vector<SdpCodec>& codecs, const std::vector<std::string>& sp
 
 }  // namespace
 
-std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs) {
+namespace {
+
+// The codecs single-codec keeps (left_out false) or leaves out (left_out true).
+std::vector<SdpCodec> single_codec_part(std::vector<SdpCodec> codecs, bool left_out) {
     bool have_one = false;
     std::erase_if(codecs, [&](const SdpCodec& c) {
-        if (c.supplemental())
-            return false;
-        return std::exchange(have_one, true);
+        const bool after_first = !c.supplemental() && std::exchange(have_one, true);
+        return after_first != left_out;
     });
     return codecs;
+}
+
+}  // namespace
+
+std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs) {
+    return single_codec_part(std::move(codecs), false);
+}
+
+std::vector<SdpCodec> left_out_by_single_codec(std::vector<SdpCodec> codecs) {
+    return single_codec_part(std::move(codecs), true);
 }
 
 std::vector<SdpCodec> in_earlier_order(std::vector<SdpCodec> codecs, const std::vector<std::string>& earlier) {

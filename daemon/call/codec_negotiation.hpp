@@ -64,6 +64,9 @@ bool codec_matches(const SdpCodec& codec, std::string_view spec);
 // single-codec (answers): the first codec that is not telephone-event or CN, and every one
 // that is, in their order.
 std::vector<SdpCodec> single_codec(std::vector<SdpCodec> codecs);
+// What single_codec() leaves out: every codec after the first that is not telephone-event
+// or CN.
+std::vector<SdpCodec> left_out_by_single_codec(std::vector<SdpCodec> codecs);
 
 // reuse-codecs: codecs whose payload type an earlier SDP of the participant's had come
 // first, in that SDP's order; the others follow in their own order.

@@ -142,6 +142,37 @@ std::optional<media::Transcoder::Chain::Events> event_mapping(const SdpCodec& fr
     return e;
 }
 
+namespace {
+
+// "PCMU/8000 -> G722/8000", as the statistics name chains.
+std::string chain_name(const SdpCodec& from, const SdpCodec& to) {
+    return from.encoding() + " -> " + to.encoding();
+}
+
+void log_refused(const SdpCodec& from, const SdpCodec& to, codec::Status status) {
+    RTPE_LOG(codec, log::kWarning, "Cannot transcode %s/%d to %s/%d: %s", from.name.c_str(), from.clock_rate,
+             to.name.c_str(), to.clock_rate, codec::to_string(status));
+}
+
+// A decoder of `from` for a chain whose audio is in `format` (decoding at its rate where the
+// codec can run at several), and a resampler to it when its PCM still differs; false
+// (logged, naming the codec `to` it is for) when the codec library refuses.
+bool make_more_input(const SdpCodec& from, const SdpCodec& to, codec::AudioFormat format,
+                     media::Transcoder::Chain::MoreInput& input) {
+    codec::Status status = codec::Status::ok;
+    codec::CodecParams decoding = codec_params(from);
+    decoding.audio_rate = format.rate;
+    input.decoder = codec::make_decoder(decoding, status);
+    if (input.decoder && input.decoder->output_format() != format)
+        input.resampler = codec::Resampler::create(input.decoder->output_format(), format, status);
+    if (input.decoder && status == codec::Status::ok)
+        return true;
+    log_refused(from, to, status);
+    return false;
+}
+
+}  // namespace
+
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime) {
     const auto from_type = from.type_number(), to_type = to.type_number();
     if (!from_type || !to_type)
@@ -164,13 +195,36 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
         chain.resampler =
             codec::Resampler::create(chain.decoder->output_format(), chain.encoder->input_format(), status);
     if (!chain.decoder || !chain.encoder || (status != codec::Status::ok)) {
-        RTPE_LOG(codec, log::kWarning, "Cannot transcode %s/%d to %s/%d: %s", from.name.c_str(), from.clock_rate,
-                 to.name.c_str(), to.clock_rate, codec::to_string(status));
+        log_refused(from, to, status);
         return std::nullopt;
     }
     chain.input_type = *from_type;
     chain.output_type = *to_type;
-    chain.name = from.encoding() + " -> " + to.encoding();  // as the statistics name chains
+    chain.name = chain_name(from, to);
+    return chain;
+}
+
+std::optional<media::Transcoder::Chain> left_out_chain(const std::vector<SdpCodec>& left_out,
+                                                       const std::vector<SdpCodec>& kept, int ptime) {
+    const SdpCodec* to = first_real(kept);
+    if (!to || !transcodable(*to))
+        return std::nullopt;
+    std::optional<media::Transcoder::Chain> chain;
+    for (const auto& from : left_out) {
+        if (!transcodable(from) || !from.type_number())
+            continue;
+        if (!chain) {
+            chain = make_chain(from, *to, ptime);
+            if (chain)
+                chain->forwards_other_types = true;
+            continue;
+        }
+        media::Transcoder::Chain::MoreInput input;
+        input.type = *from.type_number();
+        input.name = chain_name(from, *to);
+        if (make_more_input(from, *to, chain->decoder->output_format(), input))
+            chain->more_inputs.push_back(std::move(input));
+    }
     return chain;
 }
 

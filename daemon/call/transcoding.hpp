@@ -93,4 +93,11 @@ codec::CodecParams codec_params(const SdpCodec& c);
 // ptime: the encoder's packet time in ms (0: the codec's default).
 std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const SdpCodec& to, int ptime = 0);
 
+// single-codec: the chain of what the answerer sends in the codecs left out (left_out, those
+// this build decodes) as the one kept (the first of kept that is not telephone-event or CN),
+// as 10.5 transcodes them; all else it sends passes unchanged. ptime: as make_chain's.
+// nullopt when none is left out or the kept codec cannot be encoded.
+std::optional<media::Transcoder::Chain> left_out_chain(const std::vector<SdpCodec>& left_out,
+                                                       const std::vector<SdpCodec>& kept, int ptime);
+
 }  // namespace rtpe::call

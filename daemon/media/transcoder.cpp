@@ -51,6 +51,8 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
+    figures_ = std::make_unique<Figures[]>(inputs());
+    counting_ = &figures_[0];
     if (chain_.noise) {
         // Half a second at the decoder's format (the longest packet time filled, 200 ms,
         // and what one CN frame more leaves); a CN frame before resampling; the longest
@@ -65,14 +67,17 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
 uint64_t Transcoder::decode_errors() const {
     return peek(decode_errors_);
 }
-uint64_t Transcoder::packets() const {
-    return peek(packets_);
+const std::string& Transcoder::name(std::size_t input) const {
+    return input == 0 ? chain_.name : chain_.more_inputs[input - 1].name;
 }
-uint64_t Transcoder::bytes() const {
-    return peek(bytes_);
+uint64_t Transcoder::packets(std::size_t input) const {
+    return peek(figures_[input].packets);
 }
-uint64_t Transcoder::samples() const {
-    return peek(samples_);
+uint64_t Transcoder::bytes(std::size_t input) const {
+    return peek(figures_[input].bytes);
+}
+uint64_t Transcoder::samples(std::size_t input) const {
+    return peek(figures_[input].samples);
 }
 Transcoder::PlayoutFigures& Transcoder::PlayoutFigures::operator+=(const PlayoutFigures& o) {
     for (const auto& published : kPublishedPlayout)
@@ -95,6 +100,13 @@ void Transcoder::publish_playout() {
 
 void Transcoder::consume(const Packet& packet, Egress& egress) {
     if (!packet.is_rtp) {
+        forwarder_.consume(packet, egress);
+        return;
+    }
+    if (chain_.forwards_other_types && !takes(packet.header.payload_type)) {
+        // It goes on with the sender's sequence number and timestamp: ours start from the
+        // sender's again, so that the two never overlap.
+        started_ = false;
         forwarder_.consume(packet, egress);
         return;
     }
@@ -227,25 +239,21 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         fill(chain_.playout.packet_ms, egress);
         return;
     }
-    if (packet.header.payload_type != chain_.input_type)
-        return;
-    decoded_.clear();
-    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
-    if (const codec::Status status = chain_.decoder->decode(payload, decoded_); status != codec::Status::ok) {
-        bump(decode_errors_);
-        bump(packet.ingress->counters().user_errors);
-        if (!reported_decode_error_) {  // once per chain: a broken sender would flood the log
-            reported_decode_error_ = true;
-            RTPE_LOG(transcoding, log::kWarning, "Dropping %s payloads the decoder refuses (%s) on %s",
-                     std::string(chain_.decoder->codec().name).c_str(), codec::to_string(status),
-                     packet.ingress->local_address().to_string().c_str());
-        }
-        return;
+    std::size_t input = 0;
+    if (packet.header.payload_type == chain_.input_type) {
+        if (!decode(packet, *chain_.decoder, nullptr))
+            return;
+    } else {
+        const auto more = std::ranges::find(chain_.more_inputs, packet.header.payload_type, &Chain::MoreInput::type);
+        if (more == chain_.more_inputs.end() || !decode(packet, *more->decoder, more->resampler.get()))
+            return;
+        input = 1 + static_cast<std::size_t>(more - chain_.more_inputs.begin());
     }
+    counting_ = &figures_[input];
     if (filter.silence_media)  // any codec can be silenced here: the chain has its PCM
         std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
-    bump(packets_);
-    bump(bytes_, uint64_t{packet.header.payload_length});
+    bump(counting_->packets);
+    bump(counting_->bytes, uint64_t{packet.header.payload_length});
     start_output(packet);
     if (event_audio_ || suppressed()) {  // the sender's event stands for its audio
         skip_decoded();
@@ -259,6 +267,34 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         return;
     marker_ = marker_ || packet.header.marker;
     encode(decoded_, packet, egress);
+}
+
+bool Transcoder::takes(uint8_t payload_type) const {
+    const Chain::Events* events = sender_events();
+    return payload_type == chain_.input_type || (events && payload_type == events->input_type) ||
+           (chain_.noise && payload_type == chain_.cn_input_type) ||
+           std::ranges::find(chain_.more_inputs, payload_type, &Chain::MoreInput::type) != chain_.more_inputs.end();
+}
+
+bool Transcoder::decode(const Packet& packet, codec::Decoder& decoder, codec::Resampler* resampler) {
+    decoded_.clear();
+    std::vector<int16_t>& pcm = resampler ? more_input_pcm_ : decoded_;
+    pcm.clear();
+    const std::span<const uint8_t> payload(packet.data + packet.header.payload_offset, packet.header.payload_length);
+    codec::Status status = decoder.decode(payload, pcm);
+    if (status == codec::Status::ok && resampler)
+        status = resampler->convert(pcm, decoded_);
+    if (status == codec::Status::ok)
+        return true;
+    bump(decode_errors_);
+    bump(packet.ingress->counters().user_errors);
+    if (!reported_decode_error_) {  // once per chain: a broken sender would flood the log
+        reported_decode_error_ = true;
+        RTPE_LOG(transcoding, log::kWarning, "Dropping %s payloads the decoder refuses (%s) on %s",
+                 std::string(decoder.codec().name).c_str(), codec::to_string(status),
+                 packet.ingress->local_address().to_string().c_str());
+    }
+    return false;
 }
 
 void Transcoder::start_output(const Packet& packet) {
@@ -295,7 +331,7 @@ void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egre
     }
     input_ = &packet;
     egress_ = &egress;
-    bump(samples_, uint64_t{pcm.size()});
+    bump(counting_->samples, uint64_t{pcm.size()});
     chain_.encoder->encode(pcm, *this);
     input_ = nullptr;
     egress_ = nullptr;

@@ -6,7 +6,8 @@
 // payload the encoder completes goes to the forwarder's target as a packet of the output
 // type with our own sequence numbers and timestamps and the sender's SSRC. Everything
 // else (RTCP on the RTP port, STUN, DTLS) goes on through the forwarder; RTP of another
-// payload type is dropped, but telephone-event where both sides have it (Chain::events).
+// payload type is dropped (or forwarded: Chain::forwards_other_types), but telephone-event
+// where both sides have it (Chain::events).
 // While the sender's event passes, its audio is held back (as upstream does; not with
 // --dtmf-no-suppress). block DTMF's in-chain modes (media/dtmf_security.hpp) replace the
 // sender's events and the digits heard in its audio.
@@ -52,6 +53,20 @@ public:
         std::unique_ptr<codec::Encoder> encoder;
         uint8_t input_type = 0;   // the payload type decoded
         uint8_t output_type = 0;  // the payload type sent
+        // More payload types decoded into the one encoder, each by a decoder of its own
+        // whose PCM is resampled to the main decoder's format when they differ (single-
+        // codec: the answer's codecs its offerer is not answered with).
+        struct MoreInput {
+            uint8_t type = 0;
+            std::unique_ptr<codec::Decoder> decoder;
+            std::unique_ptr<codec::Resampler> resampler;  // null when the formats match
+            std::string name;  // as Chain::name
+        };
+        std::vector<MoreInput> more_inputs;
+        // RTP of a payload type the chain neither decodes nor maps goes on unchanged through
+        // the forwarder instead of being dropped (single-codec: the codec kept, its
+        // telephone-event and CN pass as they would without the chain).
+        bool forwards_other_types = false;
         // RFC 4733 telephone-event, when both sides have it: passed on with the other
         // side's payload type, on our sequence and timestamps, its duration in the other
         // side's clock.
@@ -114,12 +129,15 @@ public:
 
     // Payloads the decoder refused (worker-written, any thread reads).
     uint64_t decode_errors() const;
-    const std::string& name() const { return chain_.name; }
-    // What went through it (worker-written, any thread reads): RTP packets and payload
-    // bytes decoded, PCM samples handed to the encoder.
-    uint64_t packets() const;
-    uint64_t bytes() const;
-    uint64_t samples() const;
+    // The chains it stands for in the statistics, one per input codec: 0 is the main input,
+    // 1.. the more_inputs.
+    std::size_t inputs() const { return 1 + chain_.more_inputs.size(); }
+    const std::string& name(std::size_t input = 0) const;
+    // What went through an input's chain (worker-written, any thread reads): RTP packets
+    // and payload bytes decoded, PCM samples handed to the encoder.
+    uint64_t packets(std::size_t input = 0) const;
+    uint64_t bytes(std::size_t input = 0) const;
+    uint64_t samples(std::size_t input = 0) const;
     // What the clocked stage did so far, as PlayoutBuffer::Counts has it: packets that came
     // after their turn or twice, packets that never came, packet times filled, held
     // packets given up, and --dtx-shift moving the clock forward or back.
@@ -135,6 +153,11 @@ public:
 private:
     // The transcoding of one input packet (as it came, or handed back by the buffer).
     void process(const Packet& packet, Egress& egress);
+    // Whether RTP of this payload type is the chain's: decoded, or the sender's events or CN.
+    bool takes(uint8_t payload_type) const;
+    // The packet's payload into decoded_, in the main decoder's format, by the decoder of its
+    // payload type; false (counted and logged) when that decoder refuses it.
+    bool decode(const Packet& packet, codec::Decoder& decoder, codec::Resampler* resampler);
     // Clocked stage: the packet into the buffer, then whatever is due.
     void hold(const Packet& packet, Egress& egress);
     void play_due(int64_t now_ms, Egress& egress);
@@ -193,6 +216,7 @@ private:
     Chain chain_;
     Forwarder& forwarder_;
     std::vector<int16_t> decoded_, resampled_;
+    std::vector<int16_t> more_input_pcm_;  // a MoreInput's PCM before its resampler
     // Output RTP: ours, continuous across what the encoder gathers.
     bool started_ = false;
     uint16_t sequence_ = 0;
@@ -230,7 +254,11 @@ private:
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;
     std::atomic<uint64_t> decode_errors_{0};
-    std::atomic<uint64_t> packets_{0}, bytes_{0}, samples_{0};
+    struct Figures {
+        std::atomic<uint64_t> packets{0}, bytes{0}, samples{0};
+    };
+    std::unique_ptr<Figures[]> figures_;  // one per input
+    Figures* counting_ = nullptr;         // the input whose audio is being encoded
     // PlayoutFigures, a member each (kPublishedPlayout says which).
     std::array<std::atomic<uint64_t>, 7> published_playout_{};
     bool reported_decode_error_ = false;

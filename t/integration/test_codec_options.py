@@ -321,9 +321,7 @@ FLAG_CASES = {
 
 @pytest.mark.parametrize("name", list(FLAG_CASES))
 def test_codec_flags_match_oracle(daemons, name):
-    """The SDP each step returns, as the oracle's. Known difference: with single-codec the
-    oracle transcodes what the answerer sends in a codec the offerer no longer gets (query
-    flag "transcoding"); we pass it on as it is (the offerer offered it)."""
+    """The SDP each step returns, as the oracle's."""
     ours, oracle = daemons
     call_id = "flags-%s" % re.sub(r"\W", "", name)
     assert sdps_of(ours, call_id, FLAG_CASES[name]) == sdps_of(oracle, call_id, FLAG_CASES[name])

@@ -152,6 +152,37 @@ TEST(CodecFlags, SingleCodecKeepsTheFirstRealOneAndTheSupplementalOnes) {
     EXPECT_TRUE(single_codec({}).empty());
 }
 
+TEST(CodecFlags, SingleCodecLeavesOutTheRealOnesAfterTheFirst) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 101 8 0 13 9\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_EQ(payload_types(left_out_by_single_codec(answer)), (std::vector<std::string>{"0", "9"}));
+    EXPECT_TRUE(left_out_by_single_codec(codecs("m=audio 5000 RTP/AVP 8 13\r\n")).empty());
+}
+
+TEST(CodecFlags, LeftOutCodecsDecodeIntoTheKeptOnesEncoder) {
+    const auto answer = codecs("m=audio 5000 RTP/AVP 8 0 9 96 101\r\na=rtpmap:96 NOSUCHCODEC/8000\r\n"
+                               "a=rtpmap:101 telephone-event/8000\r\n");
+    auto chain = left_out_chain(left_out_by_single_codec(answer), single_codec(answer), 0);
+    ASSERT_TRUE(chain);
+    EXPECT_EQ(chain->input_type, 0);
+    EXPECT_EQ(chain->output_type, 8);
+    EXPECT_TRUE(chain->forwards_other_types);  // PCMA, its events and unknown types pass
+    EXPECT_FALSE(chain->events);
+    ASSERT_EQ(chain->more_inputs.size(), 1u);  // G.722; the unknown codec has no decoder
+    EXPECT_EQ(chain->more_inputs[0].type, 9);
+    EXPECT_EQ(chain->more_inputs[0].name, "G722/8000 -> PCMA/8000");  // as the statistics list it
+    ASSERT_TRUE(chain->more_inputs[0].resampler);  // 16 kHz into PCMU's 8 kHz
+    EXPECT_EQ(chain->more_inputs[0].resampler->output_format(), chain->decoder->output_format());
+}
+
+TEST(CodecFlags, NoLeftOutChainWithoutACodecToDecodeOrToEncode) {
+    const auto only_one = codecs("m=audio 5000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n");
+    EXPECT_FALSE(left_out_chain(left_out_by_single_codec(only_one), single_codec(only_one), 0));
+    const auto unknown_left_out = codecs("m=audio 5000 RTP/AVP 8 96\r\na=rtpmap:96 NOSUCHCODEC/8000\r\n");
+    EXPECT_FALSE(left_out_chain(left_out_by_single_codec(unknown_left_out), single_codec(unknown_left_out), 0));
+    const auto unknown_kept = codecs("m=audio 5000 RTP/AVP 96 8\r\na=rtpmap:96 NOSUCHCODEC/8000\r\n");
+    EXPECT_FALSE(left_out_chain(left_out_by_single_codec(unknown_kept), single_codec(unknown_kept), 0));
+}
+
 TEST(CodecFlags, EarlierOrderFirstNewOnesAfter) {
     const auto reoffer = codecs("m=audio 4000 RTP/AVP 18 9 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n");
     EXPECT_EQ(payload_types(in_earlier_order(reoffer, {"8", "0", "101"})),
