@@ -30,12 +30,12 @@ bool& flag_of(MediaBlocks& blocks, CallService::MediaBlock what) {
     return blocks.silence;
 }
 
-// Sets what a block or unblock command asks of blocks. block DTMF takes its mode and
-// triggers along; its mode off without triggers ends the block, as documented (10.5 drops
-// DTMF then).
+// Sets what a block or unblock command asks of blocks. block DTMF takes its mode, triggers
+// and delay along; its mode off without triggers or delay ends the block, as documented
+// (10.5 drops DTMF then).
 void set_block(MediaBlocks& blocks, CallService::MediaBlock what, bool on, const media::DtmfSecurity& security) {
     if (what == CallService::MediaBlock::dtmf && on) {
-        blocks.dtmf = security.mode != media::DtmfMode::off || security.triggers.any();
+        blocks.dtmf = security.mode != media::DtmfMode::off || security.in_chain();
         blocks.dtmf_security = security;
         return;
     }

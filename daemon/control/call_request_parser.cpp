@@ -183,6 +183,8 @@ void parse_dtmf_security(const bencode::Value& d, media::DtmfSecurity& s) {
     if (find_spelling(d, {"trigger-end-digits", "trigger end digits", "end-trigger-digits", "end trigger digits"},
                       key))
         t.end_digits = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
+    if (find_spelling(d, {"DTMF-delay", "DTMF delay", "dtmf-delay", "dtmf delay"}, key))
+        s.delay_ms = static_cast<uint32_t>(std::clamp<int64_t>(integer_of(d, key).value_or(0), 0, kMaxCount));
     if (t.any())
         s.mode = media::DtmfMode::off;
     parse_mode(d, "DTMF-security", s.mode);

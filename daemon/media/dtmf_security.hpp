@@ -9,7 +9,7 @@
 // Triggers switch the mode while the call runs: a run of digits (the trigger) switches to
 // one mode, then another run (the end trigger), a number of digits or a time to another.
 // They are followed in the chain too, which sees every digit, sent as events or in the
-// audio.
+// audio. DTMF-delay holds every digit back in the chain too, whatever the mode.
 //
 // DtmfSecurity is a value the control thread computes and posts to the worker whole;
 // DtmfReplacer and DtmfTriggerState decide, digit by digit, on the worker, without
@@ -66,11 +66,15 @@ struct DtmfSecurity {
     std::optional<uint8_t> volume;
     uint8_t digit = 0;  // DTMF's event (digit / code)
     DtmfTriggers triggers;
+    // DTMF-delay: each digit is silenced, then reproduced this long after it began
+    // (media/dtmf_delay.hpp).
+    uint32_t delay_ms = 0;
 
     // Every mode but off and drop replaces DTMF in the codec chain.
     static bool replaces(DtmfMode m) { return m >= DtmfMode::silence; }
-    // What needs the chain: a replacing mode, or triggers (the chain hears every digit).
-    bool in_chain() const { return replaces(mode) || triggers.any(); }
+    // What needs the chain: a replacing mode, triggers (the chain hears every digit), or
+    // a delay (the chain withholds and reproduces every digit).
+    bool in_chain() const { return replaces(mode) || triggers.any() || delay_ms > 0; }
     friend bool operator==(const DtmfSecurity&, const DtmfSecurity&) = default;
 };
 

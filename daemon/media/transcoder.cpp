@@ -49,6 +49,15 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     if (!tone_)
         RTPE_LOG(transcoding, log::kWarning, "No DTMF tones in %s: %s", chain_.name.c_str(), codec::to_string(status));
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
+    injector_ = chain_.injector.get();
+    if (!injector_) {  // DTMF-delay reproduces digits through one, and may be asked for later
+        if (chain_.events)
+            own_injector_ = std::make_unique<DtmfInjector>(
+                DtmfInjector::EventFormat{chain_.events->output_type, chain_.events->output_clock}, nullptr);
+        else if (auto generator = codec::DtmfGenerator::create(status, audio))
+            own_injector_ = std::make_unique<DtmfInjector>(std::nullopt, std::move(generator));
+        injector_ = own_injector_.get();
+    }
     if (chain_.playout.engaged())
         playout_ = std::make_unique<PlayoutBuffer>(chain_.playout);
     figures_ = std::make_unique<Figures[]>(inputs());
@@ -263,7 +272,8 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         detector_->feed(decoded_);  // may begin or end a digit heard in it
     if (replacing_heard_)
         tone_->generate(decoded_);
-    if (chain_.injector && chain_.injector->busy() && inject(packet, *to, egress))
+    release_delayed_digits();
+    if (injector_ && injector_->busy() && inject(packet, *to, egress))
         return;
     marker_ = marker_ || packet.header.marker;
     encode(decoded_, packet, egress);
@@ -340,6 +350,7 @@ void Transcoder::encode(std::span<const int16_t> pcm, const Packet& packet, Egre
 void Transcoder::on_dtmf(const codec::DtmfDetector::Tone& tone) {
     const bool to_injector = chain_.detect_dtmf && chain_.injector;
     if (tone.end) {
+        delayed_.end(static_cast<uint8_t>(tone.event), WorkerTimers::now_ms());
         if (replacing_heard_)
             tone_->stop();
         replacing_heard_ = false;
@@ -378,6 +389,10 @@ void Transcoder::on_heard(const codec::DtmfDetector::Tone& tone) {
     digit.volume = static_cast<uint8_t>(std::clamp(-tone.level_dbm0, 0, 63));
     digit.duration_ms = DtmfInjector::kUntilFinished;
     digit.pause_ms = 0;
+    if (security_.delay_ms) {
+        replacing_heard_ = start_audio(withhold(digit.event, digit.volume));
+        return;
+    }
     if (DtmfSecurity::replaces(security_.mode)) {
         const DtmfReplacement r = replacer_.next(security_, digit.event, digit.volume);
         // Towards telephone-event a digit stays an event (the replacement's); otherwise
@@ -401,6 +416,20 @@ void Transcoder::set_dtmf_security(const DtmfSecurity& security) {
         tone_->stop();
         replacing_heard_ = false;
     }
+}
+
+DtmfReplacement Transcoder::withhold(uint8_t event, uint8_t volume) {
+    // A full ring (digits faster than the delay lets out) keeps the digit silent for good.
+    delayed_.begin(event, volume, WorkerTimers::now_ms());
+    return DtmfReplacement{};
+}
+
+void Transcoder::release_delayed_digits() {
+    if (delayed_.empty() || !injector_)
+        return;
+    const int64_t now = WorkerTimers::now_ms();
+    while (const auto digit = delayed_.next_due(security_, replacer_, now))
+        injector_->queue(*digit);  // a full queue (32 digits) loses it, as play DTMF's would
 }
 
 const Transcoder::Chain::Events* Transcoder::sender_events() const {
@@ -445,11 +474,13 @@ void Transcoder::on_event(const Packet& packet, PacketStream& to, Egress& egress
 
 void Transcoder::secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to,
                               Egress& egress) {
-    if (security_.mode == DtmfMode::drop) {
+    // With a delay every digit is silenced now, whatever the mode (which decides later).
+    const bool delayed = security_.delay_ms > 0;
+    if (security_.mode == DtmfMode::drop && !delayed) {
         event_passing_ = false;  // an event held back holds no audio back
         return;
     }
-    if (!DtmfSecurity::replaces(security_.mode)) {
+    if (!DtmfSecurity::replaces(security_.mode) && !delayed) {
         if (chain_.events)
             pass_event(packet, to, egress, ev.event);
         else
@@ -458,8 +489,10 @@ void Transcoder::secure_event(const Packet& packet, const codec::TelephoneEvent&
     }
     if (replaced_event_timestamp_ != packet.header.timestamp) {  // a new event: one decision for all its packets
         replaced_event_timestamp_ = packet.header.timestamp;
-        event_replacement_ = replacer_.next(security_, ev.event, ev.volume);
+        event_replacement_ = delayed ? withhold(ev.event, ev.volume) : replacer_.next(security_, ev.event, ev.volume);
     }
+    if (delayed && ev.end)
+        delayed_.end(ev.event, WorkerTimers::now_ms(), ev.duration * 1000u / sender_events()->input_clock);
     if (event_replacement_.kind == DtmfReplacement::Kind::digit && chain_.events)
         pass_event(packet, to, egress, event_replacement_.event);
     else
@@ -526,12 +559,12 @@ bool Transcoder::inject(const Packet& packet, PacketStream& to, Egress& egress) 
     const codec::AudioFormat in = chain_.decoder->output_format();
     const uint64_t frames = decoded_.size() / static_cast<std::size_t>(in.channels);
     const auto ms = static_cast<uint32_t>(frames * 1000 / static_cast<uint64_t>(in.rate));
-    const auto event = chain_.injector->advance(ms, decoded_);
+    const auto event = injector_->advance(ms, decoded_);
     if (!event)
         return false;
     if (event->start)
         injected_timestamp_ = timestamp_;
-    send(to, egress, packet, chain_.injector->events()->type, event->start, injected_timestamp_, event->payload);
+    send(to, egress, packet, injector_->events()->type, event->start, injected_timestamp_, event->payload);
     skip_decoded();  // the audio it stands for still takes its time on our clock
     return true;
 }

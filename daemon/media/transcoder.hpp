@@ -10,7 +10,8 @@
 // where both sides have it (Chain::events).
 // While the sender's event passes, its audio is held back (as upstream does; not with
 // --dtmf-no-suppress). block DTMF's in-chain modes (media/dtmf_security.hpp) replace the
-// sender's events and the digits heard in its audio.
+// sender's events and the digits heard in its audio; its DTMF-delay silences them and
+// plays them later (media/dtmf_delay.hpp).
 //
 // With a clocked stage (Chain::playout engaged: --jitter-buffer, --dtx-delay, the call's
 // delay-buffer) the input RTP is copied into a PlayoutBuffer and transcoded when it is
@@ -32,6 +33,7 @@
 #include "codec/encoder.hpp"
 #include "codec/resampler.hpp"
 #include "codec/telephone_event.hpp"
+#include "daemon/media/dtmf_delay.hpp"
 #include "daemon/media/dtmf_injector.hpp"
 #include "daemon/media/dtmf_security.hpp"
 #include "daemon/media/playout_buffer.hpp"
@@ -182,6 +184,11 @@ private:
     void secure_event(const Packet& packet, const codec::TelephoneEvent& ev, PacketStream& to, Egress& egress);
     // A digit heard in the sender's audio: replaced, or handed to the injector as an event.
     void on_heard(const codec::DtmfDetector::Tone& tone);
+    // DTMF-delay: a digit of the sender's (event or heard) silenced now, to be reproduced;
+    // returns the silence that replaces it.
+    DtmfReplacement withhold(uint8_t event, uint8_t volume);
+    // DTMF-delay: the held-back digits that are due, queued to be played.
+    void release_delayed_digits();
     // A digit (event 0-15) the triggers hear: the mode it switches to.
     std::optional<DtmfMode> heard_digit(int event);
     void switch_mode(DtmfMode mode);
@@ -250,6 +257,12 @@ private:
     DtmfReplacement event_replacement_;
     bool replacing_heard_ = false;
     bool heard_to_injector_ = false;
+    // DTMF-delay: the digits held back, and the injector that plays them: the chain's
+    // (which play DTMF shares), else one of our own made with the chain (towards the
+    // receiver's telephone-event, else as tones); null when neither could be made.
+    DtmfDelayLine delayed_;
+    std::unique_ptr<DtmfInjector> own_injector_;
+    DtmfInjector* injector_ = nullptr;
     // The packet being transcoded and where its output goes, during consume().
     const Packet* input_ = nullptr;
     Egress* egress_ = nullptr;

@@ -132,45 +132,53 @@ def runs(labels):
     return " ".join("%s*%d" % (x, n) for x, n in out)
 
 
+class RtpSequence:
+    """a's packets, one per 20 ms: audio payloads, RFC 4733 events of 200 ms (10 updates,
+    then 3 end packets)."""
+
+    STEP = 160  # the RTP clock of both codecs is 8 kHz
+
+    def __init__(self, codec):
+        self.codec, self.packets, self.seq, self.ts = codec, [], 100, 0
+
+    def audio(self, payloads):
+        for p in payloads:
+            self.packets.append(struct.pack("!BBHII", 0x80, self.codec.pt, self.seq, self.ts, 0x1234) + p)
+            self.seq, self.ts = self.seq + 1, self.ts + self.STEP
+
+    def event(self, event):
+        start = self.ts
+        for k in range(1, 11):
+            self.packets.append(struct.pack("!BBHII", 0x80, EVENT_PT | (0x80 if k == 1 else 0), self.seq, start,
+                                            0x1234) + struct.pack("!BBH", event, 10, self.STEP * k))
+            self.seq, self.ts = self.seq + 1, self.ts + self.STEP
+        for _ in range(3):
+            self.packets.append(struct.pack("!BBHII", 0x80, EVENT_PT, self.seq, start, 0x1234) +
+                                struct.pack("!BBH", event, 0x80 | 10, self.STEP * 10))
+            self.seq += 1
+
+
 def a_sends(codec):
     """1 kHz audio, event '5', audio, in-band '9', audio, event '1', audio: 20 ms apart."""
     audio = codec.encode(sines(codec, 200, [1000]))
     inband = codec.encode(sines(codec, 200, [852, 1477]))
-    packets, seq, ts = [], 100, 0
-    step = 160  # the RTP clock of both codecs is 8 kHz
-
-    def send_audio(payloads):
-        nonlocal seq, ts
-        for p in payloads:
-            packets.append(struct.pack("!BBHII", 0x80, codec.pt, seq, ts, 0x1234) + p)
-            seq, ts = seq + 1, ts + step
-
-    def send_event(event):
-        nonlocal seq, ts
-        start = ts
-        for k in range(1, 11):
-            packets.append(struct.pack("!BBHII", 0x80, EVENT_PT | (0x80 if k == 1 else 0), seq, start, 0x1234) +
-                           struct.pack("!BBH", event, 10, step * k))
-            seq, ts = seq + 1, ts + step
-        for _ in range(3):
-            packets.append(struct.pack("!BBHII", 0x80, EVENT_PT, seq, start, 0x1234) +
-                           struct.pack("!BBH", event, 0x80 | 10, step * 10))
-            seq += 1
-
-    send_audio(audio)
-    send_event(5)
-    send_audio(audio)
-    send_audio(inband)
-    send_audio(audio)
-    send_event(1)
-    send_audio(audio)
-    return packets
+    s = RtpSequence(codec)
+    s.audio(audio)
+    s.event(5)
+    s.audio(audio)
+    s.audio(inband)
+    s.audio(audio)
+    s.event(1)
+    s.audio(audio)
+    return s.packets
 
 
-def block_and_send(daemon, call_id, keys, pt=0, b_events=True, b_pt=None, offer_keys=None, block_from="a"):
+def block_and_send(daemon, call_id, keys, pt=0, b_events=True, b_pt=None, offer_keys=None, block_from="a",
+                   sends=a_sends, timed=False):
     """A call between a and b, block DTMF from a (or block_from: None for the whole call)
-    with keys, a's sequence: the reply and what b got, labelled (b's codec b_pt, default
-    a's: then the offer asks for it with offer_keys)."""
+    with keys, a's sequence (sends): the reply and what b got, labelled (b's codec b_pt,
+    default a's: then the offer asks for it with offer_keys); timed: each label with the
+    index of a's packet after which it came."""
     codec = Codec(pt)
     b_codec = Codec(pt if b_pt is None else b_pt)
     a, b = PortPair(), PortPair()
@@ -183,12 +191,17 @@ def block_and_send(daemon, call_id, keys, pt=0, b_events=True, b_pt=None, offer_
         to_a = port_of(request("answer", **{"from-tag": "a", "to-tag": "b",
                                             "sdp": sdp("b", b.port(), b_codec.pt, b_events)})["sdp"])
         reply = request("block DTMF", **dict({"from-tag": block_from} if block_from else {}, **keys))
+        got = []
         start = time.time()
-        for i, p in enumerate(a_sends(codec)):
+        packets = sends(codec)
+        for i, p in enumerate(packets):
             a.rtp.sendto(p, ("127.0.0.1", to_a))
             time.sleep(max(0.0, start + 0.02 * (i + 1) - time.time()))
+            got += [(i, p) for p in drain(b.rtp)]
         time.sleep(0.3)
-        return reply, [label(p, b_codec) for p in drain(b.rtp)]
+        got += [(len(packets), p) for p in drain(b.rtp)]
+        labelled = [(i, label(p, b_codec)) for i, p in got]
+        return reply, labelled if timed else [x for _, x in labelled]
     finally:
         request("delete")
         a.close()
@@ -355,6 +368,75 @@ def test_unblock_ends_the_mode(daemons):
         request("delete")
         a.close()
         b.close()
+
+
+# ---- DTMF-delay ----------------------------------------------------------------------
+#
+# a sends 10 packets of audio, one digit (event '5', or the in-band tones of '9' for 10
+# packets), then audio: ours puts silence in the digit's place and plays it again 500 ms
+# (25 of a's packets) after it began, as the mode in force then says. 10.5 delays nothing.
+
+DELAY_PACKETS = 25
+
+
+def event_then_audio(codec):
+    audio = codec.encode(sines(codec, 1100, [1000]))
+    s = RtpSequence(codec)
+    s.audio(audio[:10])
+    s.event(5)
+    s.audio(audio[10:])
+    return s.packets
+
+
+def in_band_then_audio(codec):
+    audio = codec.encode(sines(codec, 1100, [1000]))
+    s = RtpSequence(codec)
+    s.audio(audio[:10])
+    s.audio(codec.encode(sines(codec, 200, [852, 1477])))
+    s.audio(audio[10:])
+    return s.packets
+
+
+def comes_back_after_the_delay(timed, first, began=10):
+    """The index of a's packet after which b got the first label starting with first: the
+    digit that began with a's packet began is played again 500 ms later (give or take
+    the packet that clocks it out and some scheduling)."""
+    tick = next(i for i, x in timed if x.startswith(first))
+    assert began + DELAY_PACKETS - 1 <= tick <= began + DELAY_PACKETS + 3, timed
+    return tick
+
+
+@pytest.mark.parametrize("keys,later,oracle", [
+    # off: the digit itself; 10.5 drops it (off as drop).
+    ({"DTMF-security": "off", "DTMF-delay": 500}, "ev5*10 ev5E*3", {"f1000": 55}),
+    # zero: digit 0 in its place; 10.5 plays the event as its own digit's tones at once.
+    ({"DTMF-security": "zero", "dtmf delay": "500"}, "ev0*10 ev0E*3", {"f1000": 55, "key5": 10}),
+    # drop (block DTMF's default): nothing, later either; 10.5 drops it.
+    ({"DTMF delay": 500}, None, {"f1000": 55}),
+])
+def test_delay_plays_an_event_later(daemons, keys, later, oracle):
+    (reply, ours), (_, theirs) = on_both(daemons, "sec-delay", keys, sends=event_then_audio, timed=True)
+    assert reply == {"result": "ok"}
+    got = runs(x for _, x in ours)
+    if later:
+        assert re.fullmatch(r"f1000\*10 sil\*10 f1000\*\d+ %s f1000\*\d+" % re.escape(later), got), got
+        comes_back_after_the_delay(ours, "ev")
+    else:
+        assert got == "f1000*10 sil*10 f1000*45"
+    assert kinds([x for _, x in theirs]) == oracle  # difference: 10.5 delays nothing
+
+
+def test_delay_plays_an_in_band_digit_later(daemons):
+    """b without telephone-event: the digit heard in a's audio (its first packet passes
+    before the detector hears it) comes back as its tones, as long as it was heard."""
+    keys = {"DTMF-security": "off", "DTMF-delay": 500}
+    (_, ours), (_, theirs) = on_both(daemons, "sec-delay-in-band", keys, sends=in_band_then_audio, timed=True,
+                                     b_events=False)
+    got = runs(x for _, x in ours)
+    match = re.fullmatch(r"f1000\*10 key9\*1 sil\*(\d+) f1000\*\d+ key9\*(\d+) sil\*1 f1000\*\d+", got)
+    assert match and 9 <= int(match.group(1)) <= 10 and 8 <= int(match.group(2)) <= 10, got
+    comes_back_after_the_delay([(i, x) for i, x in ours if i > 20], "key9", began=11)
+    assert runs(x for _, x in theirs) == "f1000*10 key9*10 f1000*45"  # difference: 10.5 delays nothing
 
 
 # ---- triggers ------------------------------------------------------------------------
