@@ -205,6 +205,8 @@ void Transcoder::fill(int ms, Egress& egress) {
     }
     if (decoded_.size() < samples)
         decoded_.resize(samples, int16_t{0});
+    if (sender_audio_end_)  // the sender's audio this stands for is not skipped
+        *sender_audio_end_ += static_cast<uint32_t>(static_cast<int64_t>(ms) * chain_.decoder->codec().clock_rate / 1000);
     encode(decoded_, last_, egress);
 }
 
@@ -232,6 +234,7 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
     if (security_.triggers.any())  // trigger-end-time, checked as packets come
         if (const auto mode = triggers_.tick(security_.triggers, WorkerTimers::now_ms()))
             switch_mode(*mode);
+    follow_sequence(packet);
     if (const Chain::Events* events = sender_events(); events && packet.header.payload_type == events->input_type) {
         on_event(packet, *to, egress);
         return;
@@ -244,11 +247,13 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
                                    packet.data + packet.header.payload_offset + n);
         noise_pcm_.clear();
         last_ = packet;
+        follow_timestamp(packet, static_cast<uint32_t>(chain_.decoder->codec().clock_rate), 0);
         start_output(packet);
         fill(chain_.playout.packet_ms, egress);
         return;
     }
     std::size_t input = 0;
+    const codec::Decoder* decoder = chain_.decoder.get();
     if (packet.header.payload_type == chain_.input_type) {
         if (!decode(packet, *chain_.decoder, nullptr))
             return;
@@ -257,7 +262,13 @@ void Transcoder::process(const Packet& packet, Egress& egress) {
         if (more == chain_.more_inputs.end() || !decode(packet, *more->decoder, more->resampler.get()))
             return;
         input = 1 + static_cast<std::size_t>(more - chain_.more_inputs.begin());
+        decoder = more->decoder.get();
     }
+    const codec::AudioFormat format = chain_.decoder->output_format();  // what decoded_ holds
+    const auto clock = static_cast<uint32_t>(decoder->codec().clock_rate);
+    follow_timestamp(packet, clock,
+                     static_cast<uint32_t>(decoded_.size() / static_cast<std::size_t>(format.channels) * clock /
+                                           static_cast<std::size_t>(format.rate)));
     counting_ = &figures_[input];
     if (filter.silence_media)  // any codec can be silenced here: the chain has its PCM
         std::fill(decoded_.begin(), decoded_.end(), int16_t{0});
@@ -305,6 +316,38 @@ bool Transcoder::decode(const Packet& packet, codec::Decoder& decoder, codec::Re
                  packet.ingress->local_address().to_string().c_str());
     }
     return false;
+}
+
+void Transcoder::follow_sequence(const Packet& packet) {
+    // More than this many missing is a new sequence (a restart), not loss.
+    constexpr uint16_t kMaxSkipped = 100;
+    const rtp::RtpHeader& h = packet.header;
+    if (!started_ || h.ssrc != sender_ssrc_) {
+        sender_ssrc_ = h.ssrc;
+        sender_sequence_ = h.sequence;
+        sender_audio_end_.reset();
+        return;
+    }
+    const auto step = static_cast<uint16_t>(h.sequence - sender_sequence_);
+    if (step == 0 || step >= 0x8000)
+        return;  // a duplicate or a late packet: nothing was skipped
+    // Where the clocked stage fills the gaps, what it fills them with takes these numbers.
+    const bool filled = playout_ && chain_.playout.fills_gaps();
+    if (step > 1 && step <= kMaxSkipped && !filled)
+        sequence_ = static_cast<uint16_t>(sequence_ + step - 1);
+    sender_sequence_ = h.sequence;
+}
+
+void Transcoder::follow_timestamp(const Packet& packet, uint32_t clock, uint32_t duration) {
+    // A pause longer than this is a new timeline (the sender restarted), not audio skipped.
+    constexpr int64_t kMaxSkippedSeconds = 10;
+    const auto output_clock = static_cast<uint64_t>(chain_.encoder->codec().clock_rate);
+    if (started_ && sender_audio_end_) {
+        const auto ahead = static_cast<int32_t>(packet.header.timestamp - *sender_audio_end_);
+        if (ahead > 0 && ahead <= kMaxSkippedSeconds * clock)
+            timestamp_ += static_cast<uint32_t>(static_cast<uint64_t>(ahead) * output_clock / clock);
+    }
+    sender_audio_end_ = packet.header.timestamp + duration;
 }
 
 void Transcoder::start_output(const Packet& packet) {

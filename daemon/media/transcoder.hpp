@@ -176,6 +176,14 @@ private:
     void on_dtmf(const codec::DtmfDetector::Tone& tone) override;
     // Our sequence and timestamps start from the first packet that produces output.
     void start_output(const Packet& packet);
+    // What the sender skipped stays skipped in what we send, so that the receiver conceals
+    // it rather than plays everything after it late: packets it lost move our sequence
+    // numbers on as far (as 10.5's do), audio it did not send (loss, DTX, a pause for an
+    // event) our timestamps. follow_sequence before a packet is handled; follow_timestamp
+    // with each packet of audio (or comfort noise) before it is sent: clock is its codec's
+    // RTP clock, duration what it holds in that clock (fill() adds what it fills).
+    void follow_sequence(const Packet& packet);
+    void follow_timestamp(const Packet& packet, uint32_t clock, uint32_t duration);
     // The sender's telephone-event (Chain::events or event_tones), when it has one.
     const Chain::Events* sender_events() const;
     // One RFC 4733 packet of the sender's: heard by the triggers, then as the mode says
@@ -229,6 +237,12 @@ private:
     uint16_t sequence_ = 0;
     uint32_t timestamp_ = 0;
     bool marker_ = false;
+    // The sender as follow_sequence/follow_timestamp last saw it: its SSRC, its latest
+    // sequence number, and the timestamp where its decoded audio ended (what comes on
+    // from there was not skipped).
+    uint32_t sender_ssrc_ = 0;
+    uint16_t sender_sequence_ = 0;
+    std::optional<uint32_t> sender_audio_end_;
     // The event being passed on: its timestamp as the sender wrote it, and ours.
     std::optional<uint32_t> event_input_timestamp_;
     uint32_t event_timestamp_ = 0;
