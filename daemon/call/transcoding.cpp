@@ -181,15 +181,15 @@ std::optional<media::Transcoder::Chain> make_chain(const SdpCodec& from, const S
     codec::Status status = codec::Status::ok;
     // Each side at the other's audio rate where its codec can run at several (Opus), so
     // that no resampler is needed: a G.711 <-> Opus chain codes Opus at 8 kHz.
+    codec::CodecParams encoding = codec_params(to);
+    encoding.ptime = ptime;
     codec::CodecParams decoding = codec_params(from);
-    if (const codec::CodecDef* output = codec::find_codec(to.name))
-        decoding.audio_rate = output->audio_rate;
+    if (encoding.def)
+        decoding.audio_rate = encoding.def->audio_rate;
     chain.decoder = codec::make_decoder(decoding, status);
     if (chain.decoder) {
-        codec::CodecParams params = codec_params(to);
-        params.ptime = ptime;
-        params.audio_rate = chain.decoder->output_format().rate;
-        chain.encoder = codec::make_encoder(params, status);
+        encoding.audio_rate = chain.decoder->output_format().rate;
+        chain.encoder = codec::make_encoder(encoding, status);
     }
     if (chain.decoder && chain.encoder && chain.decoder->output_format() != chain.encoder->input_format())
         chain.resampler =
@@ -230,19 +230,16 @@ std::optional<media::Transcoder::Chain> left_out_chain(const std::vector<SdpCode
 
 std::unique_ptr<media::DtmfInjector> dtmf_injector(const media::Transcoder::Chain& chain,
                                                    const SdpCodec* receiver_events) {
+    std::optional<media::DtmfInjector::EventFormat> events;
     if (receiver_events && receiver_events->type_number())
-        return std::make_unique<media::DtmfInjector>(
-            media::DtmfInjector::EventFormat{*receiver_events->type_number(),
-                                             static_cast<uint32_t>(receiver_events->clock_rate)},
-            nullptr);
+        events = media::DtmfInjector::EventFormat{*receiver_events->type_number(),
+                                                  static_cast<uint32_t>(receiver_events->clock_rate)};
     codec::Status status = codec::Status::ok;
-    auto tone = codec::DtmfGenerator::create(status, chain.decoder->output_format());
-    if (!tone) {
+    auto injector = media::DtmfInjector::make(events, chain.decoder->output_format(), status);
+    if (!injector)
         RTPE_LOG(transcoding, log::kWarning, "No DTMF injection into %s: %s", chain.name.c_str(),
                  codec::to_string(status));
-        return nullptr;
-    }
-    return std::make_unique<media::DtmfInjector>(std::nullopt, std::move(tone));
+    return injector;
 }
 
 namespace {

@@ -13,6 +13,16 @@ constexpr int kEndPackets = 3;  // RFC 4733 2.5.1.4: the end packet is sent thre
 DtmfInjector::DtmfInjector(std::optional<EventFormat> events, std::unique_ptr<codec::DtmfGenerator> tone)
     : events_(events), tone_(std::move(tone)) {}
 
+std::unique_ptr<DtmfInjector> DtmfInjector::make(std::optional<EventFormat> events, codec::AudioFormat audio,
+                                                 codec::Status& status) {
+    if (events)
+        return std::make_unique<DtmfInjector>(events, nullptr);
+    auto tone = codec::DtmfGenerator::create(status, audio);
+    if (!tone)
+        return nullptr;
+    return std::make_unique<DtmfInjector>(std::nullopt, std::move(tone));
+}
+
 bool DtmfInjector::queue(const Digit& digit) {
     if (count_ == kQueue)
         return false;

@@ -43,6 +43,11 @@ public:
 
     // events: the receiver's telephone-event; without it, tone (made for the chain's audio format).
     DtmfInjector(std::optional<EventFormat> events, std::unique_ptr<codec::DtmfGenerator> tone);
+    // Control thread: the injector towards a receiver, as events where it takes
+    // telephone-event, else as tones in the chain's audio; nullptr (status set) when no
+    // tone generator can be made for that audio.
+    static std::unique_ptr<DtmfInjector> make(std::optional<EventFormat> events, codec::AudioFormat audio,
+                                              codec::Status& status);
 
     // Worker: one more digit after those queued; false when the queue is full.
     bool queue(const Digit& digit);

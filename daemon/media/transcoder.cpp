@@ -51,11 +51,10 @@ Transcoder::Transcoder(Chain chain, Forwarder& forwarder)
     tone_pcm_.reserve(static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(audio.channels));
     injector_ = chain_.injector.get();
     if (!injector_) {  // DTMF-delay reproduces digits through one, and may be asked for later
+        std::optional<DtmfInjector::EventFormat> events;
         if (chain_.events)
-            own_injector_ = std::make_unique<DtmfInjector>(
-                DtmfInjector::EventFormat{chain_.events->output_type, chain_.events->output_clock}, nullptr);
-        else if (auto generator = codec::DtmfGenerator::create(status, audio))
-            own_injector_ = std::make_unique<DtmfInjector>(std::nullopt, std::move(generator));
+            events = DtmfInjector::EventFormat{chain_.events->output_type, chain_.events->output_clock};
+        own_injector_ = DtmfInjector::make(events, audio, status);
         injector_ = own_injector_.get();
     }
     if (chain_.playout.engaged())
