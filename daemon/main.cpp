@@ -209,8 +209,11 @@ int run(int argc, char** argv) {
                                   [&control](std::string_view message) { control.broadcast_ng_tcp(message); });
         service.on_dtmf([&dtmf_log](const call::DtmfReport& r) { dtmf_log.report(r); });
         // The workers' events are otherwise applied when an operation needs them; DTMF
-        // events are to be reported as they happen.
-        control.add_periodic(std::chrono::milliseconds(50), [&service] { service.apply_media_events(); });
+        // events are to be reported as they happen. (A timer polling for them woke the
+        // control thread 20 times a second, idle or not.)
+        workers.events().set_waker([&control, &service] {
+            control.poller().post([&service] { service.apply_media_events(); });
+        });
         control::add_call_commands(control.commands(), service);
         control::add_statistics_commands(control, statistics, interfaces);
         call::CallTimeouts timeouts(service, {options.timeout, options.silent_timeout, options.final_timeout,

@@ -8,7 +8,25 @@
 namespace rtpe::call {
 
 LoadLimits::LoadLimits(const LimitSettings& settings)
-    : settings_(settings), load_centi_(read_load_centi()), last_cpu_(read_cpu_times()) {}
+    : settings_(settings) {
+    sample_system();
+}
+
+void LoadLimits::sample_system() {
+    // Only what a limit needs (the CLI may set one at any time): formatting /proc/stat is
+    // most of what an idle daemon does in a second.
+    load_centi_ = settings_.max_load_centi ? read_load_centi() : 0;
+    if (!settings_.max_cpu_centi) {
+        cpu_centi_ = 0;
+        last_cpu_.reset();
+        return;
+    }
+    if (auto now = read_cpu_times()) {
+        if (last_cpu_ && now->total > last_cpu_->total)
+            cpu_centi_ = static_cast<int>(10000 * (now->busy - last_cpu_->busy) / (now->total - last_cpu_->total));
+        last_cpu_ = now;
+    }
+}
 
 std::optional<LoadLimits::CpuTimes> LoadLimits::read_cpu_times() {
     FILE* f = std::fopen("/proc/stat", "r");
@@ -34,12 +52,7 @@ int LoadLimits::read_load_centi() {
 }
 
 void LoadLimits::sample(uint64_t relayed_bytes) {
-    load_centi_ = read_load_centi();
-    if (auto now = read_cpu_times()) {
-        if (last_cpu_ && now->total > last_cpu_->total)
-            cpu_centi_ = static_cast<int>(10000 * (now->busy - last_cpu_->busy) / (now->total - last_cpu_->total));
-        last_cpu_ = now;
-    }
+    sample_system();
     // Ended calls' bytes stay in the sum, so it only grows; a smaller value is a restart
     // of the count and gives no rate.
     bandwidth_ = last_bytes_ && relayed_bytes >= *last_bytes_ ? relayed_bytes - *last_bytes_ : 0;

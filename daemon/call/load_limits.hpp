@@ -39,6 +39,8 @@ private:
         uint64_t busy = 0;
         uint64_t total = 0;
     };
+    // Load average and CPU usage, for the limits that are set.
+    void sample_system();
     static std::optional<CpuTimes> read_cpu_times();
     static int read_load_centi();
 

@@ -6,7 +6,9 @@
 // The outbox is bounded: a flood (a sender cycling through thousands of SSRCs) loses
 // events, counted, never memory or time on the packet path.
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -45,17 +47,24 @@ class EventOutbox {
 public:
     static constexpr std::size_t kCapacity = 65536;
 
-    // Worker: posts an event (a lock per event, never per packet). Nobody is woken: the
-    // control thread drains before it reads what events change, and on every operation.
+    // Worker: posts an event (a lock per event, never per packet). Nobody is woken for
+    // most: the control thread drains before it reads what events change, and on every
+    // operation and tick. A DTMF event is to be reported as it happens: it calls the
+    // waker, unless an earlier one did and its events have not been taken yet.
     void post(const MediaEvent& event);
     // Control thread: takes every event posted so far, oldest first.
     std::vector<MediaEvent> take();
+    // Set before any worker posts: how a worker gets the control thread to take events
+    // soon (it runs on the worker's thread).
+    void set_waker(std::function<void()> waker) { waker_ = std::move(waker); }
     uint64_t dropped() const;
 
 private:
     mutable std::mutex mutex_;
     std::vector<MediaEvent> events_;
     uint64_t dropped_ = 0;
+    std::function<void()> waker_;
+    std::atomic<bool> woken_{false};  // the waker ran for events not taken yet
 };
 
 }  // namespace rtpe::media

@@ -194,7 +194,9 @@ class BenchDaemon:
 
 
 class Measure:
-    """Daemon CPU (clock ticks) and wall time between start() and stop()."""
+    """Daemon CPU and wall time between start() and stop(). The CPU comes from the threads'
+    schedstat run times (nanoseconds) when the same threads lived at both ends, else from
+    utime+stime (clock ticks, which also count threads that ended): `precise` says which."""
 
     def __init__(self, daemon):
         self.daemon = daemon
@@ -202,13 +204,16 @@ class Measure:
     def __enter__(self):
         self.t0 = time.monotonic()
         self.c0 = self.daemon.cpu_ticks()
+        self.ns0, self.tids0 = self.daemon.cpu_ns()
         return self
 
     def __exit__(self, *exc):
+        ns1, tids1 = self.daemon.cpu_ns()
         self.c1 = self.daemon.cpu_ticks()
         self.t1 = time.monotonic()
         self.ticks = self.c1 - self.c0
-        self.cpu = self.ticks / CLK_TCK
+        self.precise = tids1 == self.tids0
+        self.cpu = (ns1 - self.ns0) / 1e9 if self.precise else self.ticks / CLK_TCK
         self.wall = self.t1 - self.t0
         return False
 

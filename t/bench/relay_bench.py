@@ -58,7 +58,7 @@ def offered_tag(sdp, suite):
 def phase_idle(daemon, seconds):
     with Measure(daemon) as m:
         time.sleep(seconds)
-    return {"idle_ms_per_s": 1e3 * m.cpu / m.wall, "ticks": m.ticks}
+    return {"idle_ms_per_s": 1e3 * m.cpu / m.wall, "ticks": m.ticks, "precise": m.precise}
 
 
 def phase_calls(daemon, count, tag):
@@ -74,7 +74,7 @@ def phase_calls(daemon, count, tag):
                             "sdp": make_sdp(port + 2)})
             d = ng.request({"command": "delete", "call-id": call_id, "from-tag": "ft"})
             failures += sum(1 for r in (o, a, d) if r.get("result") != b"ok")
-    return {"us_per_call": 1e6 * m.cpu / count, "ticks": m.ticks, "wall": m.wall,
+    return {"us_per_call": 1e6 * m.cpu / count, "ticks": m.ticks, "precise": m.precise, "wall": m.wall,
             "calls_per_s_wall": count / m.wall, "failures": failures}
 
 
@@ -181,7 +181,7 @@ def phase_paced(daemon, calls, seconds, pps, pool, tag):
     finally:
         teardown_media_calls(daemon, sockets, call_ids)
     sent, received = sum(result["sent"]), sum(result["received"])
-    return {"us_per_packet": 1e6 * m.cpu / max(received, 1), "ticks": m.ticks, "sent": sent,
+    return {"us_per_packet": 1e6 * m.cpu / max(received, 1), "ticks": m.ticks, "precise": m.precise, "sent": sent,
             "received": received, "loss_pct": 100.0 * (sent - received) / max(sent, 1),
             "misrouted": result["misrouted"], "rcvbuf_drops": m.rcvbuf_drops, "late_ms": result["max_lag_ms"],
             "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
@@ -198,7 +198,7 @@ def phase_max(daemon, streams_wanted, seconds, window, tag, srtp=None):
         teardown_media_calls(daemon, sockets, call_ids)
     sent, received = sum(result["sent"]), sum(result["received"])
     return {"pps": received / result["wall"], "us_per_packet": 1e6 * m.cpu / max(received, 1),
-            "ticks": m.ticks, "sent": sent, "received": received,
+            "ticks": m.ticks, "precise": m.precise, "sent": sent, "received": received,
             "loss_pct": 100.0 * (sent - received) / max(sent, 1), "misrouted": result["misrouted"],
             "rcvbuf_drops": m.rcvbuf_drops, "stalls": result["stalls"], "daemon_cpu_pct": 100.0 * m.cpu / m.wall,
             "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
@@ -381,8 +381,9 @@ def report(results, daemons, args):
             med = median(values)
             meds.append(med)
             cell = (fmt.format(med) + " " + unit + spread(values, fmt))
-            ticks = [r["ticks"] for r in results[d.label][phase]]
-            if phase != "idle" and field not in ("loss_pct", "sender_cpu_pct") and median(ticks) < 20:
+            rows = results[d.label][phase]
+            coarse = median([r["ticks"] for r in rows]) < 20 and not all(r.get("precise") for r in rows)
+            if phase != "idle" and field not in ("loss_pct", "sender_cpu_pct") and coarse:
                 cell += " *"
             cells.append(cell)
         ratio = ""
@@ -391,7 +392,7 @@ def report(results, daemons, args):
             ratios.append("%s: ours %s %s, reference %s %s, ratio %s"
                           % (label, fmt.format(meds[0]), unit, fmt.format(meds[1]), unit, ratio))
         print("%-36s %30s %30s %6s" % (label, cells[0], cells[1], ratio))
-    print("(* fewer than 20 clock ticks of daemon CPU in the median round: coarse, scale the phase up)")
+    print("(* fewer than 20 clock ticks of daemon CPU in the median round, and a thread came or went: coarse, scale the phase up)")
     print()
     for line in ratios:
         print(line)
