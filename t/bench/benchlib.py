@@ -359,6 +359,7 @@ def run_and_report(args, name, t_start, warm_up, phases_of_round, required_phase
     print()
     for d in daemons:
         log_summary(d)
+    return daemons, results
     shutil.rmtree(workdir, ignore_errors=True)
     print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
     if args.json:

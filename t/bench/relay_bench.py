@@ -21,10 +21,11 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
-from benchlib import (run_and_report, CLK_TCK, RTP_HEADER, Measure, add_common_args, loadavg, make_peer_socket,
-                      median, sdp_port, spread, udp_rcvbuf_errors)
+from benchlib import (run_and_report, CLK_TCK, RTP_HEADER, Measure, add_common_args, format_row, loadavg,
+                      make_peer_socket, median, proc_cpu_ns, proc_cpu_ticks, sdp_port, spread, udp_rcvbuf_errors)
 
 PCMU_PAYLOAD = 160            # 20 ms of PCMU: 172-byte RTP packets
 
@@ -202,6 +203,109 @@ def phase_max(daemon, streams_wanted, seconds, window, tag, srtp=None):
             "loss_pct": 100.0 * (sent - received) / max(sent, 1), "misrouted": result["misrouted"],
             "rcvbuf_drops": m.rcvbuf_drops, "stalls": result["stalls"], "daemon_cpu_pct": 100.0 * m.cpu / m.wall,
             "sender_cpu_pct": 100.0 * result["cpu"] / result["wall"]}
+
+
+# ---------------------------------------------------------------- the floor ---------
+
+def build_bare_relay(workdir):
+    """Compiles bare_relay.c; returns (binary, modes): io_uring too when liburing is there."""
+    binary = os.path.join(workdir, "bare_relay")
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bare_relay.c")
+    uring = os.path.exists("/usr/include/liburing.h")
+    subprocess.run(["cc", "-O2", "-Wall", "-o", binary, source] + (["-DHAVE_LIBURING", "-luring"] if uring else []),
+                   check=True)
+    return binary, ["epoll", "uring"] if uring else ["epoll"]
+
+
+class BareRelay:
+    """bare_relay running for one phase; enough of BenchDaemon for Measure."""
+
+    def __init__(self, binary, mode, peer_ports):
+        self.label = "bare-" + mode
+        self.proc = subprocess.Popen([binary, mode] + ["%d:%d" % p for p in peer_ports], stdout=subprocess.PIPE,
+                                     text=True, start_new_session=True)
+        self.ports = []
+        for line in self.proc.stdout:
+            if line.strip() == "ready":
+                return
+            self.ports.append(tuple(int(w) for w in line.split()))
+        raise RuntimeError("bare_relay %s did not start" % mode)
+
+    def cpu_ticks(self):
+        return proc_cpu_ticks(self.proc.pid)
+
+    def cpu_ns(self):
+        return proc_cpu_ns(self.proc.pid)
+
+    def stop(self):
+        self.proc.kill()        # by its PID, via Popen
+        self.proc.wait()
+
+
+def phase_bare(binary, mode, paced, args):
+    """The paced or the max-rate phase, with the same load as the daemons get, through
+    bare_relay: what a relay that only moves datagrams costs here."""
+    calls = args.streams if paced else max(1, (args.max_streams + 1) // 2)
+    pool = max(1, min(args.pool if paced else calls, calls))
+    a_socks = [make_peer_socket() for _ in range(pool)]
+    b_socks = [make_peer_socket() for _ in range(pool)]
+    peers = [(a_socks[i % pool], b_socks[i % pool]) for i in range(calls)]
+    relay = BareRelay(binary, mode, [(a.getsockname()[1], b.getsockname()[1]) for a, b in peers])
+    try:
+        streams = []
+        plain = RTP_HEADER + PCMU_PAYLOAD
+        for i, ((a, b), (x, y)) in enumerate(zip(peers, relay.ports)):
+            streams += [{"send": a.fileno(), "dst": x, "recv": b.fileno(), "src": y, "ssrc": 0x10000000 + 2 * i,
+                         "expect_len": plain},
+                        {"send": b.fileno(), "dst": y, "recv": a.fileno(), "src": x, "ssrc": 0x10000001 + 2 * i,
+                         "expect_len": plain}]
+        if paced:
+            config = {"mode": "paced", "seconds": args.seconds, "pps": args.pps, "streams": streams}
+        else:
+            config = {"mode": "max", "seconds": args.seconds, "window": args.window,
+                      "streams": streams[:args.max_streams]}
+        result, m = run_helper(relay, a_socks + b_socks, config, timeout=args.seconds + 30)
+    finally:
+        relay.stop()
+        for s in a_socks + b_socks:
+            s.close()
+    sent, received = sum(result["sent"]), sum(result["received"])
+    return {"us_per_packet": 1e6 * m.cpu / max(received, 1), "loss_pct": 100.0 * (sent - received) / max(sent, 1)}
+
+
+def report_floor(args, results, daemons):
+    """Runs bare_relay through the paced and max-rate phases (args.rounds rounds, modes
+    alternating) and sets its figures beside the daemons' medians."""
+    workdir = tempfile.mkdtemp(prefix="relay-bench-floor-")
+    binary, modes = build_bare_relay(workdir)
+    rows = {(mode, paced): [] for mode in modes for paced in (True, False)}
+    for rnd in range(args.rounds):
+        for paced in (True, False):
+            for mode in (modes if rnd % 2 == 0 else modes[::-1]):
+                row = phase_bare(binary, mode, paced, args)
+                rows[(mode, paced)].append(row)
+                print("  floor round %d %-6s %-5s %s" % (rnd + 1, "paced" if paced else "max", mode, format_row(row)),
+                      flush=True)
+    print()
+    print("The floor: bare_relay (t/bench/bare_relay.c), only moving datagrams, under the same load;")
+    print("medians over %d round(s), (min-max). ours/bare above 1 is what our pipeline adds; bare/reference is"
+          % args.rounds)
+    print("the best ratio against the reference that any userspace socket relay reaches on this machine.")
+    header = "%-28s %-6s %26s %10s %15s" % ("figure", "mode", "bare", "ours/bare", "bare/reference")
+    print(header)
+    print("-" * len(header))
+    for paced, phase, label in ((True, "paced", "CPU per packet (%d pps)" % args.pps),
+                                (False, "max", "CPU per packet (max rate)")):
+        ours = median([r["us_per_packet"] for r in results[daemons[0].label].get(phase, [])])
+        ref = median([r["us_per_packet"] for r in results[daemons[1].label].get(phase, [])])
+        for mode in modes:
+            values = [r["us_per_packet"] for r in rows[(mode, paced)]]
+            bare = median(values)
+            print("%-28s %-6s %26s %10.2f %15.2f" % (label, mode, "%.2f µs%s" % (bare, spread(values, "{:.2f}")),
+                                                     ours / bare, bare / ref))
+        lossy = [r for mode in modes for r in rows[(mode, paced)] if r["loss_pct"] > 1.0]
+        if lossy:
+            print("  NOTE: %d floor round(s) of %s lost more than 1%%" % (len(lossy), phase))
 
 
 # ---------------------------------------------------------------- load generator ----
@@ -448,6 +552,8 @@ def main():
     parser.add_argument("--pool", type=int, default=8, help="sockets per side in the paced phase (default 8)")
     parser.add_argument("--quick", action="store_true",
                         help="about 30 s: --calls 200 --streams 10 --seconds 1.5 --idle-seconds 0.5")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor: bare_relay.c (needs cc) through the paced and max-rate phases")
     parser.add_argument("--no-srtp", action="store_true",
                         help="skip the SRTP phases (they need Debian's python3-pylibsrtp for the load generator)")
     args = parser.parse_args()
@@ -485,7 +591,9 @@ def main():
             ]
         return phases
 
-    run_and_report(args, "relay-bench", t_start, warm_up, phases_of_round, "calls", report)
+    daemons, results = run_and_report(args, "relay-bench", t_start, warm_up, phases_of_round, "calls", report)
+    if not args.no_floor:
+        report_floor(args, results, daemons)
 
 
 if __name__ == "__main__":
