@@ -10,6 +10,11 @@
 namespace rtpe::media {
 
 class Forwarder final : public Sink {
+    // Before the filter, whose flags come first: what a packet reads is on one cache line.
+    PacketStream* target_ = nullptr;
+    PacketStream* rtcp_target_ = nullptr;
+    BundleRoutes* bundle_ = nullptr;
+
 public:
     // target: the stream facing the other participant; rtcp_target, when set, the one
     // that RTCP goes to instead. All live on the same worker.
@@ -27,11 +32,6 @@ public:
 
     // block DTMF / block media / silence media on this flow (the control thread's value).
     MediaFilter filter;
-
-private:
-    PacketStream* target_ = nullptr;
-    PacketStream* rtcp_target_ = nullptr;
-    BundleRoutes* bundle_ = nullptr;
 };
 
 }  // namespace rtpe::media

@@ -145,6 +145,12 @@ private:
 };
 
 class PacketStream : public net::EventHandler {
+    // What every packet reads first (see the worker state below).
+    const int fd_;
+    const bool rtcp_;
+    std::atomic<bool> retired_{false};
+    StreamCounters counters_;
+
 public:
     // local: the socket's address; call_id: the call it serves, for logs and captures.
     // Both are fixed for the stream's life, so any thread may read them.
@@ -173,9 +179,7 @@ public:
     const PayloadCounts& payloads() const { return payloads_; }
 
     // --- worker state ---
-    SinkSet sinks;                      // where accepted packets go: the two below, when in use
-    Forwarder forwarder;                // to the peer-facing stream (offer/answer)
-    FanOut fan_out;                     // to subscribers (publish/subscribe)
+    SinkSet sinks;                      // where accepted packets go: forwarder and fan_out, when in use
     // The codec chain towards the peer, when the two sides share no codec: it stands in
     // for the forwarder (and hands it what is not its RTP). Owned by the call.
     Transcoder* transcoder = nullptr;
@@ -194,18 +198,12 @@ public:
         if (!fan_out.empty())
             sinks.add(&fan_out);
     }
-    net::SocketAddress advertised;      // from the participant's SDP; port 0 = unknown
     net::SocketAddress endpoint;        // where we send to; learned from traffic when allowed
     bool endpoint_confirmed = false;    // learning is over for this endpoint
-    // The last RFC 4733 event reported as ended (its SSRC and timestamp): the end packet
-    // comes three times, the report goes up once.
-    std::optional<std::pair<uint32_t, uint32_t>> dtmf_reported;
     int64_t learning_started_ms = 0;    // monotonic ms of the first packet, for delayed learning
     uint8_t learning_rank = 0;          // heuristic: how well the current guess matches the SDP
     std::atomic<LearningState> learning_state{LearningState::waiting};  // any thread reads it
     RelayPolicy policy;
-    RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
-    PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     IceEndpoint* ice = nullptr;         // the side's ICE agent, when its participant speaks ICE
     DtlsHandler* dtls = nullptr;        // the side's DTLS endpoint, when it speaks DTLS-SRTP with us
     // We offered its participant ICE or DTLS and its answer has not set up the agent or
@@ -223,6 +221,17 @@ public:
     // The participant speaks SRTP but its keys are not there yet (DTLS still handshaking):
     // no RTP or RTCP goes to it in clear, and none from it is taken.
     bool srtp_required = false;
+    Forwarder forwarder;                // to the peer-facing stream (offer/answer)
+    // Worker state a packet rarely needs once its endpoint is settled. What each packet
+    // reads is above, on few cache lines: at low rates the worker wakes up for nearly
+    // every packet and finds them cold.
+    FanOut fan_out;                     // to subscribers (publish/subscribe)
+    net::SocketAddress advertised;      // from the participant's SDP; port 0 = unknown
+    // The last RFC 4733 event reported as ended (its SSRC and timestamp): the end packet
+    // comes three times, the report goes up once.
+    std::optional<std::pair<uint32_t, uint32_t>> dtmf_reported;
+    RtcpQuality rtcp_quality;           // SRs seen here, round trips, for MOS
+    PacketStream* rtp_sibling = nullptr;  // the RTP stream of the same m= line and side
     uint32_t srtp_debug_in = 0, srtp_debug_out = 0;  // --debug-srtp: RTP packets seen, per way
     // Something can be sent to this participant (not before its SDP, not while on hold).
     bool sendable() const { return endpoint.port() != 0 && !endpoint.ip().is_unspecified(); }
@@ -235,12 +244,8 @@ public:
     PublishedEndpoint published;
 
 private:
-    const int fd_;
-    const bool rtcp_;
     const net::SocketAddress local_;
     const std::shared_ptr<const std::string> call_id_;
-    std::atomic<bool> retired_{false};
-    StreamCounters counters_;
     SsrcTable ssrcs_;
     PayloadCounts payloads_;
     LearningTimer learning_timer_{*this};
