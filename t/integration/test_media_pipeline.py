@@ -4,13 +4,12 @@ exchange, and what the far side receives. Both daemons get the same steps; every
 observation must be the same."""
 
 import re
-import socket
 import struct
 import time
 
 import pytest
 
-from media_testlib import drain, rtcp_sr
+from media_testlib import PortPair, drain, rtcp_sr
 from rtpe_testlib import decoded, start_with_oracle, stop_with_oracle
 
 
@@ -38,11 +37,8 @@ class Call:
         self.daemon = daemon
         self.socks = {}
         for side in "ab":
-            rtp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            rtp_sock.bind(("127.0.0.1", 0))
-            rtcp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            rtcp_sock.bind(("127.0.0.1", rtp_sock.getsockname()[1] + 1))
-            self.socks[side] = (rtp_sock, rtcp_sock)
+            pair = PortPair()
+            self.socks[side] = (pair.rtp, pair.rtcp)
         r = daemon.ng.request({"command": "offer", "call-id": "pipeline", "from-tag": "ft",
                                "sdp": sdp(self.port("a"), *OFFER)})
         self.to_b = int(re.search(rb"m=audio (\d+)", r["sdp"]).group(1))

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from media_testlib import PortPair
 from rtpe_testlib import decoded, start_ng_daemon, start_with_oracle, stop_ng_daemon, stop_with_oracle
 
 A, B = 0xAAAA0001, 0xBBBB0002
@@ -52,11 +53,8 @@ class Leg:
         self.daemon, self.call_id = daemon, call_id
         self.socks = {}
         for side in "ab":
-            r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            r.bind(("127.0.0.1", 0))
-            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            c.bind(("127.0.0.1", r.getsockname()[1] + 1))
-            self.socks[side] = (r, c)
+            pair = PortPair()
+            self.socks[side] = (pair.rtp, pair.rtcp)
         off = daemon.ng.request({"command": "offer", "call-id": call_id, "from-tag": "A",
                                  "sdp": sdp(self.socks["a"][0].getsockname()[1])})
         ans = daemon.ng.request({"command": "answer", "call-id": call_id, "from-tag": "A", "to-tag": "B",
@@ -169,12 +167,10 @@ def test_no_reports_no_ssrc_entries():
 
 def test_broken_rtcp_is_relayed_and_harmless():
     d = start_ng_daemon(["--num-threads=1"])
-    a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     a.bind(("127.0.0.1", 0))
-    b.bind(("127.0.0.1", 0))
-    bc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    bc.bind(("127.0.0.1", b.getsockname()[1] + 1))
-    bc.settimeout(1)
+    b_pair = PortPair(timeout=1)
+    b, bc = b_pair.rtp, b_pair.rtcp
     try:
         d.ng.request({"command": "offer", "call-id": "broken", "from-tag": "A", "sdp": sdp(a.getsockname()[1])})
         ans = d.ng.request({"command": "answer", "call-id": "broken", "from-tag": "A", "to-tag": "B",
