@@ -348,9 +348,10 @@ def run_side_by_side(args, name, t_start, warm_up, phases_of_round, describe=Non
     return daemons, results, workdir
 
 
-def run_and_report(args, name, t_start, warm_up, phases_of_round, required_phase, report):
+def run_and_report(args, name, t_start, warm_up, phases_of_round, required_phase, report, after=None):
     """run_side_by_side, then the benchmark's report (report(results, daemons, args)), the
-    daemons' log summaries, and the per-round figures into --json; exits when not even
+    daemons' log summaries, after(results, daemons) when given (it may add figures of its
+    own to results), and the per-round figures into --json; exits when not even
     required_phase completed once."""
     daemons, results, workdir = run_side_by_side(args, name, t_start, warm_up, phases_of_round)
     if not results[daemons[0].label].get(required_phase):
@@ -359,7 +360,8 @@ def run_and_report(args, name, t_start, warm_up, phases_of_round, required_phase
     print()
     for d in daemons:
         log_summary(d)
-    return daemons, results
+    if after:
+        after(results, daemons)
     shutil.rmtree(workdir, ignore_errors=True)
     print("load average now %s; total %.0f s" % (loadavg(), time.monotonic() - t_start))
     if args.json:

@@ -19,6 +19,7 @@ import re
 import selectors
 import socket
 import struct
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,17 @@ def phase_calls(daemon, count, tag):
             "calls_per_s_wall": count / m.wall, "failures": failures}
 
 
+def plain_streams(a, b, a_sends_to, b_sends_to, i):
+    """The load generator's two streams of call i, plain RTP: A sends to port a_sends_to
+    and its packets reach B from b_sends_to; B sends to b_sends_to, reaching A from
+    a_sends_to."""
+    plain = RTP_HEADER + PCMU_PAYLOAD
+    return [{"send": a.fileno(), "dst": a_sends_to, "recv": b.fileno(), "src": b_sends_to,
+             "ssrc": 0x10000000 + 2 * i, "expect_len": plain},
+            {"send": b.fileno(), "dst": b_sends_to, "recv": a.fileno(), "src": a_sends_to,
+             "ssrc": 0x10000001 + 2 * i, "expect_len": plain}]
+
+
 def setup_media_calls(daemon, count, pool_size, tag, srtp=None):
     """count calls whose A and B sides use a small pool of sockets.
 
@@ -120,10 +132,7 @@ def setup_media_calls(daemon, count, pool_size, tag, srtp=None):
         to_b_side = sdp_port(o["sdp"])   # B sends here; A's packets reach B from here
         to_a_side = sdp_port(r["sdp"])   # A sends here; B's packets reach A from here
         plain = RTP_HEADER + PCMU_PAYLOAD
-        a_to_b = {"send": a.fileno(), "dst": to_a_side, "recv": b.fileno(), "src": to_b_side,
-                  "ssrc": 0x10000000 + 2 * i, "expect_len": plain}
-        b_to_a = {"send": b.fileno(), "dst": to_b_side, "recv": a.fileno(), "src": to_a_side,
-                  "ssrc": 0x10000001 + 2 * i, "expect_len": plain}
+        a_to_b, b_to_a = plain_streams(a, b, to_a_side, to_b_side, i)
         if srtp == "plain-busy":
             a_to_b["busy_srtp"] = {"key": key_a, "suite": 80}
             b_to_a["busy_srtp"] = {"key": key_b, "suite": 32}
@@ -253,12 +262,8 @@ def phase_bare(binary, mode, paced, args):
     relay = BareRelay(binary, mode, [(a.getsockname()[1], b.getsockname()[1]) for a, b in peers])
     try:
         streams = []
-        plain = RTP_HEADER + PCMU_PAYLOAD
         for i, ((a, b), (x, y)) in enumerate(zip(peers, relay.ports)):
-            streams += [{"send": a.fileno(), "dst": x, "recv": b.fileno(), "src": y, "ssrc": 0x10000000 + 2 * i,
-                         "expect_len": plain},
-                        {"send": b.fileno(), "dst": y, "recv": a.fileno(), "src": x, "ssrc": 0x10000001 + 2 * i,
-                         "expect_len": plain}]
+            streams += plain_streams(a, b, x, y, i)
         if paced:
             config = {"mode": "paced", "seconds": args.seconds, "pps": args.pps, "streams": streams}
         else:
@@ -275,17 +280,21 @@ def phase_bare(binary, mode, paced, args):
 
 def report_floor(args, results, daemons):
     """Runs bare_relay through the paced and max-rate phases (args.rounds rounds, modes
-    alternating) and sets its figures beside the daemons' medians."""
+    alternating), adds its rows to results (as "bare-epoll" and "bare-uring", for --json)
+    and sets its figures beside the daemons' medians."""
     workdir = tempfile.mkdtemp(prefix="relay-bench-floor-")
-    binary, modes = build_bare_relay(workdir)
-    rows = {(mode, paced): [] for mode in modes for paced in (True, False)}
-    for rnd in range(args.rounds):
-        for paced in (True, False):
-            for mode in (modes if rnd % 2 == 0 else modes[::-1]):
-                row = phase_bare(binary, mode, paced, args)
-                rows[(mode, paced)].append(row)
-                print("  floor round %d %-6s %-5s %s" % (rnd + 1, "paced" if paced else "max", mode, format_row(row)),
-                      flush=True)
+    try:
+        binary, modes = build_bare_relay(workdir)
+        for mode in modes:
+            results["bare-" + mode] = {"paced": [], "max": []}
+        for rnd in range(args.rounds):
+            for phase in ("paced", "max"):
+                for mode in (modes if rnd % 2 == 0 else modes[::-1]):
+                    row = phase_bare(binary, mode, phase == "paced", args)
+                    results["bare-" + mode][phase].append(row)
+                    print("  floor round %d %-6s %-5s %s" % (rnd + 1, phase, mode, format_row(row)), flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     print()
     print("The floor: bare_relay (t/bench/bare_relay.c), only moving datagrams, under the same load;")
     print("medians over %d round(s), (min-max). ours/bare above 1 is what our pipeline adds; bare/reference is"
@@ -294,16 +303,15 @@ def report_floor(args, results, daemons):
     header = "%-28s %-6s %26s %10s %15s" % ("figure", "mode", "bare", "ours/bare", "bare/reference")
     print(header)
     print("-" * len(header))
-    for paced, phase, label in ((True, "paced", "CPU per packet (%d pps)" % args.pps),
-                                (False, "max", "CPU per packet (max rate)")):
+    for phase, label in (("paced", "CPU per packet (%d pps)" % args.pps), ("max", "CPU per packet (max rate)")):
         ours = median([r["us_per_packet"] for r in results[daemons[0].label].get(phase, [])])
         ref = median([r["us_per_packet"] for r in results[daemons[1].label].get(phase, [])])
         for mode in modes:
-            values = [r["us_per_packet"] for r in rows[(mode, paced)]]
+            values = [r["us_per_packet"] for r in results["bare-" + mode][phase]]
             bare = median(values)
             print("%-28s %-6s %26s %10.2f %15.2f" % (label, mode, "%.2f µs%s" % (bare, spread(values, "{:.2f}")),
                                                      ours / bare, bare / ref))
-        lossy = [r for mode in modes for r in rows[(mode, paced)] if r["loss_pct"] > 1.0]
+        lossy = [r for mode in modes for r in results["bare-" + mode][phase] if r["loss_pct"] > 1.0]
         if lossy:
             print("  NOTE: %d floor round(s) of %s lost more than 1%%" % (len(lossy), phase))
 
@@ -591,9 +599,8 @@ def main():
             ]
         return phases
 
-    daemons, results = run_and_report(args, "relay-bench", t_start, warm_up, phases_of_round, "calls", report)
-    if not args.no_floor:
-        report_floor(args, results, daemons)
+    run_and_report(args, "relay-bench", t_start, warm_up, phases_of_round, "calls", report,
+                   after=None if args.no_floor else lambda results, daemons: report_floor(args, results, daemons))
 
 
 if __name__ == "__main__":
